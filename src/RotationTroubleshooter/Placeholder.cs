@@ -1,0 +1,1 @@
+namespace RotationTroubleshooter.Commands; internal static class Placeholder {}
