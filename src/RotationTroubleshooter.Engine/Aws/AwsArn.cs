@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+
+namespace RotationTroubleshooter.Aws;
+
+/// <summary>Checks the ARNs users type, so a typo gets a clear answer instead of an AWS validation error.</summary>
+public static partial class AwsArn
+{
+    [GeneratedRegex(@"^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:secret:[^\s]+$")]
+    private static partial Regex SecretArn();
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$")]
+    private static partial Regex FunctionArn();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex FunctionName();
+
+    /// <summary>A secret name or ARN, checked; throws <see cref="TroubleshooterException"/> InvalidArn on a malformed ARN.</summary>
+    public static string CheckSecretId(string value)
+    {
+        var id = value.Trim();
+        if (id.Length == 0)
+            throw new TroubleshooterException("InvalidSecretId", FailureCategory.InvalidArgument, "The secret id is empty. Give a secret name or ARN.");
+        if (id.StartsWith("arn:", StringComparison.Ordinal) && !SecretArn().IsMatch(id))
+            throw new TroubleshooterException("InvalidArn", FailureCategory.InvalidArgument,
+                $"'{id}' is not a Secrets Manager secret ARN. Expected arn:aws:secretsmanager:<region>:<account>:secret:<name>, or give the secret's name.");
+        return id;
+    }
+
+    /// <summary>A function name or ARN, checked; throws InvalidArn / InvalidFunctionName.</summary>
+    public static string CheckFunctionName(string value)
+    {
+        var id = value.Trim();
+        if (id.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            if (!FunctionArn().IsMatch(id))
+                throw new TroubleshooterException("InvalidArn", FailureCategory.InvalidArgument,
+                    $"'{id}' is not a Lambda function ARN. Expected arn:aws:lambda:<region>:<account>:function:<name>, or give the function's name.");
+            return id;
+        }
+        if (!FunctionName().IsMatch(id))
+            throw new TroubleshooterException("InvalidFunctionName", FailureCategory.InvalidArgument,
+                $"'{id}' is not a Lambda function name (1-64 letters, digits, '-' or '_') or ARN.");
+        return id;
+    }
+
+    /// <summary>The region part of an ARN, or null.</summary>
+    public static string? RegionOf(string arn) => arn.StartsWith("arn:", StringComparison.Ordinal) && arn.Split(':') is { Length: > 4 } parts ? parts[3] : null;
+}

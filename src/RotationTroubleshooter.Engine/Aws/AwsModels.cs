@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RotationTroubleshooter.Aws;
+
+// Wire shapes of the operations the engine calls, only the members it reads.
+
+public sealed class DescribeSecretRequest { public string SecretId { get; set; } = ""; }
+
+public sealed class SecretDescription
+{
+    public string? ARN { get; set; }
+    public string? Name { get; set; }
+    public string? KmsKeyId { get; set; }
+    public bool? RotationEnabled { get; set; }
+    public string? RotationLambdaARN { get; set; }
+    public RotationRules? RotationRules { get; set; }
+    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? LastRotatedDate { get; set; }
+    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? LastChangedDate { get; set; }
+    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? NextRotationDate { get; set; }
+    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? CreatedDate { get; set; }
+    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? DeletedDate { get; set; }
+    public string? OwningService { get; set; }
+    public List<AwsTag>? Tags { get; set; }
+    public Dictionary<string, List<string>>? VersionIdsToStages { get; set; }
+}
+
+public sealed class RotationRules
+{
+    public long? AutomaticallyAfterDays { get; set; }
+    public string? Duration { get; set; }
+    public string? ScheduleExpression { get; set; }
+}
+
+public sealed class AwsTag
+{
+    public string? Key { get; set; }
+    public string? Value { get; set; }
+}
+
+public sealed class ListSecretsRequest
+{
+    public int MaxResults { get; set; } = 100;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? NextToken { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public List<SecretsFilter>? Filters { get; set; }
+}
+
+public sealed class SecretsFilter
+{
+    public string Key { get; set; } = "";
+    public List<string> Values { get; set; } = [];
+}
+
+public sealed class ListSecretsResponse
+{
+    public List<SecretDescription>? SecretList { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class GetFunctionResponse
+{
+    public FunctionConfiguration? Configuration { get; set; }
+    public FunctionCodeLocation? Code { get; set; }
+    public Dictionary<string, string>? Tags { get; set; }
+}
+
+public sealed class FunctionCodeLocation
+{
+    public string? RepositoryType { get; set; }
+    public string? Location { get; set; }
+    public string? ImageUri { get; set; }
+}
+
+public sealed class FunctionConfiguration
+{
+    public string? FunctionName { get; set; }
+    public string? FunctionArn { get; set; }
+    public string? Runtime { get; set; }
+    public string? Role { get; set; }
+    public string? Handler { get; set; }
+    public int? Timeout { get; set; }
+    public string? LastModified { get; set; }
+    public string? State { get; set; }
+    public string? StateReason { get; set; }
+    public string? LastUpdateStatus { get; set; }
+    public string? LastUpdateStatusReason { get; set; }
+    public string? PackageType { get; set; }
+    public FunctionVpcConfig? VpcConfig { get; set; }
+    public FunctionEnvironment? Environment { get; set; }
+    public List<FunctionLayer>? Layers { get; set; }
+    public FunctionLoggingConfig? LoggingConfig { get; set; }
+
+    /// <summary>Lambda's LastModified, e.g. 2021-11-02T10:11:12.000+0000, as UTC.</summary>
+    public DateTime? LastModifiedUtc =>
+        DateTimeOffset.TryParseExact(LastModified, ["yyyy-MM-dd'T'HH:mm:ss.fffzzzz", "yyyy-MM-dd'T'HH:mm:ss.fffzzz", "yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", "o"],
+            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
+            || DateTimeOffset.TryParse(LastModified, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value)
+            ? value.UtcDateTime : null;
+}
+
+public sealed class FunctionVpcConfig
+{
+    public List<string>? SubnetIds { get; set; }
+    public List<string>? SecurityGroupIds { get; set; }
+    public string? VpcId { get; set; }
+}
+
+public sealed class FunctionEnvironment { public Dictionary<string, string>? Variables { get; set; } }
+
+public sealed class FunctionLayer
+{
+    public string? Arn { get; set; }
+    public long? CodeSize { get; set; }
+}
+
+public sealed class FunctionLoggingConfig
+{
+    public string? LogFormat { get; set; }
+    public string? LogGroup { get; set; }
+}
+
+public sealed class ListTagsResponse { public Dictionary<string, string>? Tags { get; set; } }
+
+/// <summary>awsJson dates are epoch seconds with a fraction.</summary>
+public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
+{
+    public override DateTime? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.Number => DateTime.UnixEpoch.AddTicks((long)(reader.GetDouble() * TimeSpan.TicksPerSecond)),
+        JsonTokenType.String when DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) => d.UtcDateTime,
+        _ => null,
+    };
+
+    public override void Write(Utf8JsonWriter writer, DateTime? value, JsonSerializerOptions options)
+    {
+        if (value is { } v) writer.WriteNumberValue((v.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds);
+        else writer.WriteNullValue();
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSerializable(typeof(DescribeSecretRequest))]
+[JsonSerializable(typeof(SecretDescription))]
+[JsonSerializable(typeof(ListSecretsRequest))]
+[JsonSerializable(typeof(ListSecretsResponse))]
+[JsonSerializable(typeof(GetFunctionResponse))]
+[JsonSerializable(typeof(FunctionConfiguration))]
+[JsonSerializable(typeof(ListTagsResponse))]
+internal sealed partial class AwsJsonContext : JsonSerializerContext;

@@ -1,0 +1,19 @@
+namespace RotationTroubleshooter.Aws;
+
+/// <summary>The services the engine calls: signing name, endpoint prefix, and the SDK's endpoint variable name.</summary>
+public sealed record AwsService(string SigningName, string EndpointPrefix, string EnvironmentKey, bool Global = false);
+
+public static class AwsServices
+{
+    public static readonly AwsService SecretsManager = new("secretsmanager", "secretsmanager", "SECRETS_MANAGER");
+    public static readonly AwsService Lambda = new("lambda", "lambda", "LAMBDA");
+    public static readonly AwsService CloudWatchLogs = new("logs", "logs", "CLOUDWATCH_LOGS");
+    public static readonly AwsService CloudFormation = new("cloudformation", "cloudformation", "CLOUDFORMATION");
+    public static readonly AwsService Rds = new("rds", "rds", "RDS");
+    public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
+    public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
+    public static readonly AwsService Kms = new("kms", "kms", "KMS");
+
+    /// <summary>The prefix IAM uses in actions for a signing name (only CloudWatch Logs differs: both are "logs").</summary>
+    public static string IamPrefix(string signingName) => signingName;
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+
+namespace RotationTroubleshooter.Aws;
+
+/// <summary>A Lambda function as the checks see it: configuration, tags and where its code is.</summary>
+public sealed record LambdaFunction(FunctionConfiguration Configuration, IReadOnlyDictionary<string, string> Tags, FunctionCodeLocation? Code);
+
+/// <summary>
+/// One run's view of AWS: the pipeline, the clients, and caches so that a thing many secrets share (a rotation
+/// function, a stack) is fetched once per run however many pipeline items need it.
+/// </summary>
+public sealed class AwsSession
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<SecretDescription>>> _secrets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<LambdaFunction>>> _functions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<StackSummary?>>> _stacks = new(StringComparer.Ordinal);
+
+    public AwsSession(AwsConnection connection, AwsPipelineOptions? options = null, HttpMessageHandler? handler = null)
+    {
+        Pipeline = new AwsPipeline(connection, options, handler);
+        SecretsManager = new SecretsManagerClient(Pipeline);
+        Lambda = new LambdaClient(Pipeline);
+        CloudFormation = new CloudFormationClient(Pipeline);
+    }
+
+    public AwsPipeline Pipeline { get; }
+    public AwsConnection Connection => Pipeline.Connection;
+    public SecretsManagerClient SecretsManager { get; }
+    public LambdaClient Lambda { get; }
+    public CloudFormationClient CloudFormation { get; }
+
+    /// <summary>DescribeSecret once per secret id per run; a missing secret becomes SecretNotFound.</summary>
+    public Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellation) =>
+        Once(_secrets, AwsArn.CheckSecretId(secretId), async id =>
+        {
+            try
+            {
+                return await SecretsManager.DescribeSecretAsync(id, cancellation).ConfigureAwait(false);
+            }
+            catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
+            {
+                throw new TroubleshooterException("SecretNotFound", FailureCategory.NotFound,
+                    $"Secret '{id}' was not found in {Connection.RegionName}. Check the name or ARN, and -Region.", e);
+            }
+        });
+
+    /// <summary>
+    /// GetFunction once per function per run. Tags come with it; when the caller may not read code locations, the
+    /// configuration and tags are read on their own.
+    /// </summary>
+    public Task<LambdaFunction> GetFunctionAsync(string functionName, CancellationToken cancellation) =>
+        Once(_functions, AwsArn.CheckFunctionName(functionName), async name =>
+        {
+            try
+            {
+                GetFunctionResponse response;
+                try
+                {
+                    response = await Lambda.GetFunctionAsync(name, cancellation).ConfigureAwait(false);
+                }
+                catch (AwsServiceException e) when (e.Kind == AwsErrorKind.AccessDenied)
+                {
+                    var configuration = await Lambda.GetFunctionConfigurationAsync(name, cancellation).ConfigureAwait(false);
+                    return new LambdaFunction(configuration, await ListTagsAsync(configuration, cancellation).ConfigureAwait(false), null);
+                }
+                var config = response.Configuration ?? throw new TroubleshooterException("MalformedResponse", FailureCategory.InvalidData,
+                    $"lambda:GetFunction for '{name}' returned no configuration.");
+                // GetFunction leaves Tags out when the caller lacks lambda:ListTags; ask for them once more.
+                var tags = response.Tags ?? await ListTagsAsync(config, cancellation).ConfigureAwait(false);
+                return new LambdaFunction(config, tags, response.Code);
+            }
+            catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
+            {
+                throw new TroubleshooterException("FunctionNotFound", FailureCategory.NotFound,
+                    $"Lambda function '{name}' was not found in {Connection.RegionName}. Check the name or ARN, and -Region.", e);
+            }
+        });
+
+    private async Task<IReadOnlyDictionary<string, string>> ListTagsAsync(FunctionConfiguration configuration, CancellationToken cancellation) =>
+        configuration.FunctionArn is { } arn ? await Lambda.ListTagsAsync(arn, cancellation).ConfigureAwait(false) : new Dictionary<string, string>();
+
+    /// <summary>DescribeStacks once per stack name per run; null when the stack no longer exists.</summary>
+    public Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation) =>
+        Once(_stacks, stackName, name => CloudFormation.DescribeStackAsync(name, cancellation));
+
+    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<string, Task<T>> fetch) =>
+        cache.GetOrAdd(key, k => new Lazy<Task<T>>(() => fetch(k))).Value;
+}

@@ -1,0 +1,130 @@
+using System.Management.Automation;
+using RotationTroubleshooter.Aws;
+
+namespace RotationTroubleshooter.Commands;
+
+/// <summary>
+/// Base of every cmdlet that calls AWS: AWS.Tools' credential, region and endpoint parameters, one AWS session per
+/// invocation (so shared things are fetched once), cancellation on Ctrl+C, and failures as non-terminating errors.
+/// </summary>
+public abstract class AwsCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private AwsSession? _session;
+    private TroubleshooterException? _sessionFailure;
+
+    [Parameter]
+    [Alias("StoredCredentials", "AWSProfileName")]
+    public string? ProfileName { get; set; }
+
+    [Parameter]
+    [Alias("AWSProfilesLocation", "ProfilesLocation")]
+    public string? ProfileLocation { get; set; }
+
+    [Parameter]
+    [Alias("RegionToCall")]
+    public string? Region { get; set; }
+
+    [Parameter]
+    [Alias("AK")]
+    public string? AccessKey { get; set; }
+
+    [Parameter]
+    [Alias("SK", "SecretAccessKey")]
+    public string? SecretKey { get; set; }
+
+    [Parameter]
+    [Alias("ST")]
+    public string? SessionToken { get; set; }
+
+    /// <summary>An AWSCredentials object from AWS.Tools (any SDK version); read by shape.</summary>
+    [Parameter]
+    public PSObject? Credential { get; set; }
+
+    [Parameter]
+    public string? EndpointUrl { get; set; }
+
+    protected CancellationToken StopToken => _stopping.Token;
+
+    /// <summary>The run's AWS session; resolution failures (no credentials, no region) are thrown for each item.</summary>
+    protected AwsSession Session
+    {
+        get
+        {
+            if (_session != null) return _session;
+            if (_sessionFailure != null) throw _sessionFailure;
+            try
+            {
+                var connection = AwsConnectionResolver.Resolve(new AwsConnectionOptions
+                {
+                    ProfileName = ProfileName, ProfileLocation = ProfileLocation, Region = Region,
+                    AccessKey = AccessKey, SecretKey = SecretKey, SessionToken = SessionToken,
+                    Credential = Credential?.BaseObject, EndpointUrl = EndpointUrl,
+                    StoredCredentials = (SessionState.PSVariable.GetValue("StoredAWSCredentials") as PSObject)?.BaseObject
+                                        ?? SessionState.PSVariable.GetValue("StoredAWSCredentials"),
+                    StoredRegion = (SessionState.PSVariable.GetValue("StoredAWSRegion") as PSObject)?.BaseObject?.ToString()
+                                   ?? SessionState.PSVariable.GetValue("StoredAWSRegion")?.ToString(),
+                });
+                WriteDebug($"AWS credentials from {connection.CredentialSource}; region {connection.RegionName} from {connection.RegionSource}.");
+                _session = new AwsSession(connection);
+                _session.Pipeline.Retrying += OnRetrying;
+                return _session;
+            }
+            catch (TroubleshooterException e)
+            {
+                _sessionFailure = e;
+                throw;
+            }
+        }
+    }
+
+    /// <summary>The session, or false after writing why there is none (no credentials, no region) for this item.</summary>
+    protected bool TryGetSession(object target, out AwsSession session)
+    {
+        try
+        {
+            session = Session;
+            return true;
+        }
+        catch (TroubleshooterException e)
+        {
+            WriteFailure(e, target);
+            session = null!;
+            return false;
+        }
+    }
+
+    private void OnRetrying(AwsService service, string operation, string reason, TimeSpan delay) =>
+        Messages.Post(() => WriteVerbose($"{service.SigningName}:{operation}: {reason}; retrying in {delay.TotalSeconds:0.0} s."));
+
+    /// <summary>Messages from worker threads, written on the pipeline thread.</summary>
+    protected PipelineMessages Messages { get; } = new();
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>A failure for one item: a non-terminating error with a stable id; the pipeline goes on.</summary>
+    protected void WriteFailure(Exception error, object? target)
+    {
+        if (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerException!;
+        if (error is OperationCanceledException && StopToken.IsCancellationRequested) return;
+        WriteError(ToErrorRecord(error, target));
+    }
+
+    internal static ErrorRecord ToErrorRecord(Exception error, object? target) => error switch
+    {
+        TroubleshooterException t => new ErrorRecord(t, t.ErrorId, CategoryOf(t.Category), target),
+        _ => new ErrorRecord(error, "UnexpectedError", ErrorCategory.NotSpecified, target),
+    };
+
+    private static ErrorCategory CategoryOf(FailureCategory category) => category switch
+    {
+        FailureCategory.NotFound => ErrorCategory.ObjectNotFound,
+        FailureCategory.PermissionDenied => ErrorCategory.PermissionDenied,
+        FailureCategory.InvalidArgument => ErrorCategory.InvalidArgument,
+        FailureCategory.InvalidData => ErrorCategory.InvalidData,
+        FailureCategory.Unavailable => ErrorCategory.ResourceUnavailable,
+        FailureCategory.LimitsExceeded => ErrorCategory.LimitsExceeded,
+        FailureCategory.Authentication => ErrorCategory.AuthenticationError,
+        _ => ErrorCategory.NotSpecified,
+    };
+}

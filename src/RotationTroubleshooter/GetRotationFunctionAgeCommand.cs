@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using RotationTroubleshooter.Age;
+
+namespace RotationTroubleshooter.Commands;
+
+/// <summary>Get-RotationFunctionAge: when was each rotation function set up, and does that predate TLS and SCRAM support.</summary>
+[Cmdlet(VerbsCommon.Get, "RotationFunctionAge", DefaultParameterSetName = SecretSet)]
+[OutputType(typeof(RotationFunctionAge))]
+public sealed class GetRotationFunctionAgeCommand : ConcurrentAwsCmdlet
+{
+    private const string SecretSet = "SecretId";
+    private const string FunctionSet = "FunctionName";
+    private RotationFunctionAgeCheck? _check;
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("ARN")]
+    [ValidateNotNullOrEmpty]
+    public string[] SecretId { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = FunctionSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("FunctionArn", "RotationLambdaARN")]
+    [ValidateNotNullOrEmpty]
+    public string[] FunctionName { get; set; } = [];
+
+    protected override string Activity => "Dating rotation functions";
+
+    protected override void ProcessRecord()
+    {
+        foreach (var id in ParameterSetName == SecretSet ? SecretId : FunctionName)
+        {
+            var bySecret = ParameterSetName == SecretSet;
+            if (!TryGetSession(id, out var session)) continue;
+            var check = _check ??= new RotationFunctionAgeCheck(session);
+            Enqueue(id, async stopToken =>
+            {
+                var age = bySecret ? await check.ForSecretAsync(id, stopToken) : await check.ForFunctionAsync(id, stopToken);
+                return [age];
+            });
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace RotationTroubleshooter.Commands; internal static class Placeholder {}

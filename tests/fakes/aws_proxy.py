@@ -1,0 +1,118 @@
+"""A loopback proxy in front of moto, for tests and benchmarks only (never part of the module).
+
+It forwards every request to moto, and can:
+- answer chosen operations from recorded AWS responses (--recorded FILE: a JSON list of
+  {"service", "operation", "match", "status", "headers", "body"}; "match" is a substring of the request body or path),
+  for what moto cannot do, such as a stack created in 2021;
+- count requests per service:operation (--count-file, rewritten after every request);
+- add latency per request (--latency-ms).
+"""
+import argparse
+import http.client
+import http.server
+import json
+import re
+import threading
+import time
+import urllib.parse
+
+LAMBDA_ROUTES = [
+    ("GET", r"^/2015-03-31/functions/[^/]+/configuration", "GetFunctionConfiguration"),
+    ("GET", r"^/2015-03-31/functions/[^/]+/policy", "GetPolicy"),
+    ("GET", r"^/2015-03-31/functions/[^/]+$", "GetFunction"),
+    ("GET", r"^/2015-03-31/functions/?$", "ListFunctions"),
+    ("GET", r"^/2017-03-31/tags/", "ListTags"),
+    ("GET", r"^/2018-10-31/layers/", "GetLayerVersion"),
+    ("GET", r"^/2018-10-31/layers\?", "GetLayerVersionByArn"),
+]
+
+
+def identify(method, path, headers, body):
+    auth = headers.get("Authorization", "")
+    scope = re.search(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request", auth)
+    service = scope.group(1) if scope else "unknown"
+    target = headers.get("X-Amz-Target")
+    if target:
+        return service, target.split(".")[-1]
+    if body and b"Action=" in body:
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        return service, form.get("Action", ["?"])[0]
+    for route_method, pattern, operation in LAMBDA_ROUTES:
+        if method == route_method and re.search(pattern, path):
+            return service, operation
+    return service, f"{method} {urllib.parse.urlsplit(path).path}"
+
+
+class State:
+    def __init__(self, args):
+        self.upstream = urllib.parse.urlsplit(args.upstream)
+        self.recorded = json.load(open(args.recorded)) if args.recorded else []
+        self.count_file = args.count_file
+        self.latency = args.latency_ms / 1000.0
+        self.counts = {}
+        self.lock = threading.Lock()
+
+    def count(self, key):
+        with self.lock:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            if self.count_file:
+                with open(self.count_file, "w") as f:
+                    json.dump(self.counts, f)
+
+
+def make_handler(state):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def handle_any(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            service, operation = identify(self.command, self.path, self.headers, body)
+            state.count(f"{service}:{operation}")
+            if state.latency:
+                time.sleep(state.latency)
+            for rule in state.recorded:
+                if rule["service"] == service and rule["operation"] == operation and \
+                        (rule.get("match", "") in body.decode("utf-8", "replace") or rule.get("match", "") in self.path):
+                    return self.reply(rule.get("status", 200), rule.get("headers", {}), rule["body"].encode())
+            connection = http.client.HTTPConnection(state.upstream.hostname, state.upstream.port, timeout=60)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+            connection.request(self.command, self.path, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            passthrough = {k: v for k, v in response.getheaders()
+                           if k.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date")}
+            connection.close()
+            self.reply(response.status, passthrough, data)
+
+        def reply(self, status, headers, data):
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
+
+    return Handler
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--recorded")
+    parser.add_argument("--count-file")
+    parser.add_argument("--latency-ms", type=float, default=0)
+    args = parser.parse_args()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args)))
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
