@@ -4,7 +4,7 @@ namespace RotationTroubleshooter.Aws;
 /// What the caller said about credentials, region and endpoint, in AWS.Tools' terms. The cmdlets fill it from their
 /// parameters and from the session variables AWS.Tools sets (<c>$StoredAWSCredentials</c>, <c>$StoredAWSRegion</c>).
 /// </summary>
-public sealed class AwsConnectionOptions
+public sealed record AwsConnectionOptions
 {
     public string? ProfileName { get; init; }
     public string? ProfileLocation { get; init; }

@@ -116,7 +116,7 @@ public sealed class AwsPipeline
         return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
     }
 
-    private HttpRequestMessage Sign(AwsRequest request, Uri uri)
+    internal HttpRequestMessage Sign(AwsRequest request, Uri uri, DateTime? signedAt = null)
     {
         var body = request.Body ?? [];
         var signing = new AWSSigningRequest { HttpMethod = request.Method, RequestUri = uri, Content = body };
@@ -130,6 +130,7 @@ public sealed class AwsPipeline
             Region = region,
             Service = request.Service.SigningName,
             SignPayload = true,
+            SignedAt = signedAt,
         });
 
         var message = new HttpRequestMessage(request.Method, uri);

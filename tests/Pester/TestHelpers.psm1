@@ -1,0 +1,92 @@
+# Helpers the Pester specs share: the built module, moto, scenario seeds, the recording proxy and fresh pwsh runs.
+Set-StrictMode -Version Latest
+$Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+Import-Module (Join-Path $Root 'tests/TestServices.psm1') -Force
+
+function Get-TestModulePath {
+    if ($env:RT_MODULE_PATH) { return $env:RT_MODULE_PATH }
+    Join-Path $Root 'out/RotationTroubleshooter'
+}
+
+<# The moto the test run started (RT_MOTO_URL), emptied, so each spec seeds its own world. #>
+function Reset-TestMoto {
+    if (-not $env:RT_MOTO_URL) { throw 'RT_MOTO_URL is not set: run the specs through ./build.ps1 Test, or start moto with Start-TestServices.' }
+    Invoke-RestMethod -Method Post "$env:RT_MOTO_URL/moto-api/reset" | Out-Null
+    Invoke-RestMethod -Method Post "$env:RT_MOTO_URL/moto-api/config" -ContentType 'application/json' -Body '{"lambda":{"use_docker":false}}' | Out-Null
+    $env:RT_MOTO_URL
+}
+
+<# Runs tests/scenarios/<Name>.py against moto (through boto3, not the module) and returns what it printed as JSON. #>
+function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL) {
+    $script = Join-Path $Root "tests/scenarios/$Name.py"
+    $previous = $env:RT_MOTO_URL
+    $env:RT_MOTO_URL = $Endpoint
+    try {
+        $output = python3 $script 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "Scenario $Name failed:`n$($output -join "`n")" }
+    }
+    finally { $env:RT_MOTO_URL = $previous }
+    ($output -join "`n") | ConvertFrom-Json
+}
+
+<# Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile }. #>
+function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0) {
+    $port = Get-FreeTcpPort
+    $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
+    New-Item -ItemType Directory -Force $state | Out-Null
+    $countFile = Join-Path $state 'counts.json'
+    $arguments = @((Join-Path $Root 'tests/fakes/aws_proxy.py'), '--upstream', $Upstream, '--port', "$port", '--count-file', $countFile, '--latency-ms', "$LatencyMs")
+    if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
+    $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')
+    $url = "http://127.0.0.1:$port"
+    Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log')
+    Remove-Item $countFile -ErrorAction SilentlyContinue
+    [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile }
+}
+
+<# Requests the proxy saw, as a hashtable 'service:Operation' -> count. #>
+function Get-ProxyCount($Proxy) {
+    $counts = @{}
+    if (Test-Path $Proxy.CountFile) {
+        (Get-Content $Proxy.CountFile -Raw | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $counts[$_.Name] = $_.Value }
+    }
+    $counts
+}
+
+function Stop-AwsProxy($Proxy) { if ($Proxy) { Stop-ServerProcess $Proxy.Process } }
+
+<# Credentials and region for moto, through the environment as a user's shell would have them. #>
+function Set-TestAwsEnvironment {
+    $env:AWS_ACCESS_KEY_ID = 'testing'
+    $env:AWS_SECRET_ACCESS_KEY = 'testing'
+    $env:AWS_REGION = 'us-east-1'
+    $env:AWS_EC2_METADATA_DISABLED = 'true'
+    Remove-Item Env:AWS_SESSION_TOKEN, Env:AWS_PROFILE, Env:AWS_DEFAULT_REGION, Env:AWS_ENDPOINT_URL -ErrorAction SilentlyContinue
+}
+
+<#
+Runs a script in a new pwsh process (for what must happen before the module loads, such as another AWSSDK.Core).
+Returns @{ ExitCode; Output } with all streams merged.
+#>
+function Invoke-FreshPwsh([string] $Script, [hashtable] $Environment = @{}) {
+    $file = Join-Path ([IO.Path]::GetTempPath()) "rt-fresh-$([guid]::NewGuid()).ps1"
+    Set-Content $file $Script
+    $saved = @{}
+    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+    try {
+        $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $file *>&1
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+    }
+    finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+        Remove-Item $file -ErrorAction SilentlyContinue
+    }
+}
+
+function Get-NuGetPackagePath([string] $Id, [string] $Version) {
+    $cache = ((dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    Join-Path $cache "$($Id.ToLowerInvariant())/$Version"
+}
+
+Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Stop-AwsProxy,
+    Set-TestAwsEnvironment, Invoke-FreshPwsh, Get-NuGetPackagePath, Get-FreeTcpPort
