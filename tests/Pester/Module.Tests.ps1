@@ -1,0 +1,97 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:ModulePath = Get-TestModulePath
+    $script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    Set-TestAwsEnvironment
+    Reset-TestMoto | Out-Null
+    Invoke-Scenario function_age | Out-Null
+
+    # What a user runs in a fresh session after something else loaded its own AWSSDK.Core.
+    function Invoke-AfterOtherSdk([string] $SdkAssembly) {
+        Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$SdkAssembly'
+Import-Module '$ModulePath'
+`$age = Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl '$env:RT_MOTO_URL'
+"StackName=`$(`$age.StackName)"
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'AWSSDK.Core' } |
+    ForEach-Object { "Loaded=`$(`$_.GetName().Version)@`$([System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name)" }
+"@
+    }
+}
+
+Describe 'The module' {
+    It 'has a valid manifest for PowerShell 7.6 Core that exports exactly the working cmdlets' {
+        $manifest = Test-ModuleManifest (Join-Path $ModulePath 'RotationTroubleshooter.psd1')
+
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+        $manifest.PowerShellVersion | Should -Be ([version]'7.6')
+        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @('Get-RotationFunctionAge')
+    }
+
+    It 'exports only approved verbs and loads its format views' {
+        $result = Invoke-FreshPwsh @"
+Import-Module '$ModulePath'
+Get-Command -Module RotationTroubleshooter | ForEach-Object { "Verb=`$(`$_.Verb) Approved=`$([bool](Get-Verb `$_.Verb))" }
+(Get-FormatData RotationTroubleshooter.RotationFunctionAge).TypeNames
+"@
+        $result.Output | Should -Match 'Approved=True'
+        $result.Output | Should -Not -Match 'Approved=False'
+        $result.Output | Should -Match 'RotationTroubleshooter.RotationFunctionAge'
+    }
+
+    It 'works in a session where AWS.Tools 4 (AWSSDK.Core 3.7.501.1) is already loaded' {
+        $sdk = Join-Path (Get-NuGetPackagePath 'AWSSDK.Core' '3.7.501.1') 'lib/net8.0/AWSSDK.Core.dll'
+        $result = Invoke-AfterOtherSdk $sdk
+
+        $result.Output | Should -Match 'StackName=orders-rotation'
+        $result.Output | Should -Match 'Loaded=3\.3\.0\.0@Default'
+        $result.Output | Should -Match 'Loaded=4\.0\.0\.0@RotationTroubleshooter'
+        $result.ExitCode | Should -Be 0
+    }
+
+    It 'works in a session where AWSSDK.Core 4.0.3.3 is already loaded' {
+        $sdk = Join-Path (Get-NuGetPackagePath 'AWSSDK.Core' '4.0.3.3') 'lib/net8.0/AWSSDK.Core.dll'
+        $result = Invoke-AfterOtherSdk $sdk
+
+        $result.Output | Should -Match 'StackName=orders-rotation'
+        $result.Output | Should -Match 'Loaded=4\.0\.0\.0@Default'
+        $result.Output | Should -Match 'Loaded=4\.0\.0\.0@RotationTroubleshooter'
+        $result.ExitCode | Should -Be 0
+    }
+
+    It 'can be removed and imported again in the same session' {
+        $result = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+(Get-RotationFunctionAge -FunctionName rotation-from-sar -EndpointUrl '$env:RT_MOTO_URL').FunctionName
+Remove-Module RotationTroubleshooter
+"Removed=`$(-not (Get-Command Get-RotationFunctionAge -ErrorAction SilentlyContinue))"
+Import-Module '$ModulePath'
+"Again=`$((Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl '$env:RT_MOTO_URL').StackName)"
+"@
+        $result.Output | Should -Match 'rotation-from-sar'
+        $result.Output | Should -Match 'Removed=True'
+        $result.Output | Should -Match 'Again=orders-rotation'
+    }
+
+    It 'packages as a .nupkg that Save-PSResource installs from a local repository' {
+        $result = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Set-Location '$Root'
+./build.ps1 Package *> `$null
+`$repo = Join-Path '$Root' 'out/repository'
+`$target = Join-Path ([IO.Path]::GetTempPath()) "rt-saved-`$([guid]::NewGuid())"
+New-Item -ItemType Directory `$target | Out-Null
+Register-PSResourceRepository -Name RtLocalTest -Uri `$repo -Trusted
+try { Save-PSResource -Name RotationTroubleshooter -Repository RtLocalTest -Path `$target -TrustRepository }
+finally { Unregister-PSResourceRepository -Name RtLocalTest }
+Import-Module (Join-Path `$target 'RotationTroubleshooter')
+"Saved=`$((Get-Command Get-RotationFunctionAge).Source)"
+"Age=`$((Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl '$env:RT_MOTO_URL').StackName)"
+Remove-Item `$target -Recurse -Force
+"@
+        $result.Output | Should -Match 'Saved=RotationTroubleshooter'
+        $result.Output | Should -Match 'Age=orders-rotation'
+    }
+}
