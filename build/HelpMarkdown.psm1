@@ -149,7 +149,7 @@ function ConvertTo-CommandHelpDocument {
 
     $synopsis = if ($sections['SYNOPSIS']) { Get-BlockText $sections['SYNOPSIS'].Blocks } else { '' }
     if (-not $synopsis) { $problems.Add("$file has no text under '## SYNOPSIS'.") }
-    $description = if ($sections['DESCRIPTION']) { $sections['DESCRIPTION'].Blocks } else { @() }
+    $description = @(if ($sections['DESCRIPTION']) { $sections['DESCRIPTION'].Blocks })
     if (-not (Get-BlockText $description)) { $problems.Add("$file has no text under '## DESCRIPTION'.") }
 
     $examples = [System.Collections.Generic.List[object]]::new()
@@ -190,9 +190,12 @@ function ConvertTo-CommandHelpDocument {
         elseif (-not (Get-BlockText $parameters[$name])) { $problems.Add("$file has no description for parameter -$name.") }
     }
 
-    $outputs = if ($sections['OUTPUTS']) { @(ConvertTo-TypeEntry $sections['OUTPUTS']) } else { @() }
+    $outputs = @(if ($sections['OUTPUTS']) { ConvertTo-TypeEntry $sections['OUTPUTS'] })
     if ($outputs.Count -eq 0) {
         $problems.Add("$file has no '## OUTPUTS' section with at least one '### TypeName' entry.")
+    }
+    foreach ($entry in $outputs) {
+        if (-not (Get-BlockText $entry.Blocks)) { $problems.Add("$file has no description under '### $($entry.TypeName)' in '## OUTPUTS'.") }
     }
     $inputs = if ($sections['INPUTS']) { @(ConvertTo-TypeEntry $sections['INPUTS']) } else { $null }
 
@@ -224,7 +227,7 @@ function ConvertTo-CommandHelpDocument {
             Parameters  = $parameters
             Inputs      = $inputs
             Outputs     = $outputs
-            Notes       = if ($sections['NOTES']) { $sections['NOTES'].Blocks } else { @() }
+            Notes       = @(if ($sections['NOTES']) { $sections['NOTES'].Blocks })
             Links       = $links
         }
     }
@@ -233,10 +236,6 @@ function ConvertTo-CommandHelpDocument {
 function ConvertTo-TypeEntry($Section) {
     foreach ($entry in $Section.Subsections) {
         [pscustomobject]@{ TypeName = $entry.Title.Trim('`', ' '); Blocks = $entry.Blocks }
-    }
-    # 'None' written as a plain paragraph instead of a heading is still an entry.
-    if ($Section.Subsections.Count -eq 0 -and (Get-BlockText $Section.Blocks) -match '^\s*None\.?\s*$') {
-        [pscustomobject]@{ TypeName = 'None'; Blocks = @() }
     }
 }
 

@@ -34,9 +34,18 @@ $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Mana
 function New-Result([string] $Command, [string] $Check, [bool] $Passed, [string] $Message) {
     [pscustomobject]@{ Command = $Command; Check = $Check; Passed = $Passed; Message = $Message }
 }
+function Get-HelpValue($Node, [string[]] $Path) {
+    # Help objects differ by source (MAML or generated when there is none); absent nodes read as $null.
+    foreach ($name in $Path) {
+        if ($null -eq $Node) { return $null }
+        $property = $Node.PSObject.Properties[$name]
+        $Node = if ($property) { $property.Value } else { $null }
+    }
+    $Node
+}
 function Get-Text($Node) {
     # Help text nodes are arrays of objects with a Text property; join them to one string.
-    (@($Node) | ForEach-Object { if ($_ -is [string]) { $_ } elseif ($null -ne $_) { $_.PSObject.Properties['Text']?.Value } }) -join "`n"
+    (@($Node) | ForEach-Object { if ($_ -is [string]) { $_ } elseif ($null -ne $_) { Get-HelpValue $_ 'Text' } }) -join "`n"
 }
 
 $commands = @(Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name)
@@ -53,21 +62,23 @@ $results = foreach ($command in $commands) {
     $synopsis = ([string]$help.Synopsis).Trim()
     New-Result $name 'Synopsis' ([bool]$synopsis -and $synopsis -notmatch "^$([regex]::Escape($name))(\s|$)") "Synopsis is '$synopsis'."
 
-    $description = (Get-Text $help.PSObject.Properties['description']?.Value).Trim()
+    $description = ([string](Get-Text (Get-HelpValue $help 'description'))).Trim()
     New-Result $name 'Description' ([bool]$description) $(if ($description) { 'Has a description.' } else { 'No description.' })
 
-    $examples = @($help.PSObject.Properties['examples']?.Value?.PSObject.Properties['example']?.Value | Where-Object { $_ })
-    $withCode = @($examples | Where-Object { ([string]$_.code).Trim() })
+    $examples = @(Get-HelpValue $help 'examples', 'example' | Where-Object { $_ })
+    $withCode = @($examples | Where-Object { ([string](Get-HelpValue $_ 'code')).Trim() })
     New-Result $name 'Examples' ($withCode.Count -ge 2) "$($examples.Count) example(s), $($withCode.Count) with code; at least 2 with code are required."
 
-    $outputs = @($help.PSObject.Properties['returnValues']?.Value?.PSObject.Properties['returnValue']?.Value |
-            ForEach-Object { ([string]$_.type.name).Trim() } | Where-Object { $_ })
-    New-Result $name 'Outputs' ($outputs.Count -gt 0) $(if ($outputs) { "Outputs: $($outputs -join ', ')." } else { 'No OUTPUTS.' })
+    # Help generated without a file lists [OutputType] types with no description, so a description is required.
+    $outputs = @(Get-HelpValue $help 'returnValues', 'returnValue' | Where-Object { $_ })
+    $described = @($outputs | Where-Object { ([string](Get-HelpValue $_ 'type', 'name')).Trim() -and ([string](Get-Text (Get-HelpValue $_ 'description'))).Trim() })
+    New-Result $name 'Outputs' ($outputs.Count -gt 0 -and $described.Count -eq $outputs.Count) $(
+        if ($outputs) { "$($outputs.Count) output type(s), $($described.Count) with a type name and description." } else { 'No OUTPUTS.' })
 
-    $helpParameters = @($help.PSObject.Properties['parameters']?.Value?.PSObject.Properties['parameter']?.Value | Where-Object { $_ })
+    $helpParameters = @(Get-HelpValue $help 'parameters', 'parameter' | Where-Object { $_ })
     foreach ($parameterName in $command.Parameters.Keys | Where-Object { $_ -notin $common }) {
         $entry = $helpParameters | Where-Object { $_.name -eq $parameterName } | Select-Object -First 1
-        $text = if ($entry) { (Get-Text $entry.PSObject.Properties['description']?.Value).Trim() } else { '' }
+        $text = if ($entry) { ([string](Get-Text (Get-HelpValue $entry 'description'))).Trim() } else { '' }
         $message = if (-not $entry) { "Get-Help lists no -$parameterName." } elseif (-not $text) { "-$parameterName has no description." } else { "-$parameterName is described." }
         New-Result $name "Parameter:$parameterName" ([bool]$text) $message
     }
