@@ -12,6 +12,11 @@ $script:Ns = @{
     MSHelp  = 'http://msdn.microsoft.com/mshelp'
 }
 
+$script:StandardDescriptions = @{
+    WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
+    Confirm = 'Prompts you for confirmation before running the cmdlet.'
+}
+
 $script:KnownCommandSections = @(
     'SYNOPSIS', 'SYNTAX', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS'
 )
@@ -130,7 +135,10 @@ function ConvertTo-CommandHelpDocument {
     param(
         [Parameter(Mandatory)] $Markdown,
         [Parameter(Mandatory)] [string] $CommandName,
-        [Parameter(Mandatory)] [string[]] $ParameterNames
+        # Parameters that must be described.
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [string[]] $ParameterNames,
+        # Parameters that may be described (-WhatIf, -Confirm); standard text is used when they are not.
+        [string[]] $OptionalParameterNames = @()
     )
     $problems = [System.Collections.Generic.List[string]]::new()
     $file = Split-Path -Leaf $Markdown.Path
@@ -177,7 +185,7 @@ function ConvertTo-CommandHelpDocument {
                 continue
             }
             $name = $Matches[1]
-            $canonical = $ParameterNames | Where-Object { $_ -eq $name } | Select-Object -First 1
+            $canonical = @($ParameterNames) + @($OptionalParameterNames) | Where-Object { $_ -eq $name } | Select-Object -First 1
             if (-not $canonical) {
                 $problems.Add("$file documents -$name, which $CommandName does not have.")
                 continue
@@ -188,6 +196,11 @@ function ConvertTo-CommandHelpDocument {
     foreach ($name in $ParameterNames) {
         if (-not $parameters.Contains($name)) { $problems.Add("$file does not document parameter -$name ('### -$name' under '## PARAMETERS').") }
         elseif (-not (Get-BlockText $parameters[$name])) { $problems.Add("$file has no description for parameter -$name.") }
+    }
+    foreach ($name in $OptionalParameterNames) {
+        if (-not ($parameters.Contains($name) -and (Get-BlockText $parameters[$name]))) {
+            $parameters[$name] = @([pscustomobject]@{ Kind = 'Paragraph'; Info = ''; Text = $script:StandardDescriptions[$name] })
+        }
     }
 
     $outputs = @(if ($sections['OUTPUTS']) { ConvertTo-TypeEntry $sections['OUTPUTS'] })

@@ -42,7 +42,8 @@ $readMetadata = {
     param([string] $ModulePath)
     $ErrorActionPreference = 'Stop'
     $module = Import-Module -Name $ModulePath -PassThru -Force -DisableNameChecking
-    $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+    # -WhatIf and -Confirm (the optional common parameters) stay: Get-Help shows them in syntax only if the MAML has them.
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters
 
     function Format-TypeName([type] $Type) {
         if ($Type.IsArray) { return "$(Format-TypeName $Type.GetElementType())[]" }
@@ -150,16 +151,21 @@ foreach ($command in $commands) {
         continue
     }
     $markdown = Read-HelpMarkdown -Path $docFile
-    $converted = ConvertTo-CommandHelpDocument -Markdown $markdown -CommandName $command.Name -ParameterNames @($command.Parameters.Name)
+    $optional = @($command.Parameters.Name | Where-Object { $_ -in [System.Management.Automation.Cmdlet]::OptionalCommonParameters })
+    $required = @($command.Parameters.Name | Where-Object { $_ -notin $optional })
+    $converted = ConvertTo-CommandHelpDocument -Markdown $markdown -CommandName $command.Name -ParameterNames $required -OptionalParameterNames $optional
     $problems.AddRange([string[]]@($converted.Problems))
     $document = $converted.Document
     if ($null -eq $document.Inputs) {
         # No INPUTS section: list what the pipeline actually binds.
-        $pipelineTypes = @($command.Parameters | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName })
+        $pipelineTypes = @($command.Parameters | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName } | Group-Object TypeFullName)
         $document.Inputs = if ($pipelineTypes) {
             @($pipelineTypes | ForEach-Object {
-                    $how = @(if ($_.ValueFromPipeline) { 'by value' }; if ($_.ValueFromPipelineByPropertyName) { 'by property name' }) -join ' and '
-                    [pscustomobject]@{ TypeName = $_.TypeFullName; Blocks = @([pscustomobject]@{ Kind = 'Paragraph'; Text = "-$($_.Name) accepts this type from the pipeline $how." }) }
+                    $sentences = foreach ($p in $_.Group) {
+                        $how = @(if ($p.ValueFromPipeline) { 'by value' }; if ($p.ValueFromPipelineByPropertyName) { 'by property name' }) -join ' and '
+                        "-$($p.Name) takes this type from the pipeline $how."
+                    }
+                    [pscustomobject]@{ TypeName = $_.Name; Blocks = @([pscustomobject]@{ Kind = 'Paragraph'; Text = $sentences -join ' ' }) }
                 })
         }
         else { @([pscustomobject]@{ TypeName = 'None'; Blocks = @([pscustomobject]@{ Kind = 'Paragraph'; Text = 'This cmdlet does not accept pipeline input.' }) }) }

@@ -28,7 +28,8 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$module = Import-Module -Name $ModulePath -PassThru -Force -DisableNameChecking
+# No -Force: a module already imported from this path is reused rather than reloaded for every call.
+$module = Import-Module -Name $ModulePath -PassThru -DisableNameChecking
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
 
 function New-Result([string] $Command, [string] $Check, [bool] $Passed, [string] $Message) {

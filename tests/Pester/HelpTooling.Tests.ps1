@@ -20,7 +20,7 @@ using System.Management.Automation;
 namespace HelpToolWidgets {
     public sealed class ToolWidget { public string Name { get; set; } }
 
-    [Cmdlet(VerbsCommon.Get, "ToolWidget", DefaultParameterSetName = "ByName")]
+    [Cmdlet(VerbsCommon.Get, "ToolWidget", DefaultParameterSetName = "ByName", SupportsShouldProcess = true)]
     [OutputType(typeof(ToolWidget))]
     public sealed class GetToolWidgetCommand : PSCmdlet {
         [Parameter(ParameterSetName = "ByName", Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -141,6 +141,11 @@ Describe 'New-ModuleHelp with complete docs' {
     It 'builds one syntax line per parameter set from the compiled cmdlet' {
         $FullText | Should -Match 'Get-ToolWidget \[-Name\] <String\[\]> \[-Region <String>\] \[-Force\]'
         $FullText | Should -Match 'Get-ToolWidget -Id <Int32> \[-Region <String>\]'
+    }
+
+    It 'lists -WhatIf and -Confirm with standard text when the docs leave them out' {
+        $FullText | Should -Match 'Get-ToolWidget -Id <Int32> \[-Region <String>\] \[-WhatIf\] \[-Confirm\]'
+        Get-Help Get-ToolWidget -Parameter WhatIf | Out-String | Should -Match 'Shows what would happen if the cmdlet runs\.'
     }
 
     It 'shows pipeline input, aliases, position and default value of a parameter' {
