@@ -32,7 +32,8 @@ function Read-HelpMarkdown {
     param([Parameter(Mandatory)][string] $Path)
 
     $source = (Get-Content -LiteralPath $Path -Raw) -replace "`r`n?", "`n"
-    $pipeline = [Markdig.MarkdownExtensions]::UseYamlFrontMatter([Markdig.MarkdownPipelineBuilder]::new()).Build()
+    $builder = [Markdig.MarkdownExtensions]::UseYamlFrontMatter([Markdig.MarkdownPipelineBuilder]::new())
+    $pipeline = [Markdig.MarkdownExtensions]::UsePipeTables($builder).Build()
     $document = [Markdig.Markdown]::Parse($source, $pipeline)
 
     $result = [pscustomobject]@{
@@ -89,31 +90,28 @@ function New-HelpSection([string] $Title) {
 }
 
 function ConvertTo-HelpBlock($Block, [string] $Raw) {
-    switch ($Block) {
-        { $_ -is [Markdig.Syntax.FencedCodeBlock] } {
-            return [pscustomobject]@{ Kind = 'Code'; Info = [string]$Block.Info; Text = $Block.Lines.ToString().TrimEnd() }
-        }
-        { $_ -is [Markdig.Syntax.CodeBlock] } {
-            return [pscustomobject]@{ Kind = 'Code'; Info = ''; Text = $Block.Lines.ToString().TrimEnd() }
-        }
-        { $_ -is [Markdig.Syntax.ParagraphBlock] } {
-            # Soft line breaks inside a markdown paragraph are not line breaks in the rendered text.
-            $text = (($Raw -split "`n") | ForEach-Object { $_.Trim() }) -join ' '
-            return [pscustomobject]@{ Kind = 'Paragraph'; Info = ''; Text = $text.Trim() }
-        }
-        { $_ -is [Markdig.Syntax.ListBlock] -or $_ -is [Markdig.Syntax.QuoteBlock] -or $_ -is [Markdig.Extensions.Tables.Table] } {
-            $kind = if ($_ -is [Markdig.Syntax.ListBlock]) { 'List' } elseif ($_ -is [Markdig.Syntax.QuoteBlock]) { 'Quote' } else { 'Table' }
-            $lines = ($Raw -split "`n") | ForEach-Object { $_.TrimEnd() }
-            return [pscustomobject]@{ Kind = $kind; Info = ''; Text = ($lines -join "`n").Trim("`n") }
-        }
-        { $_ -is [Markdig.Syntax.ThematicBreakBlock] -or $_ -is [Markdig.Syntax.LinkReferenceDefinitionGroup] -or $_ -is [Markdig.Syntax.BlankLineBlock] } {
-            return $null
-        }
-        default {
-            # HTML blocks and anything else: keep the text rather than lose it.
-            return [pscustomobject]@{ Kind = 'Paragraph'; Info = ''; Text = $Raw.Trim() }
-        }
+    # An if-chain, not switch: switch would enumerate the children of container blocks (lists, quotes, tables).
+    if ($Block -is [Markdig.Syntax.FencedCodeBlock]) {
+        return [pscustomobject]@{ Kind = 'Code'; Info = [string]$Block.Info; Text = $Block.Lines.ToString().TrimEnd() }
     }
+    if ($Block -is [Markdig.Syntax.CodeBlock]) {
+        return [pscustomobject]@{ Kind = 'Code'; Info = ''; Text = $Block.Lines.ToString().TrimEnd() }
+    }
+    if ($Block -is [Markdig.Syntax.ParagraphBlock]) {
+        # Soft line breaks inside a markdown paragraph are not line breaks in the rendered text.
+        $text = (($Raw -split "`n") | ForEach-Object { $_.Trim() }) -join ' '
+        return [pscustomobject]@{ Kind = 'Paragraph'; Info = ''; Text = $text.Trim() }
+    }
+    if ($Block -is [Markdig.Syntax.ThematicBreakBlock] -or $Block -is [Markdig.Syntax.LinkReferenceDefinitionGroup] -or $Block -is [Markdig.Syntax.BlankLineBlock]) {
+        return $null
+    }
+    # Lists, quotes, tables keep their lines; HTML and anything else too, rather than lose the text.
+    $kind = if ($Block -is [Markdig.Syntax.ListBlock]) { 'List' }
+    elseif ($Block -is [Markdig.Syntax.QuoteBlock]) { 'Quote' }
+    elseif ($Block -is [Markdig.Extensions.Tables.Table]) { 'Table' }
+    else { 'Other' }
+    $lines = ($Raw -split "`n") | ForEach-Object { $_.TrimEnd() }
+    [pscustomobject]@{ Kind = $kind; Info = ''; Text = ($lines -join "`n").Trim("`n") }
 }
 
 function Get-BlockText {
