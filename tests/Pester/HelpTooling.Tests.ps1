@@ -61,6 +61,9 @@ Generated from the cmdlet at build time.
 Returns one widget for each name or id,
 written across two source lines.
 
+- by name
+- by id
+
 ## EXAMPLES
 
 ### Example 1: By name
@@ -134,7 +137,8 @@ Describe 'New-ModuleHelp with complete docs' {
 
     It 'writes MAML that Get-Help reads: synopsis, one-paragraph description, notes' {
         $Help.Synopsis | Should -Be 'Gets tool widgets.'
-        $Help.description.Text | Should -Be 'Returns one widget for each name or id, written across two source lines.'
+        $Help.description[0].Text.Trim() | Should -Be 'Returns one widget for each name or id, written across two source lines.'
+        $Help.description[1].Text.Trim() | Should -Be "- by name`n- by id"
         $FullText | Should -Match 'Nothing real\.'
     }
 
@@ -180,7 +184,10 @@ Describe 'New-ModuleHelp with complete docs' {
     It 'renders the about topic so Get-Help finds it with its short description' {
         $about = Get-Help about_HelpToolWidgets -Category HelpFile
         $about.Synopsis | Should -Be 'Widgets for testing the help tooling.'
-        $about | Out-String | Should -Match '(?m)^LONG DESCRIPTION\s*$'
+        $text = Get-Content -LiteralPath (Join-Path $script:ModuleFolder 'en-US/about_HelpToolWidgets.help.txt')
+        $text | Should -Contain 'LONG DESCRIPTION'
+        $text | Should -Contain '    A long description paragraph that is deliberately written to be longer than'
+        @($text | Where-Object Length -gt 80) | Should -BeNullOrEmpty
     }
 
     It 'passes every Test-ModuleHelp check' {
