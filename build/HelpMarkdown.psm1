@@ -161,11 +161,11 @@ function ConvertTo-CommandHelpDocument {
     $examples = [System.Collections.Generic.List[object]]::new()
     if ($sections['EXAMPLES']) {
         foreach ($ex in $sections['EXAMPLES'].Subsections) {
-            $code = @($ex.Blocks | Where-Object Kind -eq 'Code')
+            $code = @($ex.Blocks | Where-Object { $_.Kind -eq 'Code' -and $_.Text.Trim() })
             if ($code.Count -eq 0) { $problems.Add("$file example '$($ex.Title)' has no code block.") }
             $examples.Add([pscustomobject]@{
                     Title   = $ex.Title
-                    Code    = ($code.Text -join "`n`n")
+                    Code    = (@($code | ForEach-Object Text) -join "`n`n")
                     Remarks = @($ex.Blocks | Where-Object Kind -ne 'Code')
                 })
         }

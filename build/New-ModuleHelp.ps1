@@ -151,8 +151,8 @@ foreach ($command in $commands) {
         continue
     }
     $markdown = Read-HelpMarkdown -Path $docFile
-    $optional = @($command.Parameters.Name | Where-Object { $_ -in [System.Management.Automation.Cmdlet]::OptionalCommonParameters })
-    $required = @($command.Parameters.Name | Where-Object { $_ -notin $optional })
+    $optional = @(($command.Parameters | ForEach-Object Name) | Where-Object { $_ -in [System.Management.Automation.Cmdlet]::OptionalCommonParameters })
+    $required = @(($command.Parameters | ForEach-Object Name) | Where-Object { $_ -notin $optional })
     $converted = ConvertTo-CommandHelpDocument -Markdown $markdown -CommandName $command.Name -ParameterNames $required -OptionalParameterNames $optional
     $problems.AddRange([string[]]@($converted.Problems))
     $document = $converted.Document
@@ -180,7 +180,7 @@ foreach ($command in $commands) {
 }
 
 foreach ($extra in Get-ChildItem -LiteralPath $DocsPath -Filter '*-*.md') {
-    if ($extra.BaseName -notin $commands.Name) { Write-Warning "$($extra.Name) documents no exported cmdlet of this module." }
+    if ($extra.BaseName -notin ($commands | ForEach-Object Name)) { Write-Warning "$($extra.Name) documents no exported cmdlet of this module." }
 }
 
 $aboutTopics = foreach ($aboutFile in Get-ChildItem -LiteralPath $DocsPath -Filter 'about_*.md') {

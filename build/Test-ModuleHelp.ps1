@@ -51,7 +51,7 @@ function Get-Text($Node) {
 
 $commands = @(Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Object Name)
 if ($CommandName) {
-    $missing = $CommandName | Where-Object { $_ -notin $commands.Name }
+    $missing = $CommandName | Where-Object { $_ -notin ($commands | ForEach-Object Name) }
     if ($missing) { throw "Module '$($module.Name)' exports no cmdlet named $($missing -join ', ')." }
     $commands = @($commands | Where-Object Name -in $CommandName)
 }

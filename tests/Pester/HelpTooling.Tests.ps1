@@ -15,7 +15,7 @@ BeforeAll {
         $folder
     }
 
-    $script:ModuleFolder = New-BinaryModule -Name HelpToolWidgets -Cmdlets Get-ToolWidget -Source @'
+    $script:ModuleFolder = New-BinaryModule -Name HelpToolWidgets -Cmdlets Get-ToolWidget, Clear-ToolWidgetCache -Source @'
 using System.Management.Automation;
 namespace HelpToolWidgets {
     public sealed class ToolWidget { public string Name { get; set; } }
@@ -39,6 +39,9 @@ namespace HelpToolWidgets {
 
         protected override void ProcessRecord() { WriteObject(new ToolWidget { Name = "x" }); }
     }
+
+    [Cmdlet(VerbsCommon.Clear, "ToolWidgetCache")]
+    public sealed class ClearToolWidgetCacheCommand : PSCmdlet { }
 }
 '@
 
@@ -108,6 +111,32 @@ Nothing real.
 
 ## RELATED LINKS
 - [about_HelpToolWidgets](about_HelpToolWidgets)
+'@
+    Set-Content -LiteralPath (Join-Path $script:GoodDocs 'Clear-ToolWidgetCache.md') -Value @'
+# Clear-ToolWidgetCache
+
+## SYNOPSIS
+Clears the widget cache.
+
+## DESCRIPTION
+Takes no parameters.
+
+## EXAMPLES
+
+### Example 1: Clear
+```powershell
+Clear-ToolWidgetCache
+```
+
+### Example 2: Clear verbosely
+```powershell
+Clear-ToolWidgetCache -Verbose
+```
+
+## OUTPUTS
+
+### None
+Writes nothing.
 '@
     Set-Content -LiteralPath (Join-Path $script:GoodDocs 'about_HelpToolWidgets.md') -Value @'
 # about_HelpToolWidgets
@@ -192,7 +221,8 @@ Describe 'New-ModuleHelp with complete docs' {
 
     It 'passes every Test-ModuleHelp check' {
         $results = @(& $script:TestModuleHelp -ModulePath $script:ModuleFolder -AboutTopic about_HelpToolWidgets)
-        $results.Count | Should -Be 9
+        # Get-ToolWidget: 4 + 4 parameters; Clear-ToolWidgetCache: 4 and no parameters; the about topic.
+        $results.Count | Should -Be 13
         @($results | Where-Object { -not $_.Passed }) | Should -BeNullOrEmpty
     }
 }
@@ -205,6 +235,8 @@ Describe 'New-ModuleHelp refuses incomplete docs' {
             Change = { param($docs) $f = Join-Path $docs 'Get-ToolWidget.md'; (Get-Content $f -Raw) -replace 'Region to look in\.', '' | Set-Content $f } }
         @{ Case = 'a parameter has no heading'; Expected = 'does not document parameter -Force'
             Change = { param($docs) $f = Join-Path $docs 'Get-ToolWidget.md'; (Get-Content $f -Raw) -replace '### -Force\s+Includes hidden widgets\.', '' | Set-Content $f } }
+        @{ Case = 'an example has no code block'; Expected = "example 'Example 2: From the pipeline' has no code block"
+            Change = { param($docs) $f = Join-Path $docs 'Get-ToolWidget.md'; (Get-Content $f -Raw) -replace "'alpha', 'beta' \| Get-ToolWidget", '' -replace '(?s)(### Example 2.*?)```powershell\s*```', '$1' | Set-Content $f } }
         @{ Case = 'there is only one example'; Expected = 'has 1 example\(s\)'
             Change = { param($docs) $f = Join-Path $docs 'Get-ToolWidget.md'; (Get-Content $f -Raw) -replace '(?s)### Example 2.*?Names bind by value\.', '' | Set-Content $f } }
         @{ Case = 'there is no OUTPUTS section'; Expected = "no '## OUTPUTS' section"
