@@ -97,6 +97,8 @@ function ConvertTo-HelpBlock($Block, [string] $Raw) {
     if ($Block -is [Markdig.Syntax.CodeBlock]) {
         return [pscustomobject]@{ Kind = 'Code'; Info = ''; Text = $Block.Lines.ToString().TrimEnd() }
     }
+    # Get-Help is plain text: a link reads as 'text (address)'.
+    $Raw = $Raw -replace '\[([^\]]+)\]\((https?://[^)\s]+)\)', '$1 ($2)'
     if ($Block -is [Markdig.Syntax.ParagraphBlock]) {
         # Soft line breaks inside a markdown paragraph are not line breaks in the rendered text.
         $text = (($Raw -split "`n") | ForEach-Object { $_.Trim() }) -join ' '
@@ -219,11 +221,10 @@ function ConvertTo-CommandHelpDocument {
             foreach ($line in $b.Text -split "`n") {
                 $line = $line.Trim() -replace '^[-*+]\s+', ''
                 if (-not $line) { continue }
-                if ($line -match '^\[([^\]]+)\]\(([^)]*)\)$') {
-                    # Get-Help -Online opens only absolute links; a relative one (about_X) is shown as its text alone.
-                    $uri = if ($Matches[2] -match '^https?://') { $Matches[2] } else { '' }
-                    $links.Add([pscustomobject]@{ Text = $Matches[1]; Uri = $uri })
-                }
+                # Absolute links arrive as 'text (address)' (see ConvertTo-HelpBlock); a relative one such as
+                # [about_X](about_X) is shown as its text alone, since Get-Help -Online can open only an address.
+                if ($line -match '^(.+?) \((https?://[^)\s]+)\)$') { $links.Add([pscustomobject]@{ Text = $Matches[1]; Uri = $Matches[2] }) }
+                elseif ($line -match '^\[([^\]]+)\]\(([^)]*)\)$') { $links.Add([pscustomobject]@{ Text = $Matches[1]; Uri = '' }) }
                 else { $links.Add([pscustomobject]@{ Text = $line; Uri = '' }) }
             }
         }

@@ -62,7 +62,7 @@ Generated from the cmdlet at build time.
 
 ## DESCRIPTION
 Returns one widget for each name or id,
-written across two source lines.
+written across two source lines. See [the guide](https://example.invalid/guide).
 
 - by name
 - by id
@@ -111,6 +111,7 @@ Nothing real.
 
 ## RELATED LINKS
 - [about_HelpToolWidgets](about_HelpToolWidgets)
+- [Widget guide](https://example.invalid/guide)
 '@
     Set-Content -LiteralPath (Join-Path $script:GoodDocs 'Clear-ToolWidgetCache.md') -Value @'
 # Clear-ToolWidgetCache
@@ -166,7 +167,7 @@ Describe 'New-ModuleHelp with complete docs' {
 
     It 'writes MAML that Get-Help reads: synopsis, one-paragraph description, notes' {
         $Help.Synopsis | Should -Be 'Gets tool widgets.'
-        $Help.description[0].Text.Trim() | Should -Be 'Returns one widget for each name or id, written across two source lines.'
+        $Help.description[0].Text.Trim() | Should -Be 'Returns one widget for each name or id, written across two source lines. See the guide (https://example.invalid/guide).'
         $Help.description[1].Text.Trim() | Should -Be "- by name`n- by id"
         $FullText | Should -Match 'Nothing real\.'
     }
@@ -208,6 +209,7 @@ Describe 'New-ModuleHelp with complete docs' {
         @($Help.inputTypes.inputType.type.name) | Should -Contain 'System.String[]'
         @($Help.relatedLinks.navigationLink.uri) | Should -Contain 'https://example.invalid/Get-ToolWidget'
         @($Help.relatedLinks.navigationLink.linkText) | Should -Contain 'about_HelpToolWidgets'
+        ($Help.relatedLinks.navigationLink | Where-Object linkText -eq 'Widget guide').uri | Should -Be 'https://example.invalid/guide'
     }
 
     It 'renders the about topic so Get-Help finds it with its short description' {
