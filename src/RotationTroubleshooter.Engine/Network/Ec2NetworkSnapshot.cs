@@ -18,25 +18,54 @@ public sealed class Ec2NetworkSnapshot
 
     private readonly IAmazonEC2 _ec2;
     private readonly ConcurrentDictionary<string, Lazy<Task<VpcNetwork>>> _vpcs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _subnetVpc = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<string?>> _subnetVpc = new(StringComparer.Ordinal);
 
     public Ec2NetworkSnapshot(IAmazonEC2 ec2) => _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
 
-    /// <summary>Maps subnet ids to their VPC ids; subnets of VPCs already loaded cost no request, the rest are one batched call.</summary>
+    /// <summary>
+    /// Maps subnet ids to their VPC ids. Subnets of VPCs already loaded cost no request; the rest are one batched call,
+    /// and a subnet another caller is already looking up is awaited, not asked again. Unknown subnets are left out.
+    /// </summary>
     /// <exception cref="AmazonEC2Exception">EC2 refused the call, e.g. a subnet id that does not exist.</exception>
     public async Task<IReadOnlyDictionary<string, string>> ResolveVpcIdsAsync(IEnumerable<string> subnetIds, CancellationToken cancellationToken = default)
     {
         var wanted = subnetIds.Distinct(StringComparer.Ordinal).ToList();
-        var unknown = wanted.Where(id => !_subnetVpc.ContainsKey(id)).ToList();
-        if (unknown.Count > 0)
+        var lookups = new Dictionary<string, Task<string?>>(StringComparer.Ordinal);
+        var mine = new List<(string Id, TaskCompletionSource<string?> Result)>();
+        foreach (var id in wanted)
         {
-            var subnets = await CollectAsync(
-                _ec2.Paginators.DescribeSubnets(new DescribeSubnetsRequest { SubnetIds = unknown }).Responses,
-                r => r.Subnets, "subnets", cancellationToken).ConfigureAwait(false);
-            foreach (var subnet in subnets)
-                _subnetVpc[subnet.SubnetId] = subnet.VpcId;
+            var result = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lookups[id] = _subnetVpc.GetOrAdd(id, result.Task);
+            if (lookups[id] == result.Task)
+                mine.Add((id, result));
         }
-        return wanted.Where(_subnetVpc.ContainsKey).ToDictionary(id => id, id => _subnetVpc[id], StringComparer.Ordinal);
+        if (mine.Count > 0)
+        {
+            try
+            {
+                var subnets = await CollectAsync(
+                    _ec2.Paginators.DescribeSubnets(new DescribeSubnetsRequest { SubnetIds = mine.Select(m => m.Id).ToList() }).Responses,
+                    r => r.Subnets, "subnets", cancellationToken).ConfigureAwait(false);
+                var found = subnets.ToDictionary(s => s.SubnetId, s => s.VpcId, StringComparer.Ordinal);
+                foreach (var (id, result) in mine)
+                    result.SetResult(found.GetValueOrDefault(id));
+            }
+            catch (Exception e)
+            {
+                // Not cached: a later caller asks again.
+                foreach (var (id, result) in mine)
+                {
+                    _subnetVpc.TryRemove(new KeyValuePair<string, Task<string?>>(id, result.Task));
+                    result.SetException(e);
+                }
+                throw;
+            }
+        }
+        var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (id, lookup) in lookups)
+            if (await lookup.WaitAsync(cancellationToken).ConfigureAwait(false) is { } vpcId)
+                resolved[id] = vpcId;
+        return resolved;
     }
 
     /// <summary>The VPC's network description, fetched on first use and shared by every later and concurrent caller.</summary>
@@ -105,7 +134,7 @@ public sealed class Ec2NetworkSnapshot
         var prefixLists = prefixTask.Result.Where(p => p.Cidrs is not null)
             .ToDictionary(p => p.Id, p => (IReadOnlyList<string>)p.Cidrs!, StringComparer.Ordinal);
         foreach (var subnet in subnetsTask.Result)
-            _subnetVpc[subnet.SubnetId] = subnet.VpcId;
+            _subnetVpc.TryAdd(subnet.SubnetId, Task.FromResult<string?>(subnet.VpcId));
 
         return new VpcNetwork(vpcId, subnetsTask.Result, routeTablesTask.Result, natTask.Result, igwTask.Result, endpointsTask.Result,
             groups, aclsTask.Result, prefixLists, peeringTask.Result);
