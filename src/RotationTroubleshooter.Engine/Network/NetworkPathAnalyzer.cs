@@ -421,10 +421,10 @@ public sealed class NetworkPathAnalyzer
         {
             var blocked = _hops.FirstOrDefault(h => h.Allowed == false);
             if (blocked is not null)
-                return new NetworkPath(PathVerdict.Blocked, $"{blocked.Name}: {blocked.Rule}", _hops.ToArray());
+                return new NetworkPath(PathVerdict.Blocked, blocked.Rule, _hops.ToArray());
             var unknown = _hops.FirstOrDefault(h => h.Allowed is null);
             if (unknown is not null)
-                return new NetworkPath(PathVerdict.Unknown, $"{unknown.Name}: {unknown.Rule}", _hops.ToArray());
+                return new NetworkPath(PathVerdict.Unknown, unknown.Rule, _hops.ToArray());
             return new NetworkPath(PathVerdict.Reachable, reachableReason, _hops.ToArray());
         }
     }

@@ -170,6 +170,17 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
     }
 
     [Fact]
+    public async Task Endpoint_policy_allowing_only_under_a_condition_is_unknown_not_reachable()
+    {
+        var report = await AnalyzeAsync("endpoint-policy-condition");
+
+        Assert.Empty(report.Findings);
+        Assert.Equal(PathVerdict.Unknown, report.SecretsManagerPath.Verdict);
+        Assert.Contains("Condition", report.SecretsManagerPath.Reason);
+        Assert.Contains(report.SecretsManagerPath.Hops, h => h.Allowed is null && h.Rule.Contains("statement 1"));
+    }
+
+    [Fact]
     public async Task Database_security_group_without_the_function_is_named()
     {
         var seeded = moto.Scenario("db-sg-blocks");

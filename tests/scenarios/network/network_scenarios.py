@@ -230,6 +230,12 @@ def scenario_endpoint_policy_deny_other_role(ec2):
     return healthy(ec2, policy=allow_all_policy([deny_put(OTHER_ROLE_ARN)])).result()
 
 
+def scenario_endpoint_policy_condition(ec2):
+    condition = {"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:*", "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}}
+    return healthy(ec2, policy={"Version": "2012-10-17", "Statement": [condition]}).result()
+
+
 def scenario_db_sg_blocks(ec2):
     net = Network(ec2, database_allows_function=False)
     net.allow_in(net.endpoint_sg, 443, source_group=net.function_sg)
