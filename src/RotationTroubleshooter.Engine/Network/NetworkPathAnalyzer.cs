@@ -45,6 +45,14 @@ public sealed class NetworkPathAnalyzer
         {
             return NotChecked(request, null, subnetIds, groupIds, $"EC2 refused {e.ErrorCode ?? e.GetType().Name}: {e.Message}");
         }
+        catch (AmazonClientException e)
+        {
+            return NotChecked(request, null, subnetIds, groupIds, $"EC2 could not be called: {e.Message}");
+        }
+        catch (HttpRequestException e)
+        {
+            return NotChecked(request, null, subnetIds, groupIds, $"EC2 could not be reached: {e.Message}");
+        }
         catch (InvalidOperationException e)
         {
             return NotChecked(request, null, subnetIds, groupIds, e.Message);

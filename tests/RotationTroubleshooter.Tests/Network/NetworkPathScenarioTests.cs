@@ -237,6 +237,20 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         Assert.Equal(NetworkCheckIds.NetworkPathNotChecked, Assert.Single(report.Findings).CheckId);
     }
 
+    [Fact]
+    public async Task Unreachable_ec2_is_reported_as_not_checked_instead_of_throwing()
+    {
+        var config = new Amazon.EC2.AmazonEC2Config { ServiceURL = "http://127.0.0.1:1", AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
+        using var ec2 = new Amazon.EC2.AmazonEC2Client(new Amazon.Runtime.BasicAWSCredentials("test", "test"), config);
+        var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
+
+        var report = await analyzer.AnalyzeAsync(Request(moto.Scenario("endpoint-healthy")));
+
+        Assert.Equal(PathVerdict.Unknown, report.SecretsManagerPath.Verdict);
+        Assert.Equal(PathVerdict.Unknown, report.DatabasePath!.Verdict);
+        Assert.Equal(NetworkCheckIds.NetworkPathNotChecked, Assert.Single(report.Findings).CheckId);
+    }
+
     private async Task<NetworkPathReport> AnalyzeAsync(string scenario, string? secretsManagerEndpoint = PublicEndpoint)
     {
         using var ec2 = moto.CreateClient();
