@@ -52,6 +52,43 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
     }
 
     [Fact]
+    public async Task Function_in_a_public_subnet_is_told_it_needs_a_nat_gateway()
+    {
+        var seeded = moto.Scenario("function-in-public-subnet");
+        var report = await AnalyzeAsync("function-in-public-subnet");
+
+        var finding = AssertOnlyFindings(report, NetworkCheckIds.NoRouteToSecretsManager);
+        Assert.Contains(finding.Evidence, e => e.Contains($"routes 0.0.0.0/0 to {seeded.GetProperty("internetGatewayId").GetString()}")
+            && e.Contains("no public IP address"));
+    }
+
+    [Fact]
+    public async Task A_host_that_is_not_an_rds_endpoint_checks_only_the_function_side()
+    {
+        var request = Request(moto.Scenario("endpoint-healthy")) with { Database = new DatabaseTarget("10.0.21.10", 5432, null, null, [], []) };
+        using var ec2 = moto.CreateClient();
+
+        var report = await new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2)).AnalyzeAsync(request);
+
+        Assert.Empty(report.Findings);
+        Assert.Equal(PathVerdict.Unknown, report.DatabasePath!.Verdict);
+        Assert.Contains("not an RDS endpoint", report.DatabasePath.Reason);
+        Assert.Contains(report.DatabasePath.Hops, h => h.Allowed == true && h.Name == "Function security groups outbound 5432");
+    }
+
+    [Fact]
+    public async Task A_host_that_is_not_an_rds_endpoint_still_reports_a_blocking_function_security_group()
+    {
+        var request = Request(moto.Scenario("function-sg-https-only")) with { Database = new DatabaseTarget("10.0.21.10", 5432, null, null, [], []) };
+        using var ec2 = moto.CreateClient();
+
+        var report = await new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2)).AnalyzeAsync(request);
+
+        Assert.Equal(NetworkCheckIds.FunctionSecurityGroupBlocksDatabase, Assert.Single(report.Findings).CheckId);
+        Assert.Equal(PathVerdict.Blocked, report.DatabasePath!.Verdict);
+    }
+
+    [Fact]
     public async Task Private_dns_off_without_a_named_endpoint_is_reported_with_the_endpoint_id()
     {
         var seeded = moto.Scenario("private-dns-off");

@@ -141,6 +141,15 @@ def scenario_nat_healthy(ec2):
     return net.result(natGatewayId=nat)
 
 
+def scenario_function_in_public_subnet(ec2):
+    net = Network(ec2)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=net.vpc)
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [net.vpc]}, {"Name": "association.main", "Values": ["true"]}])
+    ec2.create_route(RouteTableId=main["RouteTables"][0]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    return net.result(internetGatewayId=igw)
+
+
 def scenario_nat_in_private_subnet(ec2):
     net = Network(ec2)
     nat = net.nat_gateway(public=False)
