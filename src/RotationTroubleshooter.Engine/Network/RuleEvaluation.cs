@@ -14,7 +14,13 @@ internal sealed record RuleDecision(bool? Allowed, string Rule)
 /// <summary>The other end of a connection as the filters see it. A null <see cref="Cidr"/> means an address we do not know (the internet, a host name).</summary>
 internal sealed record Peer(IPNetwork? Cidr, IReadOnlyCollection<string> GroupIds, string Description)
 {
-    public static Peer Internet { get; } = new(null, [], "the internet (0.0.0.0/0)");
+    /// <summary>A public address we do not know (Secrets Manager's public endpoint): private ranges cannot contain it.</summary>
+    public static Peer Internet { get; } = new(null, [], "the internet (0.0.0.0/0)") { IsPublic = true };
+
+    public bool IsPublic { get; private init; }
+
+    /// <summary>Whether the peer may have an address inside <paramref name="cidr"/> without being wholly inside it.</summary>
+    public bool MayBeIn(IPNetwork cidr) => Cidr is { } own ? Cidrs.Overlaps(cidr, own) : !(IsPublic && Cidrs.IsPrivate(cidr));
 
     public static Peer Subnet(VpcNetwork network, string subnetId, IReadOnlyCollection<string> groupIds)
     {
@@ -33,6 +39,12 @@ internal static class Cidrs
     public static bool Overlaps(IPNetwork a, IPNetwork b) => Contains(a, b) || Contains(b, a);
 
     public static bool IsAll(IPNetwork cidr) => cidr.PrefixLength == 0;
+
+    private static readonly IPNetwork[] PrivateRanges =
+        [.. new[] { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8" }.Select(c => IPNetwork.Parse(c))];
+
+    /// <summary>True when the range lies inside the private, shared or link-local space, where no public AWS endpoint lives.</summary>
+    public static bool IsPrivate(IPNetwork cidr) => PrivateRanges.Any(p => Contains(p, cidr));
 
     /// <summary>True when every address of the peer lies in <paramref name="rule"/>; an unknown peer is only covered by 0.0.0.0/0.</summary>
     public static bool Covers(IPNetwork rule, Peer peer) => peer.Cidr is { } cidr ? Contains(rule, cidr) : IsAll(rule);
@@ -69,7 +81,7 @@ internal static class SecurityGroupRules
                     {
                         if (Cidrs.Covers(cidr, peer))
                             return RuleDecision.Allow($"{what} {preposition} {range.CidrIp}");
-                        if (peer.Cidr is null)
+                        if (peer.Cidr is null && peer.MayBeIn(cidr))
                             undecided.Add($"{what} {preposition} {range.CidrIp}");
                     }
                 foreach (var listId in permission.PrefixListIds.OrEmpty().Select(p => p.Id).Where(id => id is not null))
@@ -120,6 +132,7 @@ internal static class NetworkAclRules
 
         var remaining = new List<(int From, int To)> { (fromPort, toPort) };
         var allowingRules = new List<int>();
+        string? possibleDeny = null, possibleAllow = null;
         var entries = acl.Entries.OrEmpty().Where(e => e.Egress == egress && e.CidrBlock is not null).OrderBy(e => e.RuleNumber ?? int.MaxValue);
         foreach (var entry in entries)
         {
@@ -134,19 +147,28 @@ internal static class NetworkAclRules
             var isDeny = string.Equals(entry.RuleAction, "deny", StringComparison.OrdinalIgnoreCase);
             if (isDeny)
             {
-                // Where the function's address inside its subnet is unknown, a deny touching any of it may hit.
-                var applies = peer.Cidr is { } peerCidr ? Cidrs.Overlaps(cidr, peerCidr) : Cidrs.IsAll(cidr);
-                if (applies)
+                // The peer's exact address inside its range is unknown, so a deny touching any of the range may hit it.
+                if (peer.Cidr is not null ? peer.MayBeIn(cidr) : Cidrs.IsAll(cidr))
                     return RuleDecision.Block($"{acl.NetworkAclId} {direction} rule {entry.RuleNumber} denies {Describe(entry)} {preposition} {entry.CidrBlock} (needed: {ports} {preposition} {peer.Description})");
+                if (peer.Cidr is null && peer.MayBeIn(cidr))
+                    possibleDeny ??= $"{acl.NetworkAclId} {direction} rule {entry.RuleNumber} denies {Describe(entry)} {preposition} {entry.CidrBlock}, which may include {peer.Description}";
                 continue;
             }
             if (!Cidrs.Covers(cidr, peer))
+            {
+                if (peer.Cidr is null && peer.MayBeIn(cidr))
+                    possibleAllow ??= $"{acl.NetworkAclId} {direction} rule {entry.RuleNumber} allows {Describe(entry)} {preposition} {entry.CidrBlock}, which may include {peer.Description}";
                 continue;
+            }
             allowingRules.Add(entry.RuleNumber ?? 0);
             remaining = remaining.SelectMany(r => Subtract(r, entryFrom, entryTo)).ToList();
             if (remaining.Count == 0)
-                return RuleDecision.Allow($"{acl.NetworkAclId} {direction} rule {string.Join(", ", allowingRules)} allows {ports} {preposition} {peer.Description}");
+                return possibleDeny is null
+                    ? RuleDecision.Allow($"{acl.NetworkAclId} {direction} rule {string.Join(", ", allowingRules)} allows {ports} {preposition} {peer.Description}")
+                    : RuleDecision.Unknown(possibleDeny);
         }
+        if (possibleAllow is not null)
+            return RuleDecision.Unknown(possibleAllow);
         var open = string.Join(", ", remaining.Select(r => r.From == r.To ? $"{r.From}" : $"{r.From}-{r.To}"));
         return RuleDecision.Block($"{acl.NetworkAclId} {direction}: no rule allows tcp {open} {preposition} {peer.Description}, so the final deny (*) drops it");
     }

@@ -56,7 +56,44 @@ public sealed class RuleEvaluationTests
     }
 
     [Fact]
-    public void Security_group_egress_to_a_private_range_leaves_internet_traffic_undecided()
+    public void A_deny_for_a_private_range_cannot_hit_the_public_endpoint()
+    {
+        var decision = NetworkAclRules.Evaluate(Acl(Entry(50, true, "deny", "10.0.0.0/8", 443, 443), Entry(100, true, "allow", "0.0.0.0/0")),
+            egress: true, 443, 443, Peer.Internet);
+        Assert.True(decision.Allowed);
+    }
+
+    [Fact]
+    public void A_deny_for_a_public_range_may_hit_the_public_endpoint()
+    {
+        var decision = NetworkAclRules.Evaluate(Acl(Entry(50, true, "deny", "52.0.0.0/8", 443, 443), Entry(100, true, "allow", "0.0.0.0/0")),
+            egress: true, 443, 443, Peer.Internet);
+        Assert.Null(decision.Allowed);
+        Assert.StartsWith("acl-1 outbound rule 50 denies tcp 443 to 52.0.0.0/8", decision.Rule);
+    }
+
+    [Fact]
+    public void An_allow_for_a_range_that_may_hold_an_unresolved_host_is_undecided()
+    {
+        var host = new Peer(null, [], "db.example.com (address not resolved)");
+        var decision = NetworkAclRules.Evaluate(Acl(Entry(100, true, "allow", "10.0.0.0/8", 5432, 5432)), egress: true, 5432, 5432, host);
+        Assert.Null(decision.Allowed);
+    }
+
+    [Fact]
+    public void Security_group_egress_only_to_private_ranges_blocks_internet_traffic()
+    {
+        var network = NetworkWith(new SecurityGroup
+        {
+            GroupId = "sg-fn",
+            IpPermissionsEgress = [new IpPermission { IpProtocol = "tcp", FromPort = 443, ToPort = 443, Ipv4Ranges = [new IpRange { CidrIp = "10.0.0.0/16" }] }],
+        });
+        var decision = SecurityGroupRules.Evaluate(network, ["sg-fn"], egress: true, 443, Peer.Internet);
+        Assert.False(decision.Allowed);
+    }
+
+    [Fact]
+    public void Security_group_egress_to_a_public_range_leaves_internet_traffic_undecided()
     {
         var network = NetworkWith(new SecurityGroup
         {
