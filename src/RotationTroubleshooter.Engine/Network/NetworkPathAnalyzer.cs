@@ -133,7 +133,7 @@ public sealed class NetworkPathAnalyzer
                 var evidence = $"{endpoint.VpcEndpointId} PrivateDnsEnabled=false; SECRETS_MANAGER_ENDPOINT is {configured ?? "not set"}";
                 if (reachable)
                     Findings.Add(NetworkCheckIds.EndpointPrivateDnsDisabled, FindingSeverity.Warning,
-                        "The Secrets Manager VPC endpoint has private DNS disabled, so the function bypasses it and uses the NAT gateway.",
+                        "The Secrets Manager VPC endpoint has private DNS disabled, so the function bypasses it and leaves through its internet route.",
                         "Enable private DNS on the endpoint, set SECRETS_MANAGER_ENDPOINT to its DNS name, or delete the unused endpoint.",
                         "https://docs.aws.amazon.com/secretsmanager/latest/userguide/vpc-endpoint-overview.html", evidence);
                 else
