@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+
+namespace RotationTroubleshooter.Tests.Network;
+
+/// <summary>Counts the EC2 requests that reach moto to show that describes are batched per VPC and shared by every function in it.</summary>
+[Collection(MotoEc2Collection.Name)]
+public sealed class Ec2RequestCountTests(MotoEc2Fixture moto)
+{
+    private static readonly Dictionary<string, int> OneVpcWithPrefixList = new()
+    {
+        ["DescribeSubnets"] = 2, // the function's subnets to find the VPC, then all of the VPC's subnets
+        ["DescribeRouteTables"] = 1,
+        ["DescribeNatGateways"] = 1,
+        ["DescribeInternetGateways"] = 1,
+        ["DescribeVpcEndpoints"] = 1,
+        ["DescribeSecurityGroups"] = 1,
+        ["DescribeNetworkAcls"] = 1,
+        ["GetManagedPrefixListEntries"] = 1,
+    };
+
+    [Fact]
+    public async Task Functions_sharing_a_vpc_fetch_it_once()
+    {
+        var counter = new CountingHttpClientFactory();
+        using var ec2 = moto.CreateClient(counter);
+        var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
+        var seeded = moto.Scenario("endpoint-sg-prefix-list");
+
+        await analyzer.AnalyzeAsync(NetworkPathScenarioTests.Request(seeded, functionName: "first"));
+        Assert.Equal(OneVpcWithPrefixList, counter.Snapshot());
+
+        var second = NetworkPathScenarioTests.Request(seeded, functionName: "second") with { SubnetIds = [seeded.GetProperty("functionSubnets")[1].GetString()!] };
+        var report = await analyzer.AnalyzeAsync(second);
+        Assert.Equal(OneVpcWithPrefixList, counter.Snapshot());
+        Assert.Equal(PathVerdict.Reachable, report.SecretsManagerPath.Verdict);
+    }
+
+    [Fact]
+    public async Task Concurrent_functions_share_one_in_flight_fetch()
+    {
+        var counter = new CountingHttpClientFactory();
+        using var ec2 = moto.CreateClient(counter);
+        var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
+        var seeded = moto.Scenario("endpoint-sg-prefix-list");
+
+        var reports = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => analyzer.AnalyzeAsync(NetworkPathScenarioTests.Request(seeded, functionName: $"fn-{i}")))));
+
+        Assert.Equal(OneVpcWithPrefixList, counter.Snapshot());
+        Assert.All(reports, r => Assert.Equal(PathVerdict.Reachable, r.SecretsManagerPath.Verdict));
+    }
+
+    [Fact]
+    public async Task A_database_in_a_peered_vpc_loads_that_vpc_once_more_and_the_peering_in_one_batch_each()
+    {
+        var counter = new CountingHttpClientFactory();
+        using var ec2 = moto.CreateClient(counter);
+        var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
+        var seeded = moto.Scenario("db-other-vpc-peered");
+
+        await analyzer.AnalyzeAsync(NetworkPathScenarioTests.Request(seeded, functionName: "first"));
+        await analyzer.AnalyzeAsync(NetworkPathScenarioTests.Request(seeded, functionName: "second"));
+
+        var counts = counter.Snapshot();
+        Assert.Equal(3, counts["DescribeSubnets"]);
+        Assert.Equal(2, counts["DescribeRouteTables"]);
+        Assert.Equal(2, counts["DescribeSecurityGroups"]);
+        Assert.Equal(2, counts["DescribeVpcPeeringConnections"]);
+    }
+
+    [Fact]
+    public async Task A_function_outside_any_vpc_needs_no_ec2_request()
+    {
+        var counter = new CountingHttpClientFactory();
+        using var ec2 = moto.CreateClient(counter);
+        var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
+
+        var report = await analyzer.AnalyzeAsync(new NetworkPathRequest("public-fn", [], [], NetworkPathScenarioTests.RoleArn, null, "us-east-1",
+            NetworkPathScenarioTests.SecretArn));
+
+        Assert.Empty(counter.Snapshot());
+        Assert.Null(report.VpcId);
+        Assert.Equal(PathVerdict.Reachable, report.SecretsManagerPath.Verdict);
+        Assert.Empty(report.Findings);
+    }
+}
+
+/// <summary>Gives the SDK an HttpClient whose handler counts requests by their EC2 Action.</summary>
+internal sealed class CountingHttpClientFactory : HttpClientFactory
+{
+    private readonly ConcurrentDictionary<string, int> _counts = new();
+
+    public Dictionary<string, int> Snapshot() => new(_counts);
+
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new CountingHandler(_counts) { InnerHandler = new HttpClientHandler() });
+
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+    private sealed class CountingHandler(ConcurrentDictionary<string, int> counts) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var action = "(no body)";
+            if (request.Content is not null)
+            {
+                await request.Content.LoadIntoBufferAsync(cancellationToken);
+                var body = await request.Content.ReadAsStringAsync(cancellationToken);
+                action = body.Split('&').Select(p => p.Split('=', 2)).FirstOrDefault(p => p[0] == "Action")?[1] ?? "(no Action)";
+            }
+            counts.AddOrUpdate(action, 1, (_, n) => n + 1);
+            return await base.SendAsync(request, cancellationToken);
+        }
+    }
+}
