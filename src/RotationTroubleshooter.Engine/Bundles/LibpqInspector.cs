@@ -101,7 +101,7 @@ public static partial class LibpqInspector
             if (facts is null)
             {
                 reports.Add(new LibpqReport(source, module.File.Path, null, null, null, driver,
-                    [.. Prefix(notes), $"{module.File.Path} {module.Elf.Problem}", "Verdict: unknown, the module could not be read."]));
+                    [.. notes, $"{module.File.Path} {module.Elf.Problem}", "Verdict: unknown, the module could not be read."]));
                 continue;
             }
             var neededLibpq = facts.Needed.Where(n => LibpqName().IsMatch(n)).ToList();
@@ -120,16 +120,15 @@ public static partial class LibpqInspector
                 else
                     reports.Add(new LibpqReport(source, module.File.Path, facts.EffectiveSearchPath, null, null, driver,
                     [
-                        .. Prefix(notes), $"{module.File.Path}: {facts.Description}.", line,
+                        .. notes, $"{module.File.Path}: {facts.Description}.", line,
                         "Lambda's runtimes ship no libpq, so this module fails to import (Runtime.ImportModuleError) unless a layer provides it: inspect the function's layers too.",
                         "Verdict: unknown, the libpq this module loads is not in this bundle.",
                     ]));
             }
         }
 
-        var distributions = PythonDrivers.Distributions(regular);
         foreach (var library in libraries)
-            reports.Add(LibraryReport(source, library, uses[library], distributions, notes));
+            reports.Add(LibraryReport(source, library, uses[library], singleFile, notes));
 
         reports.AddRange(MissingNativeModuleReports(source, regular, modules, notes));
         reports.AddRange(PythonDrivers.PurePythonDrivers(regular).Select(d => PythonDrivers.Report(d, source)));
@@ -153,8 +152,6 @@ public static partial class LibpqInspector
         : PostgresDriver.Unknown;
 
     private static string DriverName(PostgresDriver driver) => driver == PostgresDriver.Unknown ? "driver unknown" : driver.ToString();
-
-    private static IEnumerable<string> Prefix(List<string> notes) => notes;
 
     private static string FormatSearchPath(ElfFacts facts) =>
         facts.RunPath is not null ? $", RUNPATH {facts.RunPath}" : facts.RPath is not null ? $", RPATH {facts.RPath}" : "";
@@ -226,29 +223,25 @@ public static partial class LibpqInspector
         return string.Join('/', segments);
     }
 
-    private static LibpqReport LibraryReport(string source, Candidate library, List<Use> uses,
-        List<(string Name, string Version, string Parent)> distributions, List<string> notes)
+    private static LibpqReport LibraryReport(string source, Candidate library, List<Use> uses, bool singleFile, List<string> notes)
     {
         var evidence = new List<string>(notes);
-        var driver = DriverOfLibrary(library.File, uses, distributions, evidence);
         var facts = library.Elf.Facts;
+        evidence.Add(facts is null ? $"{library.File.Path} {library.Elf.Problem}" : Describe(library.File, facts));
+        evidence.AddRange(uses.Select(u => u.Line));
+        var driver = DriverOfLibrary(library.File, uses, singleFile, evidence);
         if (facts is null)
         {
-            evidence.Add($"{library.File.Path} {library.Elf.Problem}");
-            evidence.AddRange(uses.Select(u => u.Line));
             evidence.Add("Verdict: unknown, the library could not be read.");
             return new LibpqReport(source, library.File.Path, null, null, null, driver, evidence);
         }
-        evidence.Add(Describe(library.File, facts));
-        evidence.AddRange(uses.Select(u => u.Line));
-        var verdict = LibpqVersionEvidence.Judge(facts);
+        var verdict = LibpqVersionEvidence.Judge(facts, library.File.Name);
         evidence.AddRange(verdict.Evidence);
         return new LibpqReport(source, library.File.Path, facts.EffectiveSearchPath, verdict.MajorVersion,
             verdict.SupportsScram, driver, evidence);
     }
 
-    private static PostgresDriver DriverOfLibrary(BundleFile library, List<Use> uses,
-        List<(string Name, string Version, string Parent)> distributions, List<string> evidence)
+    private static PostgresDriver DriverOfLibrary(BundleFile library, List<Use> uses, bool singleFile, List<string> evidence)
     {
         var users = uses.Select(u => u.Driver).Where(d => d != PostgresDriver.Unknown).Distinct().ToList();
         if (users.Count == 1)
@@ -266,7 +259,7 @@ public static partial class LibpqInspector
         }
         if (folder == "psycopg_binary.libs")
             evidence.Add("Sits in psycopg_binary.libs: psycopg 3's wheel folder for libpq.");
-        else
+        else if (!singleFile)
             evidence.Add("No module in this bundle loads it.");
         return PostgresDriver.Unknown;
     }
@@ -283,7 +276,7 @@ public static partial class LibpqInspector
             return new LibpqReport(source, module.File.Path, facts.EffectiveSearchPath, null, null, driver, evidence);
         }
         evidence.Add("Carries libpq inside it (linked statically): no NEEDED libpq, but libpq's code is present.");
-        var verdict = LibpqVersionEvidence.Judge(facts);
+        var verdict = LibpqVersionEvidence.Judge(facts, module.File.Name);
         evidence.AddRange(verdict.Evidence);
         return new LibpqReport(source, module.File.Path, facts.EffectiveSearchPath, verdict.MajorVersion, verdict.SupportsScram, driver, evidence);
     }

@@ -23,6 +23,17 @@ internal static partial class LibpqVersionEvidence
     [GeneratedRegex(@"PostgreSQL-(?<major>\d+)(?:\.(?<minor>\d+|x))?|pgsql-(?<major>\d+)(?:\.(?<minor>\d+))?|postgresql/(?<major>\d+)(?:\.(?<minor>\d+))?(?=/|$)", RegexOptions.IgnoreCase)]
     private static partial Regex SearchPathVersionPattern();
 
+    // libpq.so.5.N and psycopg2's libpq-<hash>.so.5.N: since 10 the shared-library minor number is the major version
+    // (src/interfaces/libpq/Makefile: SO_MINOR_VERSION= $(MAJORVERSION)); releases before 10 used minors below 10.
+    [GeneratedRegex(@"\.so\.5\.(?<minor>\d+)$")]
+    private static partial Regex SharedLibraryMinorPattern();
+
+    internal static int? MajorFromFileName(string fileName)
+    {
+        var match = SharedLibraryMinorPattern().Match(fileName);
+        return match.Success && int.TryParse(match.Groups["minor"].Value, out var minor) && minor >= 10 ? minor : null;
+    }
+
     /// <summary>The PostgreSQL version a RUNPATH/RPATH names, e.g. "9.4" and major 9 for ".../PostgreSQL-9.4.x/...".</summary>
     internal static (int Major, string Named)? VersionNamedIn(string? searchPath)
     {
@@ -38,7 +49,7 @@ internal static partial class LibpqVersionEvidence
     internal sealed record Verdict(int? MajorVersion, bool? SupportsScram, IReadOnlyList<string> Evidence);
 
     /// <summary>Weighs RUNPATH, exported symbols and embedded strings of a file that is, or carries, libpq.</summary>
-    internal static Verdict Judge(ElfFacts facts)
+    internal static Verdict Judge(ElfFacts facts, string fileName)
     {
         var evidence = new List<string>();
         var votes = new List<(bool Scram, string Why)>();
@@ -75,6 +86,13 @@ internal static partial class LibpqVersionEvidence
             votes.Add((false, "exported symbols"));
         }
 
+        var fromName = MajorFromFileName(fileName);
+        if (fromName is not null)
+        {
+            evidence.Add($"File name {fileName}: libpq {fromName} (its shared-library minor number is the major version since 10).");
+            votes.Add((true, "file name"));
+        }
+
         if (facts.HasPre10ScramMessage)
         {
             evidence.Add("Contains the message \"SCRAM authentication requires libpq version 10 or above\", which only libpq 9.x carries.");
@@ -105,6 +123,8 @@ internal static partial class LibpqVersionEvidence
         int? major = null;
         if (named is not null && (symbolLowerBound is null || named.Value.Major >= symbolLowerBound))
             major = named.Value.Major;
+        else if (fromName is not null && (symbolLowerBound is null || fromName >= symbolLowerBound))
+            major = fromName;
         else if (symbolLowerBound is not null)
         {
             major = symbolLowerBound;
