@@ -12,9 +12,24 @@ internal sealed record BundleFile(string Path, long Length, bool IsSymlink)
 /// <summary>The files of a deployment bundle (zip, folder or single file), read on demand and within limits.</summary>
 internal abstract class Bundle : IDisposable
 {
-    protected Bundle(ZipLimits limits) => Limits = limits;
+    /// <summary>Where Lambda unpacks a function's package.</summary>
+    public const string FunctionMountPoint = "/var/task";
+    /// <summary>Where Lambda unpacks a function's layers.</summary>
+    public const string LayerMountPoint = "/opt";
 
+    protected Bundle(string source, ZipLimits limits)
+    {
+        Source = source;
+        Limits = limits;
+    }
+
+    /// <summary>How the user knows this bundle (function name, layer ARN, path).</summary>
+    public string Source { get; }
+    /// <summary>The folder Lambda unpacks this bundle into; decides what the dynamic loader finds.</summary>
+    public string MountPoint { get; init; } = FunctionMountPoint;
     public ZipLimits Limits { get; }
+    /// <summary>Sum of the sizes the bundle's files declare.</summary>
+    public long DeclaredTotal { get; protected set; }
     public List<BundleFile> Files { get; } = [];
     /// <summary>Things the reader skipped or refused, worth telling the user (unsafe paths, symlinks, oversized entries).</summary>
     public List<string> Notes { get; } = [];
@@ -61,7 +76,7 @@ internal sealed class ZipBundle : Bundle
     private readonly ZipArchive _archive;
     private readonly Dictionary<string, ZipArchiveEntry> _entries = new(StringComparer.Ordinal);
 
-    public ZipBundle(Stream zip, string source, ZipLimits limits) : base(limits)
+    public ZipBundle(Stream zip, string source, ZipLimits limits) : base(source, limits)
     {
         var seekable = zip.CanSeek ? zip : CopyBounded(zip, source, limits);
         try
@@ -103,6 +118,7 @@ internal sealed class ZipBundle : Bundle
             if (_entries.TryAdd(path, entry))
                 Files.Add(new BundleFile(path, entry.Length, isSymlink));
         }
+        DeclaredTotal = declaredTotal;
         if (declaredTotal > limits.MaxTotalUncompressedBytes)
             throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
                 $"unzips to {declaredTotal:N0} bytes, more than the {limits.MaxTotalUncompressedBytes:N0} allowed (Lambda's unzipped limit is {ZipLimits.LambdaUnzippedLimitBytes:N0})");
@@ -142,10 +158,18 @@ internal sealed class ZipBundle : Bundle
 
     private static MemoryStream CopyBounded(Stream zip, string source, ZipLimits limits)
     {
-        var copy = ReadBounded(zip, limits.MaxTotalUncompressedBytes)
-            ?? throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
-                $"is larger than {limits.MaxTotalUncompressedBytes:N0} bytes");
-        return new MemoryStream(copy, writable: false);
+        var copy = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = zip.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (copy.Length + read > limits.MaxTotalUncompressedBytes)
+                throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
+                    $"is larger than {limits.MaxTotalUncompressedBytes:N0} bytes");
+            copy.Write(chunk, 0, read);
+        }
+        copy.Position = 0;
+        return copy;
     }
 }
 
@@ -154,7 +178,7 @@ internal sealed class DirectoryBundle : Bundle
 {
     private readonly string _root;
 
-    public DirectoryBundle(string root, string source, ZipLimits limits) : base(limits)
+    public DirectoryBundle(string root, string source, ZipLimits limits) : base(source, limits)
     {
         _root = Path.GetFullPath(root);
         var pending = new Stack<string>();
@@ -174,7 +198,10 @@ internal sealed class DirectoryBundle : Bundle
                     else if (child is DirectoryInfo)
                         pending.Push(child.FullName);
                     else if (child is FileInfo info)
+                    {
                         Files.Add(new BundleFile(relative, info.Length, IsSymlink: false));
+                        DeclaredTotal += info.Length;
+                    }
                     if (Files.Count > limits.MaxEntries)
                         throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
                             $"holds more than {limits.MaxEntries} files");
@@ -212,10 +239,11 @@ internal sealed class SingleFileBundle : Bundle
 {
     private readonly string _path;
 
-    public SingleFileBundle(string path, ZipLimits limits) : base(limits)
+    public SingleFileBundle(string path, string source, ZipLimits limits) : base(source, limits)
     {
         _path = path;
         Files.Add(new BundleFile(Path.GetFileName(path), new FileInfo(path).Length, IsSymlink: false));
+        DeclaredTotal = Files[0].Length;
     }
 
     public override byte[]? Read(BundleFile file, out string? problem) => DirectoryBundle.ReadFile(_path, Limits, out problem);
