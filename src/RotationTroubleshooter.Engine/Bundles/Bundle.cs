@@ -83,11 +83,24 @@ internal sealed class ZipBundle : Bundle
         {
             _archive = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: ReferenceEquals(seekable, zip));
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
         {
             throw new BundleReadException(BundleErrorKind.Corrupt, source, $"is not a readable zip file: {ex.Message}", ex);
         }
 
+        try
+        {
+            ListEntries(source, limits);
+        }
+        catch
+        {
+            _archive.Dispose();
+            throw;
+        }
+    }
+
+    private void ListEntries(string source, ZipLimits limits)
+    {
         IReadOnlyCollection<ZipArchiveEntry> entries;
         try
         {
@@ -105,7 +118,12 @@ internal sealed class ZipBundle : Bundle
         var unsafePaths = new List<string>();
         foreach (var entry in entries)
         {
-            declaredTotal += entry.Length;
+            if (entry.Length < 0)
+                throw new BundleReadException(BundleErrorKind.Corrupt, source, $"declares a negative size for {Shorten(entry.FullName)}");
+            declaredTotal += entry.Length; // cannot overflow: checked against the cap after every entry
+            if (declaredTotal > limits.MaxTotalUncompressedBytes)
+                throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
+                    $"unzips to more than the {limits.MaxTotalUncompressedBytes:N0} bytes allowed (Lambda's unzipped limit is {ZipLimits.LambdaUnzippedLimitBytes:N0})");
             if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
                 continue;
             var path = SafeRelativePath(entry.FullName);
@@ -119,12 +137,12 @@ internal sealed class ZipBundle : Bundle
                 Files.Add(new BundleFile(path, entry.Length, isSymlink));
         }
         DeclaredTotal = declaredTotal;
-        if (declaredTotal > limits.MaxTotalUncompressedBytes)
-            throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
-                $"unzips to {declaredTotal:N0} bytes, more than the {limits.MaxTotalUncompressedBytes:N0} allowed (Lambda's unzipped limit is {ZipLimits.LambdaUnzippedLimitBytes:N0})");
         if (unsafePaths.Count > 0)
-            Notes.Add($"Ignored {unsafePaths.Count} zip entr{(unsafePaths.Count == 1 ? "y" : "ies")} with an absolute or '..' path: {string.Join(", ", unsafePaths.Take(5))}");
+            Notes.Add($"Ignored {unsafePaths.Count} zip entr{(unsafePaths.Count == 1 ? "y" : "ies")} with an absolute or '..' path: {string.Join(", ", unsafePaths.Take(5).Select(Shorten))}");
     }
+
+    /// <summary>Entry names come from the zip: keep hostile ones from flooding a message.</summary>
+    private static string Shorten(string name) => name.Length <= 200 ? name : name[..200] + "...";
 
     public override byte[]? Read(BundleFile file, out string? problem)
     {
@@ -147,7 +165,7 @@ internal sealed class ZipBundle : Bundle
             problem = bytes is null ? "was not read: it holds more data than its zip entry declares (corrupt or a zip bomb)" : null;
             return bytes;
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or NotSupportedException or IOException)
         {
             problem = $"could not be unzipped: {ex.Message}";
             return null;

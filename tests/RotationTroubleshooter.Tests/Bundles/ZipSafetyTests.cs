@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 
 namespace RotationTroubleshooter.Tests.Bundles;
@@ -57,6 +58,22 @@ public sealed class ZipSafetyTests(NativeFixtures fixtures)
 
         Assert.Null(report.SupportsScramSha256);
         Assert.Contains("compression ratio allowed (a zip bomb?)", BundleBuilder.Text(report));
+    }
+
+    [Fact]
+    public void Entry_lying_about_its_size_yields_at_most_the_declared_bytes()
+    {
+        var zip = new BundleBuilder().File("lib/libpq.so.5", new byte[5 * 1024 * 1024]).Zip(CompressionLevel.SmallestSize);
+        // Declare 1,000 bytes in both the local header (offset 22) and the central directory entry (offset 24).
+        BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(22), 1000);
+        var central = zip.AsSpan().LastIndexOf("PK\u0001\u0002"u8);
+        BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(central + 24), 1000);
+
+        var report = Assert.Single(Inspect(zip));
+
+        Assert.Null(report.SupportsScramSha256);
+        // System.IO.Compression stops at the declared size (1,000 zero bytes: not ELF); the bounded read would refuse more.
+        Assert.Matches("lib/libpq.so.5 (is not an ELF file|was not read: it holds more data than its zip entry declares|could not be unzipped)", BundleBuilder.Text(report));
     }
 
     [Fact]
