@@ -95,7 +95,7 @@ internal static partial class LibpqVersionEvidence
 
         if (facts.HasPre10ScramMessage)
         {
-            evidence.Add("Contains the message \"SCRAM authentication requires libpq version 10 or above\", which only libpq 9.x carries.");
+            evidence.Add("Contains the message \"SCRAM authentication requires libpq version 10 or above\", which only libpq releases older than 10 carry.");
             votes.Add((false, "embedded message"));
         }
         else if (facts.HasScramMechanismName && pqExports == 0)
@@ -115,7 +115,7 @@ internal static partial class LibpqVersionEvidence
         {
             var sayYes = string.Join(", ", votes.Where(v => v.Scram).Select(v => v.Why));
             var sayNo = string.Join(", ", votes.Where(v => !v.Scram).Select(v => v.Why));
-            evidence.Add($"Verdict: unknown, the evidence contradicts itself ({sayYes} say 10 or later; {sayNo} say older).");
+            evidence.Add($"Verdict: unknown, the evidence contradicts itself (10 or later: {sayYes}; older than 10: {sayNo}).");
             return new Verdict(symbolLowerBound, null, evidence);
         }
 
@@ -131,6 +131,11 @@ internal static partial class LibpqVersionEvidence
             if (named is not null)
                 evidence.Add($"{searchPathKind} names {named.Value.Major} but the symbols show at least {symbolLowerBound}; the symbols are what the code is, the path is only where it was built.");
             evidence.Add($"LibpqMajorVersion {major} is a lower bound from the exported symbols.");
+        }
+        else if (scram)
+        {
+            major = 10;
+            evidence.Add("LibpqMajorVersion 10 is a lower bound: only libpq 10 and later can do SCRAM.");
         }
         evidence.Add(scram ? "Verdict: supports scram-sha-256." : "Verdict: cannot do scram-sha-256; logins to a database that requires it fail with \"SCRAM authentication requires libpq version 10 or above\".");
         return new Verdict(major, scram, evidence);

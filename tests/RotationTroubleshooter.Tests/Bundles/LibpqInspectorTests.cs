@@ -63,7 +63,7 @@ public sealed class LibpqInspectorTests(NativeFixtures fixtures)
 
         Assert.Null(report.SupportsScramSha256);
         Assert.Null(report.LibpqMajorVersion);
-        Assert.Contains("the evidence contradicts itself (RUNPATH say 10 or later; exported symbols, embedded message say older)", BundleBuilder.Text(report));
+        Assert.Contains("the evidence contradicts itself (10 or later: RUNPATH; older than 10: exported symbols, embedded message)", BundleBuilder.Text(report));
     }
 
     [Fact]
@@ -154,6 +154,16 @@ public sealed class LibpqInspectorTests(NativeFixtures fixtures)
         var evidence = BundleBuilder.Text(report);
         Assert.Contains("Carries libpq inside it (linked statically)", evidence);
         Assert.Contains("SCRAM authentication requires libpq version 10 or above", evidence);
+    }
+
+    [Fact]
+    public void Module_carrying_libpq_10_statically_supports_scram_with_a_lower_bound()
+    {
+        var report = Assert.Single(LibpqInspector.InspectPath(fixtures.PyGreSqlWithStatic10, "module"));
+
+        Assert.True(report.SupportsScramSha256);
+        Assert.Equal(10, report.LibpqMajorVersion);
+        Assert.Contains("LibpqMajorVersion 10 is a lower bound: only libpq 10 and later can do SCRAM.", report.Evidence);
     }
 
     [Fact]

@@ -35,10 +35,8 @@ public sealed class NativeFixtures : IDisposable
         PsycopgAgainstWheelLibpq = Module("psycopg", Path.GetDirectoryName(wheelStub)!, WheelLibpqName, PsycopgModuleName,
             "PyInit__psycopg", runPath: "$ORIGIN/../psycopg2_binary.libs");
 
-        var staticObject = Output("static-94", "libpq_like.o");
-        Gcc("-c", "-fPIC", "-fvisibility=hidden", "-DLIBPQ_MAJOR=9", Source("libpq_like.c"), "-o", staticObject);
-        PyGreSqlWithStatic94 = Output("static-94", PyGreSqlModuleName);
-        Gcc("-shared", "-fPIC", Source("pg_module.c"), staticObject, "-o", PyGreSqlWithStatic94);
+        PyGreSqlWithStatic94 = ModuleCarryingLibpq("static-94", 9);
+        PyGreSqlWithStatic10 = ModuleCarryingLibpq("static-10", 10);
 
         // No 32-bit C library is needed: the fixture uses none.
         Libpq14ThirtyTwoBit = Output("libpq14-m32", "libpq.so.5");
@@ -55,6 +53,7 @@ public sealed class NativeFixtures : IDisposable
     public string PyGreSqlAgainst94 { get; }
     public string PyGreSqlAgainst10 { get; }
     public string PyGreSqlWithStatic94 { get; }
+    public string PyGreSqlWithStatic10 { get; }
     public string PsycopgAgainstWheelLibpq { get; }
 
     /// <summary>A scratch folder for one test, removed with the fixtures.</summary>
@@ -84,6 +83,16 @@ public sealed class NativeFixtures : IDisposable
         if (runPath is not null)
             args.Add($"-Wl,-rpath,{runPath}");
         Gcc([.. args]);
+        return output;
+    }
+
+    /// <summary>_pg with libpq compiled in and hidden (-fvisibility=hidden): no NEEDED libpq, no PQ* exports.</summary>
+    private string ModuleCarryingLibpq(string folder, int major)
+    {
+        var libpqObject = Output(folder, "libpq_like.o");
+        Gcc("-c", "-fPIC", "-fvisibility=hidden", $"-DLIBPQ_MAJOR={major}", Source("libpq_like.c"), "-o", libpqObject);
+        var output = Output(folder, PyGreSqlModuleName);
+        Gcc("-shared", "-fPIC", Source("pg_module.c"), libpqObject, "-o", output);
         return output;
     }
 
