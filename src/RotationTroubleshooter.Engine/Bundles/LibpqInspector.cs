@@ -84,7 +84,7 @@ public static partial class LibpqInspector
         }
         if (!File.Exists(path))
             throw new BundleReadException(BundleErrorKind.NotFound, source, "no such file or folder");
-        if (LooksLikeZip(path))
+        if (LooksLikeZip(path) || path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
         {
             using var stream = File.OpenRead(path);
             return InspectZip(stream, source, limits, cancellationToken);

@@ -34,6 +34,18 @@ public sealed class ZipSafetyTests(NativeFixtures fixtures)
     }
 
     [Fact]
+    public void File_named_zip_that_is_not_a_zip_is_a_corrupt_bundle_error()
+    {
+        var path = Path.Combine(fixtures.NewTempFolder(), "function.zip");
+        File.WriteAllText(path, "<Error><Code>AccessDenied</Code></Error>");
+
+        var error = Assert.Throws<BundleReadException>(() => LibpqInspector.InspectPath(path, "rotator"));
+
+        Assert.Equal(BundleErrorKind.Corrupt, error.Kind);
+        Assert.Equal("rotator", error.BundleSource);
+    }
+
+    [Fact]
     public void Entry_with_corrupt_data_is_reported_on_its_library()
     {
         var zip = new BundleBuilder().CopyOf("lib/libpq.so.5", fixtures.Libpq10RunPath).Zip();
