@@ -146,6 +146,19 @@ public sealed class ZipSafetyTests(NativeFixtures fixtures)
         Assert.Contains("Ignored 2 zip entries with an absolute or '..' path: ../../../tmp/libpq.so.5, /opt/lib/libpq.so.5", report.Evidence);
     }
 
+    [Theory]
+    [InlineData("lib/libpq.so.5", "lib/libpq.so.5")]
+    [InlineData("lib\\libpq.so.5", "lib/libpq.so.5")]
+    [InlineData("./lib//libpq.so.5", "lib/libpq.so.5")]
+    [InlineData("..\\..\\etc\\cron.d\\x", null)]
+    [InlineData("lib/../../x", null)]
+    [InlineData("/etc/passwd", null)]
+    [InlineData("C:/Windows/x.dll", null)]
+    public void Entry_names_are_normalised_or_refused(string name, string? expected)
+    {
+        Assert.Equal(expected, RotationTroubleshooter.Bundles.Bundle.SafeRelativePath(name));
+    }
+
     [Fact]
     public void Symlink_entry_is_not_followed()
     {
