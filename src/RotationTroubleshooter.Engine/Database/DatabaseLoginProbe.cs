@@ -90,7 +90,7 @@ public sealed class DatabaseLoginProbe
     {
         DatabaseLoginFailureKind.PasswordRejected => "the server rejected the user name or password",
         DatabaseLoginFailureKind.UserMissing => "the user does not exist",
-        DatabaseLoginFailureKind.UnknownDatabase => "the credentials work but the database named by dbname does not exist",
+        DatabaseLoginFailureKind.UnknownDatabase => "the credentials work but the database named by dbname does not exist (MySQL and MariaDB also say so when the user has no privileges on it)",
         DatabaseLoginFailureKind.TlsRequired => "the server refuses connections without TLS",
         DatabaseLoginFailureKind.TlsHandshakeFailed => "TLS could not be set up",
         DatabaseLoginFailureKind.Timeout => "no answer within the timeout",

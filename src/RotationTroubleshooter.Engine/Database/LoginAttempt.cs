@@ -47,7 +47,7 @@ internal sealed record LoginAttempt(bool OverTls, AttemptOutcome Outcome, string
         _ => DatabaseLoginFailureKind.Other,
     };
 
-    internal string Describe() => $"{(OverTls ? "TLS with certificate verification" : "plain (no TLS)")}: {Detail}";
+    internal string Describe() => $"{(OverTls ? "TLS with certificate verification" : "plain (no TLS)")}: {Detail.TrimEnd('.')}";
 }
 
 /// <summary>What an engine-specific login found, before it becomes a <see cref="DatabaseLoginResult"/>.</summary>

@@ -37,6 +37,13 @@ internal static class MySqlLogin
             requiresTls = false;
         }
 
+        if (plain?.Outcome == AttemptOutcome.PasswordRejected
+            && attempts.Any(a => a.OverTls && a.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.UnknownDatabase))
+        {
+            // The password was accepted over TLS, so the plain "Access denied" can only mean TLS is required.
+            requiresTls = true;
+        }
+
         if (plain?.Outcome == AttemptOutcome.PasswordRejected && !attempts.Any(a => a.OverTls))
         {
             // MariaDB answers a plain login to a server or user that requires TLS with the same "Access denied" as a
@@ -163,6 +170,8 @@ internal static class MySqlLogin
             {
                 (int)MySqlErrorCode.AccessDenied => AttemptOutcome.PasswordRejected,
                 (int)MySqlErrorCode.UnknownDatabase => AttemptOutcome.UnknownDatabase,
+                // The password was accepted; MySQL does not say whether the database is missing or just not granted.
+                (int)MySqlErrorCode.DatabaseAccessDenied => AttemptOutcome.UnknownDatabase,
                 SecureTransportRequired => AttemptOutcome.TlsRequired,
                 _ when server.Message.Contains("insecure transport", StringComparison.OrdinalIgnoreCase) => AttemptOutcome.TlsRequired,
                 _ => AttemptOutcome.Other,

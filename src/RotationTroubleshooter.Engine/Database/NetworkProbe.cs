@@ -90,7 +90,7 @@ internal static class NetworkProbe
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or SocketException)
         {
-            return new TlsOutcome(false, null, $"no TLS handshake: {ex.Message}");
+            return new TlsOutcome(false, null, $"no TLS handshake: {ex.Message.TrimEnd('.')}");
         }
     }
 

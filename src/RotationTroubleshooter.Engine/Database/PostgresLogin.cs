@@ -37,6 +37,12 @@ internal static class PostgresLogin
         var authAnswer = !overTlsReported && plainAnswer is not null
             ? plainAnswer
             : await PostgresStartupProbe.ProbeAsync(info.Host, info.Port, info.UserName, database, overTlsReported, options.Timeout, cancellationToken).ConfigureAwait(false);
+        if (authAnswer.AuthenticationMethod is null && requiresTls == true && !overTlsReported)
+        {
+            // Refused before authentication for lack of TLS: ask over TLS which authentication a TLS client would get.
+            authAnswer = await PostgresStartupProbe.ProbeAsync(info.Host, info.Port, info.UserName, database, useTls: true, options.Timeout, cancellationToken).ConfigureAwait(false);
+        }
+
         var authenticationMethod = authAnswer.AuthenticationMethod;
 
         if (reported.Outcome == AttemptOutcome.PasswordRejected)
