@@ -4,6 +4,7 @@ namespace RotationTroubleshooter;
 internal static class SecretScrubber
 {
     internal const string Mask = "********";
+    internal const int MinimumMaskedLength = 4;
 
     /// <summary>Replaces every occurrence of <paramref name="secret"/> and bounds the text's length.</summary>
     internal static string Scrub(string? text, string? secret, int maxLength = 600)
@@ -13,7 +14,9 @@ internal static class SecretScrubber
             return string.Empty;
         }
 
-        if (!string.IsNullOrEmpty(secret))
+        // A secret of one to three characters occurs in ordinary words by chance: masking it would garble every message
+        // while protecting nothing, so only longer secrets are masked.
+        if (secret is { Length: >= MinimumMaskedLength })
         {
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         }
