@@ -59,6 +59,32 @@ function Invoke-Native {
     return ($output | Out-String)
 }
 
+function Start-NativeInBackground {
+    # Starts a native command without waiting, so slow initialisation steps can overlap.
+    param([Parameter(Mandatory)][string]$FilePath, [string[]]$ArgumentList = @(), [string]$What = $FilePath)
+    $startInfo = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    foreach ($argument in $ArgumentList) { $startInfo.ArgumentList.Add($argument) }
+    $startInfo.RedirectStandardOutput = $true
+    $startInfo.RedirectStandardError = $true
+    $process = [System.Diagnostics.Process]::Start($startInfo)
+    return [pscustomobject]@{
+        Process = $process; What = $What
+        Output = $process.StandardOutput.ReadToEndAsync(); Errors = $process.StandardError.ReadToEndAsync()
+    }
+}
+
+function Wait-NativeInBackground {
+    param([Parameter(Mandatory)]$Job, [Parameter(Mandatory)][datetime]$Deadline)
+    $remaining = [math]::Max(0, [int]($Deadline - [datetime]::UtcNow).TotalMilliseconds)
+    if (-not $Job.Process.WaitForExit($remaining)) {
+        $Job.Process.Kill($true)
+        throw "$($Job.What) did not finish within $($script:ReadyTimeoutSeconds) s."
+    }
+    if ($Job.Process.ExitCode -ne 0) {
+        throw "$($Job.What) failed (exit code $($Job.Process.ExitCode)): $($Job.Errors.Result)$($Job.Output.Result)"
+    }
+}
+
 function Write-StateFile {
     param([Parameter(Mandatory)][string]$StateDirectory, [Parameter(Mandatory)]$State)
     $path = Join-Path $StateDirectory $script:StateFileName
@@ -151,16 +177,26 @@ function Initialize-PostgresCluster {
         [Parameter(Mandatory)][int]$Port,
         [Parameter(Mandatory)][string]$SuperuserPassword,
         [Parameter(Mandatory)][ValidateSet('scram-sha-256', 'md5')][string]$AuthMethod,
-        $Certificates
+        $Certificates,
+        # A freshly initialised, never started data directory to copy instead of running initdb again (saves seconds).
+        [string]$TemplateDataDirectory
     )
     $data = Join-Path $Directory 'data'
-    $pwFile = Join-Path $Directory 'superuser.pw'
-    Set-Content -LiteralPath $pwFile -Value $SuperuserPassword -NoNewline
     if (Get-IsRoot) { & chown -R postgres:postgres $Directory }
-    Invoke-Native -FilePath (Join-Path $BinDirectory 'initdb') -AsUser postgres -What "initdb ($AuthMethod cluster)" -ArgumentList @(
-        '-D', $data, '-U', 'postgres', "--pwfile=$pwFile", '--auth-local=trust', "--auth-host=$AuthMethod",
-        '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C') | Out-Null
-    Remove-Item -LiteralPath $pwFile -Force
+    if ($TemplateDataDirectory) {
+        Invoke-Native -FilePath 'cp' -AsUser postgres -What 'copying the PostgreSQL data directory' -ArgumentList @('-a', $TemplateDataDirectory, $data) | Out-Null
+    } else {
+        $pwFile = Join-Path $Directory 'superuser.pw'
+        Set-Content -LiteralPath $pwFile -Value $SuperuserPassword -NoNewline
+        if (Get-IsRoot) { & chown postgres $pwFile }
+        Invoke-Native -FilePath (Join-Path $BinDirectory 'initdb') -AsUser postgres -What "initdb ($AuthMethod cluster)" -ArgumentList @(
+            '-D', $data, '-U', 'postgres', "--pwfile=$pwFile", '--auth-local=trust', "--auth-host=$AuthMethod",
+            '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C') | Out-Null
+        Remove-Item -LiteralPath $pwFile -Force
+        # Snapshot before any configuration so a second cluster can start from the same files.
+        $template = Join-Path $Directory 'template'
+        Invoke-Native -FilePath 'cp' -AsUser postgres -What 'snapshotting the PostgreSQL data directory' -ArgumentList @('-a', $data, $template) | Out-Null
+    }
 
     $conf = [System.Collections.Generic.List[string]]@(
         "listen_addresses = '127.0.0.1'", "port = $Port", "unix_socket_directories = '$Directory'",
@@ -208,8 +244,9 @@ function Invoke-PostgresSql {
         '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', $Directory, '-p', "$Port", '-U', 'postgres', '-d', 'postgres', '-f', '-') | Out-Null
 }
 
-function Start-MariaDbServer {
-    param([string]$ServerPath, [string]$Directory, [int]$Port, $Certificates)
+function Start-MariaDbInstall {
+    # mariadb-install-db takes seconds; it runs in the background while PostgreSQL is initialised.
+    param([string]$Directory)
     $data = Join-Path $Directory 'data'
     $installDb = @('mariadb-install-db', 'mysql_install_db') | ForEach-Object { Get-Command $_ -ErrorAction SilentlyContinue } | Select-Object -First 1
     if (-not $installDb) { throw 'mariadb-install-db was not found; install mariadb-server.' }
@@ -218,7 +255,12 @@ function Start-MariaDbServer {
         $installArgs += '--user=mysql'
         & chown -R mysql:mysql $Directory
     }
-    Invoke-Native -FilePath $installDb.Source -What 'mariadb-install-db' -ArgumentList $installArgs | Out-Null
+    return Start-NativeInBackground -FilePath $installDb.Source -ArgumentList $installArgs -What 'mariadb-install-db'
+}
+
+function Start-MariaDbServer {
+    param([string]$ServerPath, [string]$Directory, [int]$Port, $Certificates)
+    $data = Join-Path $Directory 'data'
 
     $serverArgs = @('--no-defaults', "--datadir=$data", "--port=$Port", '--bind-address=127.0.0.1',
         "--socket=$(Join-Path $Directory 'mysqld.sock')", "--pid-file=$(Join-Path $Directory 'mysqld.pid')",
@@ -310,7 +352,7 @@ function Start-TestDatabaseServers {
         }
         $md5 = [ordered]@{
             host = '127.0.0.1'; port = (Get-FreeLoopbackPort); database = 'rt_md5db'; directory = (Join-Path $root 'pg-md5')
-            dataDirectory = $null; pid = 0; superuser = 'postgres'; superuserPassword = (New-TestPassword)
+            dataDirectory = $null; pid = 0; superuser = 'postgres'; superuserPassword = $scram.superuserPassword
             appUser = 'rt_md5user'; appPassword = (New-TestPassword)
             authentication = 'md5'; tls = 'off'
         }
@@ -321,21 +363,27 @@ function Start-TestDatabaseServers {
         }
         foreach ($dir in $scram.directory, $md5.directory, $maria.directory) { $null = New-Item -ItemType Directory -Path $dir }
 
-        $scram.dataDirectory = Initialize-PostgresCluster -BinDirectory $pgBin -Directory $scram.directory -Port $scram.port `
-            -SuperuserPassword $scram.superuserPassword -AuthMethod 'scram-sha-256' -Certificates $pgCerts
-        $md5.dataDirectory = Initialize-PostgresCluster -BinDirectory $pgBin -Directory $md5.directory -Port $md5.port `
-            -SuperuserPassword $md5.superuserPassword -AuthMethod 'md5'
+        $deadline = [datetime]::UtcNow.AddSeconds($script:ReadyTimeoutSeconds)
         $state.postgresScram = $scram
         $state.postgresMd5 = $md5
         $state.mariadb = $maria
         Write-StateFile -StateDirectory $StateDirectory -State $state
+        $mariaInstall = Start-MariaDbInstall -Directory $maria.directory
+        try {
+            $scram.dataDirectory = Initialize-PostgresCluster -BinDirectory $pgBin -Directory $scram.directory -Port $scram.port `
+                -SuperuserPassword $scram.superuserPassword -AuthMethod 'scram-sha-256' -Certificates $pgCerts
+            $md5.dataDirectory = Initialize-PostgresCluster -BinDirectory $pgBin -Directory $md5.directory -Port $md5.port `
+                -SuperuserPassword $md5.superuserPassword -AuthMethod 'md5' -TemplateDataDirectory (Join-Path $scram.directory 'template')
+            Remove-Item -LiteralPath (Join-Path $scram.directory 'template') -Recurse -Force
+        } finally {
+            Wait-NativeInBackground -Job $mariaInstall -Deadline $deadline
+        }
 
         Start-PostgresCluster -BinDirectory $pgBin -Directory $scram.directory -DataDirectory $scram.dataDirectory
         Start-PostgresCluster -BinDirectory $pgBin -Directory $md5.directory -DataDirectory $md5.dataDirectory
         $maria.dataDirectory = Start-MariaDbServer -ServerPath $mariadbd -Directory $maria.directory -Port $maria.port -Certificates $myCerts
         Write-StateFile -StateDirectory $StateDirectory -State $state
 
-        $deadline = [datetime]::UtcNow.AddSeconds($script:ReadyTimeoutSeconds)
         Wait-PostgresReady -BinDirectory $pgBin -Directory $scram.directory -DataDirectory $scram.dataDirectory -Port $scram.port -Deadline $deadline
         $scram.pid = Get-PidFromFile (Join-Path $scram.dataDirectory 'postmaster.pid')
         Wait-PostgresReady -BinDirectory $pgBin -Directory $md5.directory -DataDirectory $md5.dataDirectory -Port $md5.port -Deadline $deadline
