@@ -52,10 +52,11 @@ public sealed class DatabaseLoginProbe
                 return FromEngineOutcome(connection, stage, stopwatch,
                     await MySqlLogin.RunAsync(connection, _options, cancellationToken).ConfigureAwait(false));
             case DatabaseEngine.SqlServer:
-                return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: null, requiresTls: null, authenticationMethod: null,
-                    loginSucceeded: null, failureKind: null,
-                    "The port accepts TCP connections. Login not tried: this tool logs in only to PostgreSQL, Redshift, MySQL and MariaDB; "
-                    + "SQL Server negotiates TLS inside its own protocol, so no TLS handshake was probed either.");
+                var prelogin = await SqlServerPreloginProbe.ProbeAsync(connection.Host, connection.Port, _options.Timeout, cancellationToken).ConfigureAwait(false);
+                return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: null,
+                    requiresTls: prelogin.Encryption is null ? null : prelogin.Encryption == SqlServerPreloginProbe.Encryption.Required,
+                    authenticationMethod: null, loginSucceeded: null, failureKind: null,
+                    $"The port accepts TCP connections. TDS pre-login: {prelogin.Detail}. {NotTried}");
             default:
                 var tls = connection.Tls == DatabaseTlsPreference.PlainOnly
                     ? null
@@ -63,9 +64,11 @@ public sealed class DatabaseLoginProbe
                 var tlsText = tls is null ? "No TLS handshake probed (the secret's ssl key is false)." : $"TLS probe: {tls.Detail}.";
                 return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: tls?.HandshakeCompleted, requiresTls: null,
                     authenticationMethod: null, loginSucceeded: null, failureKind: null,
-                    $"The port accepts TCP connections. {tlsText} Login not tried: this tool logs in only to PostgreSQL, Redshift, MySQL and MariaDB.");
+                    $"The port accepts TCP connections. {tlsText} {NotTried}");
         }
     }
+
+    private const string NotTried = "Login not tried: this tool logs in only to PostgreSQL, Redshift, MySQL and MariaDB.";
 
     private static DatabaseLoginResult FromEngineOutcome(DatabaseConnectionInfo connection, string? stage, Stopwatch stopwatch, EngineLoginOutcome outcome)
     {

@@ -220,14 +220,16 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
     }
 
     [Fact]
-    public async Task OtherEngine_ProbesTcpOnly_AndSaysTheLoginWasNotTried()
+    public async Task OtherEngine_ProbesTcpAndTlsOnly_AndSaysTheLoginWasNotTried()
     {
+        // An Oracle secret pointing at a port that speaks no bare TLS (PostgreSQL's).
         var pg = servers.PostgresScram;
-        var result = await LoginAsync(Secret("sqlserver", pg.Host, pg.Port, "sa", "whatever-1"));
+        var result = await LoginAsync(Secret("oracle", pg.Host, pg.Port, "system", "whatever-1", dbname: "ORCL"));
 
         Assert.True(result.TcpReachable);
         Assert.Null(result.LoginSucceeded);
         Assert.Null(result.FailureKind);
+        Assert.False(result.TlsUsed);
         Assert.Contains("Login not tried", result.Message);
     }
 
