@@ -48,7 +48,7 @@ internal static class MySqlLogin
         {
             // MariaDB answers a plain login to a server or user that requires TLS with the same "Access denied" as a
             // wrong password; one login over TLS tells the two apart.
-            var (tlsCheck, tlsRequiresTls) = await TryLoginAsync(info, overTls: true, options, cancellationToken).ConfigureAwait(false);
+            var (tlsCheck, _) = await TryLoginAsync(info, overTls: true, options, cancellationToken).ConfigureAwait(false);
             if (tlsCheck.Outcome == AttemptOutcome.Succeeded)
             {
                 reported = plain with
@@ -62,7 +62,6 @@ internal static class MySqlLogin
             }
             else
             {
-                requiresTls ??= tlsRequiresTls;
                 notes.Add($"A second login over TLS to tell a required TLS from a wrong password did not succeed either: {tlsCheck.Detail}");
             }
         }

@@ -16,13 +16,19 @@ internal static class PostgresLogin
 
         var reported = attempts.MaxBy(a => a.Rank)!;
         var notes = new List<string>();
+        if (reported.Outcome is AttemptOutcome.Timeout or AttemptOutcome.Unreachable)
+        {
+            // A server that does not answer a login will not answer the startup probes either; do not wait for them too.
+            return new EngineLoginOutcome(attempts, reported, null, null, notes);
+        }
+
         var database = info.DatabaseName ?? "postgres";
 
         // Whether plain TCP is refused: known from a plain attempt, otherwise asked of the server without a password.
         bool? requiresTls = null;
         PostgresStartupProbe.Answer? plainAnswer = null;
         var plainAttempt = attempts.FirstOrDefault(a => !a.OverTls);
-        if (plainAttempt is not null && plainAttempt.Outcome != AttemptOutcome.Other && plainAttempt.Outcome != AttemptOutcome.Timeout)
+        if (plainAttempt is not null && plainAttempt.Outcome is not (AttemptOutcome.Other or AttemptOutcome.Timeout or AttemptOutcome.Unreachable))
         {
             requiresTls = plainAttempt.Outcome == AttemptOutcome.TlsRequired;
         }
