@@ -267,7 +267,7 @@ function Start-MariaDbServer {
         "--log-error=$(Join-Path $Directory 'mariadb.log')", '--skip-name-resolve', '--innodb-buffer-pool-size=16M',
         '--innodb-log-file-size=16M', '--skip-log-bin', '--innodb-flush-log-at-trx-commit=0',
         "--ssl-ca=$($Certificates.CaCertificate)", "--ssl-cert=$($Certificates.Certificate)", "--ssl-key=$($Certificates.Key)",
-        '--require-secure-transport=ON')
+        '--require-secure-transport=ON', '--plugin-load-add=auth_ed25519')
     if (Get-IsRoot) { $serverArgs += '--user=mysql' }
     # setsid --fork detaches the server from this shell and from any pipes a caller (e.g. a test fixture) is reading.
     $quoted = ($serverArgs | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
@@ -359,6 +359,8 @@ function Start-TestDatabaseServers {
         $maria = [ordered]@{
             host = '127.0.0.1'; port = (Get-FreeLoopbackPort); database = 'rt_appdb'; directory = (Join-Path $root 'mariadb')
             dataDirectory = $null; pid = 0; appUser = 'rt_app'; appPassword = (New-TestPassword)
+            # A user whose plugin differs from the server's default, so the login sees an authentication switch.
+            ed25519User = 'rt_ed25519'; ed25519Password = (New-TestPassword)
             authentication = 'mysql_native_password'; tls = 'required'
         }
         foreach ($dir in $scram.directory, $md5.directory, $maria.directory) { $null = New-Item -ItemType Directory -Path $dir }
@@ -406,6 +408,7 @@ CREATE DATABASE $($md5.database) OWNER $($md5.appUser);
 CREATE DATABASE $($maria.database);
 CREATE USER '$($maria.appUser)'@'127.0.0.1' IDENTIFIED VIA mysql_native_password USING PASSWORD('$($maria.appPassword)');
 GRANT ALL PRIVILEGES ON $($maria.database).* TO '$($maria.appUser)'@'127.0.0.1';
+CREATE USER '$($maria.ed25519User)'@'127.0.0.1' IDENTIFIED VIA ed25519 USING PASSWORD('$($maria.ed25519Password)');
 "@ -ArgumentList @('--no-defaults', "--socket=$(Join-Path $maria.directory 'mysqld.sock')", '-u', 'root') | Out-Null
 
         $state.startSeconds = [math]::Round($started.Elapsed.TotalSeconds, 1)

@@ -122,7 +122,8 @@ internal static class MySqlLogin
                 $"logged in as '{info.UserName}'" + (info.DatabaseName is null ? string.Empty : $" to database '{info.DatabaseName}'"),
                 capture.Method), requiresTls);
         }
-        catch (Exception ex) when (ex is MySqlException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        // Anything a driver throws becomes a reported attempt; only the caller's own cancellation propagates.
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             return (Classify(ex, overTls, info.Password) with { AuthenticationMethod = capture.Method }, null);
         }
@@ -190,6 +191,12 @@ internal static class MySqlLogin
                 case System.Net.Sockets.SocketException:
                     return new LoginAttempt(overTls, AttemptOutcome.Unreachable, detail);
             }
+        }
+
+        if (exception is NotSupportedException)
+        {
+            return new LoginAttempt(overTls, AttemptOutcome.Other,
+                $"the server asked for something this tool's database driver does not support, typically an authentication method ({detail})");
         }
 
         if (overTls && exception.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase))

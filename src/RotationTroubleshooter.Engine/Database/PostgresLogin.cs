@@ -78,7 +78,8 @@ internal static class PostgresLogin
                 attempts.Add(new LoginAttempt(overTls, AttemptOutcome.Succeeded, $"logged in as '{info.UserName}' to database '{session.Connection.Database}'"));
                 return (session, attempts);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            // Anything a driver throws becomes a reported attempt; only the caller's own cancellation propagates.
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 await session.DisposeAsync().ConfigureAwait(false);
                 attempts.Add(Classify(ex, overTls, info.Password));
@@ -171,6 +172,12 @@ internal static class PostgresLogin
                 case System.Net.Sockets.SocketException:
                     return new LoginAttempt(overTls, AttemptOutcome.Unreachable, detail);
             }
+        }
+
+        if (exception is NotSupportedException)
+        {
+            return new LoginAttempt(overTls, AttemptOutcome.Other,
+                $"the server asked for something this tool's database driver does not support, typically an authentication method ({detail})");
         }
 
         if (overTls && exception.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase))

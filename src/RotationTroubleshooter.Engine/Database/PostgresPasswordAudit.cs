@@ -63,27 +63,40 @@ public static class PostgresPasswordAudit
 
         await using (session)
         {
-            var connection = session.Connection;
             try
             {
-                return await QueryAsync(connection, PgAuthidQuery, "pg_authid", options, cancellationToken).ConfigureAwait(false);
+                return await QueryRolesAsync(session.Connection, privileged, options, cancellationToken).ConfigureAwait(false);
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                // Amazon RDS denies pg_authid even to the master user; its rds_tools extension answers the same question.
+                throw new DatabaseAuditException($"The password audit query failed: {SecretScrubber.Describe(ex, privileged.Password)}");
             }
+        }
+    }
 
-            try
-            {
-                return await QueryAsync(connection, RdsToolsQuery, "rds_tools.role_password_encryption_type()", options, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException ex)
-            {
-                throw new DatabaseAuditException(SecretScrubber.Scrub(
-                    $"'{privileged.UserName}' may not read pg_authid, and rds_tools.role_password_encryption_type() is not available ({ex.MessageText}, SQLSTATE {ex.SqlState}). " +
-                    "Use a superuser secret (e.g. the multi-user master secret), or on Amazon RDS run CREATE EXTENSION rds_tools.",
-                    privileged.Password, 2000));
-            }
+    private static async Task<IReadOnlyList<PostgresNonScramRole>> QueryRolesAsync(NpgsqlConnection connection, DatabaseConnectionInfo privileged,
+        DatabaseProbeOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await QueryAsync(connection, PgAuthidQuery, "pg_authid", options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // Amazon RDS denies pg_authid even to the master user; its rds_tools extension answers the same question.
+        }
+
+        try
+        {
+            return await QueryAsync(connection, RdsToolsQuery, "rds_tools.role_password_encryption_type()", options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.InvalidSchemaName
+                                               or PostgresErrorCodes.InsufficientPrivilege)
+        {
+            throw new DatabaseAuditException(SecretScrubber.Scrub(
+                $"'{privileged.UserName}' may not read pg_authid, and rds_tools.role_password_encryption_type() is not available ({ex.MessageText}, SQLSTATE {ex.SqlState}). " +
+                "Use a superuser secret (e.g. the multi-user master secret), or on Amazon RDS run CREATE EXTENSION rds_tools.",
+                privileged.Password, 2000));
         }
     }
 

@@ -141,6 +141,17 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
     }
 
     [Fact]
+    public async Task Redshift_UsesThePostgresProtocolLogin()
+    {
+        var pg = servers.PostgresScram;
+        var result = await LoginAsync(Secret("redshift", pg.Host, pg.Port, pg.AppUser, pg.AppPassword, pg.Database));
+
+        Assert.True(result.LoginSucceeded, result.Message);
+        Assert.Equal(DatabaseEngine.Redshift, result.Engine);
+        Assert.Equal("scram-sha-256", result.AuthenticationMethod);
+    }
+
+    [Fact]
     public async Task NothingListening_IsUnreachable_AndNoLoginIsTried()
     {
         var port = FreePort();
@@ -178,6 +189,19 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
         Assert.True(result.TlsUsed);
         Assert.True(result.ServerRequiresTls);
         Assert.Equal("mysql_native_password", result.AuthenticationMethod);
+    }
+
+    [Fact]
+    public async Task MariaDb_UserWithAnotherPlugin_ReportsTheMethodTheServerSwitchedTo()
+    {
+        var db = servers.MariaDb;
+        var result = await LoginAsync(Secret("mariadb", db.Host, db.Port, db.Get("ed25519User"), db.Get("ed25519Password")));
+
+        // The server's handshake offers mysql_native_password, then asks this user for ed25519 (which the driver lacks).
+        Assert.Equal("client_ed25519", result.AuthenticationMethod);
+        Assert.False(result.LoginSucceeded);
+        Assert.Equal(DatabaseLoginFailureKind.Other, result.FailureKind);
+        Assert.Contains("ed25519", result.Message);
     }
 
     [Fact]
