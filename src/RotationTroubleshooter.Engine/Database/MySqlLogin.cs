@@ -116,7 +116,8 @@ internal static class MySqlLogin
         timeoutSource.CancelAfter(options.Timeout + TimeSpan.FromSeconds(1));
         try
         {
-            await connection.OpenAsync(timeoutSource.Token).ConfigureAwait(false);
+            // WaitAsync: the driver may not watch the token while it waits for the server's greeting; Ctrl+C must not wait for it.
+            await connection.OpenAsync(timeoutSource.Token).WaitAsync(timeoutSource.Token).ConfigureAwait(false);
             var requiresTls = await ReadTlsRequirementAsync(connection, timeoutSource.Token).ConfigureAwait(false);
             return (new LoginAttempt(overTls, AttemptOutcome.Succeeded,
                 $"logged in as '{info.UserName}'" + (info.DatabaseName is null ? string.Empty : $" to database '{info.DatabaseName}'"),

@@ -113,7 +113,8 @@ internal static class PostgresLogin
         // Npgsql enforces its own Timeout; this bound also covers name resolution and a server that stalls mid-handshake.
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(options.Timeout + TimeSpan.FromSeconds(1));
-        await connection.OpenAsync(timeoutSource.Token).ConfigureAwait(false);
+        // WaitAsync: the driver may not watch the token while it waits for the server's greeting; Ctrl+C must not wait for it.
+        await connection.OpenAsync(timeoutSource.Token).WaitAsync(timeoutSource.Token).ConfigureAwait(false);
     }
 
     private static NpgsqlDataSource CreateDataSource(DatabaseConnectionInfo info, bool overTls, DatabaseProbeOptions options)

@@ -180,6 +180,25 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
         (await accepted).Dispose();
     }
 
+    [Theory]
+    [InlineData("mariadb")]
+    [InlineData("postgres")]
+    public async Task Cancellation_StopsALoginPromptly(string engine)
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = silent.AcceptTcpClientAsync();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var info = DatabaseConnectionInfo.Parse(Secret(engine, "127.0.0.1", port, "rt_app", "whatever-1"));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DatabaseLoginProbe(servers.Options()).TestLoginAsync(info, "AWSCURRENT", cancellation.Token));
+
+        Assert.True(stopwatch.ElapsedMilliseconds < 3000, $"took {stopwatch.ElapsedMilliseconds} ms");
+        (await accepted).Dispose();
+    }
+
     [Fact]
     public async Task MariaDb_WorkingPassword_LogsInOverTlsWithNativePassword()
     {

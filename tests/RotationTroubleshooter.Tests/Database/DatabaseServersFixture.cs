@@ -60,14 +60,21 @@ public sealed class DatabaseServersFixture : IDisposable
 
     private void RunModuleCommand(string command)
     {
+        // pwsh is the repository's pinned dotnet tool; restoring is quick when it is already there.
+        Run(["tool", "restore"], "dotnet tool restore");
         var module = Path.Combine(_repositoryRoot, "tests", "servers", "TestServers.psm1");
+        Run(["pwsh", "-NoProfile", "-NonInteractive", "-Command", $"$ErrorActionPreference = 'Stop'; Import-Module '{module}'; {command}"], command);
+    }
+
+    private void Run(string[] dotnetArguments, string command)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = _repositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-Command", $"$ErrorActionPreference = 'Stop'; Import-Module '{module}'; {command}" })
+        foreach (var argument in dotnetArguments)
         {
             start.ArgumentList.Add(argument);
         }
