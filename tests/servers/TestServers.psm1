@@ -115,11 +115,22 @@ function Get-MariaDbServerPath {
 function Install-MariaDbServer {
     if (-not (Get-IsRoot)) { throw 'MariaDB (mariadbd) is not installed and this is not root: run `apt-get install -y mariadb-server`.' }
     $env:DEBIAN_FRONTEND = 'noninteractive'
-    & apt-get install -y -q mariadb-server *> $null
-    if ($LASTEXITCODE -ne 0) {
-        # The package lists may be missing or stale on a fresh machine; refresh once and retry.
-        Invoke-Native -FilePath 'apt-get' -ArgumentList @('update', '-q') -What 'apt-get update' | Out-Null
-        Invoke-Native -FilePath 'apt-get' -ArgumentList @('install', '-y', '-q', 'mariadb-server') -What 'apt-get install mariadb-server' | Out-Null
+    # Keep the package from starting a system-wide MariaDB service: the tests start their own.
+    $policy = '/usr/sbin/policy-rc.d'
+    $ownPolicy = -not (Test-Path -LiteralPath $policy)
+    if ($ownPolicy) {
+        Set-Content -LiteralPath $policy -Value "#!/bin/sh`nexit 101"
+        & chmod 755 $policy
+    }
+    try {
+        & apt-get install -y -q mariadb-server *> $null
+        if ($LASTEXITCODE -ne 0) {
+            # The package lists may be missing or stale on a fresh machine; refresh once and retry.
+            Invoke-Native -FilePath 'apt-get' -ArgumentList @('update', '-q') -What 'apt-get update' | Out-Null
+            Invoke-Native -FilePath 'apt-get' -ArgumentList @('install', '-y', '-q', 'mariadb-server') -What 'apt-get install mariadb-server' | Out-Null
+        }
+    } finally {
+        if ($ownPolicy) { Remove-Item -LiteralPath $policy -Force }
     }
     $path = Get-MariaDbServerPath
     if (-not $path) { throw 'mariadb-server was installed but neither mariadbd nor mysqld was found.' }
