@@ -100,6 +100,22 @@ public sealed class DatabaseConnectionInfoTests
         }
     }
 
+    [Theory]
+    [InlineData("28000", "role \"ghost\" does not exist", DatabaseLoginFailureKind.UserMissing)]
+    [InlineData("28P01", "password authentication failed for user \"app\"", DatabaseLoginFailureKind.PasswordRejected)]
+    [InlineData("3D000", "database \"nope\" does not exist", DatabaseLoginFailureKind.UnknownDatabase)]
+    [InlineData("28000", "pg_hba.conf rejects connection for host \"10.0.0.5\"", DatabaseLoginFailureKind.Other)]
+    public void PostgresServerErrors_AreClassifiedBySqlState(string sqlState, string text, DatabaseLoginFailureKind expected)
+    {
+        // "role does not exist" reaches a client only where pg_hba.conf lets the role in without a password (trust, cert).
+        var error = new Npgsql.PostgresException(text, "FATAL", "FATAL", sqlState);
+
+        var attempt = PostgresLogin.Classify(error, overTls: true, Canary);
+
+        Assert.Equal(expected, attempt.FailureKind);
+        Assert.Contains(sqlState, attempt.Detail);
+    }
+
     [Fact]
     public void DriverErrorsQuotingThePassword_AreScrubbed()
     {
