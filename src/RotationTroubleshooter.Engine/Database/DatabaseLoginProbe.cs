@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace RotationTroubleshooter;
 
@@ -21,9 +23,27 @@ public sealed class DatabaseLoginProbe
             throw new ArgumentOutOfRangeException(nameof(options), "The timeout must be more than 0 and at most 120 seconds.");
         }
 
-        if (_options.TrustedCaCertificatePath is { } path && !File.Exists(path))
+        if (_options.TrustedCaCertificatePath is { } path)
         {
-            throw new FileNotFoundException("The trusted CA certificate file does not exist.", path);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException("The trusted CA certificate file does not exist.", path);
+            }
+
+            // Checked once here so that a bad file is one clear error, not a failed TLS attempt per login.
+            X509Certificate2Collection? certificates = null;
+            try
+            {
+                certificates = NetworkProbe.LoadTrust(path);
+            }
+            catch (CryptographicException)
+            {
+            }
+
+            if (certificates is not { Count: > 0 })
+            {
+                throw new ArgumentException($"'{path}' holds no PEM certificates; pass a PEM bundle of CA certificates (such as the RDS CA bundle).", nameof(options));
+            }
         }
     }
 

@@ -117,6 +117,22 @@ public sealed class DatabaseConnectionInfoTests
     }
 
     [Fact]
+    public void ProbeOptions_RejectAFileWithoutCertificates()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "not a certificate");
+            var ex = Assert.Throws<ArgumentException>(() => new DatabaseLoginProbe(new DatabaseProbeOptions { TrustedCaCertificatePath = path }));
+            Assert.Contains("holds no PEM certificates", ex.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void DriverErrorsQuotingThePassword_AreScrubbed()
     {
         var npgsql = new Npgsql.NpgsqlException($"bad connection string near Password={Canary};", new IOException($"inner {Canary}"));
