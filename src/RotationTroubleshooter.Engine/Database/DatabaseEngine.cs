@@ -1,0 +1,45 @@
+namespace RotationTroubleshooter;
+
+/// <summary>The database engines the rotation templates know, by the secret's <c>engine</c> value.</summary>
+public enum DatabaseEngine
+{
+    PostgreSql,
+    Redshift,
+    MySql,
+    MariaDb,
+    Oracle,
+    SqlServer,
+    MongoDb,
+    Db2,
+}
+
+/// <summary>What the secret's <c>ssl</c> key tells the templates to do.</summary>
+public enum DatabaseTlsPreference
+{
+    /// <summary>No usable <c>ssl</c> key: TLS with certificate verification first, then plain as a fallback.</summary>
+    TlsThenPlain,
+    /// <summary><c>ssl</c> is true: TLS with certificate verification only.</summary>
+    TlsOnly,
+    /// <summary><c>ssl</c> is false: plain only.</summary>
+    PlainOnly,
+}
+
+/// <summary>Why a login did not succeed, in the terms an administrator acts on.</summary>
+public enum DatabaseLoginFailureKind
+{
+    /// <summary>Nothing answered on the host and port (refused, no route, or the name does not resolve).</summary>
+    Unreachable,
+    /// <summary>No answer within the timeout: typically a security group or network ACL dropping packets.</summary>
+    Timeout,
+    /// <summary>The server refused the credentials (for PostgreSQL and MySQL this also covers a user that does not exist).</summary>
+    PasswordRejected,
+    /// <summary>The server refuses connections without TLS.</summary>
+    TlsRequired,
+    /// <summary>TLS could not be set up: the server offers none, or its certificate is not trusted or names another host.</summary>
+    TlsHandshakeFailed,
+    /// <summary>The credentials were accepted but the database named by <c>dbname</c> does not exist.</summary>
+    UnknownDatabase,
+    /// <summary>The server said the user does not exist.</summary>
+    UserMissing,
+    Other,
+}

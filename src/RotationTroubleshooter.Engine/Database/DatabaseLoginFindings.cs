@@ -1,0 +1,112 @@
+namespace RotationTroubleshooter;
+
+/// <summary>
+/// Turns the per-stage login results into Test-SecretRotation findings. What the function bundles (libpq version) and
+/// when it was deployed come from the bundle and age checks; pass null where those are unknown.
+/// </summary>
+public static class DatabaseLoginFindings
+{
+    public const string CurrentCredentialsRejected = nameof(CurrentCredentialsRejected);
+    public const string PendingCredentialsRejected = nameof(PendingCredentialsRejected);
+    public const string DatabaseRequiresScramButFunctionLibpqTooOld = nameof(DatabaseRequiresScramButFunctionLibpqTooOld);
+    public const string DatabaseRequiresTlsButFunctionPredatesTls = nameof(DatabaseRequiresTlsButFunctionPredatesTls);
+    public const string DatabaseUnreachableFromHere = nameof(DatabaseUnreachableFromHere);
+
+    private const string HelpUri = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot_rotation.html";
+
+    /// <param name="results">One result per stage tried (Stage set to AWSCURRENT, AWSPREVIOUS or AWSPENDING).</param>
+    /// <param name="functionLibpqMajorVersion">The libpq major version bundled with the rotation function, if known.</param>
+    /// <param name="functionPredatesTls">Whether the function was deployed before the templates supported TLS, if known.</param>
+    public static IReadOnlyList<Finding> Evaluate(IEnumerable<DatabaseLoginResult> results, int? functionLibpqMajorVersion = null,
+        bool? functionPredatesTls = null)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var all = results.ToList();
+        var byStage = all.Where(r => r.Stage is not null).GroupBy(r => r.Stage!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var findings = new List<Finding>();
+
+        if (byStage.TryGetValue("AWSCURRENT", out var current) && current.LoginSucceeded == false)
+        {
+            var evidence = new List<string> { Evidence(current) };
+            if (byStage.TryGetValue("AWSPREVIOUS", out var previous) && previous.LoginSucceeded == true)
+            {
+                evidence.Add("AWSPREVIOUS logs in: the database still has the previous password, so a rotation moved AWSCURRENT without setSecret changing the password.");
+            }
+
+            findings.Add(new Finding(CurrentCredentialsRejected, FindingSeverity.Error,
+                $"The AWSCURRENT version of the secret does not log in to {current.Endpoint} as '{current.UserName}': {Describe(current)}.",
+                evidence, Remediation(current, "AWSCURRENT"), HelpUri));
+        }
+
+        if (byStage.TryGetValue("AWSPENDING", out var pending) && pending.LoginSucceeded == false)
+        {
+            findings.Add(new Finding(PendingCredentialsRejected, FindingSeverity.Error,
+                $"The AWSPENDING version of the secret does not log in to {pending.Endpoint} as '{pending.UserName}': {Describe(pending)}; testSecret fails this way.",
+                [Evidence(pending)], Remediation(pending, "AWSPENDING"), HelpUri));
+        }
+
+        var scram = all.FirstOrDefault(r => r.AuthenticationMethod == "scram-sha-256" && r.Engine is DatabaseEngine.PostgreSql or DatabaseEngine.Redshift);
+        if (scram is not null && functionLibpqMajorVersion is { } libpq && libpq < 10)
+        {
+            findings.Add(new Finding(DatabaseRequiresScramButFunctionLibpqTooOld, FindingSeverity.Error,
+                $"{scram.Endpoint} asks for scram-sha-256, but the rotation function bundles libpq {libpq}, which cannot do SCRAM (it needs 10 or later).",
+                [Evidence(scram), $"Bundled libpq major version: {libpq}."],
+                "Redeploy the rotation function from the current Secrets Manager rotation template (its libpq supports SCRAM), or store the user's password as md5 until then.",
+                HelpUri));
+        }
+
+        var tlsRequired = all.FirstOrDefault(r => r.ServerRequiresTls == true);
+        if (tlsRequired is not null && functionPredatesTls == true)
+        {
+            findings.Add(new Finding(DatabaseRequiresTlsButFunctionPredatesTls, FindingSeverity.Error,
+                $"{tlsRequired.Endpoint} refuses connections without TLS, but the rotation function was deployed before the templates supported TLS.",
+                [Evidence(tlsRequired)],
+                "Redeploy the rotation function from the current Secrets Manager rotation template, which connects with TLS.",
+                HelpUri));
+        }
+
+        var unreachable = all.FirstOrDefault(r => !r.TcpReachable || r.FailureKind == DatabaseLoginFailureKind.Timeout);
+        if (unreachable is not null)
+        {
+            findings.Add(new Finding(DatabaseUnreachableFromHere, FindingSeverity.Warning,
+                $"{unreachable.Endpoint} could not be reached from {unreachable.Vantage}.",
+                [Evidence(unreachable)],
+                "Run the test from a host inside the function's VPC and subnets. If it fails there too, allow the database port from the function's security groups in the database's security group, and check routes and network ACLs.",
+                HelpUri));
+        }
+
+        return findings;
+    }
+
+    private static string Describe(DatabaseLoginResult result) => result.FailureKind switch
+    {
+        DatabaseLoginFailureKind.PasswordRejected => "the server rejects the user name or password",
+        DatabaseLoginFailureKind.UserMissing => "the user does not exist",
+        DatabaseLoginFailureKind.UnknownDatabase => "the database named by dbname does not exist (or the user may not use it)",
+        DatabaseLoginFailureKind.TlsRequired => "the server requires TLS and the secret's ssl key turns it off",
+        DatabaseLoginFailureKind.TlsHandshakeFailed => "TLS could not be set up",
+        DatabaseLoginFailureKind.Timeout => "the server did not answer in time",
+        DatabaseLoginFailureKind.Unreachable => "the server could not be reached",
+        _ => "the login failed",
+    };
+
+    private static string Remediation(DatabaseLoginResult result, string stage) => result.FailureKind switch
+    {
+        DatabaseLoginFailureKind.PasswordRejected or DatabaseLoginFailureKind.UserMissing when stage == "AWSPENDING" =>
+            "setSecret did not set the pending password in the database: read that step's log (Get-RotationFunctionLog) and fix what it reports, then rotate again.",
+        DatabaseLoginFailureKind.PasswordRejected or DatabaseLoginFailureKind.UserMissing =>
+            "Make the database and the secret agree: set the user's password to the AWSCURRENT value (or store the working password as a new AWSCURRENT version), then rotate again.",
+        DatabaseLoginFailureKind.UnknownDatabase => "Correct the dbname key in the secret, or create the database.",
+        DatabaseLoginFailureKind.TlsRequired => "Remove the ssl key from the secret or set it to true, so the function connects with TLS.",
+        DatabaseLoginFailureKind.TlsHandshakeFailed => "Make sure the server offers TLS with a certificate from a CA the function trusts (for Amazon RDS, the RDS CA), for the host name in the secret.",
+        _ => "Check the database's availability and the network path from the rotation function.",
+    };
+
+    private static string Evidence(DatabaseLoginResult result) =>
+        $"{result.Stage}: {result.Endpoint} user '{result.UserName}', TCP {(result.TcpReachable ? "reachable" : "not reachable")}, "
+        + $"TLS used {Text(result.TlsUsed)}, server requires TLS {Text(result.ServerRequiresTls)}, authentication {result.AuthenticationMethod ?? "unknown"}, "
+        + $"login {(result.LoginSucceeded is { } ok ? ok ? "succeeded" : $"failed ({result.FailureKind})" : "not tried")} in {result.DurationMs} ms, tested from {result.Vantage}.";
+
+    private static string Text(bool? value) => value switch { true => "yes", false => "no", null => "unknown" };
+}

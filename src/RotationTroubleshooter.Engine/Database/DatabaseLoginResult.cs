@@ -1,0 +1,74 @@
+namespace RotationTroubleshooter;
+
+/// <summary>
+/// One login attempt with one version of a secret, made the way the rotation templates make it. Holds no secret:
+/// the endpoint and user name only, never the password.
+/// </summary>
+public sealed class DatabaseLoginResult
+{
+    internal DatabaseLoginResult(string? stage, DatabaseEngine engine, string endpoint, string userName, string? databaseName,
+        bool tcpReachable, bool? tlsUsed, bool? serverRequiresTls, string? authenticationMethod, bool? loginSucceeded,
+        DatabaseLoginFailureKind? failureKind, long durationMs, string vantage, string message)
+    {
+        Stage = stage;
+        Engine = engine;
+        Endpoint = endpoint;
+        UserName = userName;
+        DatabaseName = databaseName;
+        TcpReachable = tcpReachable;
+        TlsUsed = tlsUsed;
+        ServerRequiresTls = serverRequiresTls;
+        AuthenticationMethod = authenticationMethod;
+        LoginSucceeded = loginSucceeded;
+        FailureKind = failureKind;
+        DurationMs = durationMs;
+        Vantage = vantage;
+        Message = message;
+    }
+
+    /// <summary>The secret version's stage (AWSCURRENT, AWSPREVIOUS, AWSPENDING), as the caller named it.</summary>
+    public string? Stage { get; }
+    public DatabaseEngine Engine { get; }
+    /// <summary>host:port from the secret.</summary>
+    public string Endpoint { get; }
+    public string UserName { get; }
+    public string? DatabaseName { get; }
+    /// <summary>Whether a TCP connection to the endpoint opened from this machine.</summary>
+    public bool TcpReachable { get; }
+    /// <summary>Whether the reported attempt ran over TLS; null when no attempt got that far.</summary>
+    public bool? TlsUsed { get; }
+    /// <summary>Whether the server refuses logins without TLS; null when this could not be observed.</summary>
+    public bool? ServerRequiresTls { get; }
+    /// <summary>The authentication the server asked for (scram-sha-256, md5, mysql_native_password, ...); null when not observed.</summary>
+    public string? AuthenticationMethod { get; }
+    /// <summary>True or false once a login was tried; null when it was not (unsupported engine, or the endpoint was unreachable).</summary>
+    public bool? LoginSucceeded { get; }
+    /// <summary>Null when the login succeeded or no login was tried for a reason other than the network.</summary>
+    public DatabaseLoginFailureKind? FailureKind { get; }
+    public long DurationMs { get; }
+    /// <summary>Where the test ran from: this machine, which may not see the database the way the rotation function does.</summary>
+    public string Vantage { get; }
+    /// <summary>What happened, in words; driver messages are included with the password scrubbed out.</summary>
+    public string Message { get; }
+
+    public override string ToString() =>
+        $"{Stage ?? "(no stage)"} {Endpoint}: " + (LoginSucceeded switch
+        {
+            true => "login succeeded",
+            false => $"login failed ({FailureKind})",
+            null => FailureKind is { } kind ? $"not tried ({kind})" : "login not tried",
+        });
+}
+
+/// <summary>How the probe connects.</summary>
+public sealed class DatabaseProbeOptions
+{
+    /// <summary>Per connection attempt, as the templates' 5 s connect timeout.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A PEM file of CA certificates to verify the server against instead of this machine's trust store (the function's
+    /// bundle trusts <c>/etc/pki/tls/cert.pem</c>; pass the RDS CA bundle or a test CA here).
+    /// </summary>
+    public string? TrustedCaCertificatePath { get; init; }
+}

@@ -1,0 +1,55 @@
+namespace RotationTroubleshooter;
+
+internal enum AttemptOutcome
+{
+    Succeeded,
+    PasswordRejected,
+    UserMissing,
+    UnknownDatabase,
+    TlsCertificateRejected,
+    TlsRequired,
+    TlsNotOffered,
+    Other,
+    Timeout,
+    Unreachable,
+}
+
+/// <summary>One driver connection attempt: over TLS or plain, and how it ended (detail already scrubbed).</summary>
+internal sealed record LoginAttempt(bool OverTls, AttemptOutcome Outcome, string Detail, string? AuthenticationMethod = null)
+{
+    /// <summary>Whether the attempt got far enough to show the server speaks TLS on this connection.</summary>
+    internal bool TlsEstablished => OverTls && Outcome is AttemptOutcome.Succeeded or AttemptOutcome.PasswordRejected
+        or AttemptOutcome.UserMissing or AttemptOutcome.UnknownDatabase;
+
+    /// <summary>Which attempt explains the result best: the one that got furthest.</summary>
+    internal int Rank => Outcome switch
+    {
+        AttemptOutcome.Succeeded => 100,
+        AttemptOutcome.PasswordRejected or AttemptOutcome.UserMissing or AttemptOutcome.UnknownDatabase => 60,
+        AttemptOutcome.TlsCertificateRejected => 40,
+        AttemptOutcome.TlsRequired => 30,
+        AttemptOutcome.TlsNotOffered => 25,
+        AttemptOutcome.Other => 20,
+        AttemptOutcome.Timeout => 10,
+        _ => 0,
+    };
+
+    internal DatabaseLoginFailureKind? FailureKind => Outcome switch
+    {
+        AttemptOutcome.Succeeded => null,
+        AttemptOutcome.PasswordRejected => DatabaseLoginFailureKind.PasswordRejected,
+        AttemptOutcome.UserMissing => DatabaseLoginFailureKind.UserMissing,
+        AttemptOutcome.UnknownDatabase => DatabaseLoginFailureKind.UnknownDatabase,
+        AttemptOutcome.TlsCertificateRejected or AttemptOutcome.TlsNotOffered => DatabaseLoginFailureKind.TlsHandshakeFailed,
+        AttemptOutcome.TlsRequired => DatabaseLoginFailureKind.TlsRequired,
+        AttemptOutcome.Timeout => DatabaseLoginFailureKind.Timeout,
+        AttemptOutcome.Unreachable => DatabaseLoginFailureKind.Unreachable,
+        _ => DatabaseLoginFailureKind.Other,
+    };
+
+    internal string Describe() => $"{(OverTls ? "TLS with certificate verification" : "plain (no TLS)")}: {Detail.TrimEnd('.')}";
+}
+
+/// <summary>What an engine-specific login found, before it becomes a <see cref="DatabaseLoginResult"/>.</summary>
+internal sealed record EngineLoginOutcome(IReadOnlyList<LoginAttempt> Attempts, LoginAttempt Reported, bool? ServerRequiresTls,
+    string? AuthenticationMethod, IReadOnlyList<string> Notes);
