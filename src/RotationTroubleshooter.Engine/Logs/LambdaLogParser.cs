@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace RotationTroubleshooter;
+
+/// <summary>What one Lambda log record says, in either of Lambda's log formats (text or JSON).</summary>
+internal readonly record struct ParsedRecord(
+    LogEventKind Kind, string? RequestId, string? Level, string? Text, double? DurationMs, string? Status,
+    string? ErrorType, DateTime? Time);
+
+/// <summary>
+/// Reads Lambda's record shapes. Hand-written string scanning rather than one big regex because it runs
+/// once per event and 100,000 events must parse well under a second.
+/// </summary>
+internal static partial class LambdaLogParser
+{
+    private const int MaxJsonRecordChars = 1 << 20;
+
+    internal static string TrimRecord(string message) => message.TrimEnd('\n', '\r', ' ', '\t');
+
+    public static ParsedRecord Parse(string message)
+    {
+        var span = message.AsSpan();
+        if (span.Length == 0) return new ParsedRecord(LogEventKind.Text, null, null, message, null, null, null, null);
+        if (span[0] == '{' && span.Length <= MaxJsonRecordChars && TryParseJson(message, out var json)) return json;
+        if (span[0] == '[') return ParseLevelRecord(message);
+        if (span.StartsWith("START RequestId:"))
+            return new ParsedRecord(LogEventKind.Start, RequestIdAfter(span, "START RequestId:"), null, null, null, null, null, null);
+        if (span.StartsWith("END RequestId:"))
+            return new ParsedRecord(LogEventKind.End, RequestIdAfter(span, "END RequestId:"), null, null, null, null, null, null);
+        if (span.StartsWith("REPORT RequestId:"))
+        {
+            var status = FieldAfter(message, "Status: ");
+            var duration = ReportDuration().Match(message) is { Success: true } m
+                ? double.Parse(m.Groups[1].ValueSpan, CultureInfo.InvariantCulture) : (double?)null;
+            return new ParsedRecord(LogEventKind.Report, RequestIdAfter(span, "REPORT RequestId:"), null, null, duration,
+                status, FieldAfter(message, "Error Type: "), null);
+        }
+        if (span.StartsWith("RequestId:"))
+        {
+            // Older runtimes: "RequestId: <id> Error: Runtime exited with error: exit status 1"
+            return new ParsedRecord(LogEventKind.Platform, RequestIdAfter(span, "RequestId:"), null, message, null,
+                span.Contains(" Error: ", StringComparison.Ordinal) ? "error" : null, null, null);
+        }
+        if (span.StartsWith("INIT_START") || span.StartsWith("INIT_REPORT") || span.StartsWith("EXTENSION") ||
+            span.StartsWith("TELEMETRY") || span.StartsWith("RESTORE_"))
+            return new ParsedRecord(LogEventKind.Platform, null, null, message, null, FieldAfter(message, "Status: "),
+                FieldAfter(message, "Error Type: "), null);
+        var timeout = span.IndexOf("Task timed out after ");
+        if (timeout >= 0) return ParseTimeout(message, timeout);
+        return new ParsedRecord(LogEventKind.Text, null, null, message, null, null, null, null);
+    }
+
+    /// <summary>"[LEVEL]\t&lt;time&gt;\t&lt;request id&gt;\t&lt;message&gt;" or "[ERROR] Type: text" (unhandled errors).</summary>
+    private static ParsedRecord ParseLevelRecord(string message)
+    {
+        var close = message.IndexOf(']', 1);
+        if (close < 2 || close > 10) return new ParsedRecord(LogEventKind.Text, null, null, message, null, null, null, null);
+        var level = message.Substring(1, close - 1);
+        if (!IsLevel(level)) return new ParsedRecord(LogEventKind.Text, null, null, message, null, null, null, null);
+        var rest = message.AsSpan(close + 1);
+        var restStart = close + 1 + CountWhitespace(rest);
+        // Tabs may have become spaces in a console copy, so tokens are split on any whitespace.
+        var afterLevel = message.AsSpan(restStart);
+        var timeEnd = IndexOfWhitespace(afterLevel);
+        if (timeEnd > 0 && TryParseTime(afterLevel[..timeEnd], out var time))
+        {
+            var afterTime = afterLevel[timeEnd..];
+            var idStart = CountWhitespace(afterTime);
+            var idSpan = afterTime[idStart..];
+            var idEnd = IndexOfWhitespace(idSpan);
+            var id = idEnd < 0 ? idSpan : idSpan[..idEnd];
+            var text = idEnd < 0 ? ReadOnlySpan<char>.Empty : idSpan[idEnd..];
+            text = text[CountWhitespace(text)..];
+            var requestId = IsRequestId(id) ? id.ToString() : null;
+            if (requestId is null) text = idSpan; // no request id (e.g. logged during init): keep all the text
+            return new ParsedRecord(LogEventKind.Function, requestId, level, text.ToString(), null, null,
+                ErrorTypeOf(level, text), time);
+        }
+        var body = afterLevel.ToString();
+        return new ParsedRecord(LogEventKind.Function, null, level, body, null, null, ErrorTypeOf(level, body), null);
+    }
+
+    /// <summary>"&lt;time&gt; &lt;request id&gt; Task timed out after 30.03 seconds"; the time may have been stripped as a column.</summary>
+    private static ParsedRecord ParseTimeout(string message, int at)
+    {
+        var prefix = message.AsSpan(0, at).TrimEnd();
+        string? requestId = null;
+        DateTime? time = null;
+        var lastSpace = prefix.LastIndexOfAny(' ', '\t');
+        var idToken = lastSpace < 0 ? prefix : prefix[(lastSpace + 1)..];
+        if (IsRequestId(idToken))
+        {
+            requestId = idToken.ToString();
+            var before = lastSpace < 0 ? ReadOnlySpan<char>.Empty : prefix[..lastSpace].TrimEnd();
+            var timeStart = before.LastIndexOfAny(' ', '\t') + 1;
+            if (TryParseTime(before[timeStart..], out var t)) time = t;
+        }
+        var seconds = message.AsSpan(at + "Task timed out after ".Length);
+        var end = seconds.IndexOf(' ');
+        double? duration = end > 0 && double.TryParse(seconds[..end], NumberStyles.Float, CultureInfo.InvariantCulture, out var s)
+            ? Math.Round(s * 1000, 2) : null;
+        return new ParsedRecord(LogEventKind.Timeout, requestId, null, message[at..], duration, "timeout", "Sandbox.Timedout", time);
+    }
+
+    private static bool TryParseJson(string message, out ParsedRecord record)
+    {
+        record = default;
+        try
+        {
+            using var doc = JsonDocument.Parse(message);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return false;
+            if (root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String &&
+                type.GetString() is { } typeName && typeName.StartsWith("platform.", StringComparison.Ordinal))
+            {
+                record = ParsePlatformJson(root, typeName);
+                return true;
+            }
+            if (!root.TryGetProperty("level", out var levelElement) && !root.TryGetProperty("requestId", out _)) return false;
+            var level = levelElement.ValueKind == JsonValueKind.String ? levelElement.GetString() : null;
+            string? text = null, errorType = null;
+            if (root.TryGetProperty("message", out var msg))
+            {
+                if (msg.ValueKind == JsonValueKind.String) text = msg.GetString();
+                else if (msg.ValueKind == JsonValueKind.Object)
+                {
+                    // An unhandled exception: {"errorMessage":..,"errorType":..,"stackTrace":[..]}
+                    errorType = StringProperty(msg, "errorType");
+                    var errorMessage = StringProperty(msg, "errorMessage");
+                    text = errorType is null ? msg.GetRawText() : $"{errorType}: {errorMessage}";
+                }
+                else text = msg.GetRawText();
+            }
+            errorType ??= StringProperty(root, "errorType");
+            if (text is null && StringProperty(root, "errorMessage") is { } rootError)
+                text = errorType is null ? rootError : $"{errorType}: {rootError}";
+            var requestId = StringProperty(root, "requestId") is { Length: > 0 } r ? r : null;
+            DateTime? time = (StringProperty(root, "timestamp") ?? StringProperty(root, "time")) is { } ts &&
+                             TryParseTime(ts, out var t) ? t : null;
+            record = new ParsedRecord(LogEventKind.Function, requestId, level, text, null, null, errorType, time);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static ParsedRecord ParsePlatformJson(JsonElement root, string type)
+    {
+        DateTime? time = StringProperty(root, "time") is { } ts && TryParseTime(ts, out var t) ? t : null;
+        string? requestId = null, status = null, errorType = null;
+        double? duration = null;
+        if (root.TryGetProperty("record", out var record) && record.ValueKind == JsonValueKind.Object)
+        {
+            requestId = StringProperty(record, "requestId");
+            status = StringProperty(record, "status");
+            errorType = StringProperty(record, "errorType");
+            if (record.TryGetProperty("metrics", out var metrics) && metrics.ValueKind == JsonValueKind.Object &&
+                metrics.TryGetProperty("durationMs", out var d) && d.ValueKind == JsonValueKind.Number)
+                duration = d.GetDouble();
+        }
+        var kind = type switch
+        {
+            "platform.start" => LogEventKind.Start,
+            "platform.runtimeDone" => LogEventKind.End,
+            "platform.report" => LogEventKind.Report,
+            _ => LogEventKind.Platform,
+        };
+        return new ParsedRecord(kind, requestId, null, null, duration, status, errorType, time);
+    }
+
+    private static string? StringProperty(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static string? ErrorTypeOf(string level, ReadOnlySpan<char> text)
+    {
+        if (level is not ("ERROR" or "CRITICAL")) return null;
+        // "[ERROR] KeyError: 'x'" names the exception type before the first colon.
+        var colon = text.IndexOf(':');
+        if (colon <= 0 || colon > 80) return null;
+        var candidate = text[..colon];
+        foreach (var c in candidate)
+            if (!(char.IsLetterOrDigit(c) || c is '.' or '_')) return null;
+        return candidate.ToString();
+    }
+
+    private static bool IsLevel(string level) =>
+        level is "INFO" or "ERROR" or "WARNING" or "WARN" or "DEBUG" or "CRITICAL" or "FATAL" or "TRACE";
+
+    private static string? RequestIdAfter(ReadOnlySpan<char> span, string prefix)
+    {
+        var rest = span[prefix.Length..];
+        rest = rest[CountWhitespace(rest)..];
+        var end = IndexOfWhitespace(rest);
+        var id = end < 0 ? rest : rest[..end];
+        return id.Length > 0 ? id.ToString() : null;
+    }
+
+    /// <summary>The word after "<paramref name="label"/>" in a tab-separated platform line, e.g. "Status: timeout".</summary>
+    private static string? FieldAfter(string message, string label)
+    {
+        var at = message.IndexOf(label, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var rest = message.AsSpan(at + label.Length);
+        var end = rest.IndexOfAny('\t', '\n');
+        var value = (end < 0 ? rest : rest[..end]).Trim();
+        return value.Length > 0 ? value.ToString() : null;
+    }
+
+    internal static bool IsRequestId(ReadOnlySpan<char> s)
+    {
+        if (s.Length != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
+        foreach (var c in s)
+            if (!(char.IsAsciiHexDigit(c) || c == '-')) return false;
+        return true;
+    }
+
+    /// <summary>ISO 8601 times as Lambda and the console write them (Z or an offset), taken as UTC.</summary>
+    internal static bool TryParseTime(ReadOnlySpan<char> s, out DateTime utc)
+    {
+        utc = default;
+        if (s.Length < 19 || !char.IsAsciiDigit(s[0]) || s[4] != '-' || (s[10] != 'T' && s[10] != ' ')) return false;
+        if (!DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var dto)) return false;
+        utc = dto.UtcDateTime;
+        return true;
+    }
+
+    internal static int CountWhitespace(ReadOnlySpan<char> s)
+    {
+        var i = 0;
+        while (i < s.Length && s[i] is ' ' or '\t') i++;
+        return i;
+    }
+
+    internal static int IndexOfWhitespace(ReadOnlySpan<char> s) => s.IndexOfAny(' ', '\t', '\n');
+
+    [GeneratedRegex(@"(?<!Billed |Init |Restore )Duration:\s*([0-9]+(?:\.[0-9]+)?)\s*ms", RegexOptions.CultureInvariant)]
+    private static partial Regex ReportDuration();
+}

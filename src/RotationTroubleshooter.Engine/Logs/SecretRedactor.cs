@@ -1,0 +1,33 @@
+using System.Text.RegularExpressions;
+
+namespace RotationTroubleshooter;
+
+/// <summary>
+/// Blanks the value of anything that looks like a password field (<c>"password": "x"</c>, <c>'password': 'x'</c>,
+/// <c>\"password\": \"x\"</c>, <c>PGPASSWORD=x</c>) so no secret value leaves the engine in a message or evidence line.
+/// </summary>
+internal static partial class SecretRedactor
+{
+    public const string Mask = "***";
+
+    public static string Redact(string text)
+    {
+        // Cheap pre-check: the regex only runs on the few messages that mention a password at all.
+        if (!(text.Contains("pass", StringComparison.OrdinalIgnoreCase) || text.Contains("pwd", StringComparison.OrdinalIgnoreCase)))
+            return text;
+        return PasswordField().Replace(text, m => m.Groups["key"].Value + m.Groups["open"].Value + Mask + m.Groups["close"].Value);
+    }
+
+    // key: a name containing password/passwd/pwd, optionally quoted (also with escaped quotes inside a JSON string);
+    // value: a double-quoted (escaped-quote aware), single-quoted or bare value.
+    [GeneratedRegex("""
+        (?<key>(?:\\?["'])?[A-Za-z0-9_-]*(?:password|passwd|pwd)[A-Za-z0-9_-]*(?:\\?["'])?\s*[:=]\s*)
+        (?:
+            (?<open>\\")(?:(?!\\").)*(?<close>\\")
+          | (?<open>")(?:[^"\\]|\\.)*(?<close>")
+          | (?<open>')[^']*(?<close>')
+          | (?<open>)(?!["'\\])[^\s,;&}\]]+(?<close>)
+        )
+        """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant)]
+    private static partial Regex PasswordField();
+}
