@@ -23,6 +23,11 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
     public LogEvent? TimeoutRecord { get; private set; }
     /// <summary>Function and free-text records, in order (bounded: the oldest past the cap are dropped).</summary>
     public List<LogEvent> Records { get; } = [];
+    /// <summary>The runtime's report of an unhandled exception (<c>[ERROR] Type: text</c> or a JSON error object).</summary>
+    public LogEvent? UnhandledError { get; private set; }
+    /// <summary>A message the templates write only right before raising (so the step failed even if no platform line says so).</summary>
+    public LogEvent? TemplateFailure { get; private set; }
+    /// <summary>The last record logged at ERROR level or above.</summary>
     public LogEvent? LastErrorRecord { get; private set; }
     public LogEvent? StepSuccessRecord { get; private set; }
     public string? Step { get; set; }
@@ -59,9 +64,11 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
         if (Records.Count >= MaxRecords) Records.RemoveRange(0, MaxRecords / 3);
         Records.Add(e);
         var text = e.Text ?? e.Message;
+        if (e.ErrorType is not null) UnhandledError = e;
         if (e.Level is "ERROR" or "CRITICAL" or "FATAL" || e.ErrorType is not null) LastErrorRecord = e;
         Step ??= StepOf(text);
         if (IsStepSuccess(text)) StepSuccessRecord = e;
+        if (IsTemplateFailure(text)) TemplateFailure = e;
         if (SecretArn is null && text.Contains("arn:aws", StringComparison.Ordinal) && SecretArnPattern().Match(text) is { Success: true } arn)
             SecretArn = arn.Value.TrimEnd('.');
         if (VersionId is null && text.Contains("ersion ", StringComparison.Ordinal) && VersionPattern().Match(text) is { Success: true } ver)
@@ -75,7 +82,10 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
         if (e.ErrorType is { } t) PlatformErrorType = t;
     }
 
-    /// <summary>Explicit platform status first, then the timeout line, error records, the end record, a step's success message.</summary>
+    /// <summary>
+    /// Explicit platform status first, then the timeout line, an unhandled exception, the end record, a step's success
+    /// message. An ERROR-level record alone fails the invocation only when no platform record says how it ended.
+    /// </summary>
     public void Settle(DateTime asOf, TimeSpan runningWindow)
     {
         Status = PlatformStatus switch
@@ -84,7 +94,8 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
             "error" or "failure" when TimeoutRecord is null => InvocationStatus.Failed,
             "success" => InvocationStatus.Succeeded,
             _ when TimeoutRecord is not null => InvocationStatus.TimedOut,
-            _ when LastErrorRecord is not null || PlatformStatus is "error" or "failure" => InvocationStatus.Failed,
+            _ when UnhandledError is not null || TemplateFailure is not null || PlatformStatus is "error" or "failure" => InvocationStatus.Failed,
+            _ when LastErrorRecord is not null && !Ended => InvocationStatus.Failed,
             _ when Ended || StepSuccessRecord is not null => InvocationStatus.Succeeded,
             _ when StartRecordTime is { } start && asOf - start <= runningWindow => InvocationStatus.Running,
             _ => InvocationStatus.Unknown,
@@ -117,6 +128,20 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
         text.StartsWith("setSecret: AWSPENDING secret is already set as password", StringComparison.Ordinal) ||
         text.StartsWith("testSecret: Successfully signed into", StringComparison.Ordinal) ||
         IsFinishSuccess(text);
+
+    private static readonly string[] TemplateFailures =
+    [
+        "Unable to log into database", "is not enabled for rotation", "not set as AWSPENDING for rotation",
+        "has no stage for rotation", "key is missing from secret JSON", "Database engine must be set to",
+        "Access to KMS is not allowed", "Unable to import module",
+    ];
+
+    private static bool IsTemplateFailure(string text)
+    {
+        foreach (var failure in TemplateFailures)
+            if (text.Contains(failure, StringComparison.Ordinal)) return true;
+        return false;
+    }
 
     internal static bool IsFinishSuccess(string text) =>
         text.StartsWith("finishSecret: Successfully set AWSCURRENT stage", StringComparison.Ordinal) ||

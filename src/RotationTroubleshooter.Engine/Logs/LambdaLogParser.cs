@@ -75,8 +75,8 @@ internal static partial class LambdaLogParser
             text = text[CountWhitespace(text)..];
             var requestId = IsRequestId(id) ? id.ToString() : null;
             if (requestId is null) text = idSpan; // no request id (e.g. logged during init): keep all the text
-            return new ParsedRecord(LogEventKind.Function, requestId, level, text.ToString(), null, null,
-                ErrorTypeOf(level, text), time);
+            // A logger record; only the runtime's unhandled-error shape ("[ERROR] Type: text", below) names an error type.
+            return new ParsedRecord(LogEventKind.Function, requestId, level, text.ToString(), null, null, null, time);
         }
         var body = afterLevel.ToString();
         return new ParsedRecord(LogEventKind.Function, null, level, body, null, null, ErrorTypeOf(level, body), null);

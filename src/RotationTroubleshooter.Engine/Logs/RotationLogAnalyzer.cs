@@ -96,7 +96,7 @@ public static class RotationLogAnalyzer
         // Records no invocation claimed (e.g. a console copy without START lines or request ids) still tell a story.
         foreach (var (stream, waiting) in waitingByStream)
         {
-            if (!waiting.Any(w => w.Kind is LogEventKind.Function or LogEventKind.Text)) continue;
+            if (!waiting.Any(w => w.Kind is LogEventKind.Function)) continue;
             var orphan = new Invocation(null, stream.Length == 0 ? null : stream, waiting[0].Timestamp);
             foreach (var w in waiting) orphan.Add(w);
             all.Add(orphan);

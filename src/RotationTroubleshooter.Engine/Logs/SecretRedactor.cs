@@ -18,15 +18,17 @@ internal static partial class SecretRedactor
         return PasswordField().Replace(text, m => m.Groups["key"].Value + m.Groups["open"].Value + Mask + m.Groups["close"].Value);
     }
 
-    // key: a name containing password/passwd/pwd, optionally quoted (also with escaped quotes inside a JSON string);
-    // value: a double-quoted (escaped-quote aware), single-quoted or bare value.
+    // key: a name containing password/passwd/pwd, optionally quoted (plain, backslash-escaped or \u0022-escaped
+    // inside a JSON string); value: quoted in the same ways, or bare up to a delimiter.
     [GeneratedRegex("""
-        (?<key>(?:\\?["'])?[A-Za-z0-9_-]*(?:password|passwd|pwd)[A-Za-z0-9_-]*(?:\\?["'])?\s*[:=]\s*)
+        (?<key>(?:\\u0022|\\u0027|\\?["'])?[A-Za-z0-9_-]*(?:password|passwd|pwd)[A-Za-z0-9_-]*(?:\\u0022|\\u0027|\\?["'])?\s*[:=]\s*)
         (?:
-            (?<open>\\")(?:(?!\\").)*(?<close>\\")
+            (?<open>\\u0022)(?:(?!\\u0022).)*(?<close>\\u0022)
+          | (?<open>\\u0027)(?:(?!\\u0027).)*(?<close>\\u0027)
+          | (?<open>\\")(?:(?!\\").)*(?<close>\\")
           | (?<open>")(?:[^"\\]|\\.)*(?<close>")
           | (?<open>')[^']*(?<close>')
-          | (?<open>)(?!["'\\])[^\s,;&}\]]+(?<close>)
+          | (?<open>)(?!["'\\])[^\s,;&}\]"'\\]+(?<close>)
         )
         """, RegexOptions.IgnoreCase | RegexOptions.IgnorePatternWhitespace | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordField();

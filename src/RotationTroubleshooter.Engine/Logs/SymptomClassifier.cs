@@ -65,7 +65,7 @@ internal static partial class SymptomClassifier
         string? error = inv.Status switch
         {
             InvocationStatus.TimedOut => inv.TimeoutRecord?.Text ?? $"Timed out after {Ms(inv.EffectiveDurationMs)} ms",
-            InvocationStatus.Failed => inv.LastErrorRecord is { } err ? FirstLine(err.Text ?? err.Message)
+            InvocationStatus.Failed => (inv.UnhandledError ?? inv.LastErrorRecord) is { } err ? FirstLine(err.Text ?? err.Message)
                 : inv.PlatformErrorType ?? $"The platform reported status '{inv.PlatformStatus}'",
             _ => null,
         };
