@@ -83,7 +83,7 @@ public static class LogFileReader
         var head = ReadHead(stream, encoding, bomLength);
         var first = FirstNonWhitespace(head);
         if (first < 0) return new LogFileReadResult(sourceName, LogFileFormat.Empty, [], 0, false, ["The file is empty."]);
-        if (encoding is null && Array.IndexOf(head, (byte)0) >= 0)
+        if (encoding is null && LooksBinary(head))
             throw new LogFileFormatException(sourceName, "it is a binary file.");
 
         stream.Position = bomLength;
@@ -123,6 +123,18 @@ public static class LogFileReader
         return encoding is null ? raw : Encoding.UTF8.GetBytes(encoding.GetString(raw, 0, n - n % 2));
     }
 
+    /// <summary>A known archive/executable signature, or many control bytes; a few garbage lines in a text file are not enough.</summary>
+    private static bool LooksBinary(byte[] head)
+    {
+        ReadOnlySpan<byte> h = head;
+        if (h.StartsWith((ReadOnlySpan<byte>)[0x50, 0x4B, 0x03, 0x04]) || h.StartsWith((ReadOnlySpan<byte>)[0x7F, 0x45, 0x4C, 0x46]) ||
+            h.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B])) return true;
+        var control = 0;
+        foreach (var b in h)
+            if (b < 0x09 || b is > 0x0D and < 0x20) control++;
+        return control > h.Length / 10;
+    }
+
     private static int FirstNonWhitespace(byte[] head)
     {
         for (var i = 0; i < head.Length; i++)
@@ -142,13 +154,17 @@ public static class LogFileReader
         try
         {
             if (!reader.Read() || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName) return false;
-            return JsonExportReader.IsExportKey(reader.GetString());
+            // Any other JSON document goes to the JSON reader too, which names what is missing.
+            return !IsLambdaRecordKey(reader.GetString());
         }
         catch (JsonException)
         {
             return false;
         }
     }
+
+    private static bool IsLambdaRecordKey(string? key) =>
+        key is "time" or "timestamp" or "type" or "level" or "message" or "requestId" or "record" or "logger";
 
     /// <summary>Streams an AWS CLI JSON document with a refilled buffer, one event object at a time.</summary>
     private sealed class JsonExportReader(string sourceName, int maxEvents)
@@ -203,7 +219,10 @@ public static class LogFileReader
                     }
                     catch (JsonException e)
                     {
-                        _warnings.Add($"The JSON is malformed at line {e.LineNumber + 1}; {_events.Count} events were read before it, the rest was not.");
+                        // Past the end of the data, the reader fails on what was cut off, not on a bad byte.
+                        _warnings.Add(final
+                            ? $"The file ends in the middle of the JSON document (line {e.LineNumber + 1}); {_events.Count} events were read."
+                            : $"The JSON is malformed at line {e.LineNumber + 1}; {_events.Count} events were read before it, the rest was not.");
                         break;
                     }
                     var consumed = (int)reader.BytesConsumed;
