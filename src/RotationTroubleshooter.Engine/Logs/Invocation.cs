@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace RotationTroubleshooter;
@@ -38,6 +39,7 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
 
     public DateTime StartTime => StartRecordTime ?? FirstTime;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(LogEvent e)
     {
         if (e.Timestamp < FirstTime) FirstTime = e.Timestamp;
@@ -68,7 +70,8 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
         if (e.Level is "ERROR" or "CRITICAL" or "FATAL" || e.ErrorType is not null) LastErrorRecord = e;
         Step ??= StepOf(text);
         if (IsStepSuccess(text)) StepSuccessRecord = e;
-        if (IsTemplateFailure(text)) TemplateFailure = e;
+        // The templates write failures at ERROR level (or the runtime reports them unleveled); INFO records never hold one.
+        if (e.Level is not ("INFO" or "DEBUG") && IsTemplateFailure(text)) TemplateFailure = e;
         if (SecretArn is null && text.Contains("arn:aws", StringComparison.Ordinal) && SecretArnPattern().Match(text) is { Success: true } arn)
             SecretArn = arn.Value.TrimEnd('.');
         if (VersionId is null && text.Contains("ersion ", StringComparison.Ordinal) && VersionPattern().Match(text) is { Success: true } ver)

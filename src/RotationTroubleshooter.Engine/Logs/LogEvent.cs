@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace RotationTroubleshooter;
 
 /// <summary>What kind of record a Lambda log line is.</summary>
@@ -25,12 +26,14 @@ public enum LogEventKind
 /// </summary>
 public sealed class LogEvent
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public LogEvent(DateTime timestamp, string message, string? logStreamName = null, DateTime? ingestionTime = null)
         : this((DateTime?)timestamp, message, logStreamName, ingestionTime, default)
     {
     }
 
     /// <summary>For a copied line without a timestamp column: the record's own time, else <paramref name="fallback"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal LogEvent(DateTime? timestamp, string message, string? logStreamName, DateTime? ingestionTime, DateTime fallback)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -51,6 +54,7 @@ public sealed class LogEvent
     }
 
     /// <summary>Builds an event from CloudWatch Logs' epoch-millisecond fields.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static LogEvent FromEpochMilliseconds(long timestamp, string message, string? logStreamName = null, long? ingestionTime = null) =>
         new(DateTime.UnixEpoch.AddMilliseconds(timestamp), message, logStreamName,
             ingestionTime is { } i ? DateTime.UnixEpoch.AddMilliseconds(i) : null);

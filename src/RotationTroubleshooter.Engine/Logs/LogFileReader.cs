@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -250,6 +251,7 @@ public static class LogFileReader
         }
 
         /// <summary>Consumes complete tokens; returns with the reader at the last complete unit when data runs out.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Process(ref Utf8JsonReader reader)
         {
             while (true)
@@ -298,48 +300,66 @@ public static class LogFileReader
                             _unreadable++;
                             break;
                         }
-                        var probe = reader;
-                        if (!probe.TrySkip())
-                        {
-                            reader = checkpoint;
-                            return;
-                        }
                         if (_events.Count >= maxEvents)
                         {
                             _truncated = true;
                             _phase = Phase.Done;
                             return;
                         }
-                        ReadEvent(ref reader);
+                        if (!TryReadEvent(ref reader))
+                        {
+                            reader = checkpoint; // the event continues past the buffer: read it again after a refill
+                            return;
+                        }
                         break;
                 }
             }
         }
 
-        private void ReadEvent(ref Utf8JsonReader reader)
+        /// <summary>Reads one event object; false when the buffer ends inside it (nothing is added then).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private bool TryReadEvent(ref Utf8JsonReader reader)
         {
             long? timestamp = null, ingestion = null;
             string? message = null, stream = null;
             var depth = reader.CurrentDepth;
-            while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+            while (true)
             {
+                if (!reader.Read()) return false;
+                if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth) break;
                 if (reader.TokenType != JsonTokenType.PropertyName) continue;
                 var name = reader.ValueSpan;
-                reader.Read();
+                if (!reader.Read()) return false;
                 if (name.SequenceEqual("timestamp"u8) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var ts)) timestamp = ts;
                 else if (name.SequenceEqual("message"u8) && reader.TokenType == JsonTokenType.String) message = reader.GetString();
-                else if (name.SequenceEqual("logStreamName"u8) && reader.TokenType == JsonTokenType.String) stream = reader.GetString();
+                else if (name.SequenceEqual("logStreamName"u8) && reader.TokenType == JsonTokenType.String) stream = StreamName(ref reader);
                 else if (name.SequenceEqual("ingestionTime"u8) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var it)) ingestion = it;
-                else reader.TrySkip(); // the whole event is in the buffer (checked before), so this always completes
+                else if (!reader.TrySkip()) return false;
             }
             // Epoch milliseconds outside DateTime's range are as unreadable as a missing field.
             if (timestamp is null || message is null || timestamp < 0 || timestamp > 253_402_300_799_999L)
             {
                 _unreadable++;
-                return;
+                return true;
             }
             if (ingestion is < 0 or > 253_402_300_799_999L) ingestion = null;
             _events.Add(LogEvent.FromEpochMilliseconds(timestamp.Value, message, stream, ingestion));
+            return true;
+        }
+
+        private readonly List<(byte[] Utf8, string Name)> _streamNames = [];
+
+        /// <summary>A log holds few streams and 100,000 events: one string per stream, not per event.</summary>
+        private string StreamName(ref Utf8JsonReader reader)
+        {
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+            {
+                foreach (var (utf8, name) in _streamNames)
+                    if (reader.ValueSpan.SequenceEqual(utf8)) return name;
+            }
+            var value = reader.GetString()!;
+            if (_streamNames.Count < 64 && !reader.ValueIsEscaped) _streamNames.Add((reader.ValueSpan.ToArray(), value));
+            return value;
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace RotationTroubleshooter;
@@ -11,6 +12,7 @@ internal static class PlainTextReader
 {
     private const int MaxMessageChars = 256 * 1024;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static LogFileReadResult Read(Stream utf8, string sourceName, int maxEvents)
     {
         var events = new List<LogEvent>();
@@ -83,6 +85,7 @@ internal static class PlainTextReader
         line[0] is ' ' or '\t' || line.StartsWith("Traceback (most recent call last):", StringComparison.Ordinal);
 
     /// <summary>Binary junk or text decoded from invalid UTF-8 is not a log line.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool HasControlCharacters(string line)
     {
         foreach (var c in line)
@@ -91,6 +94,7 @@ internal static class PlainTextReader
     }
 
     /// <summary>Leading "timestamp" column and, as <c>aws logs tail</c> prints it, "yyyy/mm/dd/[$LATEST]id" stream column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SplitColumns(string line, out DateTime? time, out string? stream, out string message)
     {
         time = null;
@@ -126,32 +130,59 @@ internal static class PlainTextReader
     private sealed class BoundedLineReader(Stream stream, int maxChars) : IDisposable
     {
         private readonly StreamReader _reader = new(stream, new UTF8Encoding(false, false), false, 64 * 1024, leaveOpen: true);
-        private readonly StringBuilder _line = new();
+        private readonly char[] _buffer = new char[64 * 1024];
+        private readonly StringBuilder _long = new();
+        private int _start, _end;
+        private bool _skipLineFeed;
 
         public bool LastLineTooLong { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public string? ReadLine()
         {
-            _line.Clear();
+            _long.Clear();
             LastLineTooLong = false;
             var any = false;
             while (true)
             {
-                var c = _reader.Read();
-                if (c < 0) return any ? Finish() : null;
-                any = true;
-                if (c == '\n') return Finish();
-                if (c == '\r')
+                if (_start == _end)
                 {
-                    if (_reader.Peek() == '\n') _reader.Read();
-                    return Finish();
+                    _start = 0;
+                    _end = _reader.Read(_buffer, 0, _buffer.Length);
+                    if (_end == 0) return any ? Finish(ReadOnlySpan<char>.Empty) : null;
                 }
-                if (_line.Length < maxChars) _line.Append((char)c);
-                else LastLineTooLong = true;
+                if (_skipLineFeed)
+                {
+                    _skipLineFeed = false;
+                    if (_buffer[_start] == '\n' && ++_start == _end) continue;
+                }
+                any = true;
+                var span = _buffer.AsSpan(_start, _end - _start);
+                var eol = span.IndexOfAny('\r', '\n');
+                if (eol >= 0)
+                {
+                    _start += eol + 1;
+                    _skipLineFeed = span[eol] == '\r';
+                    return Finish(span[..eol]);
+                }
+                Append(span);
+                _start = _end;
             }
         }
 
-        private string Finish() => LastLineTooLong ? string.Empty : _line.ToString();
+        private void Append(ReadOnlySpan<char> part)
+        {
+            var room = maxChars - _long.Length;
+            if (part.Length > room) LastLineTooLong = true;
+            _long.Append(part[..Math.Min(room, part.Length)]);
+        }
+
+        private string Finish(ReadOnlySpan<char> tail)
+        {
+            if (_long.Length == 0 && tail.Length <= maxChars) return tail.ToString();
+            Append(tail);
+            return LastLineTooLong ? string.Empty : _long.ToString();
+        }
 
         public void Dispose() => _reader.Dispose();
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace RotationTroubleshooter;
 
 /// <summary>Rebuilds rotation attempts from a rotation function's log events and names what went wrong.</summary>
@@ -53,10 +54,14 @@ public static class RotationLogAnalyzer
     /// invocation open in the same log stream (one stream is one execution environment, serving one request at a
     /// time), or, between invocations, to the next one that starts there.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static List<Invocation> BuildInvocations(IEnumerable<LogEvent> events)
     {
-        // OrderBy is stable: events with equal timestamps keep their input order.
-        var ordered = events.OrderBy(e => e.Timestamp);
+        // OrderBy is stable: events with equal timestamps keep their input order. Exports are usually sorted already.
+        var list = events as IReadOnlyList<LogEvent> ?? events.ToList();
+        var sorted = true;
+        for (var i = 1; i < list.Count && sorted; i++) sorted = list[i - 1].Timestamp <= list[i].Timestamp;
+        var ordered = sorted ? list : list.OrderBy(e => e.Timestamp).ToList();
         var byId = new Dictionary<string, Invocation>(StringComparer.Ordinal);
         var openByStream = new Dictionary<string, Invocation>(StringComparer.Ordinal);
         var waitingByStream = new Dictionary<string, List<LogEvent>>(StringComparer.Ordinal);
@@ -107,7 +112,7 @@ public static class RotationLogAnalyzer
 
     internal sealed class AttemptBuilder(Invocation first)
     {
-        public string? SecretArn { get; set; } = first.SecretArn;
+        public string? SecretArn { get; } = first.SecretArn;
         public string? VersionId { get; set; } = first.VersionId;
         public List<Invocation> Invocations { get; } = [];
         public bool Finished { get; set; }
@@ -120,38 +125,54 @@ public static class RotationLogAnalyzer
     /// (a new version id closes the old one); one naming nothing joins the open attempt it most plausibly continues
     /// (same log stream first, then the most recent), and takes the step that attempt's sequence implies.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static List<AttemptBuilder> BuildAttempts(List<Invocation> invocations)
     {
-        var open = new List<AttemptBuilder>();
+        // Open attempts by secret ARN ("" for those that name none); "recent" holds the ones an anonymous invocation may
+        // still join, pruned as time moves on so a long log with many failed attempts stays linear.
+        var openBySecret = new Dictionary<string, List<AttemptBuilder>>(StringComparer.Ordinal);
+        var recent = new List<AttemptBuilder>();
         var all = new List<AttemptBuilder>();
+        void Close(AttemptBuilder a)
+        {
+            if (openBySecret.TryGetValue(a.SecretArn ?? "", out var list)) list.Remove(a);
+            recent.Remove(a);
+        }
         foreach (var inv in invocations)
         {
             AttemptBuilder? target = null;
+            recent.RemoveAll(a => inv.StartTime - a.LastActivity > AnonymousJoinGap);
             if (inv.SecretArn is { } arn)
             {
-                var ofSecret = open.Where(a => a.SecretArn == arn).ToList();
+                var ofSecret = openBySecret.TryGetValue(arn, out var list) ? list : [];
                 if (inv.VersionId is { } version)
                 {
                     target = ofSecret.FirstOrDefault(a => a.VersionId == version) ?? ofSecret.LastOrDefault(a => a.VersionId is null);
                     // Secrets Manager started a new version, so an older unfinished one was abandoned.
-                    foreach (var stale in ofSecret.Where(a => a.VersionId is not null && a.VersionId != version)) open.Remove(stale);
+                    foreach (var stale in ofSecret.Where(a => a.VersionId is not null && a.VersionId != version).ToList()) Close(stale);
                 }
                 else target = ofSecret.MaxBy(a => a.LastActivity);
             }
             else
             {
-                target = open
-                    .Where(a => inv.StartTime - a.LastActivity <= AnonymousJoinGap)
-                    .OrderByDescending(a => a.LastStream == inv.LogStreamName)
-                    .ThenByDescending(a => a.LastActivity)
-                    .FirstOrDefault();
+                AttemptBuilder? sameStream = null, latest = null;
+                foreach (var a in recent)
+                {
+                    if (a.LastStream == inv.LogStreamName && (sameStream is null || a.LastActivity >= sameStream.LastActivity)) sameStream = a;
+                    if (latest is null || a.LastActivity >= latest.LastActivity) latest = a;
+                }
+                target = sameStream ?? latest;
             }
             if (target is null)
             {
                 target = new AttemptBuilder(inv);
-                open.Add(target);
+                var key = target.SecretArn ?? "";
+                if (!openBySecret.TryGetValue(key, out var list)) openBySecret[key] = list = [];
+                list.Add(target);
+                recent.Add(target);
                 all.Add(target);
             }
+            else if (!recent.Contains(target)) recent.Add(target);
             target.VersionId ??= inv.VersionId;
             if (inv.Step is null)
             {
@@ -165,7 +186,7 @@ public static class RotationLogAnalyzer
                 (inv.StepSuccessRecord is not null || !inv.StepInferred))
             {
                 target.Finished = true;
-                open.Remove(target);
+                Close(target);
             }
         }
         return all;

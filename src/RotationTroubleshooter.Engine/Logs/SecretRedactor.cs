@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace RotationTroubleshooter;
@@ -10,6 +11,7 @@ internal static partial class SecretRedactor
 {
     public const string Mask = "***";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string Redact(string text)
     {
         // Cheap pre-check: the regex only runs on the few messages that mention a password at all.
@@ -18,10 +20,11 @@ internal static partial class SecretRedactor
         return PasswordField().Replace(text, m => m.Groups["key"].Value + m.Groups["open"].Value + Mask + m.Groups["close"].Value);
     }
 
-    // key: a name containing password/passwd/pwd, optionally quoted (plain, backslash-escaped or \u0022-escaped
+    // key: from password/passwd/pwd to the separator (starting the match at the keyword keeps the scan fast; a prefix
+    // such as "db_" or "PG" stays as it was), optionally closed by a quote (plain, backslash-escaped or \u0022-escaped
     // inside a JSON string); value: quoted in the same ways, or bare up to a delimiter.
     [GeneratedRegex("""
-        (?<key>(?:\\u0022|\\u0027|\\?["'])?[A-Za-z0-9_-]*(?:password|passwd|pwd)[A-Za-z0-9_-]*(?:\\u0022|\\u0027|\\?["'])?\s*[:=]\s*)
+        (?<key>(?:password|passwd|pwd)[A-Za-z0-9_-]*(?:\\u0022|\\u0027|\\?["'])?\s*[:=]\s*)
         (?:
             (?<open>\\u0022)(?:(?!\\u0022).)*(?<close>\\u0022)
           | (?<open>\\u0027)(?:(?!\\u0027).)*(?<close>\\u0027)
