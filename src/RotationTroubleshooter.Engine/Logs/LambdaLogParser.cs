@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -110,79 +112,113 @@ internal static partial class LambdaLogParser
         return new ParsedRecord(LogEventKind.Timeout, requestId, null, message[at..], duration, "timeout", "Sandbox.Timedout", time);
     }
 
+    /// <summary>
+    /// Lambda's JSON log format: a function record (<c>level</c>, <c>message</c> string or error object, <c>requestId</c>)
+    /// or a platform record (<c>type</c> "platform.*", <c>record</c> with requestId, status, metrics.durationMs).
+    /// A forward-only reader rather than JsonDocument: it runs once per event.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool TryParseJson(string message, out ParsedRecord record)
     {
         record = default;
+        var max = Encoding.UTF8.GetMaxByteCount(message.Length);
+        byte[]? rented = max > 4096 ? ArrayPool<byte>.Shared.Rent(max) : null;
+        Span<byte> buffer = rented ?? stackalloc byte[4096];
         try
         {
-            using var doc = JsonDocument.Parse(message);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return false;
-            if (root.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String &&
-                type.GetString() is { } typeName && typeName.StartsWith("platform.", StringComparison.Ordinal))
+            var length = Encoding.UTF8.GetBytes(message, buffer);
+            var reader = new Utf8JsonReader(buffer[..length]);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            var f = new JsonFields();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                record = ParsePlatformJson(root, typeName);
-                return true;
-            }
-            if (!root.TryGetProperty("level", out var levelElement) && !root.TryGetProperty("requestId", out _)) return false;
-            var level = levelElement.ValueKind == JsonValueKind.String ? levelElement.GetString() : null;
-            string? text = null, errorType = null;
-            if (root.TryGetProperty("message", out var msg))
-            {
-                if (msg.ValueKind == JsonValueKind.String) text = msg.GetString();
-                else if (msg.ValueKind == JsonValueKind.Object)
+                var name = reader.ValueSpan;
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    if (name.SequenceEqual("type"u8)) f.Type = reader.GetString();
+                    else if (name.SequenceEqual("time"u8) || name.SequenceEqual("timestamp"u8)) f.Time = reader.GetString();
+                    else if (name.SequenceEqual("level"u8)) f.Level = reader.GetString();
+                    else if (name.SequenceEqual("message"u8)) f.Message = reader.GetString();
+                    else if (name.SequenceEqual("requestId"u8)) f.RequestId = reader.GetString();
+                    else if (name.SequenceEqual("errorType"u8)) f.ErrorType = reader.GetString();
+                    else if (name.SequenceEqual("errorMessage"u8)) f.ErrorMessage = reader.GetString();
+                }
+                else if (reader.TokenType == JsonTokenType.StartObject && name.SequenceEqual("record"u8)) ReadObject(ref reader, ref f, inRecord: true);
+                else if (reader.TokenType == JsonTokenType.StartObject && name.SequenceEqual("message"u8))
                 {
                     // An unhandled exception: {"errorMessage":..,"errorType":..,"stackTrace":[..]}
-                    errorType = StringProperty(msg, "errorType");
-                    var errorMessage = StringProperty(msg, "errorMessage");
-                    text = errorType is null ? msg.GetRawText() : $"{errorType}: {errorMessage}";
+                    var error = new JsonFields();
+                    ReadObject(ref reader, ref error, inRecord: false);
+                    f.ErrorType ??= error.ErrorType;
+                    f.Message = error.ErrorType is null ? error.ErrorMessage ?? "" : $"{error.ErrorType}: {error.ErrorMessage}";
                 }
-                else text = msg.GetRawText();
+                else reader.Skip();
             }
-            errorType ??= StringProperty(root, "errorType");
-            if (text is null && StringProperty(root, "errorMessage") is { } rootError)
-                text = errorType is null ? rootError : $"{errorType}: {rootError}";
-            var requestId = StringProperty(root, "requestId") is { Length: > 0 } r ? r : null;
-            DateTime? time = (StringProperty(root, "timestamp") ?? StringProperty(root, "time")) is { } ts &&
-                             TryParseTime(ts, out var t) ? t : null;
-            record = new ParsedRecord(LogEventKind.Function, requestId, level, text, null, null, errorType, time);
+            if (reader.TokenType != JsonTokenType.EndObject) return false;
+            DateTime? time = f.Time is { } ts && TryParseTime(ts, out var t) ? t : null;
+            if (f.Type is { } type && type.StartsWith("platform.", StringComparison.Ordinal))
+            {
+                var kind = type switch
+                {
+                    "platform.start" => LogEventKind.Start,
+                    "platform.runtimeDone" => LogEventKind.End,
+                    "platform.report" => LogEventKind.Report,
+                    _ => LogEventKind.Platform,
+                };
+                record = new ParsedRecord(kind, f.RecordRequestId, null, null, f.DurationMs, f.Status, f.RecordErrorType, time);
+                return true;
+            }
+            if (f.Level is null && f.RequestId is null) return false;
+            var text = f.Message ?? (f.ErrorMessage is { } em ? (f.ErrorType is null ? em : $"{f.ErrorType}: {em}") : null);
+            record = new ParsedRecord(LogEventKind.Function, f.RequestId is { Length: > 0 } r ? r : null, f.Level, text, null, null,
+                f.ErrorType, time);
             return true;
         }
         catch (JsonException)
         {
             return false;
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static ParsedRecord ParsePlatformJson(JsonElement root, string type)
-    {
-        DateTime? time = StringProperty(root, "time") is { } ts && TryParseTime(ts, out var t) ? t : null;
-        string? requestId = null, status = null, errorType = null;
-        double? duration = null;
-        if (root.TryGetProperty("record", out var record) && record.ValueKind == JsonValueKind.Object)
+        finally
         {
-            requestId = StringProperty(record, "requestId");
-            status = StringProperty(record, "status");
-            errorType = StringProperty(record, "errorType");
-            if (record.TryGetProperty("metrics", out var metrics) && metrics.ValueKind == JsonValueKind.Object &&
-                metrics.TryGetProperty("durationMs", out var d) && d.ValueKind == JsonValueKind.Number)
-                duration = d.GetDouble();
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
-        var kind = type switch
-        {
-            "platform.start" => LogEventKind.Start,
-            "platform.runtimeDone" => LogEventKind.End,
-            "platform.report" => LogEventKind.Report,
-            _ => LogEventKind.Platform,
-        };
-        return new ParsedRecord(kind, requestId, null, null, duration, status, errorType, time);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? StringProperty(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    private struct JsonFields
+    {
+        public string? Type, Time, Level, Message, RequestId, ErrorType, ErrorMessage;
+        public string? RecordRequestId, Status, RecordErrorType;
+        public double? DurationMs;
+    }
+
+    /// <summary>Reads a platform <c>record</c> (inRecord) or an error object; the reader ends on its EndObject.</summary>
+    private static void ReadObject(ref Utf8JsonReader reader, ref JsonFields f, bool inRecord)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.ValueSpan;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                if (name.SequenceEqual("requestId"u8)) f.RecordRequestId = reader.GetString();
+                else if (name.SequenceEqual("status"u8)) f.Status = reader.GetString();
+                else if (name.SequenceEqual("errorType"u8)) { if (inRecord) f.RecordErrorType = reader.GetString(); else f.ErrorType = reader.GetString(); }
+                else if (name.SequenceEqual("errorMessage"u8)) f.ErrorMessage = reader.GetString();
+            }
+            else if (inRecord && reader.TokenType == JsonTokenType.StartObject && name.SequenceEqual("metrics"u8))
+            {
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var metric = reader.ValueSpan;
+                    reader.Read();
+                    if (metric.SequenceEqual("durationMs"u8) && reader.TokenType == JsonTokenType.Number) f.DurationMs = reader.GetDouble();
+                    else reader.Skip();
+                }
+            }
+            else reader.Skip();
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ErrorTypeOf(string level, ReadOnlySpan<char> text)

@@ -186,7 +186,7 @@ public static class LogFileReader
         public LogFileReadResult Read(Stream stream)
         {
             var buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
-            var state = new JsonReaderState(new JsonReaderOptions { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip });
+            var state = new JsonReaderState(new JsonReaderOptions { AllowMultipleValues = true });
             int filled = 0;
             long offset = 0;
             var final = false;
