@@ -59,7 +59,8 @@ public sealed class LogFileReadResult
 /// <summary>Reads exported rotation-function logs from a file, streaming, without AWS access.</summary>
 public static class LogFileReader
 {
-    public const int DefaultMaxEvents = 1_000_000;
+    /// <summary>About 350 MB of events in memory; a week of a rotation function's logs is far less.</summary>
+    public const int DefaultMaxEvents = 250_000;
     /// <summary>CloudWatch Logs caps an event at 1 MB; a longer line is not a log event.</summary>
     internal const int MaxLineChars = 1 << 20;
     private const int SniffBytes = 64 * 1024;
