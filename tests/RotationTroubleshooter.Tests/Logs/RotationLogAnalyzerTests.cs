@@ -404,4 +404,57 @@ public class RotationLogAnalyzerTests
     [Fact]
     public void No_events_give_no_attempts() =>
         Assert.Empty(RotationLogAnalyzer.Analyze([], "f", null, Later));
+
+    [Fact]
+    public void Attempts_that_name_no_secret_are_kept_under_a_secret_filter_unless_asked_not_to()
+    {
+        var t = new Transcript(LambdaLogFormat.Text);
+        t.Invoke(30030, InvocationEnd.Timeout, []);
+        t.Wait(TimeSpan.FromDays(1));
+        FullRotation(t, ArnB, Ver2);
+        var kept = RotationLogAnalyzer.Analyze(t.Events, null, ArnA, Later.AddDays(2));
+        Assert.Equal(RotationSymptoms.TimeoutReachingSecretsManager, Assert.Single(kept).Symptom);
+        Assert.Empty(RotationLogAnalyzer.Analyze(t.Events, null, ArnA, Later.AddDays(2), includeUnattributed: false));
+    }
+
+    [Fact]
+    public void An_invocation_naming_nothing_hours_after_an_open_attempt_starts_its_own()
+    {
+        var t = new Transcript(LambdaLogFormat.Text);
+        t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
+        t.Wait(TimeSpan.FromHours(5));
+        t.Invoke(30030, InvocationEnd.Timeout, []);
+        var attempts = RotationLogAnalyzer.Analyze(t.Events, null, null, Later);
+        Assert.Equal(2, attempts.Count);
+        Assert.Equal(RotationSymptoms.StalledAfterCreateSecret, attempts[0].Symptom);
+        Assert.Equal((RotationSymptoms.TimeoutReachingSecretsManager, "createSecret"), (attempts[1].Symptom, attempts[1].FailedStep));
+    }
+
+    [Fact]
+    public void A_failed_attempt_converts_to_an_error_finding()
+    {
+        var t = new Transcript(LambdaLogFormat.Json);
+        t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
+        t.Invoke(640, InvocationEnd.Error, ["!" + SetFailed(ArnA)], coldStart: false);
+        var finding = Single(t).ToFinding()!;
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, finding.CheckId);
+        Assert.Equal(FindingSeverity.Error, finding.Severity);
+        Assert.Equal(RotationSymptoms.HelpUri, finding.HelpUri);
+        Assert.Contains("setSecret", finding.Message);
+        Assert.NotEmpty(finding.Evidence);
+    }
+
+    [Fact]
+    public void An_import_error_copied_alone_without_request_ids_is_still_diagnosed()
+    {
+        var events = new[]
+        {
+            new LogEvent(T0, "[ERROR] Runtime.ImportModuleError: Unable to import module 'lambda_function': No module named 'pymssql._pymssql'\nTraceback (most recent call last):"),
+            new LogEvent(T0.AddSeconds(1), "INIT_REPORT Init Duration: 210.55 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError"),
+        };
+        var a = Assert.Single(RotationLogAnalyzer.Analyze(events, null, null, Later));
+        Assert.Equal(RotationSymptoms.FunctionImportError, a.Symptom);
+        Assert.Contains("'pymssql._pymssql'", a.Remediation);
+        Assert.Null(a.Steps[0].RequestId);
+    }
 }
