@@ -72,7 +72,9 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
         if (IsStepSuccess(text)) StepSuccessRecord = e;
         // The templates write failures at ERROR level (or the runtime reports them unleveled); INFO records never hold one.
         if (e.Level is not ("INFO" or "DEBUG") && IsTemplateFailure(text)) TemplateFailure = e;
-        if (SecretArn is null && text.Contains("arn:aws", StringComparison.Ordinal) && SecretArnPattern().Match(text) is { Success: true } arn)
+        // A multi-user template names the master secret when its login fails: that ARN is not the secret being rotated.
+        if (SecretArn is null && text.Contains("arn:aws", StringComparison.Ordinal) && !text.Contains("master secret", StringComparison.Ordinal) &&
+            SecretArnPattern().Match(text) is { Success: true } arn)
             SecretArn = arn.Value.TrimEnd('.');
         if (VersionId is null && text.Contains("ersion ", StringComparison.Ordinal) && VersionPattern().Match(text) is { Success: true } ver)
             VersionId = ver.Groups[1].Value;

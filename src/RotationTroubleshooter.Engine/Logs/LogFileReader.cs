@@ -166,7 +166,7 @@ public static class LogFileReader
     }
 
     private static bool IsLambdaRecordKey(string? key) =>
-        key is "time" or "timestamp" or "type" or "level" or "message" or "requestId" or "record" or "logger";
+        key is "time" or "timestamp" or "type" or "level" or "message" or "requestId" or "record" or "logger" or "errorMessage" or "errorType";
 
     /// <summary>Streams an AWS CLI JSON document with a refilled buffer, one event object at a time.</summary>
     private sealed class JsonExportReader(string sourceName, int maxEvents)

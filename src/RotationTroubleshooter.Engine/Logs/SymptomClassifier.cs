@@ -128,7 +128,7 @@ internal static partial class SymptomClassifier
                 return new Diagnosis(RotationSymptoms.DatabaseUnreachable, evidence, DatabaseUnreachableRemedy);
             }
             evidence.Add($"setSecret failed in {Ms(duration)} ms, under the 5000 ms connect timeout: the database answered and refused the login.");
-            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected, evidence, LoginRejectedRemedy(scram, tls));
+            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected, evidence, LoginRejectedRemedy(setFailure, scram, tls));
         }
         if (Find(inv, "testSecret: Unable to log into database") is { } testFailure)
         {
@@ -172,7 +172,7 @@ internal static partial class SymptomClassifier
     private const string DatabaseUnreachableRemedy =
         "Let the function reach the database: allow the database port outbound from the function's security group and inbound on the database's, with a route and network ACLs between their subnets (and a function timeout above 30 s).";
 
-    private static string LoginRejectedRemedy(LogEvent? scram, LogEvent? tls)
+    private static string LoginRejectedRemedy(LogEvent failure, LogEvent? scram, LogEvent? tls)
     {
         if (scram is not null)
             return "The function's bundled libpq is older than 10 and cannot do scram-sha-256: redeploy the rotation function from the current AWS template (see Test-LibpqScramSupport).";
@@ -180,6 +180,8 @@ internal static partial class SymptomClassifier
             return "The database requires TLS but the login did not use it: set \"ssl\": true in the secret, or redeploy a template version with SSL/TLS support.";
         if (tls is not null)
             return "The TLS handshake failed: make the secret's host match the server certificate's name, or set \"ssl\" to match what the database offers.";
+        if ((failure.Text ?? failure.Message).Contains("master secret", StringComparison.Ordinal))
+            return "The database refused the master secret's credentials: make the secret named by masterarn match the database's admin user, then rotate again.";
         return "The database refused the credentials: make the secret's username and password (AWSCURRENT) match the database user, then rotate again.";
     }
 

@@ -208,4 +208,14 @@ public sealed class LogFileReaderTests : IDisposable
     [Fact]
     public void A_missing_file_throws_FileNotFound() =>
         Assert.Throws<FileNotFoundException>(() => LogFileReader.Read(Path.Combine(_dir, "nope.json")));
+
+    [Fact]
+    public void The_events_key_need_not_come_first_in_an_export()
+    {
+        var read = LogFileReader.Read(Write("reordered.json",
+            "{\"searchedLogStreams\": [{\"logStreamName\": \"s\", \"searchedCompletely\": true}], \"events\": [" +
+            "{\"logStreamName\": \"s\", \"timestamp\": 1763607600000, \"message\": \"START RequestId: 00000001-1111-4222-8333-444444444444 Version: $LATEST\\n\"}]}"));
+        Assert.Equal(LogFileFormat.FilterLogEventsJson, read.Format);
+        Assert.Equal(LogEventKind.Start, Assert.Single(read.Events).Kind);
+    }
 }

@@ -457,4 +457,33 @@ public class RotationLogAnalyzerTests
         Assert.Contains("'pymssql._pymssql'", a.Remediation);
         Assert.Null(a.Steps[0].RequestId);
     }
+
+    [Theory, MemberData(nameof(Formats))]
+    public void A_master_secret_login_failure_stays_with_the_rotated_secret(LambdaLogFormat format)
+    {
+        const string master = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders/master-QwErTy";
+        var t = new Transcript(format);
+        t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
+        t.Invoke(700, InvocationEnd.Error, [$"!setSecret: Unable to log into database using credentials in master secret {master}"], coldStart: false);
+        var a = Single(t);
+        Assert.Equal(ArnA, a.SecretArn);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Contains("masterarn", a.Remediation);
+        Assert.Empty(RotationLogAnalyzer.Analyze(t.Events, null, master, Later, includeUnattributed: false));
+    }
+
+    [Fact]
+    public void A_retry_under_way_is_in_progress_and_still_names_the_earlier_failure()
+    {
+        var t = new Transcript(LambdaLogFormat.Text);
+        t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
+        t.Invoke(640, InvocationEnd.Error, ["!" + SetFailed(ArnA)], coldStart: false);
+        t.Wait(TimeSpan.FromMinutes(20));
+        t.Invoke(500, InvocationEnd.Success, [Retrieved(ArnA)]);
+        var a = Single(t, asOf: t.Clock.AddSeconds(2));
+        Assert.Equal(RotationAttemptOutcome.InProgress, a.Outcome);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(FindingSeverity.Warning, a.ToFinding()!.Severity);
+        Assert.Equal(3, a.Steps.Count);
+    }
 }
