@@ -148,10 +148,13 @@ internal static partial class LambdaLogParser
                 else if (reader.TokenType == JsonTokenType.StartObject && name.SequenceEqual("message"u8))
                 {
                     // An unhandled exception: {"errorMessage":..,"errorType":..,"stackTrace":[..]}
+                    var objectStart = (int)reader.TokenStartIndex;
                     var error = new JsonFields();
                     ReadObject(ref reader, ref error, inRecord: false);
                     f.ErrorType ??= error.ErrorType;
-                    f.Message = error.ErrorType is null ? error.ErrorMessage ?? "" : $"{error.ErrorType}: {error.ErrorMessage}";
+                    // Structured logging (logger.info({...})) also writes an object: keep it as its JSON text.
+                    f.Message = error.ErrorType is not null ? $"{error.ErrorType}: {error.ErrorMessage}"
+                        : error.ErrorMessage ?? Encoding.UTF8.GetString(buffer[objectStart..(int)reader.BytesConsumed]);
                 }
                 else reader.Skip();
             }

@@ -54,6 +54,9 @@ public class LogEventParsingTests
         var start = new LogEvent(T, $"{{\"time\":\"2026-11-20T03:00:00.000Z\",\"type\":\"platform.start\",\"record\":{{\"requestId\":\"{Id}\",\"version\":\"$LATEST\"}}}}");
         Assert.Equal((LogEventKind.Start, Id), (start.Kind, start.RequestId));
 
+        var structured = new LogEvent(T, $"{{\"timestamp\":\"2026-11-20T03:00:00Z\",\"level\":\"INFO\",\"message\":{{\"step\":\"setSecret\",\"n\":2}},\"requestId\":\"{Id}\"}}");
+        Assert.Equal("{\"step\":\"setSecret\",\"n\":2}", structured.Text);
+
         var init = new LogEvent(T, "{\"time\":\"2026-11-20T03:00:00.000Z\",\"type\":\"platform.initStart\",\"record\":{\"initializationType\":\"on-demand\"}}");
         Assert.Equal(LogEventKind.Platform, init.Kind);
     }
