@@ -1,0 +1,86 @@
+using System.Runtime.CompilerServices;
+namespace RotationTroubleshooter;
+
+/// <summary>What kind of record a Lambda log line is.</summary>
+public enum LogEventKind
+{
+    /// <summary>A record written by the function through the runtime's logger (<c>[INFO]\t..</c> or a JSON object with a level).</summary>
+    Function,
+    /// <summary><c>START RequestId:</c> / <c>platform.start</c>.</summary>
+    Start,
+    /// <summary><c>END RequestId:</c> / <c>platform.runtimeDone</c>.</summary>
+    End,
+    /// <summary><c>REPORT RequestId:</c> / <c>platform.report</c>.</summary>
+    Report,
+    /// <summary><c>&lt;time&gt; &lt;request id&gt; Task timed out after N seconds</c>.</summary>
+    Timeout,
+    /// <summary>Other platform records (<c>INIT_START</c>, <c>platform.initReport</c>, ...).</summary>
+    Platform,
+    /// <summary>Anything else: print() output, traceback text, lines in no known shape.</summary>
+    Text,
+}
+
+/// <summary>
+/// One CloudWatch Logs event of a rotation function, with what the Lambda log formats say about it.
+/// The message is stored with anything that looks like a password value redacted.
+/// </summary>
+public sealed class LogEvent
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public LogEvent(DateTime timestamp, string message, string? logStreamName = null, DateTime? ingestionTime = null)
+        : this((DateTime?)timestamp, message, logStreamName, ingestionTime, default)
+    {
+    }
+
+    /// <summary>For a copied line without a timestamp column: the record's own time, else <paramref name="fallback"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal LogEvent(DateTime? timestamp, string message, string? logStreamName, DateTime? ingestionTime, DateTime fallback)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Message = SecretRedactor.Redact(LambdaLogParser.TrimRecord(message));
+        LogStreamName = string.IsNullOrEmpty(logStreamName) ? null : logStreamName;
+        IngestionTime = ingestionTime is { } i ? DateTime.SpecifyKind(i.Kind == DateTimeKind.Local ? i.ToUniversalTime() : i, DateTimeKind.Utc) : null;
+        var parsed = LambdaLogParser.Parse(Message);
+        Kind = parsed.Kind;
+        RequestId = parsed.RequestId;
+        Level = parsed.Level;
+        Text = parsed.Text;
+        DurationMs = parsed.DurationMs;
+        Status = parsed.Status;
+        ErrorType = parsed.ErrorType;
+        EmbeddedTime = parsed.Time;
+        var time = timestamp ?? parsed.Time ?? fallback;
+        Timestamp = DateTime.SpecifyKind(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time, DateTimeKind.Utc);
+    }
+
+    /// <summary>Builds an event from CloudWatch Logs' epoch-millisecond fields.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static LogEvent FromEpochMilliseconds(long timestamp, string message, string? logStreamName = null, long? ingestionTime = null) =>
+        new(DateTime.UnixEpoch.AddMilliseconds(timestamp), message, logStreamName,
+            ingestionTime is { } i ? DateTime.UnixEpoch.AddMilliseconds(i) : null);
+
+    /// <summary>When the event happened (UTC).</summary>
+    public DateTime Timestamp { get; }
+    /// <summary>The event as logged, password values redacted.</summary>
+    public string Message { get; }
+    public string? LogStreamName { get; }
+    public DateTime? IngestionTime { get; }
+    /// <summary>The Lambda request id the record names, if any.</summary>
+    public string? RequestId { get; }
+    /// <summary><c>INFO</c>, <c>ERROR</c>, ... for function records.</summary>
+    public string? Level { get; }
+    public LogEventKind Kind { get; }
+    /// <summary>The function's own words without the runtime's prefix (for an error object: <c>Type: message</c>).</summary>
+    public string? Text { get; }
+    /// <summary>The invocation's duration from REPORT / platform.report, or the timeout from "Task timed out".</summary>
+    public double? DurationMs { get; }
+    /// <summary>The platform's status of the invocation: <c>success</c>, <c>error</c>, <c>timeout</c>, <c>failure</c>.</summary>
+    public string? Status { get; }
+    /// <summary>The error type a platform or error record names (e.g. <c>Runtime.ImportModuleError</c>).</summary>
+    public string? ErrorType { get; }
+
+    /// <summary>The time written inside the record itself, used when a copied line has no timestamp column.</summary>
+    internal DateTime? EmbeddedTime { get; }
+
+    public override string ToString() => $"{Timestamp:yyyy-MM-ddTHH:mm:ss.fffZ} {Message}";
+}

@@ -1,0 +1,120 @@
+namespace RotationTroubleshooter;
+
+public enum RotationAttemptOutcome { Succeeded, Failed, TimedOut, InProgress }
+
+public enum RotationStepOutcome { Succeeded, Failed, TimedOut, InProgress, Unknown }
+
+/// <summary>Stable symptom ids, named after AWS's rotation troubleshooting guide.</summary>
+public static class RotationSymptoms
+{
+    public const string TimeoutReachingSecretsManager = nameof(TimeoutReachingSecretsManager);
+    public const string StalledAfterCreateSecret = nameof(StalledAfterCreateSecret);
+    public const string SecretJsonKeyMissing = nameof(SecretJsonKeyMissing);
+    public const string DatabaseUnreachable = nameof(DatabaseUnreachable);
+    public const string DatabaseLoginRejected = nameof(DatabaseLoginRejected);
+    public const string TestSecretLoginFailed = nameof(TestSecretLoginFailed);
+    public const string RotationNotEnabledForSecret = nameof(RotationNotEnabledForSecret);
+    public const string PendingVersionStuck = nameof(PendingVersionStuck);
+    public const string EngineMismatch = nameof(EngineMismatch);
+    public const string FunctionImportError = nameof(FunctionImportError);
+    public const string KmsAccessDenied = nameof(KmsAccessDenied);
+    public const string Succeeded = nameof(Succeeded);
+    public const string Unknown = nameof(Unknown);
+
+    /// <summary>AWS's guide to the symptoms above.</summary>
+    public const string HelpUri = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot_rotation.html";
+}
+
+/// <summary>One invocation of the rotation function within an attempt (retries of a step are separate steps).</summary>
+public sealed class RotationStep
+{
+    internal RotationStep(string step, bool stepInferred, string? requestId, DateTime startTime, double? durationMs,
+        RotationStepOutcome outcome, string? lastMessage, string? error, string? logStreamName)
+    {
+        Step = step;
+        StepInferred = stepInferred;
+        RequestId = requestId;
+        StartTime = startTime;
+        DurationMs = durationMs;
+        Outcome = outcome;
+        LastMessage = lastMessage;
+        Error = error;
+        LogStreamName = logStreamName;
+    }
+
+    /// <summary><c>createSecret</c>, <c>setSecret</c>, <c>testSecret</c> or <c>finishSecret</c>.</summary>
+    public string Step { get; }
+    /// <summary>True when the invocation logged no step message and its step follows from the sequence.</summary>
+    public bool StepInferred { get; }
+    public string? RequestId { get; }
+    public DateTime StartTime { get; }
+    /// <summary>From REPORT / platform.report (or the timeout); null when the platform did not report it.</summary>
+    public double? DurationMs { get; }
+    public RotationStepOutcome Outcome { get; }
+    /// <summary>The last thing the function itself logged (first line), password values redacted.</summary>
+    public string? LastMessage { get; }
+    /// <summary>The error the invocation ended with (exception, error record, or the timeout line).</summary>
+    public string? Error { get; }
+    public string? LogStreamName { get; }
+
+    public override string ToString() => $"{Step} {Outcome}";
+}
+
+/// <summary>One rotation of one secret version, createSecret through finishSecret, rebuilt from the function's logs.</summary>
+public sealed class RotationAttempt
+{
+    internal RotationAttempt(string? secretArn, string? versionId, string? functionName, DateTime startTime, DateTime? endTime,
+        RotationAttemptOutcome outcome, string? failedStep, string? symptom, IReadOnlyList<string> evidence, string? remediation,
+        IReadOnlyList<RotationStep> steps)
+    {
+        SecretArn = secretArn;
+        VersionId = versionId;
+        FunctionName = functionName;
+        StartTime = startTime;
+        EndTime = endTime;
+        Outcome = outcome;
+        FailedStep = failedStep;
+        Symptom = symptom;
+        Evidence = evidence;
+        Remediation = remediation;
+        Steps = steps;
+    }
+
+    /// <summary>The secret the messages name; null when the function logged nothing that names it.</summary>
+    public string? SecretArn { get; }
+    /// <summary>The version id (ClientRequestToken) the messages name, when they do.</summary>
+    public string? VersionId { get; }
+    public string? FunctionName { get; }
+    public DateTime StartTime { get; }
+    /// <summary>When the last step ended; null while in progress.</summary>
+    public DateTime? EndTime { get; }
+    public TimeSpan? Duration => EndTime is { } end ? end - StartTime : null;
+    public RotationAttemptOutcome Outcome { get; }
+    /// <summary>The step that failed or timed out (for a stalled attempt, the step that never completed).</summary>
+    public string? FailedStep { get; }
+    /// <summary>A <see cref="RotationSymptoms"/> id; null for an attempt in progress with no failure yet.</summary>
+    public string? Symptom { get; }
+    /// <summary>The log lines and measurements the symptom rests on; password values redacted.</summary>
+    public IReadOnlyList<string> Evidence { get; }
+    /// <summary>What to change, one line.</summary>
+    public string? Remediation { get; }
+    public IReadOnlyList<RotationStep> Steps { get; }
+
+    /// <summary>The symptom as a <see cref="Finding"/> (for Test-SecretRotation); null while in progress with no failure.</summary>
+    public Finding? ToFinding()
+    {
+        if (Symptom is null) return null;
+        var severity = Outcome switch
+        {
+            RotationAttemptOutcome.Succeeded => FindingSeverity.Info,
+            RotationAttemptOutcome.InProgress => FindingSeverity.Warning,
+            _ => FindingSeverity.Error,
+        };
+        var message = Outcome == RotationAttemptOutcome.Succeeded
+            ? $"Rotation of version {VersionId ?? "(unknown)"} succeeded at {EndTime:u}."
+            : $"Rotation {Outcome} in {FailedStep ?? "an unknown step"} at {StartTime:u}: {Symptom}.";
+        return new Finding(Symptom, severity, message, Evidence, Remediation, RotationSymptoms.HelpUri);
+    }
+
+    public override string ToString() => $"{StartTime:u} {Outcome} {FailedStep} {Symptom}";
+}

@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace RotationTroubleshooter;
+
+/// <summary>
+/// AWS's reading of a rotation function's logs (troubleshooting guide and rotation-facts.md): which message or
+/// duration means which cause, and what to change.
+/// </summary>
+internal static partial class SymptomClassifier
+{
+    /// <summary>Every template's database connect gives up after 5 s, so a login failure slower than this is the network.</summary>
+    internal const double DatabaseConnectTimeoutMs = 5000;
+    private const int MaxEvidenceChars = 300;
+
+    private readonly record struct Diagnosis(string Symptom, List<string> Evidence, string? Remediation);
+
+    public static RotationAttempt Conclude(RotationLogAnalyzer.AttemptBuilder attempt, string? functionName, DateTime asOf, TimeSpan runningWindow)
+    {
+        var invocations = attempt.Invocations;
+        var last = invocations[^1];
+        var start = invocations[0].StartTime;
+        var end = invocations.Max(i => i.LastTime);
+        var lastFailure = invocations.LastOrDefault(i => i.Status is InvocationStatus.Failed or InvocationStatus.TimedOut);
+        RotationAttemptOutcome outcome;
+        string? failedStep = null;
+        Diagnosis? diagnosis;
+
+        if (attempt.Finished)
+        {
+            outcome = RotationAttemptOutcome.Succeeded;
+            var finish = last.StepSuccessRecord;
+            diagnosis = new Diagnosis(RotationSymptoms.Succeeded, finish is null ? [] : [Line(last, finish)], null);
+        }
+        else if (last.Status == InvocationStatus.Running || (last.Status is InvocationStatus.Succeeded or InvocationStatus.Unknown && asOf - end <= runningWindow))
+        {
+            outcome = RotationAttemptOutcome.InProgress;
+            diagnosis = lastFailure is null ? null : Classify(lastFailure, attempt);
+        }
+        else if (last.Status is InvocationStatus.Failed or InvocationStatus.TimedOut)
+        {
+            outcome = last.Status == InvocationStatus.TimedOut ? RotationAttemptOutcome.TimedOut : RotationAttemptOutcome.Failed;
+            failedStep = last.Step;
+            diagnosis = Classify(last, attempt);
+        }
+        else
+        {
+            // Not finished, nothing running, and quiet for longer than any invocation can take: it stalled.
+            outcome = RotationAttemptOutcome.Failed;
+            failedStep = last.Status == InvocationStatus.Succeeded ? Invocation.NextStep(last.Step!) : last.Step;
+            diagnosis = last.Step == Invocation.CreateSecret && last.Status == InvocationStatus.Succeeded
+                ? Stalled(last)
+                : Classify(last, attempt);
+        }
+
+        var steps = invocations.Select(ToStep).ToList();
+        return new RotationAttempt(attempt.SecretArn, attempt.VersionId, functionName, start,
+            outcome == RotationAttemptOutcome.InProgress ? null : end, outcome, failedStep, diagnosis?.Symptom,
+            diagnosis?.Evidence ?? [], diagnosis?.Remediation, steps);
+    }
+
+    private static RotationStep ToStep(Invocation inv)
+    {
+        var lastRecord = inv.MeaningfulRecords.LastOrDefault() ?? inv.Records.LastOrDefault();
+        string? error = inv.Status switch
+        {
+            InvocationStatus.TimedOut => inv.TimeoutRecord?.Text ?? $"Timed out after {Ms(inv.EffectiveDurationMs)} ms",
+            InvocationStatus.Failed => (inv.UnhandledError ?? inv.LastErrorRecord) is { } err ? FirstLine(err.Text ?? err.Message)
+                : inv.PlatformErrorType ?? $"The platform reported status '{inv.PlatformStatus}'",
+            _ => null,
+        };
+        var outcome = inv.Status switch
+        {
+            InvocationStatus.Succeeded => RotationStepOutcome.Succeeded,
+            InvocationStatus.Failed => RotationStepOutcome.Failed,
+            InvocationStatus.TimedOut => RotationStepOutcome.TimedOut,
+            InvocationStatus.Running => RotationStepOutcome.InProgress,
+            _ => RotationStepOutcome.Unknown,
+        };
+        return new RotationStep(inv.Step!, inv.StepInferred, inv.RequestId, inv.StartTime, inv.EffectiveDurationMs, outcome,
+            lastRecord is null ? null : FirstLine(lastRecord.Text ?? lastRecord.Message), error, inv.LogStreamName);
+    }
+
+    /// <summary>The rules, most specific message first; durations decide only where AWS's guide says they do.</summary>
+    private static Diagnosis Classify(Invocation inv, RotationLogAnalyzer.AttemptBuilder attempt)
+    {
+        var import = Find(inv, "Runtime.ImportModuleError", "Unable to import module");
+        if (import is not null || inv.PlatformErrorType == "Runtime.ImportModuleError")
+        {
+            var evidence = import is null ? [$"The platform reported Error Type: {inv.PlatformErrorType}"] : new List<string> { Line(inv, import) };
+            var module = import is null ? null : ModuleName().Match(import.Text ?? import.Message) is { Success: true } m ? m.Groups[1].Value : null;
+            return new Diagnosis(RotationSymptoms.FunctionImportError, evidence,
+                $"The deployment package lacks {(module is null ? "a module" : $"module '{module}'")}: redeploy the function from AWS's rotation template, or rebuild the package with its native driver built for the function's runtime and architecture.");
+        }
+        if (Find(inv, "Access to KMS is not allowed") is { } kms)
+            return new Diagnosis(RotationSymptoms.KmsAccessDenied, [Line(inv, kms)],
+                "Grant the function's execution role kms:Decrypt and kms:GenerateDataKey on the secret's customer managed KMS key (in the role policy and the key policy).");
+        if (Find(inv, "is not enabled for rotation") is { } notEnabled)
+            return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret, [Line(inv, notEnabled)],
+                "Turn on rotation for this secret with this function (RotateSecret with RotationLambdaARN), or stop invoking the function for it.");
+        if (Find(inv, "not set as AWSPENDING for rotation", "has no stage for rotation", "previous rotation isn't complete") is { } pending)
+            return new Diagnosis(RotationSymptoms.PendingVersionStuck, [Line(inv, pending)],
+                "A version is left with the AWSPENDING label: remove it (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>), then rotate again.");
+        if (Find(inv, "Database engine must be set to") is { } engine)
+        {
+            var expected = QuotedWord().Match(engine.Text ?? engine.Message) is { Success: true } e ? e.Groups[1].Value : null;
+            return new Diagnosis(RotationSymptoms.EngineMismatch, [Line(inv, engine)],
+                $"Set the secret's \"engine\" key to {(expected is null ? "the value this template expects" : $"'{expected}'")}, or rotate it with the template for its database engine.");
+        }
+        if (FindKeyMissing(inv) is (var keyRecord, var key))
+            return new Diagnosis(RotationSymptoms.SecretJsonKeyMissing, [Line(inv, keyRecord)],
+                $"Add the \"{key}\" key to the secret's JSON (AWSCURRENT); the templates need engine, host, username and password, and masterarn for multi-user rotation.");
+
+        var scram = Find(inv, "SCRAM authentication requires libpq version 10");
+        var tls = Find(inv, "Unable to establish SSL/TLS handshake", "Hostname verification failed");
+        // The raised ValueError repeats the message without the "setSecret:" prefix.
+        var setFailure = Find(inv, "setSecret: Unable to log into database") ??
+                         (inv.Step == Invocation.SetSecret ? Find(inv, "Unable to log into database") : null);
+        if (setFailure is not null)
+        {
+            var duration = inv.EffectiveDurationMs ?? (setFailure.Timestamp - inv.StartTime).TotalMilliseconds;
+            var evidence = new List<string> { Line(inv, setFailure) };
+            if (scram is not null) evidence.Add(Line(inv, scram));
+            if (tls is not null) evidence.Add(Line(inv, tls));
+            if (duration > DatabaseConnectTimeoutMs && scram is null)
+            {
+                evidence.Add($"setSecret ran {Ms(duration)} ms, over the templates' 5000 ms connect timeout: the database did not answer.");
+                return new Diagnosis(RotationSymptoms.DatabaseUnreachable, evidence, DatabaseUnreachableRemedy);
+            }
+            evidence.Add($"setSecret failed in {Ms(duration)} ms, under the 5000 ms connect timeout: the database answered and refused the login.");
+            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected, evidence, LoginRejectedRemedy(setFailure, scram, tls));
+        }
+        if (Find(inv, "testSecret: Unable to log into database") is { } testFailure)
+        {
+            var evidence = new List<string> { Line(inv, testFailure) };
+            if (tls is not null) evidence.Add(Line(inv, tls));
+            return new Diagnosis(RotationSymptoms.TestSecretLoginFailed, evidence,
+                "setSecret changed the password but logging in with it failed: check the user's authentication rules (pg_hba.conf, require_secure_transport), the secret's host, port and dbname, and any replica lag.");
+        }
+
+        var meaningful = inv.MeaningfulRecords.ToList();
+        var durationMs = inv.EffectiveDurationMs;
+        var longTask = inv.Status == InvocationStatus.TimedOut || durationMs >= DatabaseConnectTimeoutMs;
+        if (longTask && inv.Step is Invocation.SetSecret or Invocation.TestSecret)
+        {
+            var evidence = LastLines(inv, 3);
+            evidence.Add($"{inv.Step}{(inv.StepInferred ? " (implied by the sequence)" : "")} {DescribeEnd(inv)} while logging in to the database.");
+            return new Diagnosis(RotationSymptoms.DatabaseUnreachable, evidence, DatabaseUnreachableRemedy);
+        }
+        if (longTask && meaningful.Count == 0)
+        {
+            var evidence = LastLines(inv, 2);
+            evidence.Add($"Nothing was logged after \"{Invocation.FoundCredentials}\"; the invocation {DescribeEnd(inv)}.");
+            return new Diagnosis(RotationSymptoms.TimeoutReachingSecretsManager, evidence,
+                "The function cannot reach the Secrets Manager endpoint: give its subnets a route to a NAT gateway, or add an interface VPC endpoint com.amazonaws.<region>.secretsmanager with private DNS and security groups allowing TCP 443.");
+        }
+        var unknown = LastLines(inv, 5);
+        if (inv.Status is InvocationStatus.Failed or InvocationStatus.TimedOut) unknown.Add($"{inv.Step} {DescribeEnd(inv)}.");
+        return new Diagnosis(RotationSymptoms.Unknown, unknown,
+            "No known symptom matched: read the evidence lines (the last messages of the failing invocation) and the function's full log stream.");
+    }
+
+    private static Diagnosis Stalled(Invocation createSecret)
+    {
+        var evidence = new List<string>();
+        if (createSecret.StepSuccessRecord is { } put) evidence.Add(Line(createSecret, put));
+        evidence.Add("No setSecret invocation followed createSecret.");
+        return new Diagnosis(RotationSymptoms.StalledAfterCreateSecret, evidence,
+            "Check that network ACLs and the Secrets Manager VPC endpoint's security groups allow HTTPS (443) and the ephemeral ports both ways for the function's subnets, and that the function timeout is long enough (30 s or more).");
+    }
+
+    private const string DatabaseUnreachableRemedy =
+        "Let the function reach the database: allow the database port outbound from the function's security group and inbound on the database's, with a route and network ACLs between their subnets (and a function timeout above 30 s).";
+
+    private static string LoginRejectedRemedy(LogEvent failure, LogEvent? scram, LogEvent? tls)
+    {
+        if (scram is not null)
+            return "The function's bundled libpq is older than 10 and cannot do scram-sha-256: redeploy the rotation function from the current AWS template (see Test-LibpqScramSupport).";
+        if (tls is not null && (tls.Text ?? tls.Message).Contains("enforced", StringComparison.Ordinal))
+            return "The database requires TLS but the login did not use it: set \"ssl\": true in the secret, or redeploy a template version with SSL/TLS support.";
+        if (tls is not null)
+            return "The TLS handshake failed: make the secret's host match the server certificate's name, or set \"ssl\" to match what the database offers.";
+        if ((failure.Text ?? failure.Message).Contains("master secret", StringComparison.Ordinal))
+            return "The database refused the master secret's credentials: make the secret named by masterarn match the database's admin user, then rotate again.";
+        return "The database refused the credentials: make the secret's username and password (AWSCURRENT) match the database user, then rotate again.";
+    }
+
+    private static (LogEvent Record, string Key)? FindKeyMissing(Invocation inv)
+    {
+        foreach (var r in inv.Records)
+        {
+            var text = r.Text ?? r.Message;
+            var at = text.IndexOf(" key is missing from secret JSON", StringComparison.Ordinal);
+            if (at > 0)
+            {
+                var head = text.AsSpan(0, at).TrimEnd();
+                var wordStart = head.LastIndexOfAny(' ', '\'', '"') + 1;
+                return (r, head[wordStart..].ToString());
+            }
+            // A multi-user template reads masterarn without a check: a bare "KeyError: 'masterarn'".
+            if ((r.ErrorType == "KeyError" || text.StartsWith("KeyError:", StringComparison.Ordinal)) &&
+                BareKeyError().Match(text) is { Success: true } m)
+                return (r, m.Groups[1].Value);
+        }
+        return null;
+    }
+
+    private static LogEvent? Find(Invocation inv, params string[] needles)
+    {
+        foreach (var r in inv.Records)
+        {
+            var text = r.Text ?? r.Message;
+            foreach (var needle in needles)
+                if (text.Contains(needle, StringComparison.Ordinal)) return r;
+        }
+        return null;
+    }
+
+    private static List<string> LastLines(Invocation inv, int count)
+    {
+        var records = inv.Records;
+        return records.Skip(Math.Max(0, records.Count - count)).Select(r => Line(inv, r)).ToList();
+    }
+
+    private static string DescribeEnd(Invocation inv) => inv.Status switch
+    {
+        InvocationStatus.TimedOut => $"timed out after {Ms(inv.EffectiveDurationMs)} ms",
+        InvocationStatus.Failed => $"failed after {Ms(inv.EffectiveDurationMs)} ms",
+        _ => $"ran {Ms(inv.EffectiveDurationMs)} ms",
+    };
+
+    /// <summary>"time step request: message", first line only, bounded; the message is already redacted.</summary>
+    private static string Line(Invocation inv, LogEvent e)
+    {
+        var text = FirstLine(e.Text ?? e.Message);
+        var id = inv.RequestId is { Length: >= 8 } r ? r[..8] : "-";
+        return $"{e.Timestamp.ToString("yyyy-MM-ddTHH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} {inv.Step} {id}: {text}";
+    }
+
+    private static string FirstLine(string text)
+    {
+        var newline = text.IndexOfAny(['\n', '\r']);
+        var line = newline < 0 ? text : text[..newline];
+        return line.Length <= MaxEvidenceChars ? line : line[..MaxEvidenceChars] + "…";
+    }
+
+    private static string Ms(double? ms) => ms is { } v ? v.ToString("0", CultureInfo.InvariantCulture) : "an unknown number of";
+
+    [GeneratedRegex(@"No module named '([^']+)'", RegexOptions.CultureInvariant)]
+    private static partial Regex ModuleName();
+
+    [GeneratedRegex(@"'([^']+)'", RegexOptions.CultureInvariant)]
+    private static partial Regex QuotedWord();
+
+    [GeneratedRegex(@"KeyError:\s*'([A-Za-z0-9_]+)'", RegexOptions.CultureInvariant)]
+    private static partial Regex BareKeyError();
+}
