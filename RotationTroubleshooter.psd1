@@ -14,7 +14,9 @@
     AliasesToExport      = @()
     FunctionsToExport    = @()
     VariablesToExport    = @()
-    FormatsToProcess     = @('RotationTroubleshooter.format.ps1xml')
+    FormatsToProcess     = @(
+        'Formats/RotationFunctionAge.format.ps1xml'
+    )
     PrivateData          = @{
         PSData = @{
             Tags         = @('AWS', 'SecretsManager', 'Rotation', 'Lambda', 'Troubleshooting', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')

@@ -39,11 +39,9 @@ function Invoke-Build {
         Where-Object Name -ne 'RotationTroubleshooter.Engine.deps.json' | Copy-Item -Destination $dependencies
     Copy-Item (Join-Path $staging 'cmdlets/RotationTroubleshooter.dll') $ModuleOut
     Copy-Item (Join-Path $Root 'RotationTroubleshooter.psd1') $ModuleOut
-    Copy-Item (Join-Path $Root 'src/RotationTroubleshooter/RotationTroubleshooter.format.ps1xml') $ModuleOut
-    $help = Join-Path $Root 'build/New-ModuleHelp.ps1'
-    if (Test-Path $help) {
-        & $help -ModulePath $ModuleOut -DocsPath (Join-Path $Root 'docs') -OutputPath (Join-Path $ModuleOut 'en-US/RotationTroubleshooter.dll-Help.xml')
-    }
+    Copy-Item (Join-Path $Root 'src/RotationTroubleshooter/Formats') $ModuleOut -Recurse
+    & (Join-Path $Root 'build/New-ModuleHelp.ps1') -ModulePath $ModuleOut -DocsPath (Join-Path $Root 'docs') `
+        -OutputPath (Join-Path $ModuleOut 'en-US/RotationTroubleshooter.dll-Help.xml')
     Write-Host "Module built: $ModuleOut"
 }
 

@@ -26,14 +26,20 @@ region = us-east-1
     $env:AWS_SHARED_CREDENTIALS_FILE = $CredentialsFile
     $env:AWS_CONFIG_FILE = $ConfigFile
 
-    # Stand-ins with the shapes AWS.Tools puts in $StoredAWSCredentials / -Credential (foreign SDK types).
-    class StandInImmutable { [string] $AccessKey; [string] $SecretKey; [string] $Token }
-    class StandInCredentials {
-        [string] $Key
-        StandInCredentials([string] $key) { $this.Key = $key }
-        [object] GetCredentials() { return [StandInImmutable]@{ AccessKey = $this.Key; SecretKey = 'stand-in-secret'; Token = $null } }
+    # Stand-ins with the shapes AWS.Tools puts in $StoredAWSCredentials / -Credential: .NET types foreign to the module.
+    if (-not ('RtTest.StandInCredentials' -as [type])) {
+        Add-Type -TypeDefinition @'
+namespace RtTest {
+    public sealed class StandInImmutable { public string AccessKey; public string SecretKey; public string Token; }
+    public sealed class StandInCredentials {
+        private readonly string _key;
+        public StandInCredentials(string key) { _key = key; }
+        public StandInImmutable GetCredentials() { return new StandInImmutable { AccessKey = _key, SecretKey = "stand-in-secret" }; }
     }
-    class StandInPSCredentials { [object] $Credentials; [string] $Name = 'stored' }
+    public sealed class StandInPSCredentials { public object Credentials { get; set; } public string Name { get { return "stored"; } } }
+}
+'@
+    }
 
     function Invoke-WithoutEnvironmentKeys([scriptblock] $Script) {
         $saved = $env:AWS_ACCESS_KEY_ID, $env:AWS_SECRET_ACCESS_KEY, $env:AWS_REGION
@@ -53,10 +59,11 @@ Describe 'Credentials, region and endpoint as AWS.Tools resolves them' {
 
     It 'uses -ProfileName and the profile''s region, and -Debug names the source without the keys' {
         Invoke-WithoutEnvironmentKeys {
-            $out = Get-RotationFunctionAge -FunctionName rotation-from-stack -ProfileName team -EndpointUrl $Moto -Debug 5>&1 *>&1 | Out-String
-            $out | Should -Match "credentials from profile 'team' \(-ProfileName\); region us-east-1 from profile 'team'"
-            $out | Should -Match 'orders-rotation'
-            $out | Should -Not -Match 'AKIATEAMPROFILE00001|team-secret-canary-value'
+            $records = Get-RotationFunctionAge -FunctionName rotation-from-stack -ProfileName team -EndpointUrl $Moto -Debug *>&1
+            ($records | Where-Object StackName).StackName | Should -Be 'orders-rotation'
+            $debug = $records | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | Out-String
+            $debug | Should -Match "credentials from profile 'team' \(-ProfileName\); region us-east-1 from profile 'team'"
+            $records | Out-String | Should -Not -Match 'AKIATEAMPROFILE00001|team-secret-canary-value'
         }
     }
 
@@ -72,17 +79,17 @@ Describe 'Credentials, region and endpoint as AWS.Tools resolves them' {
 
     It 'uses a credentials object in $StoredAWSCredentials, read by shape' {
         Invoke-WithoutEnvironmentKeys {
-            $global:StoredAWSCredentials = [StandInPSCredentials]@{ Credentials = [StandInCredentials]::new('AKIASTANDIN000000001') }
+            $global:StoredAWSCredentials = [RtTest.StandInPSCredentials]@{ Credentials = [RtTest.StandInCredentials]::new('AKIASTANDIN000000001') }
             $out = Get-RotationFunctionAge -FunctionName rotation-from-stack -Region us-east-1 -EndpointUrl $Moto -Debug *>&1 | Out-String
             $out | Should -Match 'Set-AWSCredential'
-            $out | Should -Match 'orders-rotation'
+            $out | Should -Match 'rotation-from-stack'
         }
     }
 
     It 'lets -Credential win over $StoredAWSCredentials' {
         Invoke-WithoutEnvironmentKeys {
             $global:StoredAWSCredentials = 'no-such-profile'
-            $out = Get-RotationFunctionAge -FunctionName rotation-from-stack -Region us-east-1 -EndpointUrl $Moto -Credential ([StandInCredentials]::new('AKIASTANDIN000000002')) -Debug *>&1 | Out-String
+            $out = Get-RotationFunctionAge -FunctionName rotation-from-stack -Region us-east-1 -EndpointUrl $Moto -Credential ([RtTest.StandInCredentials]::new('AKIASTANDIN000000002')) -Debug *>&1 | Out-String
             $out | Should -Match 'the -Credential parameter'
         }
     }
@@ -100,7 +107,7 @@ Describe 'Credentials, region and endpoint as AWS.Tools resolves them' {
             $env:AWS_ENDPOINT_URL_STS = $Moto
             try {
                 $out = Get-RotationFunctionAge -FunctionName rotation-from-stack -ProfileName assumer -EndpointUrl $Moto -Debug *>&1 | Out-String
-                $out | Should -Match 'orders-rotation'
+                $out | Should -Match 'rotation-from-stack'
             }
             finally { Remove-Item Env:AWS_ENDPOINT_URL_STS }
         }
@@ -129,7 +136,7 @@ Describe 'Credentials, region and endpoint as AWS.Tools resolves them' {
         }
     }
 
-    It 'sends each service to AWS_ENDPOINT_URL_<SERVICE>, the rest to AWS_ENDPOINT_URL' {
+    It 'sends Lambda calls to AWS_ENDPOINT_URL_LAMBDA and the rest to AWS_ENDPOINT_URL' {
         $proxy = Start-AwsProxy
         $env:AWS_ENDPOINT_URL = $Moto
         $env:AWS_ENDPOINT_URL_LAMBDA = $proxy.Url

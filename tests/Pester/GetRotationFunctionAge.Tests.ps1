@@ -159,9 +159,9 @@ Describe 'Get-RotationFunctionAge' {
         It 'shows a table with the function, the date, its source and both verdicts' {
             $text = Get-RotationFunctionAge -FunctionName rotation-legacy-2021, rotation-no-stack-tag | Out-String -Width 160
 
-            $text | Should -Match 'FunctionName\s+CreatedDate\s+Source\s+PredatesTls\s+PredatesScram'
-            $text | Should -Match 'rotation-legacy-2021\s+2021-06-14\s+CloudFormationStack\s+True\s+True'
-            $text | Should -Match 'rotation-no-stack-tag\s+\d{4}-\d\d-\d\d\s+LambdaLastModified\s+unknown\s+unknown'
+            $text | Should -Match 'FunctionName\s+CreatedDate\s+From\s+PredatesTls\s+PredatesScram\s+Template'
+            $text | Should -Match 'rotation-legacy-2021\s+2021-06-14\s+Stack\s+True\s+True\s+SecretsManagerRDSPostgreSQLRotationSingleUser 1.1.55'
+            $text | Should -Match 'rotation-no-stack-tag\s+\d{4}-\d\d-\d\d\s+LastModified\s+unknown\s+unknown'
         }
     }
 }

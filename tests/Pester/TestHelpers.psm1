@@ -1,7 +1,7 @@
 # Helpers the Pester specs share: the built module, moto, scenario seeds, the recording proxy and fresh pwsh runs.
 Set-StrictMode -Version Latest
 $Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
-Import-Module (Join-Path $Root 'tests/TestServices.psm1') -Force
+Import-Module (Join-Path $Root 'tests/TestServices.psm1')
 
 function Get-TestModulePath {
     if ($env:RT_MODULE_PATH) { return $env:RT_MODULE_PATH }

@@ -14,6 +14,7 @@ public sealed class AwsSession
     private readonly ConcurrentDictionary<string, Lazy<Task<SecretDescription>>> _secrets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<LambdaFunction>>> _functions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<StackSummary?>>> _stacks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Type, Lazy<object>> _shared = new();
 
     public AwsSession(AwsConnection connection, AwsPipelineOptions? options = null, HttpMessageHandler? handler = null)
     {
@@ -82,6 +83,13 @@ public sealed class AwsSession
     /// <summary>DescribeStacks once per stack name per run; null when the stack no longer exists.</summary>
     public Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation) =>
         Once(_stacks, stackName, name => CloudFormation.DescribeStackAsync(name, cancellation));
+
+    /// <summary>
+    /// One instance per run of a check's own service (e.g. the log reader or the bundle inspector), so a check can keep
+    /// its per-run caches without this class knowing about it.
+    /// </summary>
+    public T Shared<T>(Func<AwsSession, T> create) where T : class =>
+        (T)_shared.GetOrAdd(typeof(T), _ => new Lazy<object>(() => create(this))).Value;
 
     private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<string, Task<T>> fetch) =>
         cache.GetOrAdd(key, k => new Lazy<Task<T>>(() => fetch(k))).Value;

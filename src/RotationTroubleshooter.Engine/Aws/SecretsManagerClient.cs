@@ -1,0 +1,17 @@
+namespace RotationTroubleshooter.Aws;
+
+/// <summary>Secrets Manager, the operations the engine reads (no SDK package is served for it).</summary>
+public sealed class SecretsManagerClient(AwsPipeline pipeline)
+{
+    private const string Target = "secretsmanager";
+
+    public Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellation) =>
+        pipeline.JsonAsync(AwsServices.SecretsManager, Target, "DescribeSecret", new DescribeSecretRequest { SecretId = secretId },
+            AwsJsonContext.Default.DescribeSecretRequest, AwsJsonContext.Default.SecretDescription, cancellation);
+
+    public IAsyncEnumerable<SecretDescription> ListSecretsAsync(CancellationToken cancellation) =>
+        AwsPaging.PaginateAsync(
+            (token, ct) => pipeline.JsonAsync(AwsServices.SecretsManager, Target, "ListSecrets", new ListSecretsRequest { NextToken = token },
+                AwsJsonContext.Default.ListSecretsRequest, AwsJsonContext.Default.ListSecretsResponse, ct),
+            page => page.SecretList, page => page.NextToken, cancellation);
+}
