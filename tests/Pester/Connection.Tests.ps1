@@ -30,7 +30,7 @@ region = us-east-1
     if (-not ('RtTest.StandInCredentials' -as [type])) {
         Add-Type -TypeDefinition @'
 namespace RtTest {
-    public sealed class StandInImmutable { public string AccessKey; public string SecretKey; public string Token; }
+    public sealed class StandInImmutable { public string AccessKey { get; set; } public string SecretKey { get; set; } public string Token { get; set; } }
     public sealed class StandInCredentials {
         private readonly string _key;
         public StandInCredentials(string key) { _key = key; }

@@ -24,6 +24,51 @@ public sealed class SecretDescription
     public string? OwningService { get; set; }
     public List<AwsTag>? Tags { get; set; }
     public Dictionary<string, List<string>>? VersionIdsToStages { get; set; }
+    /// <summary>ListSecrets names the same map differently.</summary>
+    public Dictionary<string, List<string>>? SecretVersionsToStages { get; set; }
+    public Dictionary<string, List<string>>? Stages => VersionIdsToStages ?? SecretVersionsToStages;
+}
+
+public sealed class GetSecretValueRequest
+{
+    public string SecretId { get; set; } = "";
+    public string VersionStage { get; set; } = "AWSCURRENT";
+}
+
+/// <summary>Read once into a <see cref="SecretValue"/> and dropped.</summary>
+public sealed class GetSecretValueResponse
+{
+    public string? VersionId { get; set; }
+    public List<string>? VersionStages { get; set; }
+    public string? SecretString { get; set; }
+    public string? SecretBinary { get; set; }
+}
+
+public sealed class ListSecretVersionIdsRequest
+{
+    public string SecretId { get; set; } = "";
+    public int MaxResults { get; set; } = 100;
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? NextToken { get; set; }
+}
+
+public sealed class ListSecretVersionIdsResponse
+{
+    public List<SecretVersionEntry>? Versions { get; set; }
+    public string? NextToken { get; set; }
+}
+
+public sealed class SecretVersionEntry
+{
+    public string? VersionId { get; set; }
+    public List<string>? VersionStages { get; set; }
+    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? CreatedDate { get; set; }
+    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? LastAccessedDate { get; set; }
+}
+
+public sealed class FunctionPolicyResponse
+{
+    public string? Policy { get; set; }
+    public string? RevisionId { get; set; }
 }
 
 public sealed class RotationRules
@@ -147,4 +192,9 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
 [JsonSerializable(typeof(GetFunctionResponse))]
 [JsonSerializable(typeof(FunctionConfiguration))]
 [JsonSerializable(typeof(ListTagsResponse))]
+[JsonSerializable(typeof(GetSecretValueRequest))]
+[JsonSerializable(typeof(GetSecretValueResponse))]
+[JsonSerializable(typeof(ListSecretVersionIdsRequest))]
+[JsonSerializable(typeof(ListSecretVersionIdsResponse))]
+[JsonSerializable(typeof(FunctionPolicyResponse))]
 internal sealed partial class AwsJsonContext : JsonSerializerContext;

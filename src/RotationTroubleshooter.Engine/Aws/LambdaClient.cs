@@ -12,6 +12,21 @@ public sealed class LambdaClient(AwsPipeline pipeline)
             $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/configuration",
             AwsJsonContext.Default.FunctionConfiguration, cancellation);
 
+    /// <summary>The function's resource policy document, or null when it has none.</summary>
+    public async Task<string?> GetPolicyAsync(string functionName, CancellationToken cancellation)
+    {
+        try
+        {
+            return (await pipeline.RestGetAsync(AwsServices.Lambda, "GetPolicy", $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/policy",
+                AwsJsonContext.Default.FunctionPolicyResponse, cancellation).ConfigureAwait(false)).Policy;
+        }
+        catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
+        {
+            // Callers have read the function already: not found here means it has no resource policy.
+            return null;
+        }
+    }
+
     public async Task<IReadOnlyDictionary<string, string>> ListTagsAsync(string functionArn, CancellationToken cancellation) =>
         (await pipeline.RestGetAsync(AwsServices.Lambda, "ListTags", $"/2017-03-31/tags/{Uri.EscapeDataString(functionArn)}",
             AwsJsonContext.Default.ListTagsResponse, cancellation).ConfigureAwait(false)).Tags ?? new Dictionary<string, string>();

@@ -1,0 +1,25 @@
+namespace RotationTroubleshooter;
+
+public enum RotationStatus { Healthy, Warning, Failing, NotConfigured, Unknown }
+
+/// <summary>One secret's rotation, diagnosed: the status, and every finding with its evidence and remediation.</summary>
+public sealed class RotationDiagnosis
+{
+    public required string SecretArn { get; init; }
+    public required string Name { get; init; }
+    public RotationStatus Status { get; init; }
+    public bool RotationEnabled { get; init; }
+    public string? RotationFunctionArn { get; init; }
+    public DateTime? LastRotatedDate { get; init; }
+    public DateTime? NextRotationDate { get; init; }
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
+
+    public int ErrorCount => Findings.Count(f => f.Severity == FindingSeverity.Error);
+    public int WarningCount => Findings.Count(f => f.Severity == FindingSeverity.Warning);
+
+    /// <summary>The first Error finding's message, else the first Warning's: what to look at first.</summary>
+    public string? Summary => (Findings.FirstOrDefault(f => f.Severity == FindingSeverity.Error)
+                               ?? Findings.FirstOrDefault(f => f.Severity == FindingSeverity.Warning))?.Message;
+
+    public override string ToString() => $"{Name}: {Status}";
+}

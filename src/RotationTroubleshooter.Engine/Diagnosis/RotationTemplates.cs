@@ -1,0 +1,46 @@
+namespace RotationTroubleshooter.Diagnosis;
+
+/// <summary>What a rotation function's template needs in the secret (rotation-facts.md, "Secret JSON each template needs").</summary>
+public sealed record RotationTemplate(string Name, IReadOnlyList<string> EngineValues, IReadOnlyList<string> RequiredKeys, bool MultiUser, string IdentifiedBy)
+{
+    public bool IsPostgres => EngineValues.Contains("postgres");
+}
+
+public static class RotationTemplates
+{
+    private static readonly (string Key, string Name, string[] Engines, string[] Keys)[] Known =
+    [
+        ("postgresql", "PostgreSQL", ["postgres", "aurora-postgresql"], ["engine", "host", "username", "password"]),
+        ("mariadb", "MariaDB", ["mariadb"], ["engine", "host", "username", "password"]),
+        ("mysql", "MySQL", ["mysql", "aurora-mysql"], ["engine", "host", "username", "password"]),
+        ("oracle", "Oracle", ["oracle"], ["engine", "host", "username", "password", "dbname"]),
+        ("sqlserver", "SQL Server", ["sqlserver"], ["engine", "host", "username", "password"]),
+        ("redshift", "Redshift", ["redshift"], ["engine", "host", "username", "password"]),
+        ("mongodb", "MongoDB", ["mongo"], ["engine", "host", "username", "password"]),
+        ("documentdb", "MongoDB", ["mongo"], ["engine", "host", "username", "password"]),
+        ("db2", "Db2", ["db2"], ["engine", "host", "username", "password", "masterarn"]),
+    ];
+
+    /// <summary>
+    /// The template a function was deployed from: its serverlessrepo:applicationId tag, else its name, else the
+    /// secret's engine key. Null when nothing says.
+    /// </summary>
+    public static RotationTemplate? Identify(string? applicationId, string? functionName, string? secretEngine)
+    {
+        foreach (var (source, text) in new[] { ("its serverlessrepo:applicationId tag", applicationId?.Split('/')[^1]), ("its name", functionName) })
+        {
+            if (string.IsNullOrEmpty(text)) continue;
+            var lower = text.ToLowerInvariant();
+            foreach (var known in Known)
+                if (lower.Contains(known.Key)) return Build(known, lower.Contains("multiuser") || lower.Contains("multi-user"), $"the function's {source}");
+        }
+        if (!string.IsNullOrEmpty(secretEngine))
+            foreach (var known in Known)
+                if (known.Engines.Contains(secretEngine, StringComparer.OrdinalIgnoreCase))
+                    return Build(known, multiUser: false, "the secret's engine key");
+        return null;
+    }
+
+    private static RotationTemplate Build((string Key, string Name, string[] Engines, string[] Keys) known, bool multiUser, string by) =>
+        new(known.Name, known.Engines, multiUser && !known.Keys.Contains("masterarn") ? [.. known.Keys, "masterarn"] : known.Keys, multiUser, by);
+}
