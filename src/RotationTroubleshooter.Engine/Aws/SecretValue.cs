@@ -64,7 +64,7 @@ public sealed class SecretValue
         }
     }
 
-    private T? WithObject<T>(Func<JsonElement, T> read) where T : class
+    private T? WithObject<T>(Func<JsonElement, T?> read) where T : class
     {
         if (NotJsonReason != null) return null;
         using var document = JsonDocument.Parse(Text!);

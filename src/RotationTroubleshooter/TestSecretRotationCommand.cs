@@ -1,0 +1,108 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Diagnosis;
+
+namespace RotationTroubleshooter.Commands;
+
+/// <summary>Test-SecretRotation: one diagnosis per secret, with findings that name the problem and the fix.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "SecretRotation", DefaultParameterSetName = ListSet)]
+[OutputType(typeof(RotationDiagnosis))]
+public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
+{
+    private const string SecretSet = "SecretId";
+    private const string ListSet = "List";
+    private DiagnosisOptions? _options;
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("ARN")]
+    [ValidateNotNullOrEmpty]
+    public string[] SecretId { get; set; } = [];
+
+    /// <summary>Without input: every secret, not only those with rotation configured.</summary>
+    [Parameter(ParameterSetName = ListSet)]
+    public SwitchParameter All { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(CheckIdCompleter))]
+    public string[]? Check { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(CheckIdCompleter))]
+    public string[]? ExcludeCheck { get; set; }
+
+    [Parameter]
+    public SwitchParameter SkipSecretValue { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeDatabaseLogin { get; set; }
+
+    protected override string Activity => "Diagnosing secret rotation";
+
+    protected override void BeginProcessing()
+    {
+        var unknown = (Check ?? []).Concat(ExcludeCheck ?? []).Where(id => !CheckIds.Selectable.ContainsKey(id)).ToList();
+        if (unknown.Count > 0)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                    $"Unknown check id {string.Join(", ", unknown)}. Known: {string.Join(", ", CheckIds.Selectable.Keys)}."),
+                "UnknownCheckId", ErrorCategory.InvalidArgument, unknown));
+        _options = new DiagnosisOptions
+        {
+            Checks = Check is null ? null : new HashSet<string>(Check, StringComparer.OrdinalIgnoreCase),
+            ExcludedChecks = new HashSet<string>(ExcludeCheck ?? [], StringComparer.OrdinalIgnoreCase),
+            SkipSecretValue = SkipSecretValue,
+            IncludeDatabaseLogin = IncludeDatabaseLogin,
+        };
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == ListSet)
+        {
+            DiagnoseListedSecrets();
+            return;
+        }
+        foreach (var id in SecretId)
+        {
+            if (!TryGetSession(id, out var session)) continue;
+            var diagnostician = session.Shared(s => new RotationDiagnostician(s));
+            Enqueue(id, async stop => [await diagnostician.DiagnoseAsync(id, _options!, stop)]);
+        }
+    }
+
+    private void DiagnoseListedSecrets()
+    {
+        if (!TryGetSession("ListSecrets", out var session)) return;
+        var diagnostician = session.Shared(s => new RotationDiagnostician(s));
+        WriteVerbose(All ? "Listing every secret." : "Listing the secrets that have rotation configured (-All for every secret).");
+        var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
+        try
+        {
+            while (listing.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                var secret = listing.Current;
+                if (!All && string.IsNullOrEmpty(secret.RotationLambdaARN)) continue;
+                Enqueue(secret.ARN ?? secret.Name ?? "", async stop => [await diagnostician.DiagnoseAsync(secret, _options!, stop)]);
+            }
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteFailure(e, "ListSecrets");
+        }
+        finally
+        {
+            listing.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Tab completion for -Check and -ExcludeCheck.</summary>
+    public sealed class CheckIdCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            CheckIds.Selectable
+                .Where(c => c.Key.StartsWith(wordToComplete, StringComparison.OrdinalIgnoreCase))
+                .Select(c => new CompletionResult(c.Key, c.Key, CompletionResultType.ParameterValue, c.Value));
+    }
+}

@@ -1,0 +1,183 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    Set-TestAwsEnvironment
+    $script:Moto = Reset-TestMoto
+    $script:Seed = Invoke-Scenario rotation_checks
+    $env:AWS_ENDPOINT_URL = $Moto
+
+    function Get-CheckIds($Diagnosis) { @($Diagnosis.Findings | ForEach-Object CheckId) }
+}
+
+AfterAll { Remove-Item Env:AWS_ENDPOINT_URL -ErrorAction SilentlyContinue }
+
+Describe 'Test-SecretRotation' {
+    Context 'each check fires on its broken secret and stays quiet on the healthy one' {
+        BeforeAll {
+            $script:All = Test-SecretRotation -All
+            $script:ByName = @{}
+            foreach ($d in $All) { $ByName[$d.Name] = $d }
+        }
+
+        It 'diagnoses every secret once, typed' {
+            $All | Should -HaveCount $Seed.secrets.PSObject.Properties.Name.Count
+            $All[0].PSObject.TypeNames | Should -Contain 'RotationTroubleshooter.RotationDiagnosis'
+        }
+
+        It 'finds nothing wrong with the healthy secret' {
+            $ByName['checks/healthy'].Status | Should -Be 'Healthy'
+            $ByName['checks/healthy'].Findings | Should -BeNullOrEmpty
+        }
+
+        It '<Name> is <Status> with <CheckId>' -ForEach @(
+            @{ Name = 'checks/not-configured'; Status = 'NotConfigured'; CheckId = 'RotationNotConfigured'; Severity = 'Info' }
+            @{ Name = 'checks/disabled'; Status = 'Warning'; CheckId = 'RotationDisabled'; Severity = 'Warning' }
+            @{ Name = 'checks/function-missing'; Status = 'Failing'; CheckId = 'RotationFunctionMissing'; Severity = 'Error' }
+            @{ Name = 'checks/no-permission'; Status = 'Failing'; CheckId = 'InvokePermissionMissing'; Severity = 'Error' }
+            @{ Name = 'checks/permission-other-secret'; Status = 'Failing'; CheckId = 'InvokePermissionMissing'; Severity = 'Error' }
+            @{ Name = 'checks/short-timeout'; Status = 'Warning'; CheckId = 'FunctionTimeoutTooShort'; Severity = 'Warning' }
+            @{ Name = 'checks/no-endpoint-variable'; Status = 'Warning'; CheckId = 'SecretsManagerEndpointVariableMissing'; Severity = 'Warning' }
+            @{ Name = 'checks/endpoint-wrong-region'; Status = 'Failing'; CheckId = 'SecretsManagerEndpointVariableWrongRegion'; Severity = 'Error' }
+            @{ Name = 'checks/old-runtime'; Status = 'Warning'; CheckId = 'FunctionRuntimeDeprecated'; Severity = 'Warning' }
+            @{ Name = 'checks/pending-stuck'; Status = 'Failing'; CheckId = 'PendingVersionStuck'; Severity = 'Error' }
+            @{ Name = 'checks/not-json'; Status = 'Failing'; CheckId = 'SecretNotJson'; Severity = 'Error' }
+            @{ Name = 'checks/key-missing'; Status = 'Failing'; CheckId = 'SecretJsonKeyMissing'; Severity = 'Error' }
+            @{ Name = 'checks/engine-mismatch'; Status = 'Failing'; CheckId = 'EngineMismatch'; Severity = 'Error' }
+            @{ Name = 'checks/master-missing'; Status = 'Failing'; CheckId = 'MasterSecretUnreadable'; Severity = 'Error' }
+        ) {
+            $d = $ByName[$Name]
+            $d.Status | Should -Be $Status
+            Get-CheckIds $d | Should -Be @($CheckId)
+            $finding = $d.Findings[0]
+            $finding.Severity | Should -Be $Severity
+            $finding.Remediation | Should -Not -BeNullOrEmpty
+            $finding.HelpUri | Should -Match '^https://docs\.aws\.amazon\.com/'
+            $finding.Evidence | Should -Not -BeNullOrEmpty
+        }
+
+        It 'names the condition that excludes the secret from the invoke permission' {
+            $ByName['checks/permission-other-secret'].Findings[0].Evidence -join "`n" | Should -Match 'some/other/secret'
+        }
+
+        It 'says which keys are missing, and never a value' {
+            $finding = $ByName['checks/key-missing'].Findings[0]
+            $finding.Message | Should -Match 'lacks host'
+            $finding.Evidence -join "`n" | Should -Match 'Keys present: engine, port, username, password, dbname'
+            $All | ConvertTo-Json -Depth 10 | Should -Not -Match 'Canary-'
+        }
+
+        It 'says since when a pending version is stuck and how to remove the label' {
+            $finding = $ByName['checks/pending-stuck'].Findings[0]
+            $finding.Evidence -join "`n" | Should -Match 'was created \d{4}-\d\d-\d\d'
+            $finding.Remediation | Should -Match 'Update-SECSecretVersionStage .*-RemoveFromVersionId'
+        }
+    }
+
+    Context 'recorded AWS answers for what moto cannot produce' {
+        BeforeAll {
+            $script:Proxy = Start-AwsProxy -Recorded 'diagnosis.json'
+        }
+        AfterAll { Stop-AwsProxy $Proxy }
+
+        It 'reports an overdue rotation' {
+            $d = Test-SecretRotation -SecretId checks/overdue -EndpointUrl $Proxy.Url
+            $d.Status | Should -Be 'Failing'
+            Get-CheckIds $d | Should -Contain 'RotationOverdue'
+            ($d.Findings | Where-Object CheckId -eq RotationOverdue).Message | Should -Match 'was due 2024-05-20'
+        }
+
+        It 'turns denied calls into CheckSkipped findings naming the permission, and still answers' {
+            $d = Test-SecretRotation -SecretId checks/short-timeout -EndpointUrl $Proxy.Url
+            $skipped = $d.Findings | Where-Object CheckId -eq CheckSkipped
+            $skipped.Message -join "`n" | Should -Match 'lambda:GetPolicy'
+            $skipped.Message -join "`n" | Should -Match 'secretsmanager:GetSecretValue'
+            $skipped | ForEach-Object { $_.Severity | Should -Be 'Info' }
+            Get-CheckIds $d | Should -Contain 'FunctionTimeoutTooShort'
+            $d.Status | Should -Be 'Warning'
+        }
+
+        It 'is Unknown when the rotation function cannot be read' {
+            $d = Test-SecretRotation -SecretId checks/no-endpoint-variable -EndpointUrl $Proxy.Url
+            $d.Status | Should -Be 'Unknown'
+            ($d.Findings | Where-Object CheckId -eq CheckSkipped).Message | Should -Match 'lambda:GetFunction'
+        }
+    }
+
+    Context 'input' {
+        It 'binds names piped as strings, SecretListEntry-shaped objects by ARN, and DescribeSecret output' {
+            $fromString = 'checks/no-permission' | Test-SecretRotation
+            $fromEntry = [pscustomobject]@{ ARN = $Seed.secrets.'pending-stuck'; Name = 'ignored' } | Test-SecretRotation
+            $fromDescribe = [pscustomobject]@{ ARN = $Seed.secrets.healthy; Name = 'checks/healthy'; RotationEnabled = $true; RotationLambdaARN = 'x'; VersionIdsToStages = @{} } | Test-SecretRotation
+
+            $fromString.Name | Should -Be 'checks/no-permission'
+            $fromEntry.Name | Should -Be 'checks/pending-stuck'
+            $fromDescribe.Status | Should -Be 'Healthy'
+        }
+
+        It 'without input diagnoses only the secrets that have rotation configured' {
+            $names = (Test-SecretRotation).Name
+            $names | Should -Not -Contain 'checks/not-configured'
+            $names | Should -Contain 'checks/healthy'
+        }
+
+        It 'runs only the chosen checks, and rejects an unknown check id' {
+            $d = Test-SecretRotation -SecretId checks/short-timeout -Check FunctionTimeoutTooShort
+            Get-CheckIds $d | Should -Be @('FunctionTimeoutTooShort')
+            (Test-SecretRotation -SecretId checks/short-timeout -ExcludeCheck FunctionTimeoutTooShort).Status | Should -Be 'Healthy'
+            { Test-SecretRotation -SecretId checks/healthy -Check NoSuchCheck -ErrorAction Stop } | Should -Throw '*Unknown check id NoSuchCheck*'
+        }
+
+        It 'tab-completes check ids' {
+            $line = 'Test-SecretRotation -Check Invoke'
+            $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+            $completion.CompletionMatches.CompletionText | Should -Contain 'InvokePermissionMissing'
+        }
+
+        It 'never calls GetSecretValue with -SkipSecretValue' {
+            $proxy = Start-AwsProxy
+            try {
+                $d = Test-SecretRotation -SecretId checks/key-missing -SkipSecretValue -EndpointUrl $proxy.Url
+                $d.Status | Should -Be 'Healthy'
+                (Get-ProxyCount $proxy)['secretsmanager:GetSecretValue'] | Should -BeNullOrEmpty
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+
+        It 'answers the other secrets when one does not exist' {
+            $d = 'checks/healthy', 'checks/nope', 'checks/no-permission' | Test-SecretRotation -ErrorVariable failures -ErrorAction SilentlyContinue
+            $d | Should -HaveCount 2
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'SecretNotFound,*'
+        }
+    }
+
+    Context 'a fleet sharing two functions' {
+        It 'reads each function and its policy once per run' {
+            Reset-TestMoto | Out-Null
+            $fleet = Invoke-Scenario shared_functions
+            $proxy = Start-AwsProxy
+            try {
+                $d = Test-SecretRotation -EndpointUrl $proxy.Url
+                $d | Should -HaveCount 50
+                ($d | Where-Object Status -ne Healthy) | Should -BeNullOrEmpty
+                $counts = Get-ProxyCount $proxy
+                $counts['lambda:GetFunction'] | Should -Be 2
+                $counts['lambda:GetPolicy'] | Should -Be 2
+                $counts['secretsmanager:ListSecrets'] | Should -Be 1
+                $counts['secretsmanager:DescribeSecret'] | Should -BeNullOrEmpty
+                $counts['secretsmanager:GetSecretValue'] | Should -Be 50
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+    }
+
+    Context 'display' {
+        It 'shows Name, Status, counts and the first problem in the default table' {
+            Reset-TestMoto | Out-Null
+            Invoke-Scenario rotation_checks | Out-Null
+            $text = Test-SecretRotation -SecretId checks/no-permission, checks/healthy | Out-String -Width 120
+            $text | Should -Match 'Name\s+Status\s+Err\s+Warn\s+FirstProblem'
+            $text | Should -Match 'checks/no-permission\s+Failing\s+1\s+0\s+Secrets Manager may not invoke'
+            $text | Should -Match 'checks/healthy\s+Healthy\s+0\s+0'
+        }
+    }
+}
