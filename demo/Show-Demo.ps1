@@ -1,0 +1,53 @@
+<#
+.SYNOPSIS
+    The demo build.ps1 Demo runs: seeds moto with broken rotations (through boto3, as a real account would have them)
+    and shows what an administrator sees when running the module against it.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $MotoUrl
+)
+$ErrorActionPreference = 'Stop'
+$root = Resolve-Path (Join-Path $PSScriptRoot '..')
+Import-Module (Join-Path $root 'tests/TestServices.psm1')
+
+function Show([string] $Title, [scriptblock] $Command) {
+    Write-Host ''
+    Write-Host "PS> $($Command.ToString().Trim())" -ForegroundColor Yellow
+    if ($Title) { Write-Host "# $Title" -ForegroundColor DarkGray }
+    & $Command | Out-String -Width 150 | Out-Host
+}
+
+$env:RT_MOTO_URL = $MotoUrl
+Write-Host "Seeding moto at $MotoUrl with rotation functions, secrets and their logs..." -ForegroundColor Cyan
+foreach ($scenario in 'function_age', 'demo_rotations') {
+    $output = python3 (Join-Path $root "tests/scenarios/$scenario.py") 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Seeding $scenario failed:`n$($output -join "`n")" }
+}
+
+# moto cannot backdate a stack: a loopback proxy answers DescribeStacks for the 2021 stack from a recorded AWS response.
+$port = Get-FreeTcpPort
+$log = Join-Path ([IO.Path]::GetTempPath()) "rt-demo-proxy-$port.log"
+$proxy = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source @(
+    (Join-Path $root 'tests/fakes/aws_proxy.py'), '--upstream', $MotoUrl, '--port', "$port",
+    '--recorded', (Join-Path $root 'tests/fakes/recorded/legacy-stack.json')) $log
+try {
+    Wait-HttpReady "http://127.0.0.1:$port/moto-api/" $proxy $log
+    # What a user's shell has: credentials, a region, and (here) the emulator's endpoint.
+    $env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_REGION = 'us-east-1'
+    $env:AWS_ENDPOINT_URL = "http://127.0.0.1:$port"
+    Import-Module $ModulePath
+
+    Show 'Every secret that rotates, one diagnosis each' { Test-SecretRotation | Sort-Object Status, Name | Format-Table -AutoSize }
+    Show 'One secret in full' { Test-SecretRotation -SecretId demo/payments-db | Format-List }
+    Show 'Its findings' { (Test-SecretRotation -SecretId demo/billing-db).Findings | Format-List }
+    Show 'When were the rotation functions set up?' { 'prod/orders/db', 'prod/legacy/db' | Get-RotationFunctionAge | Format-Table -AutoSize }
+    Show 'A function that no stack dates' { Get-RotationFunctionAge -FunctionName rotation-no-stack-tag | Format-List FunctionName, CreatedDate*, Predates*, Evidence }
+    Show 'Errors name what was wrong and never stop the pipeline' {
+        'demo/healthy-db', 'demo/no-such-secret', 'arn:aws:secretsmanager:bad' | Test-SecretRotation -ErrorAction Continue 2>&1 |
+            ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "error $($_.FullyQualifiedErrorId.Split(',')[0]): $($_.Exception.Message)" } else { "$($_.Name): $($_.Status)" } }
+    }
+}
+finally {
+    Stop-ServerProcess $proxy
+}

@@ -1,0 +1,121 @@
+"""The demo's world: seven broken rotations, one for each problem in AWS's troubleshooting guide, and a healthy one.
+
+Each secret has its own PostgreSQL rotation function (named like AWS's template) and that function's CloudWatch log
+group holds the last rotation attempt, written from the exact strings the templates log (rotation-facts.md).
+"""
+import json
+import time
+import uuid
+
+from aws import ACCOUNT, REGION, client, create_function, emit
+
+sm = client("secretsmanager")
+lam = client("lambda")
+logs = client("logs")
+GOOD = {"engine": "postgres", "host": "orders.cluster-abc.us-east-1.rds.amazonaws.com", "port": 5432,
+        "username": "app", "password": "Demo-Password-Not-Real", "dbname": "app"}
+
+
+class Transcript:
+    """Lambda's text log format, one invocation per step, as Secrets Manager drives them."""
+
+    def __init__(self, start):
+        self.t = start
+        self.lines = []
+
+    def at(self, ms):
+        self.t += ms
+        return self.t
+
+    def invoke(self, messages, duration_ms, timed_out=False):
+        rid = str(uuid.uuid4())
+        self.lines.append((self.at(5), f"START RequestId: {rid} Version: $LATEST"))
+        self.lines.append((self.at(40), f"[INFO]\t{iso(self.t)}\t{rid}\tFound credentials in environment variables."))
+        for level, message in messages:
+            self.lines.append((self.at(150), f"[{level}]\t{iso(self.t)}\t{rid}\t{message}"))
+        end = self.t + int(duration_ms) - 200
+        if timed_out:
+            self.lines.append((end, f"{iso(end)} {rid} Task timed out after {duration_ms / 1000:.2f} seconds"))
+        self.lines.append((end + 1, f"END RequestId: {rid}"))
+        status = "\tStatus: timeout" if timed_out else ""
+        self.lines.append((end + 2, f"REPORT RequestId: {rid}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB{status}"))
+        self.t = end + 60_000
+
+
+def iso(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{int(ms % 1000):03d}Z"
+
+
+def world(name, value, steps, permission=True, keep_pending=False, function_name=None):
+    function_name = function_name or "SecretsManagerRDSPostgreSQLRotation-" + name.split("/")[-1]
+    create_function(function_name, runtime="python3.12")
+    if permission:
+        lam.add_permission(FunctionName=function_name, StatementId="SecretsManagerAccess", Action="lambda:InvokeFunction",
+                           Principal="secretsmanager.amazonaws.com")
+    function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+    arn = sm.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
+    sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30})
+    pending = [v for v, s in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items() if "AWSPENDING" in s and "AWSCURRENT" not in s]
+    if not keep_pending:
+        for version in pending:
+            sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
+    version = pending[0] if pending else str(uuid.uuid4())
+    transcript = Transcript(int(time.time() * 1000) - 3 * 3600 * 1000)
+    steps(transcript, arn, version)
+    group = f"/aws/lambda/{function_name}"
+    logs.create_log_group(logGroupName=group)
+    stream = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    logs.put_log_events(logGroupName=group, logStreamName=stream,
+                        logEvents=[{"timestamp": t, "message": m} for t, m in transcript.lines])
+    return arn
+
+
+def created(t, arn, ver):
+    t.invoke([("INFO", f"createSecret: Successfully retrieved secret for {arn}."),
+              ("INFO", f"createSecret: Successfully put secret for ARN {arn} and version {ver}.")], 812.4)
+
+
+def healthy(t, arn, ver):
+    created(t, arn, ver)
+    t.invoke([("INFO", f"setSecret: Successfully set password for user app in PostgreSQL DB for secret arn {arn}.")], 1432.1)
+    t.invoke([("INFO", f"testSecret: Successfully signed into PostgreSQL DB with AWSPENDING secret in {arn}.")], 905.7)
+    t.invoke([("INFO", f"finishSecret: Successfully set AWSCURRENT stage to version {ver} for secret {arn}.")], 611.0)
+
+
+def timeout_reaching_secrets_manager(t, arn, ver):
+    t.invoke([], 30000.0, timed_out=True)
+
+
+def stalled_after_create(t, arn, ver):
+    created(t, arn, ver)
+
+
+def key_missing(t, arn, ver):
+    t.invoke([("ERROR", "[ERROR] KeyError: 'host key is missing from secret JSON'"),
+              ("ERROR", "Traceback (most recent call last):")], 402.8)
+
+
+def database_unreachable(t, arn, ver):
+    created(t, arn, ver)
+    t.invoke([("ERROR", f"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {arn}"),
+              ("ERROR", f"[ERROR] ValueError: Unable to log into database with previous, current, or pending secret of secret arn {arn}")], 15046.3)
+
+
+def login_rejected(t, arn, ver):
+    created(t, arn, ver)
+    t.invoke([("ERROR", f"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {arn}"),
+              ("ERROR", f"[ERROR] ValueError: Unable to log into database with previous, current, or pending secret of secret arn {arn}")], 1187.9)
+
+
+secrets = {
+    "demo/healthy-db": world("demo/healthy-db", GOOD, healthy),
+    "demo/orders-db": world("demo/orders-db", GOOD, timeout_reaching_secrets_manager),
+    "demo/billing-db": world("demo/billing-db", GOOD, stalled_after_create, keep_pending=True),
+    "demo/inventory-db": world("demo/inventory-db", {k: v for k, v in GOOD.items() if k != "host"}, key_missing),
+    "demo/payments-db": world("demo/payments-db", GOOD, database_unreachable),
+    "demo/reports-db": world("demo/reports-db", GOOD, login_rejected),
+    "demo/analytics-db": world("demo/analytics-db", GOOD, healthy, permission=False),
+    "demo/crm-db": world("demo/crm-db", GOOD, stalled_after_create, keep_pending=True),
+}
+emit({"secrets": secrets})
