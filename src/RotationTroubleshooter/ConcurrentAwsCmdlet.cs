@@ -5,15 +5,21 @@ namespace RotationTroubleshooter.Commands;
 
 /// <summary>
 /// A cmdlet that works on many pipeline items at once (up to -ThrottleLimit), writing each answer on the pipeline
-/// thread as soon as it is known, with progress, and stopping promptly on Ctrl+C.
+/// thread as soon as it is known, with progress, and stopping promptly on Ctrl+C with no work left running.
 /// </summary>
 public abstract class ConcurrentAwsCmdlet : AwsCmdlet
 {
+    /// <summary>How long Stop waits for in-flight work to notice the cancellation (it normally takes milliseconds).</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly List<Task> _running = [];
-    private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
+    private readonly Stopwatch _sinceProgress = new();
+    private readonly Stopwatch _sinceStart = new();
     private SemaphoreSlim? _slots;
     private int _done;
-    private bool _inputComplete;
+    private bool _totalKnown;
+    private bool _progressShown;
 
     /// <summary>How many items are worked on at the same time.</summary>
     [Parameter]
@@ -27,8 +33,9 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
     protected void Enqueue(object target, Func<CancellationToken, Task<IEnumerable<object>>> work)
     {
         _slots ??= new SemaphoreSlim(ThrottleLimit);
+        if (!_sinceStart.IsRunning) _sinceStart.Start();
         var slots = _slots;
-        _running.Add(Task.Run(async () =>
+        var task = Task.Run(async () =>
         {
             try
             {
@@ -52,25 +59,72 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
                 Interlocked.Increment(ref _done);
                 Messages.Post(ReportProgress);
             }
-        }));
+        });
+        lock (_running) _running.Add(task);
         Messages.Drain();
     }
 
+    /// <summary>
+    /// Says that every item has been enqueued (e.g. after listing them), so progress shows a percentage and an estimate
+    /// before the cmdlet's input ends.
+    /// </summary>
+    protected void TotalKnown() => _totalKnown = true;
+
+    /// <summary>Waits for a task on the pipeline thread while writing the results that arrive meanwhile.</summary>
+    protected T WaitWritingResults<T>(Task<T> task)
+    {
+        Messages.DrainUntil(task, StopToken);
+        return task.GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc cref="WaitWritingResults{T}(Task{T})"/>
+    protected T WaitWritingResults<T>(ValueTask<T> task) => task.IsCompleted ? task.GetAwaiter().GetResult() : WaitWritingResults(task.AsTask());
+
     protected override void EndProcessing()
     {
-        _inputComplete = true;
-        Messages.DrainUntil(Task.WhenAll(_running), StopToken);
-        if (_running.Count > 1)
+        _totalKnown = true;
+        Messages.DrainUntil(WhenAllRunning(), StopToken);
+        if (_progressShown)
             WriteProgress(new ProgressRecord(1, Activity, "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        // Every wait in the work observes StopToken, so this returns within milliseconds; the bound keeps Ctrl+C prompt
+        // even if one does not. After it, no work of this run calls AWS any more.
+        try
+        {
+            WhenAllRunning().Wait(StopGrace);
+        }
+        catch (AggregateException)
+        {
+            // The items' own failures were posted as errors; a stopped run does not write them.
+        }
+    }
+
+    private Task WhenAllRunning()
+    {
+        lock (_running) return Task.WhenAll(_running.ToArray());
     }
 
     private void ReportProgress()
     {
-        var total = _running.Count;
-        if (total < 2 || (_sinceProgress.ElapsedMilliseconds < 250 && _done < total)) return;
+        int total;
+        lock (_running) total = _running.Count;
+        var done = Volatile.Read(ref _done);
+        if (total < 2 || (_sinceProgress.IsRunning && _sinceProgress.Elapsed < ProgressInterval && done < total)) return;
         _sinceProgress.Restart();
-        var record = new ProgressRecord(1, Activity, _inputComplete ? $"{_done} of {total}" : $"{_done} of {total} so far");
-        if (_inputComplete) record.PercentComplete = (int)(100.0 * _done / total);
+        _progressShown = true;
+        var record = _totalKnown
+            ? new ProgressRecord(1, Activity, $"{done} of {total}") { PercentComplete = (int)(100.0 * done / total) }
+            : new ProgressRecord(1, Activity, $"{done} done, {total} so far");
+        if (_totalKnown && done > 0 && done < total)
+        {
+            // The rate so far, over the whole run: items are alike enough and quotas keep it steady.
+            var perItem = _sinceStart.Elapsed.TotalSeconds / done;
+            record.SecondsRemaining = (int)Math.Ceiling(perItem * (total - done));
+        }
         WriteProgress(record);
     }
 }

@@ -79,12 +79,14 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
         {
-            while (listing.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            // Diagnoses start while later pages are listed; results arriving meanwhile are written.
+            while (WaitWritingResults(listing.MoveNextAsync()))
             {
                 var secret = listing.Current;
                 if (!All && string.IsNullOrEmpty(secret.RotationLambdaARN)) continue;
                 Enqueue(secret.ARN ?? secret.Name ?? "", async stop => [await diagnostician.DiagnoseAsync(secret, _options!, stop)]);
             }
+            TotalKnown();
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {

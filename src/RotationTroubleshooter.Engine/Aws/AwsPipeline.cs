@@ -34,11 +34,17 @@ public sealed record AwsPipelineOptions
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(20);
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public long MaxResponseBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>
+    /// Requests per second by "service:Operation" or "service" (a bucket the service's other operations share), over
+    /// <see cref="AwsRateLimits.Defaults"/> and the ROTATION_TROUBLESHOOTER_RATE_LIMITS variable; 0 removes a limit.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? RateLimits { get; init; }
 }
 
 /// <summary>
-/// The one HTTP pipeline every AWS service goes through: endpoint, SigV4 signing (AWSSDK.Core's public signer),
-/// retries with jittered exponential backoff on throttling, 5xx and transport faults, and error mapping.
+/// The one HTTP pipeline every AWS service goes through: endpoint, client-side rate limits per API (AWS's quotas),
+/// SigV4 signing (AWSSDK.Core's public signer), retries with jittered exponential backoff on throttling (which also
+/// lowers that API's client-side rate), 5xx and transport faults, and error mapping.
 /// </summary>
 public sealed class AwsPipeline
 {
@@ -51,6 +57,7 @@ public sealed class AwsPipeline
     }) { Timeout = Timeout.InfiniteTimeSpan };
 
     private readonly HttpClient _http;
+    private AwsRateLimiter? _limiter;
 
     public AwsPipeline(AwsConnection connection, AwsPipelineOptions? options = null, HttpMessageHandler? handler = null)
     {
@@ -67,6 +74,14 @@ public sealed class AwsPipeline
     /// <summary>Called before a retry with the reason and the delay, so -Verbose can explain a slow run.</summary>
     public event Action<AwsService, string, string, TimeSpan>? Retrying;
 
+    /// <summary>Called when AWS throttled an operation and its client-side rate was lowered: operation, new requests per second.</summary>
+    public event Action<AwsService, string, double>? RateLowered;
+
+    /// <summary>The client-side rate limiter: shared by the runs in this process against the same region and endpoint.</summary>
+    public AwsRateLimiter RateLimiter => _limiter ??= AwsRateLimiter.For(
+        $"{Connection.RegionName}|{Connection.EndpointFor(AwsServices.SecretsManager).Authority}",
+        AwsRateLimits.Resolve(Options.RateLimits, Environment.GetEnvironmentVariable(AwsRateLimits.EnvironmentVariable)));
+
     /// <summary>The HTTP client for unsigned downloads (presigned URLs) sharing the same connection pool.</summary>
     public HttpClient HttpClient => _http;
 
@@ -74,9 +89,11 @@ public sealed class AwsPipeline
     {
         var endpoint = Connection.EndpointFor(request.Service);
         var uri = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + endpoint.AbsolutePath.TrimEnd('/') + request.PathAndQuery);
+        var limiter = RateLimiter;
         for (var attempt = 1; ; attempt++)
         {
             string reason;
+            await limiter.AcquireAsync(request.Service.SigningName, request.Operation, cancellation).ConfigureAwait(false);
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -88,6 +105,7 @@ public sealed class AwsPipeline
                 if (response.IsSuccessStatusCode) return new AwsResponse(response.StatusCode, body);
 
                 var error = ParseError(request, response, body);
+                if (error.Kind == AwsErrorKind.Throttled) SlowDown(limiter, request);
                 if (error.Kind is not (AwsErrorKind.Throttled or AwsErrorKind.ServiceFault) || attempt >= Options.MaxAttempts)
                     throw error;
                 reason = $"{error.ErrorCode ?? ((int)response.StatusCode).ToString()}";
@@ -107,6 +125,13 @@ public sealed class AwsPipeline
             Retrying?.Invoke(request.Service, request.Operation, reason, delay);
             await Task.Delay(delay, cancellation).ConfigureAwait(false);
         }
+    }
+
+    private void SlowDown(AwsRateLimiter limiter, AwsRequest request)
+    {
+        var before = limiter.CurrentRate(request.Service.SigningName, request.Operation);
+        var after = limiter.Throttled(request.Service.SigningName, request.Operation);
+        if (after < before) RateLowered?.Invoke(request.Service, request.Operation, after);
     }
 
     private TimeSpan Backoff(int attempt)
