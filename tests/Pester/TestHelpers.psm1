@@ -29,19 +29,31 @@ function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL) 
     ($output -join "`n") | ConvertFrom-Json
 }
 
-<# Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile }. #>
-function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0) {
+<#
+Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RequestLog }.
+-Throttle 'service:Operation=rate' answers AWS throttling errors above that rate.
+#>
+function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0, [string[]] $Throttle = @()) {
     $port = Get-FreeTcpPort
     $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
     New-Item -ItemType Directory -Force $state | Out-Null
     $countFile = Join-Path $state 'counts.json'
-    $arguments = @((Join-Path $Root 'tests/fakes/aws_proxy.py'), '--upstream', $Upstream, '--port', "$port", '--count-file', $countFile, '--latency-ms', "$LatencyMs")
+    $requestLog = Join-Path $state 'requests.jsonl'
+    $arguments = @((Join-Path $Root 'tests/fakes/aws_proxy.py'), '--upstream', $Upstream, '--port', "$port", '--count-file', $countFile, '--latency-ms', "$LatencyMs",
+        '--request-log', $requestLog)
+    foreach ($rule in $Throttle) { $arguments += @('--throttle', $rule) }
     if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
     $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')
     $url = "http://127.0.0.1:$port"
     Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log')
-    Remove-Item $countFile -ErrorAction SilentlyContinue
-    [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile }
+    Remove-Item $countFile, $requestLog -ErrorAction SilentlyContinue
+    [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile; RequestLog = $requestLog }
+}
+
+<# The requests the proxy answered, in arrival order: op ('service:Operation'), start and end (Unix seconds), status, throttled. #>
+function Get-ProxyRequest($Proxy) {
+    if (-not (Test-Path $Proxy.RequestLog)) { return @() }
+    @(Get-Content $Proxy.RequestLog | ForEach-Object { $_ | ConvertFrom-Json } | Sort-Object start)
 }
 
 <# Requests the proxy saw, as a hashtable 'service:Operation' -> count. #>
@@ -88,5 +100,5 @@ function Get-NuGetPackagePath([string] $Id, [string] $Version) {
     Join-Path $cache "$($Id.ToLowerInvariant())/$Version"
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Stop-AwsProxy,
+Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy,
     Set-TestAwsEnvironment, Invoke-FreshPwsh, Get-NuGetPackagePath, Get-FreeTcpPort

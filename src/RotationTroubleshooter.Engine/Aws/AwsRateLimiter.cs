@@ -134,6 +134,7 @@ internal sealed class TokenBucket
     private static readonly TimeSpan RecoveryStep = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ThrottleDebounce = TimeSpan.FromSeconds(1);
     private const double UnlimitedCeiling = 10_000;
+    private const int MaxRemembered = 1024;
 
     private readonly object _lock = new();
     private readonly Func<TimeSpan> _clock;
@@ -143,9 +144,7 @@ internal sealed class TokenBucket
     private double _tokens;
     private TimeSpan _refilledAt;
     private TimeSpan? _lastCut;
-    private TimeSpan _windowStart;
-    private int _windowCount;
-    private int _previousWindowCount;
+    private readonly Queue<TimeSpan> _recent = new();
 
     public TokenBucket(string key, AwsRateLimit? limit, Func<TimeSpan> clock)
     {
@@ -156,7 +155,6 @@ internal sealed class TokenBucket
         _rate = _configuredRate;
         _tokens = limit?.Burst ?? 0;
         _refilledAt = clock();
-        _windowStart = _refilledAt;
     }
 
     public string Key { get; }
@@ -205,9 +203,10 @@ internal sealed class TokenBucket
             // Concurrent requests throttled together are one signal, not several.
             if (_lastCut is { } cut && now - cut < ThrottleDebounce) return _rate;
             Refill(now);
-            _rate = double.IsPositiveInfinity(_rate)
-                ? Math.Max(1, Math.Max(_windowCount, _previousWindowCount) / 2.0)
-                : Math.Max(Math.Min(0.5, _configuredRate), _rate / 2);
+            // Halve what was actually sent, not the allowance: a quota far below the published one is found in one step.
+            Forget(now);
+            var basis = _recent.Count > 0 ? Math.Min(_rate, _recent.Count) : _rate;
+            _rate = double.IsPositiveInfinity(basis) ? 1 : Math.Max(Math.Min(1, _configuredRate), basis / 2);
             _tokens = Math.Min(_tokens, 0);
             _lastCut = now;
             return _rate;
@@ -243,12 +242,13 @@ internal sealed class TokenBucket
 
     private void CountRequest(TimeSpan now)
     {
-        if (now - _windowStart >= TimeSpan.FromSeconds(1))
-        {
-            _previousWindowCount = now - _windowStart < TimeSpan.FromSeconds(2) ? _windowCount : 0;
-            _windowCount = 0;
-            _windowStart = now;
-        }
-        _windowCount++;
+        Forget(now);
+        if (_recent.Count < MaxRemembered) _recent.Enqueue(now);
+    }
+
+    /// <summary>Keeps only the requests of the last second: their count is the rate actually sent.</summary>
+    private void Forget(TimeSpan now)
+    {
+        while (_recent.TryPeek(out var sent) && now - sent >= TimeSpan.FromSeconds(1)) _recent.Dequeue();
     }
 }

@@ -75,6 +75,15 @@ public class AwsRateLimiterTests
     }
 
     [Fact]
+    public void A_quota_far_below_the_published_one_is_found_from_the_rate_actually_sent()
+    {
+        var limiter = Limiter();
+        for (var i = 0; i < 8; i++) _ = limiter.AcquireAsync("secretsmanager", "GetSecretValue", CancellationToken.None);
+
+        Assert.Equal(4, limiter.Throttled("secretsmanager", "GetSecretValue"));
+    }
+
+    [Fact]
     public void The_environment_variable_and_options_override_the_defaults_and_zero_removes_a_limit()
     {
         var limits = AwsRateLimits.Resolve(new Dictionary<string, double> { ["lambda"] = 3 }, "logs:FilterLogEvents=1.5; lambda=10, ec2=0");
@@ -115,8 +124,9 @@ public class AwsRateLimiterTests
         var secret = await new SecretsManagerClient(pipeline).DescribeSecretAsync("prod/db", CancellationToken.None);
 
         Assert.Equal("prod/db", secret.Name);
-        Assert.Equal(new[] { 20.0 }, lowered);
-        Assert.Equal(20, pipeline.RateLimiter.CurrentRate("secretsmanager", "DescribeSecret"));
+        // One request in the last second was throttled: the rate falls to the floor of 1/s, then recovers step by step.
+        Assert.Equal(new[] { 1.0 }, lowered);
+        Assert.Equal(1, pipeline.RateLimiter.CurrentRate("secretsmanager", "DescribeSecret"));
     }
 
     private sealed class AnswerHandler(Func<HttpResponseMessage> answer) : HttpMessageHandler
