@@ -78,7 +78,7 @@ public static class AwsRateLimits
 
 /// <summary>
 /// Client-side rate limiting for one account and region: one token bucket per limit key, and adaptive backoff that
-/// halves a bucket's rate when AWS throttles anyway and restores it step by step once AWS stops.
+/// lowers a bucket's rate when AWS throttles anyway and restores it step by step once AWS stops.
 /// </summary>
 public sealed class AwsRateLimiter
 {
@@ -126,12 +126,14 @@ public sealed class AwsRateLimiter
 
 /// <summary>
 /// A token bucket with reservations (a caller that finds it empty takes a future token and sleeps until then, so waiters
-/// are served in order) and multiplicative decrease on throttling. System.Threading.RateLimiting is only in the
+/// are served in order), cut to 70% of the rate sent when AWS throttles and raised back one step per quiet 2 s. System.Threading.RateLimiting is only in the
 /// ASP.NET Core shared framework, which pwsh does not load, so this small one avoids shipping a package.
 /// </summary>
 internal sealed class TokenBucket
 {
-    private static readonly TimeSpan RecoveryStep = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RecoveryStep = TimeSpan.FromSeconds(2);
+    // The AWS SDKs' adaptive retry mode also keeps 70% of the measured rate after a throttle.
+    private const double Cut = 0.7;
     private static readonly TimeSpan ThrottleDebounce = TimeSpan.FromSeconds(1);
     private const double UnlimitedCeiling = 10_000;
     private const int MaxRemembered = 1024;
@@ -203,10 +205,10 @@ internal sealed class TokenBucket
             // Concurrent requests throttled together are one signal, not several.
             if (_lastCut is { } cut && now - cut < ThrottleDebounce) return _rate;
             Refill(now);
-            // Halve what was actually sent, not the allowance: a quota far below the published one is found in one step.
+            // Cut what was actually sent, not the allowance: a quota far below the published one is found in one step.
             Forget(now);
             var basis = _recent.Count > 0 ? Math.Min(_rate, _recent.Count) : _rate;
-            _rate = double.IsPositiveInfinity(basis) ? 1 : Math.Max(Math.Min(1, _configuredRate), basis / 2);
+            _rate = double.IsPositiveInfinity(basis) ? 1 : Math.Max(Math.Min(1, _configuredRate), basis * Cut);
             _tokens = Math.Min(_tokens, 0);
             _lastCut = now;
             return _rate;
@@ -217,7 +219,7 @@ internal sealed class TokenBucket
     {
         if (_lastCut is not { } cut || now - cut < RecoveryStep || _rate >= _configuredRate) return;
         Refill(now);
-        _rate *= 2;
+        _rate /= Cut;
         if (_rate >= _configuredRate || (double.IsPositiveInfinity(_configuredRate) && _rate >= UnlimitedCeiling))
         {
             _rate = _configuredRate;

@@ -45,33 +45,36 @@ public class AwsRateLimiterTests
     }
 
     [Fact]
-    public void Throttling_halves_the_rate_once_per_burst_of_answers_and_quiet_restores_it_step_by_step()
+    public void Throttling_cuts_the_rate_once_per_burst_of_answers_and_quiet_restores_it_step_by_step()
     {
         var limiter = Limiter();
 
-        Assert.Equal(7.5, limiter.Throttled("lambda", "GetPolicy"));
-        Assert.Equal(7.5, limiter.Throttled("lambda", "ListTags"));
+        Assert.Equal(10.5, limiter.Throttled("lambda", "GetPolicy"), 6);
+        Assert.Equal(10.5, limiter.Throttled("lambda", "ListTags"), 6);
         _now += TimeSpan.FromSeconds(1.5);
-        Assert.Equal(3.75, limiter.Throttled("lambda", "GetPolicy"));
+        Assert.Equal(7.35, limiter.Throttled("lambda", "GetPolicy"), 6);
 
-        _now += TimeSpan.FromSeconds(5);
+        _now += TimeSpan.FromSeconds(1);
         _ = limiter.AcquireAsync("lambda", "GetPolicy", CancellationToken.None);
-        Assert.Equal(7.5, limiter.CurrentRate("lambda", "GetPolicy"));
-        _now += TimeSpan.FromSeconds(5);
+        Assert.Equal(7.35, limiter.CurrentRate("lambda", "GetPolicy"), 6);
+        _now += TimeSpan.FromSeconds(1);
         _ = limiter.AcquireAsync("lambda", "GetPolicy", CancellationToken.None);
-        Assert.Equal(15, limiter.CurrentRate("lambda", "GetPolicy"));
-        _now += TimeSpan.FromSeconds(5);
+        Assert.Equal(10.5, limiter.CurrentRate("lambda", "GetPolicy"), 6);
+        _now += TimeSpan.FromSeconds(2);
         _ = limiter.AcquireAsync("lambda", "GetPolicy", CancellationToken.None);
-        Assert.Equal(15, limiter.CurrentRate("lambda", "GetPolicy"));
+        Assert.Equal(15, limiter.CurrentRate("lambda", "GetPolicy"), 6);
+        _now += TimeSpan.FromSeconds(2);
+        _ = limiter.AcquireAsync("lambda", "GetPolicy", CancellationToken.None);
+        Assert.Equal(15, limiter.CurrentRate("lambda", "GetPolicy"), 6);
     }
 
     [Fact]
-    public void An_unlimited_operation_that_AWS_throttles_gets_half_the_rate_it_was_sent_at()
+    public void An_unlimited_operation_that_AWS_throttles_gets_70_percent_of_the_rate_it_was_sent_at()
     {
         var limiter = Limiter();
         for (var i = 0; i < 40; i++) _ = limiter.AcquireAsync("rds", "DescribeDBInstances", CancellationToken.None);
 
-        Assert.Equal(20, limiter.Throttled("rds", "DescribeDBInstances"));
+        Assert.Equal(28, limiter.Throttled("rds", "DescribeDBInstances"), 6);
     }
 
     [Fact]
@@ -80,7 +83,7 @@ public class AwsRateLimiterTests
         var limiter = Limiter();
         for (var i = 0; i < 8; i++) _ = limiter.AcquireAsync("secretsmanager", "GetSecretValue", CancellationToken.None);
 
-        Assert.Equal(4, limiter.Throttled("secretsmanager", "GetSecretValue"));
+        Assert.Equal(5.6, limiter.Throttled("secretsmanager", "GetSecretValue"), 6);
     }
 
     [Fact]

@@ -1,0 +1,300 @@
+<#
+.SYNOPSIS
+    The fleet benchmark (issue 8): Test-SecretRotation on one secret and on a 1,000-secret fleet, against the AWS CLI way,
+    through a loopback proxy in front of moto that adds a region's round trip and throttles at AWS's published rates.
+    Writes the figures to bench/README.md (between the fleet-results markers). Not a test.
+.EXAMPLE
+    dotnet pwsh bench/Invoke-Benchmark.ps1
+.EXAMPLE
+    dotnet pwsh bench/Invoke-Benchmark.ps1 -SecretCount 200 -MemorySecretCount 0 -NoReadme
+    A quick run that prints the figures only.
+#>
+param(
+    [int] $SecretCount = 1000,
+    [int] $FunctionCount = 20,
+    [int] $VpcCount = 3,
+    [double] $LatencyMs = 30,
+    # The secret count for the memory measurement; 0 skips it (seeding 10,000 secrets into moto takes minutes).
+    [int] $MemorySecretCount = 10000,
+    [int] $ImportRuns = 7,
+    [switch] $SkipBuild,
+    [switch] $NoReadme
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$PSStyle.OutputRendering = 'PlainText'
+$Root = Resolve-Path (Join-Path $PSScriptRoot '..')
+Import-Module (Join-Path $Root 'tests/TestServices.psm1') -Force
+Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1') -Force
+$Module = Join-Path $Root 'out/RotationTroubleshooter'
+$Pwsh = Join-Path $PSHOME 'pwsh.dll'
+$Work = Join-Path ([IO.Path]::GetTempPath()) "rt-bench-$PID"
+New-Item -ItemType Directory -Force $Work | Out-Null
+
+# AWS's published quotas (rotation-facts.md "Request quotas"), as the throttling proxy answers them.
+$AwsRates = [ordered]@{
+    'secretsmanager:ListSecrets' = '100'; 'secretsmanager:DescribeSecret' = '10000'; 'secretsmanager:GetSecretValue' = '10000'
+    'lambda:GetFunction' = '100'; 'lambda' = '15'
+    'logs:FilterLogEvents' = '5'; 'logs:GetLogEvents' = '10'; 'logs:DescribeLogStreams' = '5'
+    'cloudformation:DescribeStacks' = '5'; 'ec2' = '20/100'; 'cloudtrail:LookupEvents' = '2'
+}
+$ThrottleRules = @($AwsRates.Keys | ForEach-Object { "$_=$($AwsRates[$_])" })
+
+function Write-Step([string] $Text) { Write-Host "[$([DateTime]::UtcNow.ToString('HH:mm:ss'))] $Text" }
+
+<# Runs a script file in a fresh pwsh; returns its last output line parsed as JSON, and the process wall time. #>
+function Invoke-Child([string] $Script, [string[]] $Arguments = @()) {
+    $file = Join-Path $Work "child-$([guid]::NewGuid().ToString('N')).ps1"
+    Set-Content $file $Script
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $output = & dotnet $Pwsh -NoProfile -NonInteractive -File $file @Arguments 2>&1
+    $watch.Stop()
+    if ($LASTEXITCODE -ne 0) { throw "Child pwsh failed ($LASTEXITCODE):`n$($output -join "`n")" }
+    [pscustomobject]@{ Result = ($output | Select-Object -Last 1) | ConvertFrom-Json; WallMs = $watch.Elapsed.TotalMilliseconds }
+}
+
+function Get-Median([double[]] $Values) { $s = @($Values | Sort-Object); $s[[int][Math]::Floor(($s.Count - 1) / 2)] }
+
+<# Requests in a time window: per operation, throttled, sequential waves (longest chain of requests each starting after the previous ended). #>
+function Measure-Requests($Requests, [double] $From = 0, [double] $To = [double]::MaxValue) {
+    $in = @($Requests | Where-Object { $_.start -ge $From -and $_.start -le $To } | Sort-Object start)
+    $depth = @{}
+    $waves = 0
+    for ($i = 0; $i -lt $in.Count; $i++) {
+        $d = 1
+        for ($j = 0; $j -lt $i; $j++) { if ($in[$j].end -le $in[$i].start -and $depth[$j] + 1 -gt $d) { $d = $depth[$j] + 1 } }
+        $depth[$i] = $d
+        $waves = [Math]::Max($waves, $d)
+    }
+    $byOperation = [ordered]@{}
+    foreach ($g in $in | Group-Object op | Sort-Object Name) { $byOperation[$g.Name] = $g.Count }
+    # How long moto had at least one request to answer: the union of the answer intervals after the added latency.
+    $busy = 0.0; $reach = 0.0
+    foreach ($r in $in) {
+        $from = [Math]::Max($r.start + $LatencyMs / 1000, $reach)
+        if ($r.end -gt $from) { $busy += $r.end - $from; $reach = $r.end }
+    }
+    [pscustomobject]@{
+        Total = $in.Count; ByOperation = $byOperation; Throttled = @($in | Where-Object throttled).Count
+        Waves = if ($in.Count -le 400) { $waves } else { $null }; UpstreamBusySeconds = [Math]::Round([double]$busy, 1)
+    }
+}
+
+<# The shortest time AWS's quotas allow for these requests: per bucket, what exceeds its burst divided by its rate. #>
+function Get-QuotaFloor($ByOperation) {
+    $floor = 0.0; $bound = 'none'
+    $buckets = @{}
+    foreach ($op in $ByOperation.Keys) {
+        $service = $op.Split(':')[0]
+        $key = if ($AwsRates.Contains($op)) { $op } elseif ($AwsRates.Contains($service)) { $service } else { continue }
+        $buckets[$key] = [int]$buckets[$key] + $ByOperation[$op]
+    }
+    foreach ($key in $buckets.Keys) {
+        $rate, $burst = "$($AwsRates[$key])/".Split('/')
+        $burst = if ($burst) { [double]$burst } else { [Math]::Max(1, [double]$rate) }
+        $seconds = [Math]::Max(0, ($buckets[$key] - $burst) / [double]$rate)
+        if ($seconds -gt $floor) { $floor = $seconds; $bound = "$key ($($buckets[$key]) at $rate/s)" }
+    }
+    [pscustomobject]@{ Seconds = [Math]::Round($floor, 2); BoundBy = $bound }
+}
+
+$FleetChild = @'
+param([string] $Module, [string] $Url, [int] $ThrottleLimit)
+$ErrorActionPreference = 'Stop'
+Import-Module $Module
+$importedPeak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+$start = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000
+$watch = [Diagnostics.Stopwatch]::StartNew()
+$statuses = @{}; $skipped = 0; $count = 0
+Test-SecretRotation -All -EndpointUrl $Url -ThrottleLimit $ThrottleLimit -ErrorVariable failures -ErrorAction SilentlyContinue -ProgressAction SilentlyContinue |
+    ForEach-Object {
+        $count++
+        $statuses["$($_.Status)"] = [int]$statuses["$($_.Status)"] + 1
+        $skipped += @($_.Findings | Where-Object CheckId -eq CheckSkipped).Count
+    }
+$watch.Stop()
+[GC]::Collect()
+[pscustomobject]@{
+    Start = $start; End = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000; Seconds = $watch.Elapsed.TotalSeconds
+    Diagnosed = $count; Failures = @($failures).Count; SkippedChecks = $skipped; Statuses = $statuses
+    PeakMB = [Math]::Round([Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB)
+    ImportedPeakMB = [Math]::Round($importedPeak / 1MB)
+} | ConvertTo-Json -Compress -Depth 3
+'@
+
+$OneSecretChild = @'
+param([string] $Module, [string] $Url, [string] $Warmup, [string] $SecretId)
+$ErrorActionPreference = 'Stop'
+Import-Module $Module
+# Warm the JIT on another secret of another function: the measured run still fetches everything (caches are per run).
+Test-SecretRotation -SecretId $Warmup -EndpointUrl $Url | Out-Null
+Start-Sleep -Milliseconds 500
+$start = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000
+$watch = [Diagnostics.Stopwatch]::StartNew()
+$d = Test-SecretRotation -SecretId $SecretId -EndpointUrl $Url
+$watch.Stop()
+[pscustomobject]@{ Start = $start; End = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000; Seconds = $watch.Elapsed.TotalSeconds; Status = "$($d.Status)" } |
+    ConvertTo-Json -Compress
+'@
+
+$ColdChild = @'
+param([string] $Module, [string] $Url, [string] $SecretId)
+Import-Module $Module
+$d = Test-SecretRotation -SecretId $SecretId -EndpointUrl $Url
+[pscustomobject]@{ Status = "$($d.Status)" } | ConvertTo-Json -Compress
+'@
+
+$moto = $null; $proxies = @()
+$loadBefore = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3
+try {
+    if (-not $SkipBuild) {
+        Write-Step 'Building the module (Release)'
+        & dotnet $Pwsh -NoProfile -File (Join-Path $Root 'build.ps1') Build | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw 'The build failed.' }
+    }
+    Set-TestAwsEnvironment
+    Remove-Item Env:ROTATION_TROUBLESHOOTER_RATE_LIMITS -ErrorAction SilentlyContinue
+
+    Write-Step 'Import-Module overhead over a bare pwsh start'
+    $bare = @(); $imported = @()
+    $bareScript = Join-Path $Work 'bare.ps1'; Set-Content $bareScript 'exit 0'
+    $importScript = Join-Path $Work 'import.ps1'; Set-Content $importScript "Import-Module '$Module'; exit 0"
+    for ($i = 0; $i -lt $ImportRuns; $i++) {
+        $bare += (Measure-Command { & dotnet $Pwsh -NoProfile -NonInteractive -File $bareScript }).TotalMilliseconds
+        $imported += (Measure-Command { & dotnet $Pwsh -NoProfile -NonInteractive -File $importScript }).TotalMilliseconds
+    }
+    $import = [pscustomobject]@{ BareMs = [Math]::Round((Get-Median $bare)); ImportMs = [Math]::Round((Get-Median $imported)) }
+
+    Write-Step "Seeding moto: $SecretCount secrets, $FunctionCount functions, $VpcCount VPCs"
+    $moto = Start-Moto (Join-Path $Work 'moto')
+    $env:RT_MOTO_URL = $moto.Url
+    $env:SECRET_COUNT = $SecretCount; $env:FUNCTION_COUNT = $FunctionCount; $env:VPC_COUNT = $VpcCount
+    $seedOutput = python3 (Join-Path $PSScriptRoot 'seed_fleet.py') 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Seeding failed:`n$($seedOutput -join "`n")" }
+    $seed = ($seedOutput -join "`n") | ConvertFrom-Json
+    $sample = $seed.sample
+    $warmup = 'fleet/db{0:00000}' -f 1
+
+    Write-Step "One secret, warm, through the $LatencyMs ms proxy"
+    $proxy = Start-AwsProxy -Upstream $moto.Url -LatencyMs $LatencyMs; $proxies += $proxy
+    $one = (Invoke-Child $OneSecretChild @('-Module', $Module, '-Url', $proxy.Url, '-Warmup', $warmup, '-SecretId', $sample.secret)).Result
+    $oneRequests = Measure-Requests (Get-ProxyRequest $proxy) ($one.Start - 0.001) ($one.End + 0.001)
+
+    Write-Step 'One secret, cold (a new pwsh that imports the module)'
+    $coldRuns = @(1..3 | ForEach-Object { (Invoke-Child $ColdChild @('-Module', $Module, '-Url', $proxy.Url, '-SecretId', $sample.secret)).WallMs })
+    $cold = Get-Median $coldRuns
+
+    Write-Step "The AWS guide's sequence of aws CLI calls for the same secret"
+    $cliProxy = Start-AwsProxy -Upstream $moto.Url -LatencyMs $LatencyMs; $proxies += $cliProxy
+    $vpcFilter = "Name=vpc-id,Values=$($sample.vpc)"
+    $cliCalls = @(
+        , @('secretsmanager', 'describe-secret', '--secret-id', $sample.secret)
+        , @('lambda', 'get-function-configuration', '--function-name', $sample.function)
+        , @('lambda', 'get-policy', '--function-name', $sample.function)
+        , @('lambda', 'list-tags', '--resource', $sample.function_arn)
+        , @('cloudformation', 'describe-stacks', '--stack-name', $sample.stack)
+        , @('logs', 'filter-log-events', '--log-group-name', "/aws/lambda/$($sample.function)", '--filter-pattern', '?ERROR ?finishSecret')
+        , @('ec2', 'describe-route-tables', '--filters', $vpcFilter)
+        , @('ec2', 'describe-vpc-endpoints', '--filters', $vpcFilter)
+        , @('ec2', 'describe-security-groups', '--group-ids', $sample.group)
+        , @('ec2', 'describe-network-acls', '--filters', $vpcFilter)
+        , @('lambda', 'get-function', '--function-name', $sample.function)
+    )
+    $cliWatch = [Diagnostics.Stopwatch]::StartNew()
+    foreach ($call in $cliCalls) {
+        $out = & aws --endpoint-url $cliProxy.Url --region us-east-1 --output json @call 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "aws $($call[0..1] -join ' ') failed: $out" }
+    }
+    $cliWatch.Stop()
+    $cliRequests = Measure-Requests (Get-ProxyRequest $cliProxy)
+
+    $fleet = [ordered]@{}
+    foreach ($run in @(
+            @{ Name = 'latency only'; Throttle = @(); Limit = 8 }
+            @{ Name = "latency + AWS's rates"; Throttle = $ThrottleRules; Limit = 8 }
+            @{ Name = "latency + AWS's rates, -ThrottleLimit 64"; Throttle = $ThrottleRules; Limit = 64 })) {
+        Write-Step "Fleet: $($run.Name)"
+        $p = Start-AwsProxy -Upstream $moto.Url -LatencyMs $LatencyMs -Throttle $run.Throttle; $proxies += $p
+        $result = (Invoke-Child $FleetChild @('-Module', $Module, '-Url', $p.Url, '-ThrottleLimit', "$($run.Limit)")).Result
+        $requests = Measure-Requests (Get-ProxyRequest $p)
+        $fleet[$run.Name] = [pscustomobject]@{ Run = $result; Requests = $requests; Floor = Get-QuotaFloor $requests.ByOperation; Limit = $run.Limit }
+    }
+
+    $memory = $null
+    if ($MemorySecretCount -gt 0) {
+        Write-Step "Memory: seeding $MemorySecretCount secrets (moto directly, no proxy)"
+        Invoke-RestMethod -Method Post "$($moto.Url)/moto-api/reset" | Out-Null
+        Invoke-RestMethod -Method Post "$($moto.Url)/moto-api/config" -ContentType 'application/json' -Body '{"lambda":{"use_docker":false}}' | Out-Null
+        $env:SECRET_COUNT = $MemorySecretCount
+        $bigSeed = python3 (Join-Path $PSScriptRoot 'seed_fleet.py') 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "Seeding failed:`n$($bigSeed -join "`n")" }
+        Write-Step "Memory: diagnosing $MemorySecretCount secrets"
+        $memory = (Invoke-Child $FleetChild @('-Module', $Module, '-Url', $moto.Url, '-ThrottleLimit', '8')).Result
+    }
+}
+finally {
+    foreach ($p in $proxies) { Stop-AwsProxy $p }
+    if ($moto) { Stop-ServerProcess $moto.Process }
+    Remove-Item Env:SECRET_COUNT, Env:FUNCTION_COUNT, Env:VPC_COUNT -ErrorAction SilentlyContinue
+}
+$loadAfter = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3
+
+# ---- Report ----
+function Format-Ops($ByOperation) { ($ByOperation.Keys | ForEach-Object { "$($_.Split(':')[1]) $($ByOperation[$_])" }) -join ', ' }
+function Get-StatusCount($Run, [string] $Status) { $p = $Run.Statuses.PSObject.Properties[$Status]; if ($p) { [int]$p.Value } else { 0 } }
+function Yes([bool] $Met) { if ($Met) { 'met' } else { '**missed**' } }
+
+$oneMs = [Math]::Round($one.Seconds * 1000)
+$cliMs = [Math]::Round($cliWatch.Elapsed.TotalMilliseconds)
+$throttled = $fleet["latency + AWS's rates"]
+$plain = $fleet['latency only']
+$wide = $fleet["latency + AWS's rates, -ThrottleLimit 64"]
+$functionsUsed = $seed.functions
+$perSecretOps = 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds'
+$perSecret = ($perSecretOps | ForEach-Object { [int]$throttled.Requests.ByOperation[$_] } | Measure-Object -Sum).Sum
+$other = $throttled.Requests.Total - $throttled.Requests.Throttled - $perSecret
+$importOverhead = $import.ImportMs - $import.BareMs
+$cpu = ((Get-Content /proc/cpuinfo -ErrorAction SilentlyContinue | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
+$machine = "$([Environment]::ProcessorCount) cores ($cpu), $([Runtime.InteropServices.RuntimeInformation]::OSDescription), .NET $([Environment]::Version), PowerShell $($PSVersionTable.PSVersion); load average $($loadBefore -join ' ') before, $($loadAfter -join ' ') after"
+$failedUnderThrottle = $throttled.Run.Failures + $throttled.Run.SkippedChecks + (Get-StatusCount $throttled.Run 'Unknown')
+$failedWide = $wide.Run.Failures + $wide.Run.SkippedChecks + (Get-StatusCount $wide.Run 'Unknown')
+$floorSeconds = [Math]::Max($throttled.Floor.Seconds, 0.01)
+
+$lines = @(
+    "Measured $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm')) UTC on $machine."
+    "Fleet: $($seed.secrets) secrets ($(($seed.kinds.PSObject.Properties | ForEach-Object { "$($_.Value) $($_.Name)" }) -join ', ')), $($seed.functions) rotation functions (5 broken), $($seed.vpcs) VPCs; proxy latency $LatencyMs ms per request."
+    ''
+    '| measure | goal | result | baseline (same run) | ratio | |'
+    '|---|---|---|---|---|---|'
+    "| one secret, warm (module loaded) | 20x faster than the CLI | $oneMs ms, $($oneRequests.Total) requests ($(Format-Ops $oneRequests.ByOperation)) | aws CLI sequence: $cliMs ms, $($cliRequests.Total) requests | $([Math]::Round($cliMs / [Math]::Max(1, $oneMs), 1))x | $(Yes ($cliMs -ge 20 * $oneMs)) |"
+    "| one secret, cold (new pwsh + Import-Module) | | $([Math]::Round($cold)) ms (median of 3) | aws CLI sequence: $cliMs ms | $([Math]::Round($cliMs / [Math]::Max(1, $cold), 1))x | |"
+    "| sequential request waves, one secret | at most 4 | $($oneRequests.Waves) | aws CLI: $($cliRequests.Waves) | | $(Yes ($oneRequests.Waves -le 4)) |"
+    "| fleet requests (AWS's rates) | 3 per secret + constant per function and VPC | $perSecret per-secret requests for $($throttled.Run.Diagnosed) secrets ($([Math]::Round($perSecret / [Math]::Max(1, $throttled.Run.Diagnosed), 2)) each) + $other others; all: $(Format-Ops $throttled.Requests.ByOperation) | | | $(Yes ($perSecret -le 3 * $throttled.Run.Diagnosed -and $other -le 10 * $functionsUsed + 20)) |"
+    "| fleet wall time, latency only | | $([Math]::Round($plain.Run.Seconds, 1)) s, $($plain.Requests.Total) requests | | | |"
+    "| fleet wall time, AWS's rates | within 1.5x the quota floor | $([Math]::Round($throttled.Run.Seconds, 1)) s, $($throttled.Requests.Throttled) throttled answers | quota floor $($throttled.Floor.Seconds) s ($($throttled.Floor.BoundBy)) | $([Math]::Round($throttled.Run.Seconds / $floorSeconds, 1))x | $(Yes ($throttled.Run.Seconds -le 1.5 * $floorSeconds)) |"
+    "| fleet wall time, AWS's rates, -ThrottleLimit 64 | | $([Math]::Round($wide.Run.Seconds, 1)) s, $($wide.Requests.Throttled) throttled answers | quota floor $($wide.Floor.Seconds) s | $([Math]::Round($wide.Run.Seconds / [Math]::Max($wide.Floor.Seconds, 0.01), 1))x | |"
+    "| time moto had a request to answer, fleet run at AWS's rates | | $($throttled.Requests.UpstreamBusySeconds) s of $([Math]::Round($throttled.Run.Seconds, 1)) s | | | |"
+    "| failed diagnoses under AWS's rates (errors + CheckSkipped + Unknown) | 0 | $failedUnderThrottle (-ThrottleLimit 64: $failedWide) | | | $(Yes ($failedUnderThrottle -eq 0 -and $failedWide -eq 0)) |"
+    "| fleet peak working set ($($throttled.Run.Diagnosed) secrets) | | $($throttled.Run.PeakMB) MB | pwsh + module imported: $($throttled.Run.ImportedPeakMB) MB | | |"
+    $(if ($memory) { "| peak working set, $($memory.Diagnosed) secrets | under 300 MB | $($memory.PeakMB) MB ($([Math]::Round($memory.Seconds)) s, moto directly) | pwsh + module imported: $($memory.ImportedPeakMB) MB | | $(Yes ($memory.PeakMB -lt 300)) |" }
+      else { '| peak working set, 10,000 secrets | under 300 MB | not measured in this run (-MemorySecretCount 0) | | | |' })
+    "| Import-Module overhead | under 300 ms | $importOverhead ms (median of $ImportRuns) | bare pwsh start: $($import.BareMs) ms | | $(Yes ($importOverhead -lt 300)) |"
+)
+$report = $lines -join "`n"
+$json = [ordered]@{ Seed = $seed; One = $one; OneRequests = $oneRequests; ColdMs = $coldRuns; CliMs = $cliMs; CliRequests = $cliRequests; Fleet = $fleet; Memory = $memory; Import = $import }
+$json | ConvertTo-Json -Depth 6 | Set-Content (Join-Path $Work 'results.json')
+Write-Host "`n$report`n"
+Write-Host "Raw figures: $(Join-Path $Work 'results.json')"
+
+if (-not $NoReadme) {
+    $readme = Join-Path $PSScriptRoot 'README.md'
+    $text = Get-Content $readme -Raw
+    $begin = '<!-- fleet-results:begin -->'; $end = '<!-- fleet-results:end -->'
+    $block = "$begin`n$report`n$end"
+    if ($text.Contains($begin)) {
+        $text = [regex]::Replace($text, "(?s)$([regex]::Escape($begin)).*?$([regex]::Escape($end))", { param($m) $block })
+    }
+    else { $text = $text.TrimEnd() + "`n`n$block`n" }
+    Set-Content $readme $text -NoNewline
+    Write-Step "Wrote the figures to $readme"
+}
