@@ -77,6 +77,7 @@ function Measure-Requests($Requests, [double] $From = 0, [double] $To = [double]
     [pscustomobject]@{
         Total = $in.Count; ByOperation = $byOperation; Throttled = @($in | Where-Object throttled).Count
         Waves = if ($in.Count -le 400) { $waves } else { $null }; UpstreamBusySeconds = [Math]::Round([double]$busy, 1)
+        MeanRoundTripMs = if ($in.Count) { [Math]::Round(($in | ForEach-Object { $_.end - $_.start } | Measure-Object -Average).Average * 1000) } else { 0 }
     }
 }
 
@@ -259,6 +260,13 @@ $machine = "$([Environment]::ProcessorCount) cores ($cpu), $([Runtime.InteropSer
 $failedUnderThrottle = $throttled.Run.Failures + $throttled.Run.SkippedChecks + (Get-StatusCount $throttled.Run 'Unknown')
 $failedWide = $wide.Run.Failures + $wide.Run.SkippedChecks + (Get-StatusCount $wide.Run 'Unknown')
 $floorSeconds = [Math]::Max($throttled.Floor.Seconds, 0.01)
+# At -ThrottleLimit N at most N diagnoses are in flight: each secret costs at least one round trip, so a fleet needs
+# requests x round trip / N however generous the quotas are.
+function Get-ConcurrencyFloor($Fleet) { [Math]::Round($Fleet.Requests.Total * $Fleet.Requests.MeanRoundTripMs / 1000 / $Fleet.Limit, 1) }
+$concurrencyFloor = Get-ConcurrencyFloor $throttled
+$wideConcurrencyFloor = Get-ConcurrencyFloor $wide
+$wallRatio = [Math]::Round($throttled.Run.Seconds / $floorSeconds, 1)
+$wideRatio = [Math]::Round($wide.Run.Seconds / [Math]::Max($wide.Floor.Seconds, 0.01), 1)
 
 $lines = @(
     "Measured $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm')) UTC on $machine."
@@ -279,6 +287,11 @@ $lines = @(
     $(if ($memory) { "| peak working set, $($memory.Diagnosed) secrets | under 300 MB | $($memory.PeakMB) MB ($([Math]::Round($memory.Seconds)) s, moto directly) | pwsh + module imported: $($memory.ImportedPeakMB) MB | | $(Yes ($memory.PeakMB -lt 300)) |" }
       else { '| peak working set, 10,000 secrets | under 300 MB | not measured in this run (-MemorySecretCount 0) | | | |' })
     "| Import-Module overhead | under 300 ms | $importOverhead ms (median of $ImportRuns) | bare pwsh start: $($import.BareMs) ms | | $(Yes ($importOverhead -lt 300)) |"
+    ''
+    "Reading it: the CLI sequence pays a Python start per call; the module pays pwsh's start once per session, so the cold row is what a single one-off check costs ($([Math]::Round($cold / 1000, 1)) s against $([Math]::Round($cliMs / 1000, 1)) s), and the warm row what each further secret costs."
+    $(if ($throttled.Run.Seconds -gt 1.5 * $floorSeconds) {
+        "The fleet misses the 1.5x quota-floor goal by $([Math]::Round($wallRatio - 1.5, 1))x at the default -ThrottleLimit 8 ($wallRatio x): with 8 diagnoses in flight the run is bound by round trips, not quotas: $($throttled.Requests.Total) requests x $($throttled.Requests.MeanRoundTripMs) ms mean round trip (30 ms added, the rest the Python proxy and moto on this machine) / 8 = $concurrencyFloor s, against the quotas' $($throttled.Floor.Seconds) s. " +
+        "With -ThrottleLimit 64 (round-trip bound $wideConcurrencyFloor s) it is $wideRatio x the quota floor$(if ($wide.Run.Seconds -gt 1.5 * [Math]::Max($wide.Floor.Seconds, 0.01)) { ", still $([Math]::Round($wideRatio - 1.5, 1))x over: a function's DescribeStacks (5/s) is only asked when the first of its secrets is diagnosed, not all at once after listing, and a throttled answer (the client's and AWS's buckets run at the same rate, so arrival jitter can cost one) cuts that API to 70% for 2 s" } else { '' })." })
 )
 $report = $lines -join "`n"
 $json = [ordered]@{ Seed = $seed; One = $one; OneRequests = $oneRequests; ColdMs = $coldRuns; CliMs = $cliMs; CliRequests = $cliRequests; Fleet = $fleet; Memory = $memory; Import = $import }
