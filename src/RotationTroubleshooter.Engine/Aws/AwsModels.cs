@@ -197,4 +197,7 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
 [JsonSerializable(typeof(ListSecretVersionIdsRequest))]
 [JsonSerializable(typeof(ListSecretVersionIdsResponse))]
 [JsonSerializable(typeof(FunctionPolicyResponse))]
+[JsonSerializable(typeof(KmsKeyRequest))]
+[JsonSerializable(typeof(DescribeKeyResponse))]
+[JsonSerializable(typeof(GetKeyPolicyResponse))]
 internal sealed partial class AwsJsonContext : JsonSerializerContext;

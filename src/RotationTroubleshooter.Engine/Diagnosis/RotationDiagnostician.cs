@@ -100,6 +100,8 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             CheckFunctionConfiguration(secret, function, findings, options);
             work.Add(findings.RunAsync(CheckIds.InvokePermissionMissing, () => CheckInvokePermissionAsync(arn, function, findings, cancellation)));
             work.Add(findings.RunAsync(CheckIds.FunctionPredatesTls, () => CheckAgeAsync(function, secret, findings, cancellation)));
+            if (!string.IsNullOrEmpty(secret.KmsKeyId) && function.Configuration.Role is { } role)
+                work.Add(findings.RunAsync(CheckIds.CustomerManagedKeyNeedsRolePermission, () => CheckKmsAsync(secret.KmsKeyId, role, function, findings, cancellation)));
         }
         if (!options.SkipSecretValue)
             work.Add(findings.RunAsync(CheckIds.SecretJsonKeyMissing, () => CheckSecretJsonAsync(secret, function, findings, cancellation)));
@@ -257,6 +259,16 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             findings.Add(CheckIds.FunctionPredatesScram, FindingSeverity.Warning,
                 $"The rotation function was set up {(age.CreatedDateSource == "CloudFormationStack" ? "on" : "on or before")} {age.CreatedDate:yyyy-MM-dd}, before AWS's templates bundled a libpq that can do scram-sha-256 (2021-12-30).",
                 evidence, "If the database uses scram-sha-256 (the default from PostgreSQL 14 and RDS 13+ parameter groups), redeploy the function from the current template. Test-LibpqScramSupport checks the bundle.", GuideUri);
+    }
+
+    private async Task CheckKmsAsync(string keyId, string roleArn, LambdaFunction function, Findings findings, CancellationToken cancellation)
+    {
+        var verdict = await session.Shared(s => new KmsRolePermission(s))
+            .EvaluateAsync(keyId, roleArn, function.Configuration.FunctionName!, cancellation).ConfigureAwait(false);
+        if (verdict?.Severity is { } severity)
+            findings.Add(CheckIds.CustomerManagedKeyNeedsRolePermission, severity, verdict.Message, verdict.Evidence,
+                "Allow the function's role kms:Decrypt and kms:GenerateDataKey on the key (in its IAM policy, or in the key policy).",
+                "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html");
     }
 
     private async Task CheckSecretJsonAsync(SecretDescription secret, LambdaFunction? function, Findings findings, CancellationToken cancellation)
