@@ -10,12 +10,14 @@
     PowerShellVersion    = '7.6'
     CmdletsToExport      = @(
         'Get-RotationFunctionAge'
+        'Test-RotationDatabaseLogin'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()
     VariablesToExport    = @()
     FormatsToProcess     = @(
         'Formats/RotationFunctionAge.format.ps1xml'
+        'Formats/DatabaseLogin.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{

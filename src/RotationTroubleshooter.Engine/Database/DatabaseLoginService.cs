@@ -119,7 +119,7 @@ public sealed class DatabaseLoginService(AwsSession session)
             }
 
             var result = await probe.TestLoginAsync(version.Connection, stage, cancellation).ConfigureAwait(false);
-            results.Add(result.ForSecret(version.SecretArn, version.VersionId));
+            results.Add(result.ForSecret(version.SecretArn, secret.Name, version.VersionId));
         }
 
         return new DatabaseLoginCheck(arn, secret.Name, results, failures);
