@@ -75,12 +75,15 @@ public sealed class DatabaseLoginService(AwsSession session)
     /// one stage after the other. Cached per secret, stages and options for the run.
     /// </summary>
     /// <exception cref="TroubleshooterException">The secret itself cannot be described (SecretNotFound, denied) or has no versions.</exception>
+    /// <exception cref="ArgumentException">A stage other than AWSCURRENT, AWSPREVIOUS, AWSPENDING (case matters, as for the labels).</exception>
     public async Task<DatabaseLoginCheck> ForSecretAsync(string secretId, IReadOnlyCollection<string>? stages, DatabaseProbeOptions? options,
         CancellationToken cancellation)
     {
         var probe = CreateProbe(options ??= new DatabaseProbeOptions());
         var secret = await session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
         var arn = secret.ARN ?? secretId;
+        if (stages?.FirstOrDefault(s => !Stages.Contains(s, StringComparer.Ordinal)) is { } unknown)
+            throw new ArgumentException($"'{unknown}' is not one of the stages the login test knows ({string.Join(", ", Stages)}).", nameof(stages));
         var wanted = stages is { Count: > 0 } ? Stages.Where(s => stages.Contains(s, StringComparer.Ordinal)).ToList() : null;
         var key = $"{arn}|{(wanted is null ? "*" : string.Join(",", wanted))}|{options.Timeout.Ticks}|{options.TrustedCaCertificatePath}";
         return await _checks.GetOrAdd(key, _ => new Lazy<Task<DatabaseLoginCheck>>(() => CheckAsync(secret, arn, wanted, probe, cancellation)))
