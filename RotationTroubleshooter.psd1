@@ -11,6 +11,7 @@
     CmdletsToExport      = @(
         'Get-RotationFunctionAge'
         'Test-SecretRotation'
+        'Test-RotationDatabaseLogin'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()
@@ -18,6 +19,7 @@
     FormatsToProcess     = @(
         'Formats/RotationFunctionAge.format.ps1xml'
         'Formats/RotationDiagnosis.format.ps1xml'
+        'Formats/DatabaseLogin.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{

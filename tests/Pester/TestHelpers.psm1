@@ -16,13 +16,13 @@ function Reset-TestMoto {
     $env:RT_MOTO_URL
 }
 
-<# Runs tests/scenarios/<Name>.py against moto (through boto3, not the module) and returns what it printed as JSON. #>
-function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL) {
+<# Runs tests/scenarios/<Name>.py (with -ArgumentList) against moto (through boto3, not the module) and returns what it printed as JSON. #>
+function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL, [string[]] $ArgumentList = @()) {
     $script = Join-Path $Root "tests/scenarios/$Name.py"
     $previous = $env:RT_MOTO_URL
     $env:RT_MOTO_URL = $Endpoint
     try {
-        $output = python3 $script 2>&1
+        $output = python3 $script @ArgumentList 2>&1
         if ($LASTEXITCODE -ne 0) { throw "Scenario $Name failed:`n$($output -join "`n")" }
     }
     finally { $env:RT_MOTO_URL = $previous }
