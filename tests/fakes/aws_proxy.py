@@ -87,7 +87,7 @@ def make_handler(state):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             service, operation = identify(self.command, self.path, self.headers, body)
-            if not self.path.startswith("/moto-api/"):
+            if not self.path.startswith(("/moto-api/", "/_code/")):
                 state.count(f"{service}:{operation}")
             if state.latency:
                 time.sleep(state.latency)

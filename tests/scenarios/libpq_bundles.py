@@ -10,7 +10,8 @@ names a host it does not serve, so tests/fakes/aws_proxy.py --code-dir stands in
 - rotation-no-client: a handler and nothing else;
 - rotation-corrupt: S3 serves a truncated zip for it;
 - rotation-image: a container image function;
-- rotation-expired, rotation-flaky: valid bundles the tests serve with a 403 / a first 503.
+- rotation-expired, rotation-flaky: valid bundles the tests serve with a 403 / a first 503;
+- rotation-no-object: its code is in moto but not served (S3 answers 404).
 Secrets prod/pg/old and prod/pg/new rotate with the old and new functions; prod/no-rotation has no rotation.
 """
 import io
@@ -68,6 +69,7 @@ function("rotation-no-client", bundle({}))
 function("rotation-corrupt", old, served=old[: len(old) // 2])
 function("rotation-expired", old)
 function("rotation-flaky", new)
+create_function("rotation-no-object", code=new)  # S3 has no object for it: a 404
 
 # moto attaches layers from its Docker Lambda backend but serves GetLayerVersion from the simple one: publish the same
 # layer in both so CreateFunction accepts it and the proxy can answer GetLayerVersionByArn.
