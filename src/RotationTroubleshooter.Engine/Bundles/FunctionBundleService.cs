@@ -105,7 +105,8 @@ public sealed class FunctionBundleService
             {
                 try
                 {
-                    var zip = await DownloadLayerAsync(layerArn, cancellation).ConfigureAwait(false);
+                    // Lambda's limit covers the function and its layers together, so the downloads share one budget.
+                    var zip = await DownloadLayerAsync(layerArn, DownloadCap - streams.Sum(s => s.Length), cancellation).ConfigureAwait(false);
                     streams.Add(zip);
                     layers.Add((zip, layerArn));
                 }
@@ -152,19 +153,19 @@ public sealed class FunctionBundleService
         }
     }
 
-    private async Task<Stream> DownloadLayerAsync(string layerArn, CancellationToken cancellation)
+    private async Task<Stream> DownloadLayerAsync(string layerArn, long maxBytes, CancellationToken cancellation)
     {
         var what = $"layer {layerArn}";
         for (var attempt = 1; ; attempt++)
         {
             var layer = await _layers.GetLayerVersionByArnAsync(layerArn, cancellation).ConfigureAwait(false);
-            if (layer.Content?.CodeSize > DownloadCap)
+            if (layer.Content?.CodeSize > maxBytes)
                 throw new BundleDownloadException("BundleTooLarge", FailureCategory.LimitsExceeded,
-                    $"Layer {layerArn} is {layer.Content.CodeSize:N0} bytes, over the {DownloadCap:N0} allowed; it was not downloaded.");
+                    $"Layer {layerArn} is {layer.Content.CodeSize:N0} bytes, over the {maxBytes:N0} left of the {DownloadCap:N0} allowed for the function and its layers; it was not downloaded.");
             Activity?.Invoke($"Downloading {what}.");
             try
             {
-                return await _downloader.DownloadAsync(layer.Content?.Location ?? "", what, DownloadCap, cancellation).ConfigureAwait(false);
+                return await _downloader.DownloadAsync(layer.Content?.Location ?? "", what, maxBytes, cancellation).ConfigureAwait(false);
             }
             catch (BundleDownloadException e) when (e.StatusCode == HttpStatusCode.Forbidden && attempt == 1)
             {

@@ -128,6 +128,23 @@ public sealed class FunctionBundleServiceTests(NativeFixtures fixtures)
     }
 
     [Fact]
+    public async Task The_function_and_its_layers_share_one_download_budget()
+    {
+        var limits = new ZipLimits { MaxTotalUncompressedBytes = 1_000_000 };
+        var function = OldBundle();
+        var layerSize = 1_000_000 + 16L * 1024 * 1024 - function.Length + 1; // would fit alone, not after the function's package
+        var aws = new FakeAws { GetFunctionBody = Function(layers: $$"""[{"Arn":"{{LayerArn}}"}]""") };
+        aws.LayerBody = $$$"""{"LayerVersionArn":"{{{LayerArn}}}","Content":{"Location":"{{{LayerUrl}}}","CodeSize":{{{layerSize}}}}}""";
+        aws.Serve(CodeUrl, () => Zip(function));
+
+        var reports = await Service(aws, limits).ForFunctionAsync(Name, CancellationToken.None);
+
+        Assert.Contains("left of the", Assert.Single(reports, r => r.Source == LayerArn).Evidence[0]);
+        Assert.False(Assert.Single(reports, r => r.Source == Name).SupportsScramSha256);
+        Assert.DoesNotContain("s3:" + new Uri(LayerUrl).AbsolutePath, aws.Calls);
+    }
+
+    [Fact]
     public async Task A_container_image_is_not_inspectable_and_nothing_is_downloaded()
     {
         var aws = new FakeAws { GetFunctionBody = Function(packageType: "Image", location: null) };
