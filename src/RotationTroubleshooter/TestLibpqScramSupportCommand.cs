@@ -41,8 +41,23 @@ public sealed class TestLibpqScramSupportCommand : ConcurrentAwsCmdlet
         switch (ParameterSetName)
         {
             case PathSet or LiteralPathSet:
+                // Local files are read one after the other on the pipeline thread: answers come in the order given.
                 foreach (var path in ResolvePaths(ParameterSetName == PathSet ? Path : LiteralPath, literal: ParameterSetName == LiteralPathSet))
-                    Enqueue(path, stopToken => Task.FromResult<IEnumerable<object>>(FunctionBundleService.InspectPath(path, cancellation: stopToken)));
+                {
+                    WriteVerbose($"Inspecting {path}.");
+                    try
+                    {
+                        WriteObject(FunctionBundleService.InspectPath(path, cancellation: StopToken), enumerateCollection: true);
+                    }
+                    catch (TroubleshooterException e)
+                    {
+                        WriteFailure(e, path);
+                    }
+                    catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+                    {
+                        return;
+                    }
+                }
                 break;
             default:
                 var bySecret = ParameterSetName == SecretSet;

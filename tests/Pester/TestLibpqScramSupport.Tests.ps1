@@ -180,12 +180,13 @@ Describe 'Test-LibpqScramSupport' {
             $old = Join-Path $Fixtures 'libpq94/libpq.so.5'
             $reports = Test-LibpqScramSupport -Path /usr/lib/x86_64-linux-gnu/libpq.so.5, $old
 
-            $real = $reports | Where-Object Source -eq /usr/lib/x86_64-linux-gnu/libpq.so.5
+            $reports.Source | Should -Be @('/usr/lib/x86_64-linux-gnu/libpq.so.5', $old) # in the order given
+            $real = $reports[0]
             # Named libpq.so.5 (the symbolic link), only its exports date it: PQenterPipelineMode, 14 or later.
             $real.LibpqMajorVersion | Should -Be 14
             $real.Evidence -join "`n" | Should -Match 'LibpqMajorVersion 14 is a lower bound'
             $real.SupportsScramSha256 | Should -BeTrue
-            ($reports | Where-Object Source -eq $old).SupportsScramSha256 | Should -BeFalse
+            $reports[1].SupportsScramSha256 | Should -BeFalse
         }
 
         It 'expands wildcards, and takes Get-ChildItem output by PSPath' {
