@@ -12,6 +12,7 @@
         'Get-RotationFunctionAge'
         'Test-SecretRotation'
         'Test-RotationDatabaseLogin'
+        'Test-LibpqScramSupport'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()
@@ -20,6 +21,7 @@
         'Formats/RotationFunctionAge.format.ps1xml'
         'Formats/RotationDiagnosis.format.ps1xml'
         'Formats/DatabaseLogin.format.ps1xml'
+        'Formats/LibpqReport.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{

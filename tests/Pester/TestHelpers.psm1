@@ -29,14 +29,21 @@ function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL, 
     ($output -join "`n") | ConvertFrom-Json
 }
 
-<# Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile }. #>
-function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0) {
+<#
+Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile }. -CodeDirectory serves Lambda
+code downloads from that folder (functions/<name>.zip, layers/<name>-<version>.zip), see aws_proxy.py.
+#>
+function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0,
+    [string] $CodeDirectory, [string[]] $ExpiredCode = @(), [string[]] $FlakyCode = @()) {
     $port = Get-FreeTcpPort
     $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
     New-Item -ItemType Directory -Force $state | Out-Null
     $countFile = Join-Path $state 'counts.json'
     $arguments = @((Join-Path $Root 'tests/fakes/aws_proxy.py'), '--upstream', $Upstream, '--port', "$port", '--count-file', $countFile, '--latency-ms', "$LatencyMs")
     if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
+    if ($CodeDirectory) { $arguments += @('--code-dir', $CodeDirectory) }
+    foreach ($name in $ExpiredCode) { $arguments += @('--expired-code', $name) }
+    foreach ($name in $FlakyCode) { $arguments += @('--flaky-code', $name) }
     $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')
     $url = "http://127.0.0.1:$port"
     Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log')
