@@ -27,12 +27,21 @@ public sealed class SecretValueClient(AwsPipeline pipeline)
 {
     private const string Operation = "GetSecretValue";
 
+    /// <summary>What the checks may know of the version labelled <paramref name="versionStage"/>: key names, never values.</summary>
+    public Task<SecretValue> GetSecretValueAsync(string secretId, string versionStage, CancellationToken cancellation) =>
+        ReadAsync(secretId, versionStage, (root, _, versionId) => new SecretValue(versionId,
+            root.TryGetProperty("SecretString", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
+            root.TryGetProperty("SecretBinary", out var binary) && binary.ValueKind == JsonValueKind.String), cancellation);
+
     /// <summary>Reads the version labelled <paramref name="versionStage"/> and parses it as a rotation template would.</summary>
     /// <exception cref="TroubleshooterException">
     /// Ids: GetSecretValueDenied, KmsAccessDenied, SecretVersionNotFound, SecretValueBinary, SecretValueEmpty, SecretValueNotJson,
     /// SecretJsonKeyMissing, SecretValueInvalid; other AWS failures as <see cref="AwsServiceException"/>. Messages never hold the value.
     /// </exception>
-    public async Task<DatabaseSecretVersion> GetDatabaseSecretAsync(string secretId, string versionStage, CancellationToken cancellation)
+    public Task<DatabaseSecretVersion> GetDatabaseSecretAsync(string secretId, string versionStage, CancellationToken cancellation) =>
+        ReadAsync(secretId, versionStage, (root, arn, versionId) => ParseDatabaseSecret(root, arn, versionId, versionStage), cancellation);
+
+    private async Task<T> ReadAsync<T>(string secretId, string versionStage, Func<JsonElement, string, string?, T> read, CancellationToken cancellation)
     {
         var request = new AwsRequest
         {
@@ -55,7 +64,7 @@ public sealed class SecretValueClient(AwsPipeline pipeline)
 
         try
         {
-            return Parse(response.Body, secretId, versionStage);
+            return Parse(response.Body, secretId, versionStage, read);
         }
         finally
         {
@@ -63,7 +72,7 @@ public sealed class SecretValueClient(AwsPipeline pipeline)
         }
     }
 
-    private static DatabaseSecretVersion Parse(byte[] body, string secretId, string stage)
+    private static T Parse<T>(byte[] body, string secretId, string stage, Func<JsonElement, string, string?, T> read)
     {
         JsonDocument document;
         try
@@ -83,8 +92,16 @@ public sealed class SecretValueClient(AwsPipeline pipeline)
             var root = document.RootElement;
             string? Text(string name) =>
                 root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            var arn = Text("ARN") ?? secretId;
-            var versionId = Text("VersionId");
+            if (root.ValueKind != JsonValueKind.Object)
+                throw new AwsServiceException(AwsErrorKind.ServiceFault, "secretsmanager", Operation, null,
+                    $"secretsmanager:{Operation} for '{secretId}' ({stage}) returned a response that is not a JSON object.");
+            return read(root, Text("ARN") ?? secretId, Text("VersionId"));
+        }
+    }
+
+    private static DatabaseSecretVersion ParseDatabaseSecret(JsonElement root, string arn, string? versionId, string stage)
+    {
+        {
             var where = $"The {stage} version{(versionId is null ? "" : $" ({versionId})")} of secret '{arn}'";
 
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("SecretString", out var value) || value.ValueKind != JsonValueKind.String)
