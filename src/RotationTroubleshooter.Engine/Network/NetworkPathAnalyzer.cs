@@ -61,7 +61,8 @@ public sealed class NetworkPathAnalyzer
         var check = new FunctionCheck(request, network, subnetIds, groupIds);
         var secretsManagerPath = check.SecretsManagerPath();
         var databasePath = request.Database is null ? null : check.DatabasePath(request.Database, databaseNetwork);
-        return new NetworkPathReport(request.FunctionName, network.VpcId, subnetIds, groupIds, secretsManagerPath, databasePath, check.Findings.ToList());
+        return new NetworkPathReport(request.FunctionName, network.VpcId, subnetIds, groupIds, secretsManagerPath, databasePath, check.Findings.ToList())
+            { SecretArn = request.SecretArn, Database = request.Database };
     }
 
     private static NetworkPathReport NotInVpc(NetworkPathRequest request, List<string> groupIds)
@@ -71,7 +72,8 @@ public sealed class NetworkPathAnalyzer
         var database = request.Database is null ? null : new NetworkPath(PathVerdict.Unknown,
             "The function is not in a VPC: it reaches the database only if the database is publicly accessible from the internet.",
             [new NetworkHop("Function network", null, $"no VpcConfig subnets; {request.Database.Host} must accept connections from Lambda's public addresses")]);
-        return new NetworkPathReport(request.FunctionName, null, [], groupIds, secretsManager, database, []);
+        return new NetworkPathReport(request.FunctionName, null, [], groupIds, secretsManager, database, [])
+            { SecretArn = request.SecretArn, Database = request.Database };
     }
 
     private static NetworkPathReport NotChecked(NetworkPathRequest request, string? vpcId, List<string> subnetIds, List<string> groupIds, string why)
@@ -81,7 +83,8 @@ public sealed class NetworkPathAnalyzer
             "Grant ec2:DescribeSubnets, DescribeRouteTables, DescribeNatGateways, DescribeInternetGateways, DescribeVpcEndpoints, DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcPeeringConnections and GetManagedPrefixListEntries, and check the function's subnets exist.",
             "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html", why);
         var unknown = new NetworkPath(PathVerdict.Unknown, why, []);
-        return new NetworkPathReport(request.FunctionName, vpcId, subnetIds, groupIds, unknown, request.Database is null ? null : unknown, findings.ToList());
+        return new NetworkPathReport(request.FunctionName, vpcId, subnetIds, groupIds, unknown, request.Database is null ? null : unknown, findings.ToList())
+            { SecretArn = request.SecretArn, Database = request.Database };
     }
 
     /// <summary>The evaluation of one function; holds the findings both paths add to.</summary>
@@ -186,6 +189,8 @@ public sealed class NetworkPathAnalyzer
 
         private RuleDecision EvaluatePolicy(VpcEndpoint endpoint)
         {
+            if (request.SecretArn is null && string.IsNullOrWhiteSpace(endpoint.PolicyDocument))
+                return RuleDecision.Allow($"{endpoint.VpcEndpointId} has no endpoint policy (the default allows full access)");
             if (request.SecretArn is null)
                 return RuleDecision.Unknown($"{endpoint.VpcEndpointId} policy not evaluated: the secret ARN is not known");
             var results = RotationActions
