@@ -10,12 +10,14 @@
     PowerShellVersion    = '7.6'
     CmdletsToExport      = @(
         'Get-RotationFunctionAge'
+        'Test-RotationNetwork'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()
     VariablesToExport    = @()
     FormatsToProcess     = @(
         'Formats/RotationFunctionAge.format.ps1xml'
+        'Formats/NetworkPathReport.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{

@@ -26,7 +26,7 @@ Describe 'The module' {
 
         $manifest.CompatiblePSEditions | Should -Be @('Core')
         $manifest.PowerShellVersion | Should -Be ([version]'7.6')
-        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @('Get-RotationFunctionAge')
+        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @('Get-RotationFunctionAge', 'Test-RotationNetwork')
     }
 
     It 'exports only approved verbs and loads its format views' {

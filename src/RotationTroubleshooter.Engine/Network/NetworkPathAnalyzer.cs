@@ -189,12 +189,11 @@ public sealed class NetworkPathAnalyzer
 
         private RuleDecision EvaluatePolicy(VpcEndpoint endpoint)
         {
-            if (request.SecretArn is null && string.IsNullOrWhiteSpace(endpoint.PolicyDocument))
-                return RuleDecision.Allow($"{endpoint.VpcEndpointId} has no endpoint policy (the default allows full access)");
-            if (request.SecretArn is null)
-                return RuleDecision.Unknown($"{endpoint.VpcEndpointId} policy not evaluated: the secret ARN is not known");
+            var resource = request.SecretArn;
             var results = RotationActions
-                .Select(action => EndpointPolicyEvaluator.Evaluate(endpoint.PolicyDocument, request.RoleArn, request.FunctionName, action, request.SecretArn))
+                .Select(action => resource is null
+                    ? EndpointPolicyEvaluator.EvaluateForAnySecret(endpoint.PolicyDocument, request.RoleArn, request.FunctionName, action)
+                    : EndpointPolicyEvaluator.Evaluate(endpoint.PolicyDocument, request.RoleArn, request.FunctionName, action, resource))
                 .ToList();
             var who = request.RoleArn ?? "the function's role";
             var refused = results.Where(r => r.Decision is PolicyDecision.ExplicitDeny or PolicyDecision.ImplicitDeny).ToList();
@@ -203,7 +202,7 @@ public sealed class NetworkPathAnalyzer
             var unknown = results.FirstOrDefault(r => r.Decision == PolicyDecision.Unknown);
             if (unknown is not null)
                 return RuleDecision.Unknown($"{endpoint.VpcEndpointId} policy: {unknown.Detail}");
-            return RuleDecision.Allow($"{endpoint.VpcEndpointId} policy allows {who} the rotation actions on the secret ({string.Join("; ", results.Select(r => r.Detail).Distinct())})");
+            return RuleDecision.Allow($"{endpoint.VpcEndpointId} policy allows {who} the rotation actions on {(resource is null ? "every secret" : "the secret")} ({string.Join("; ", results.Select(r => r.Detail).Distinct())})");
         }
 
         /// <returns>True when no hop of the internet path is blocked.</returns>
