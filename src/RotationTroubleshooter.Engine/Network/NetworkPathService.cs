@@ -19,7 +19,8 @@ public sealed class NetworkPathService
     private readonly AwsSession _session;
     private readonly Lazy<AmazonEC2Client> _ec2;
     private readonly Lazy<NetworkPathAnalyzer> _analyzer;
-    private readonly Lazy<Task<IReadOnlyList<RdsDatabase>>> _databases;
+    private readonly RdsClient _rds;
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<RdsDatabase>>>> _databases = new(StringComparer.Ordinal);
     private readonly SecretHostReader _secrets;
     private readonly ConcurrentDictionary<string, Lazy<Task<DatabaseLookup>>> _lookups = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<NetworkPathReport>>> _reports = new(StringComparer.Ordinal);
@@ -29,7 +30,7 @@ public sealed class NetworkPathService
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Connection));
         _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(new Ec2NetworkSnapshot(_ec2.Value)));
-        _databases = new Lazy<Task<IReadOnlyList<RdsDatabase>>>(() => new RdsClient(session.Pipeline).DescribeDatabasesAsync(CancellationToken.None));
+        _rds = new RdsClient(session.Pipeline);
         _secrets = new SecretHostReader(session.Pipeline);
     }
 
@@ -64,14 +65,14 @@ public sealed class NetworkPathService
         var config = function.Configuration;
         var name = config.FunctionName ?? config.FunctionArn ?? throw new ArgumentException("The function has no name.", nameof(function));
         var key = string.Join('\n', config.FunctionArn ?? name, secretArn, database?.Host, database?.Port);
-        return _reports.GetOrAdd(key, _ => new Lazy<Task<NetworkPathReport>>(() =>
+        return Once(_reports, key, () =>
         {
             string? endpoint = null;
             config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
             var request = new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
                 config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database);
             return _analyzer.Value.AnalyzeAsync(request, cancellation);
-        })).Value;
+        });
     }
 
     /// <summary>
@@ -79,7 +80,7 @@ public sealed class NetworkPathService
     /// RDS instance and cluster endpoints. Refusals and unreadable secrets come back as a reason, not an exception.
     /// </summary>
     public Task<DatabaseLookup> DatabaseForSecretAsync(string secretArn, CancellationToken cancellation) =>
-        _lookups.GetOrAdd(secretArn, arn => new Lazy<Task<DatabaseLookup>>(() => LookUpAsync(arn, cancellation))).Value;
+        Once(_lookups, secretArn, () => LookUpAsync(secretArn, cancellation));
 
     private async Task<DatabaseLookup> LookUpAsync(string secretArn, CancellationToken cancellation)
     {
@@ -100,7 +101,7 @@ public sealed class NetworkPathService
         IReadOnlyList<RdsDatabase> databases;
         try
         {
-            databases = await _databases.Value.WaitAsync(cancellation).ConfigureAwait(false);
+            databases = await Once(_databases, "", () => _rds.DescribeDatabasesAsync(cancellation)).ConfigureAwait(false);
         }
         catch (AwsServiceException e) when (e.Kind is AwsErrorKind.AccessDenied or AwsErrorKind.Validation or AwsErrorKind.Other)
         {
@@ -143,6 +144,15 @@ public sealed class NetworkPathService
         return new NetworkPathReport(report.FunctionName, report.VpcId, report.SubnetIds, report.SecurityGroupIds, report.SecretsManagerPath,
             new NetworkPath(PathVerdict.Unknown, reason, []), [.. report.Findings, finding])
         { SecretArn = report.SecretArn, Database = report.Database };
+    }
+
+    /// <summary>One shared task per key; a failed or cancelled one is dropped so a later caller (e.g. after throttling) asks again.</summary>
+    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> start)
+    {
+        var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(start));
+        lazy.Value.ContinueWith(t => cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy)),
+            CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return lazy.Value;
     }
 
     private static string? RegionOf(string? functionArn) =>

@@ -158,6 +158,62 @@ public sealed class NetworkServiceTests
         Assert.Equal("ap-southeast-2", regional.Config.RegionEndpoint.SystemName);
     }
 
+    private static NetworkPathService Service(ScriptedHandler handler) =>
+        NetworkPathService.For(new AwsSession(TestConnections.Create(endpoint: "https://aws.test/"), new AwsPipelineOptions { MaxAttempts = 1 }, handler));
+
+    private static HttpResponseMessage SecretValue(string secretString) =>
+        Ok(System.Text.Json.JsonSerializer.Serialize(new { SecretString = secretString }), "application/x-amz-json-1.1");
+
+    [Fact]
+    public async Task Database_lookup_matches_the_host_to_rds_and_lists_rds_once_per_run()
+    {
+        var handler = new ScriptedHandler((target, body) => target == "secretsmanager.GetSecretValue"
+            ? SecretValue("""{"engine":"postgres","host":"one.abc.us-east-1.rds.amazonaws.com","password":"x"}""")
+            : body.StartsWith("Action=DescribeDBInstances")
+                ? Ok($"<DescribeDBInstancesResponse {Ns}><DescribeDBInstancesResult><DBInstances>{Instance("one", "g", "vpc-1", "us-east-1b", ("subnet-a", "us-east-1a"), ("subnet-b", "us-east-1b"))}</DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>", "text/xml")
+                : Ok($"<DescribeDBClustersResponse {Ns}><DescribeDBClustersResult><DBClusters/></DescribeDBClustersResult></DescribeDBClustersResponse>", "text/xml"));
+        var service = Service(handler);
+
+        var first = await service.DatabaseForSecretAsync("arn:1", CancellationToken.None);
+        await service.DatabaseForSecretAsync("arn:2", CancellationToken.None);
+
+        Assert.Null(first.NotCheckedReason);
+        Assert.Equal(("one.abc.us-east-1.rds.amazonaws.com", 5432, "one", "vpc-1"), (first.Target!.Host, first.Target.Port, first.Target.ResourceId, first.Target.VpcId));
+        Assert.Equal(["subnet-b"], first.Target.SubnetIds);
+        Assert.Equal(["sg-one"], first.Target.SecurityGroupIds);
+        Assert.Single(handler.Bodies, b => b.StartsWith("Action=DescribeDBInstances"));
+        Assert.Equal(2, handler.Bodies.Count(b => b.Contains("SecretId")));
+    }
+
+    [Fact]
+    public async Task Database_lookup_explains_a_refusal_and_retries_a_throttled_listing_later()
+    {
+        var throttle = true;
+        var handler = new ScriptedHandler((target, body) =>
+        {
+            if (target == "secretsmanager.GetSecretValue")
+                return body.Contains("denied")
+                    ? new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent("""{"__type":"AccessDeniedException","Message":"no"}""") }
+                    : SecretValue("""{"host":"db.example","port":5432}""");
+            if (throttle)
+                return new HttpResponseMessage(HttpStatusCode.BadRequest) { Content = new StringContent($"<ErrorResponse {Ns}><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>") };
+            return body.StartsWith("Action=DescribeDBInstances")
+                ? Ok($"<DescribeDBInstancesResponse {Ns}><DescribeDBInstancesResult><DBInstances/></DescribeDBInstancesResult></DescribeDBInstancesResponse>", "text/xml")
+                : Ok($"<DescribeDBClustersResponse {Ns}><DescribeDBClustersResult><DBClusters/></DescribeDBClustersResult></DescribeDBClustersResponse>", "text/xml");
+        });
+        var service = Service(handler);
+
+        var denied = await service.DatabaseForSecretAsync("prod/denied", CancellationToken.None);
+        Assert.Null(denied.Target);
+        Assert.Equal("secretsmanager:GetSecretValue was denied, so the secret's database host is unknown.", denied.NotCheckedReason);
+
+        var throttled = await Assert.ThrowsAsync<AwsServiceException>(() => service.DatabaseForSecretAsync("prod/ok", CancellationToken.None));
+        Assert.Equal(AwsErrorKind.Throttled, throttled.Kind);
+        throttle = false;
+        var later = await service.DatabaseForSecretAsync("prod/ok", CancellationToken.None);
+        Assert.Equal(("db.example", 5432, null), (later.Target!.Host, later.Target.Port, later.Target.ResourceId));
+    }
+
     [Theory]
     [InlineData("postgres", 5432)]
     [InlineData("aurora-mysql", 3306)]
