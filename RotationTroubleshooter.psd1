@@ -13,6 +13,7 @@
         'Test-SecretRotation'
         'Test-RotationDatabaseLogin'
         'Test-LibpqScramSupport'
+        'Test-RotationNetwork'
     )
     AliasesToExport      = @()
     FunctionsToExport    = @()
@@ -22,6 +23,7 @@
         'Formats/RotationDiagnosis.format.ps1xml'
         'Formats/DatabaseLogin.format.ps1xml'
         'Formats/LibpqReport.format.ps1xml'
+        'Formats/NetworkPathReport.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{
