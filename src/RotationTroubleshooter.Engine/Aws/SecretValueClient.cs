@@ -26,9 +26,16 @@ public sealed record DatabaseSecretVersion(string SecretArn, string? VersionId, 
 public sealed class SecretValueClient(AwsPipeline pipeline)
 {
     private const string Operation = "GetSecretValue";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<Task<SecretValue>>> _views = new();
+
+    /// <summary>The run's client: the key-name view of a version is read once per run however many checks ask.</summary>
+    public static SecretValueClient For(AwsSession session) => session.Shared(s => new SecretValueClient(s.Pipeline));
 
     /// <summary>What the checks may know of the version labelled <paramref name="versionStage"/>: key names, never values.</summary>
     public Task<SecretValue> GetSecretValueAsync(string secretId, string versionStage, CancellationToken cancellation) =>
+        _views.GetOrAdd((secretId, versionStage), key => new Lazy<Task<SecretValue>>(() => ReadViewAsync(key.Item1, key.Item2, cancellation))).Value;
+
+    private Task<SecretValue> ReadViewAsync(string secretId, string versionStage, CancellationToken cancellation) =>
         ReadAsync(secretId, versionStage, (root, _, versionId) => new SecretValue(versionId,
             root.TryGetProperty("SecretString", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
             root.TryGetProperty("SecretBinary", out var binary) && binary.ValueKind == JsonValueKind.String), cancellation);

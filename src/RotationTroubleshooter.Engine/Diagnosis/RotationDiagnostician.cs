@@ -105,6 +105,8 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             CheckFunctionConfiguration(secret, function, findings, options);
             work.Add(findings.RunAsync(CheckIds.InvokePermissionMissing, () => CheckInvokePermissionAsync(arn, function, findings, cancellation)));
             work.Add(findings.RunAsync(CheckIds.FunctionPredatesTls, async () => age = await CheckAgeAsync(function, findings, cancellation).ConfigureAwait(false)));
+            work.Add(findings.RunAsync(CheckIds.NetworkPath, async () =>
+                findings.AddRange(CheckIds.NetworkPath, (await NetworkPathService.For(session).ForSecretAsync(arn, !options.SkipSecretValue, cancellation).ConfigureAwait(false)).Findings)));
             if (RotationTemplates.Identify(function.Tags.GetValueOrDefault(RotationFunctionAgeCheck.ApplicationIdTag), function.Configuration.FunctionName, null)?.IsPostgres == true)
                 work.Add(findings.RunAsync(CheckIds.LibpqLacksScram, async () => libpq = await CheckLibpqAsync(function, findings, cancellation).ConfigureAwait(false)));
             if (!string.IsNullOrEmpty(secret.KmsKeyId) && function.Configuration.Role is { } role)
@@ -302,7 +304,7 @@ public sealed partial class RotationDiagnostician(AwsSession session)
 
     private async Task CheckSecretJsonAsync(SecretDescription secret, LambdaFunction? function, Findings findings, CancellationToken cancellation)
     {
-        var value = await new SecretValueClient(session.Pipeline).GetSecretValueAsync(secret.ARN ?? secret.Name!, "AWSCURRENT", cancellation).ConfigureAwait(false);
+        var value = await SecretValueClient.For(session).GetSecretValueAsync(secret.ARN ?? secret.Name!, "AWSCURRENT", cancellation).ConfigureAwait(false);
         if (value.NotJsonReason is { } notJson)
         {
             findings.Add(CheckIds.SecretNotJson, FindingSeverity.Error, "The secret's value is not a JSON object; the rotation templates need one.",

@@ -31,7 +31,7 @@ public sealed class NetworkPathService
         _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Connection));
         _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(new Ec2NetworkSnapshot(_ec2.Value)));
         _rds = new RdsClient(session.Pipeline);
-        _secrets = new SecretHostReader(session.Pipeline);
+        _secrets = new SecretHostReader(session);
     }
 
     /// <summary>The run's service: every caller of the same session (Test-RotationNetwork, Test-SecretRotation) shares it.</summary>
