@@ -10,12 +10,14 @@
     PowerShellVersion    = '7.6'
     CmdletsToExport      = @(
         'Get-RotationFunctionAge'
+        'Get-RotationFunctionLog'
     )
-    AliasesToExport      = @()
+    AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     FormatsToProcess     = @(
         'Formats/RotationFunctionAge.format.ps1xml'
+        'Formats/RotationAttempt.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{
