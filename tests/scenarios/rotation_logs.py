@@ -9,7 +9,8 @@ Seeded through boto3 (logs.put_log_events) relative to now:
   invocations), DatabaseUnreachable 2 days ago, KmsAccessDenied 1 day ago, succeeded 3 hours ago.
 - rotation-custom-group logs to /custom/rotation/logs (LoggingConfig.LogGroup); moto's Lambda does not keep
   LoggingConfig, so the specs serve GetFunction for it from tests/fakes/recorded/custom-log-group.json. FunctionImportError.
-- rotation-never-ran has no log group; rotation-idle has an empty one.
+- rotation-never-ran has no log group; rotation-idle has an empty one; rotation-lambda-denied and rotation-logs-denied
+  have one success each, and the recording denies lambda:GetFunction / logs:FilterLogEvents for them.
 Exports written with the aws CLI against moto (filter-log-events, get-log-events) and a plain-text console copy land in
 a temporary folder whose files are listed in the output.
 """
@@ -139,7 +140,7 @@ def secret(name, function):
     return arn
 
 
-for name in ["rotation-shared", "rotation-json", "rotation-never-ran", "rotation-idle"]:
+for name in ["rotation-shared", "rotation-json", "rotation-never-ran", "rotation-idle", "rotation-lambda-denied", "rotation-logs-denied"]:
     create_function(name)
 orders = secret("prod/orders/db", "rotation-shared")
 billing = secret("prod/billing/db", "rotation-shared")
@@ -185,6 +186,14 @@ custom.invoke(NOW - timedelta(hours=5), 120, "error", [], unhandled=error, init_
 seed("/custom/rotation/logs", custom.lines)
 
 logs.create_log_group(logGroupName="/aws/lambda/rotation-idle")
+
+# rotation-lambda-denied: the specs deny lambda:GetFunction for it, so its default group is read.
+# rotation-logs-denied: the specs deny logs:FilterLogEvents on its group.
+denied = Transcript("text", f"{day}/[$LATEST]3d4e5f60718293a4b5c6d7e8f90a1b2c")
+full_rotation(denied, NOW - timedelta(hours=6), "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/other/db-AbCdEf",
+              "0a0b0c0d-1e1f-4a2b-8c3d-4e5f6a7b8c9d")
+seed("/aws/lambda/rotation-lambda-denied", denied.lines)
+seed("/aws/lambda/rotation-logs-denied", denied.lines)
 
 # Offline exports, written by the aws CLI against moto and as a console copy.
 out = tempfile.mkdtemp(prefix="rt-logs-")
