@@ -206,7 +206,7 @@ Describe 'Get-RotationFunctionLog' {
             $attempts = Get-RotationFunctionLog -Path $Files.filterText
 
             $attempts.Symptom | Should -Be @('Succeeded', 'DatabaseLoginRejected', 'TestSecretLoginFailed', 'PendingVersionStuck', 'Succeeded', $null)
-            $attempts.FunctionName | Should -BeNullOrEmpty
+            @($attempts | Where-Object FunctionName) | Should -BeNullOrEmpty
         }
 
         It 'reads the JSON log format from <Name> exports' -ForEach @(
