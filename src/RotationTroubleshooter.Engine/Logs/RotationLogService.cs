@@ -84,11 +84,15 @@ public sealed class RotationLogService(AwsSession session)
         return OfSecret(logs.Attempts, secret.ARN ?? secretId);
     }
 
-    /// <summary>The secret's newest attempt over the run's default window, or null when its function logged none (for Test-SecretRotation).</summary>
-    public async Task<RotationAttempt?> LatestForSecretAsync(string secretId, CancellationToken cancellation)
+    /// <summary>
+    /// The secret's newest attempt over the run's default window, or null when its function logged none (for
+    /// Test-SecretRotation). With <paramref name="includeUnattributed"/> false, attempts whose logs name no secret are
+    /// skipped (on a function shared by several secrets they may be another secret's).
+    /// </summary>
+    public async Task<RotationAttempt?> LatestForSecretAsync(string secretId, CancellationToken cancellation, bool includeUnattributed = true)
     {
         var attempts = await ForSecretAsync(secretId, DefaultStartTime, DefaultEndTime, DefaultMaxEvents, cancellation).ConfigureAwait(false);
-        return attempts.Count == 0 ? null : attempts[^1];
+        return attempts.LastOrDefault(a => includeUnattributed || a.SecretArn is not null);
     }
 
     /// <summary>DescribeSecret (cached per run); a secret without a rotation function is a <c>RotationNotConfigured</c> failure.</summary>
