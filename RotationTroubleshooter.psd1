@@ -14,8 +14,9 @@
         'Test-RotationDatabaseLogin'
         'Test-LibpqScramSupport'
         'Test-RotationNetwork'
+        'Get-RotationFunctionLog'
     )
-    AliasesToExport      = @()
+    AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     FormatsToProcess     = @(
@@ -24,6 +25,7 @@
         'Formats/DatabaseLogin.format.ps1xml'
         'Formats/LibpqReport.format.ps1xml'
         'Formats/NetworkPathReport.format.ps1xml'
+        'Formats/RotationAttempt.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{
