@@ -106,6 +106,11 @@ class State:
         self.lock = threading.Lock()
         self.throttles = parse_throttles(args.throttle)
         self.request_log = args.request_log
+        self.port = args.port
+        self.code_dir = args.code_dir
+        self.expired = set(args.expired_code or [])
+        self.flaky = set(args.flaky_code or [])
+        self.flaked = set()
 
     def throttled(self, service, operation):
         """True when this request is over its API's rate (the operation's own bucket, else its service's)."""
@@ -120,11 +125,6 @@ class State:
             line = json.dumps({"op": key, "start": start, "end": time.time(), "status": status, "throttled": throttled})
             with self.lock, open(self.request_log, "a") as f:
                 f.write(line + "\n")
-        self.port = args.port
-        self.code_dir = args.code_dir
-        self.expired = set(args.expired_code or [])
-        self.flaky = set(args.flaky_code or [])
-        self.flaked = set()
 
     def code_url(self, kind, file_name):
         # The query imitates a presigned URL's, so a client that printed it would show in the tests.
