@@ -29,20 +29,34 @@ function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL) 
     ($output -join "`n") | ConvertFrom-Json
 }
 
-<# Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile }. #>
-function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0) {
+<#
+Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RecordFile }.
+-Fault takes the proxy's KIND:OPERATION:RATE rules (throttle, 500, reset, slow, truncate); -SlowSeconds is how long "slow" waits.
+#>
+function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0, [string[]] $Fault = @(), [double] $SlowSeconds = 30) {
     $port = Get-FreeTcpPort
     $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
     New-Item -ItemType Directory -Force $state | Out-Null
     $countFile = Join-Path $state 'counts.json'
-    $arguments = @((Join-Path $Root 'tests/fakes/aws_proxy.py'), '--upstream', $Upstream, '--port', "$port", '--count-file', $countFile, '--latency-ms', "$LatencyMs")
+    $recordFile = Join-Path $state 'requests.jsonl'
+    $arguments = @((Join-Path $Root 'tests/fakes/aws_proxy.py'), '--upstream', $Upstream, '--port', "$port", '--count-file', $countFile, '--latency-ms', "$LatencyMs",
+        '--record-file', $recordFile, '--slow-seconds', "$SlowSeconds")
+    foreach ($rule in $Fault) { $arguments += @('--fault', $rule) }
     if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
     $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')
     $url = "http://127.0.0.1:$port"
     Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log')
-    Remove-Item $countFile -ErrorAction SilentlyContinue
-    [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile }
+    Remove-Item $countFile, $recordFile -ErrorAction SilentlyContinue
+    [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile; RecordFile = $recordFile }
 }
+
+<# Every request the proxy saw since it started (or since Clear-ProxyRecord), in order: @{ service; operation; method; path }. #>
+function Get-ProxyRecord($Proxy) {
+    if (-not (Test-Path $Proxy.RecordFile)) { return @() }
+    @(Get-Content $Proxy.RecordFile | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
+}
+
+function Clear-ProxyRecord($Proxy) { Remove-Item $Proxy.RecordFile -ErrorAction SilentlyContinue }
 
 <# Requests the proxy saw, as a hashtable 'service:Operation' -> count. #>
 function Get-ProxyCount($Proxy) {
@@ -88,5 +102,5 @@ function Get-NuGetPackagePath([string] $Id, [string] $Version) {
     Join-Path $cache "$($Id.ToLowerInvariant())/$Version"
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Stop-AwsProxy,
+Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
     Set-TestAwsEnvironment, Invoke-FreshPwsh, Get-NuGetPackagePath, Get-FreeTcpPort

@@ -5,12 +5,21 @@ It forwards every request to moto, and can:
   {"service", "operation", "match", "status", "headers", "body"}; "match" is a substring of the request body or path),
   for what moto cannot do, such as a stack created in 2021;
 - count requests per service:operation (--count-file, rewritten after every request);
-- add latency per request (--latency-ms).
+- add latency per request (--latency-ms);
+- record every request it sees, one JSON line each {"service", "operation", "method", "path", "body" (a digest)} (--record-file),
+  so a test can say which operations a run used;
+- inject faults (--fault KIND:OPERATION:RATE, repeatable; OPERATION "*" is every operation, RATE 0..1, drawn from
+  a generator seeded by --fault-seed): "throttle" (400 ThrottlingException), "500" (500 InternalFailure), "reset"
+  (connection closed without an answer), "slow" (answer after --slow-seconds), "truncate" (headers promise more
+  body than is sent, then the connection closes).
 """
 import argparse
+import hashlib
 import http.client
 import http.server
 import json
+import random
+import socket
 import re
 import threading
 import time
@@ -51,6 +60,23 @@ class State:
         self.latency = args.latency_ms / 1000.0
         self.counts = {}
         self.lock = threading.Lock()
+        self.record_file = args.record_file
+        self.faults = [parse_fault(rule) for rule in args.fault or []]
+        self.random = random.Random(args.fault_seed)
+        self.slow_seconds = args.slow_seconds
+
+    def record(self, entry):
+        if not self.record_file:
+            return
+        with self.lock, open(self.record_file, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    def fault_for(self, operation):
+        with self.lock:
+            for kind, rule_operation, rate in self.faults:
+                if rule_operation in ("*", operation) and self.random.random() < rate:
+                    return kind
+        return None
 
     def count(self, key):
         with self.lock:
@@ -58,6 +84,16 @@ class State:
             if self.count_file:
                 with open(self.count_file, "w") as f:
                     json.dump(self.counts, f)
+
+
+FAULT_KINDS = ("throttle", "500", "reset", "slow", "truncate")
+
+
+def parse_fault(rule):
+    kind, operation, rate = (rule.split(":") + ["*", "1"])[:3]
+    if kind not in FAULT_KINDS:
+        raise SystemExit(f"--fault {rule}: the kind must be one of {', '.join(FAULT_KINDS)}")
+    return kind, operation or "*", float(rate)
 
 
 def make_handler(state):
@@ -73,6 +109,11 @@ def make_handler(state):
             service, operation = identify(self.command, self.path, self.headers, body)
             if not self.path.startswith("/moto-api/"):
                 state.count(f"{service}:{operation}")
+                state.record({"service": service, "operation": operation, "method": self.command, "path": self.path,
+                              "body": hashlib.sha1(body).hexdigest()[:12]})
+                fault = state.fault_for(operation)
+                if fault and self.inject(fault):
+                    return
             if state.latency:
                 time.sleep(state.latency)
             for rule in state.recorded:
@@ -88,6 +129,32 @@ def make_handler(state):
                            if k.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date")}
             connection.close()
             self.reply(response.status, passthrough, data)
+
+        def inject(self, fault):
+            """Sends the fault; returns False for "slow", after which the request goes on as usual."""
+            if fault == "throttle":
+                body = b'{"__type":"ThrottlingException","Message":"Rate exceeded"}'
+                self.reply(400, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": "ThrottlingException"}, body)
+            elif fault == "500":
+                body = b'{"__type":"InternalFailure","Message":"injected fault"}'
+                self.reply(500, {"Content-Type": "application/x-amz-json-1.1"}, body)
+            elif fault == "reset":
+                self.close_connection = True
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.close()
+            elif fault == "truncate":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", "4096")
+                self.end_headers()
+                self.wfile.write(b'{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:tr')
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+            elif fault == "slow":
+                time.sleep(state.slow_seconds)
+                return False
+            return True
 
         def reply(self, status, headers, data):
             self.send_response(status)
@@ -109,6 +176,10 @@ def main():
     parser.add_argument("--recorded")
     parser.add_argument("--count-file")
     parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--record-file")
+    parser.add_argument("--fault", action="append")
+    parser.add_argument("--fault-seed", type=int, default=1)
+    parser.add_argument("--slow-seconds", type=float, default=30)
     args = parser.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args)))
     server.daemon_threads = True

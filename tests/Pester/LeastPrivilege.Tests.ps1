@@ -1,0 +1,105 @@
+# Least privilege (README "Safety"): the policy in docs/iam-policy.json is enough, and a missing permission is named.
+# A moto of its own enforces IAM and checks SigV4 (INITIAL_NO_AUTH_ACTION_COUNT); an 'auditor' user holds exactly the
+# policy. moto refuses every Lambda REST call in that mode (SignatureDoesNotMatch, even from the aws CLI), so Lambda
+# goes to the shared moto, seeded with the same functions, through a recording proxy: the Lambda part of the policy
+# is checked against the operations seen, here and in Safety.Tests.ps1 (which checks the policy is no wider).
+BeforeDiscovery {
+    $policy = Get-Content (Join-Path $PSScriptRoot '../../docs/iam-policy.json') -Raw | ConvertFrom-Json
+    # The actions this moto can enforce: Lambda's are covered by the recording proxy, kms:Decrypt is used by Secrets
+    # Manager on the caller's behalf.
+    $script:EnforcedActions = @($policy.Statement | Where-Object { -not $_.Condition } | ForEach-Object { $_.Action } |
+        Where-Object { $_ -notlike 'lambda:*' } | ForEach-Object { @{ Action = $_ } })
+    $script:CaseTable = @(& (Join-Path $PSScriptRoot 'Safety/SafetyCases.ps1') | Where-Object { $_.LeastPrivilege -ne $false -and -not $_.Recorded })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    . (Join-Path $PSScriptRoot 'Safety/SafetyHelpers.ps1')
+    Set-TestAwsEnvironment
+    $script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    $script:PolicyFile = Join-Path $Root 'docs/iam-policy.json'
+    $script:Cases = @(& (Join-Path $PSScriptRoot 'Safety/SafetyCases.ps1') | Where-Object { $_.LeastPrivilege -ne $false -and -not $_.Recorded })
+
+    $script:Shared = Reset-TestMoto
+    $script:Seed = Invoke-Scenario safety
+    $script:Enforcing = Start-Moto (Join-Path ([IO.Path]::GetTempPath()) "rt-iam-moto-$PID") @{ INITIAL_NO_AUTH_ACTION_COUNT = '400' }
+    Invoke-Scenario safety -Endpoint $Enforcing.Url | Out-Null
+    $env:RT_MOTO_URL, $shared = $Enforcing.Url, $env:RT_MOTO_URL
+    try {
+        $users = python3 (Join-Path $Root 'tests/scenarios/least_privilege.py') bootstrap $PolicyFile | ConvertFrom-Json
+        if ($LASTEXITCODE) { throw 'least_privilege.py bootstrap failed' }
+    }
+    finally { $env:RT_MOTO_URL = $shared }
+    $script:Admin = $users.admin
+    $script:LambdaProxy = Start-AwsProxy -Upstream $Shared
+
+    function Set-AuditorPolicy([string] $Without) {
+        $env:RT_MOTO_URL, $shared = $Enforcing.Url, $env:RT_MOTO_URL
+        try { python3 (Join-Path $Root 'tests/scenarios/least_privilege.py') policy $PolicyFile $Admin.key $Admin.secret $Without | Out-Null }
+        finally { $env:RT_MOTO_URL = $shared }
+        if ($LASTEXITCODE) { throw "least_privilege.py policy $Without failed" }
+    }
+
+    function Invoke-AsAuditor {
+        $results = [ordered]@{}
+        foreach ($case in $Cases) { $results["$($case.Cmdlet): $($case.Name)"] = Invoke-SafetyCase $case $Seed }
+        $results
+    }
+
+    $env:AWS_ACCESS_KEY_ID = $users.auditor.key
+    $env:AWS_SECRET_ACCESS_KEY = $users.auditor.secret
+    $env:AWS_ENDPOINT_URL = $Enforcing.Url
+    $env:AWS_ENDPOINT_URL_LAMBDA = $LambdaProxy.Url
+    $script:Full = Invoke-AsAuditor
+}
+
+AfterAll {
+    Remove-Item Env:AWS_ENDPOINT_URL, Env:AWS_ENDPOINT_URL_LAMBDA -ErrorAction SilentlyContinue
+    Set-TestAwsEnvironment
+    Stop-AwsProxy $LambdaProxy
+    if ($Enforcing) { Stop-ServerProcess $Enforcing.Process }
+}
+
+Describe 'Least privilege: the documented policy' {
+    It 'is enforced here: an unknown key is refused, the auditor''s requests are signed correctly' {
+        { Test-SecretRotation -SecretId safety/rotated -AccessKey AKIAUNKNOWNUNKNOWN00 -SecretKey nope -ErrorAction Stop } |
+            Should -Throw
+    }
+
+    It '<Cmdlet>: <Name> works with exactly the policy: nothing skipped, nothing denied' -ForEach $CaseTable {
+        $run = $Full["$($Cmdlet): $Name"]
+        $run.Terminating | Should -BeNullOrEmpty
+        $run.Results | Should -Not -BeNullOrEmpty
+        $run.Errors | ForEach-Object { Get-ErrorText $_ } | Should -BeNullOrEmpty
+        $run.Results.Findings | Where-Object CheckId -eq CheckSkipped | ForEach-Object Message | Should -BeNullOrEmpty
+    }
+
+    It 'used Lambda only through the actions the policy grants' {
+        $lambda = @(Get-SeenAction (Get-ProxyRecord $LambdaProxy))
+        $lambda | Should -Not -BeNullOrEmpty
+        $granted = @((Get-Content $PolicyFile -Raw | ConvertFrom-Json).Statement.Action | Where-Object { $_ -like 'lambda:*' })
+        $lambda | Where-Object { $_ -notin $granted } | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Least privilege: one permission removed at a time' {
+    AfterAll { Set-AuditorPolicy }
+
+    It 'without <Action>, every run completes and names <Action> where a check could not run' -ForEach $EnforcedActions {
+        Set-AuditorPolicy $Action
+        $runs = Invoke-AsAuditor
+        $named = $false
+        foreach ($run in $runs.Values) {
+            $run.Terminating | Should -BeNullOrEmpty
+            $denials = @(
+                $run.Errors | Where-Object { $_.CategoryInfo.Category -eq 'PermissionDenied' } | ForEach-Object { $_.Exception.Message }
+                $run.Results.Findings | Where-Object CheckId -eq CheckSkipped | ForEach-Object Message
+            )
+            # Each denial names the action that was removed, and only that one.
+            foreach ($denial in $denials) { $denial | Should -Match ([regex]::Escape($Action)) }
+            if ($denials) { $named = $true }
+        }
+        $named | Should -BeTrue -Because "some case needs $Action"
+    }
+}

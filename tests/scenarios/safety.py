@@ -1,0 +1,90 @@
+"""The world the safety suites run every cmdlet against: every kind of secret version holds a unique canary value.
+
+- safety/rotated: AWSPREVIOUS, AWSCURRENT and a stuck AWSPENDING version, each with its own canary password and
+  api_key; rotated by a function named like AWS's single-user PostgreSQL template, deployed by stack safety-rotation;
+- safety/multi-user: multi-user secret whose masterarn names safety/master (current and previous canaries);
+- safety/not-json (a canary as plain text), safety/broken-json (JSON cut short around a canary),
+  safety/binary (SecretBinary canary bytes), safety/key-missing (no host), all rotated by the same function;
+- a log group per function with a few rotation lines, so that log readers have something to read.
+Prints {"secrets": {...}, "functions": [...], "canaries": [...]} (canaries also as base64, as a binary leaks).
+"""
+import base64
+import json
+import time
+import uuid
+
+from aws import ACCOUNT, REGION, client, create_function, create_stack, emit
+
+sm = client("secretsmanager")
+lam = client("lambda")
+logs = client("logs")
+RUN = uuid.uuid4().hex[:8]
+canaries = []
+
+
+def canary(label):
+    value = f"RtCanary{label}{RUN}"
+    canaries.append(value)
+    return value
+
+
+def postgres(label, **extra):
+    return json.dumps(dict({"engine": "postgres", "host": "safety.cluster-abc.us-east-1.rds.amazonaws.com", "port": 5432,
+                            "username": "app", "password": canary(label), "api_key": canary(label + "Key"), "dbname": "orders"}, **extra))
+
+
+def function(name):
+    create_function(name, runtime="python3.12", tags={"aws:cloudformation:stack-name": "safety-rotation"})
+    lam.add_permission(FunctionName=name, StatementId="SecretsManagerAccess", Action="lambda:InvokeFunction",
+                       Principal="secretsmanager.amazonaws.com")
+    group = f"/aws/lambda/{name}"
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/01/01/[$LATEST]safety")
+    now = int(time.time() * 1000)
+    logs.put_log_events(logGroupName=group, logStreamName="2026/01/01/[$LATEST]safety", logEvents=[
+        {"timestamp": now - 3000, "message": "START RequestId: 6f1c0d2e-0000-4000-8000-000000000001 Version: $LATEST"},
+        {"timestamp": now - 2000, "message": "[INFO]\t2026-01-01T00:00:00.000Z\t6f1c0d2e-0000-4000-8000-000000000001\tFound credentials in environment variables."},
+        {"timestamp": now - 1000, "message": "END RequestId: 6f1c0d2e-0000-4000-8000-000000000001"},
+    ])
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+
+
+def configure_rotation(arn, function_arn):
+    # RotateImmediately=False leaves a pending copy of the current value; the seeds place their own pending versions.
+    sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30},
+                     RotateImmediately=False)
+    for version, stages in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items():
+        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+            sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
+
+
+create_stack("safety-rotation")
+single = function("SecretsManagerRDSPostgreSQLRotationSingleUser")
+multi = function("SecretsManagerRDSPostgreSQLRotationMultiUser")
+secrets = {}
+
+rotated = sm.create_secret(Name="safety/rotated", SecretString=postgres("Previous"))["ARN"]
+configure_rotation(rotated, single)
+sm.put_secret_value(SecretId=rotated, SecretString=postgres("Current"))
+sm.put_secret_value(SecretId=rotated, SecretString=postgres("Pending"), VersionStages=["AWSPENDING"])
+secrets["rotated"] = rotated
+
+master = sm.create_secret(Name="safety/master", SecretString=postgres("MasterPrevious", username="postgres"))["ARN"]
+sm.put_secret_value(SecretId=master, SecretString=postgres("MasterCurrent", username="postgres"))
+secrets["master"] = master
+secrets["multi-user"] = sm.create_secret(Name="safety/multi-user", SecretString=postgres("MultiUser", masterarn=master))["ARN"]
+configure_rotation(secrets["multi-user"], multi)
+
+for key, value in [("not-json", canary("PlainText")),
+                   ("broken-json", '{"engine":"postgres","password":"' + canary("BrokenJson") + '",'),
+                   ("key-missing", json.dumps({"engine": "postgres", "username": "app", "password": canary("KeyMissing")}))]:
+    secrets[key] = sm.create_secret(Name=f"safety/{key}", SecretString=value)["ARN"]
+    configure_rotation(secrets[key], single)
+
+binary = canary("Binary").encode()
+secrets["binary"] = sm.create_secret(Name="safety/binary", SecretBinary=binary)["ARN"]
+configure_rotation(secrets["binary"], single)
+canaries.append(base64.b64encode(binary).decode())
+
+emit({"secrets": secrets, "functions": ["SecretsManagerRDSPostgreSQLRotationSingleUser", "SecretsManagerRDSPostgreSQLRotationMultiUser"],
+      "canaries": canaries})
