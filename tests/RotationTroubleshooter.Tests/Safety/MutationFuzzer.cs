@@ -41,8 +41,8 @@ internal static class MutationFuzzer
             }
             catch (Exception e)
             {
-                throw new InvalidOperationException(
-                    $"Round {rounds} of seed {seed}: {e.GetType().Name} escaped for input (base64) {Convert.ToBase64String(input)}", e);
+                var shown = input.Length <= 2048 ? $"input (base64) {Convert.ToBase64String(input)}" : $"a {input.Length}-byte input";
+                throw new InvalidOperationException($"Round {rounds} of seed {seed} (replay: Mutate on a Random({seed}) {rounds + 1} times): {e.GetType().Name} escaped for {shown}", e);
             }
             maxAllocated = Math.Max(maxAllocated, GC.GetAllocatedBytesForCurrentThread() - before);
             var took = clock.Elapsed - started;
