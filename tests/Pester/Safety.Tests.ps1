@@ -143,6 +143,12 @@ Describe 'Read-only: a run only reads, and AWS is the same afterwards' {
         @($IndirectActions) | Should -Be @('kms:Decrypt')
     }
 
+    It 'is the policy README "Safety" shows' {
+        $readme = Get-Content (Join-Path $Root 'README.md') -Raw
+        $shown = [regex]::Match($readme, '(?s)## Safety.*?```json\r?\n(.*?)```').Groups[1].Value
+        ($shown | ConvertFrom-Json | ConvertTo-Json -Depth 10) | Should -Be ($Policy | ConvertTo-Json -Depth 10)
+    }
+
     It 'left secrets (versions, stages, LastChangedDate), function policies, log groups and stacks as they were' {
         $StateAfter | Should -Be $StateBefore
     }

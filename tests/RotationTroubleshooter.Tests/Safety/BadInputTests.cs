@@ -19,26 +19,31 @@ public sealed class BadInputTests
 
     private static string Line(string time, string message) => $"{time} [ERROR]\t{time}\t{RequestId}\t{message}\n";
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_huge_log_line_is_read_in_bounded_time_and_the_lines_after_it_are_kept(bool asJsonExport)
+    [Fact]
+    public void A_huge_log_line_is_skipped_with_a_warning_in_bounded_time_and_the_lines_after_it_are_kept()
     {
-        var huge = "setSecret: " + new string('x', 8 * 1024 * 1024);
-        var last = $"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {Arn}";
-        var text = asJsonExport
-            ? $$"""{"events":[{"timestamp":1795143600000,"message":"{{huge}}"},{"timestamp":1795143601000,"message":"{{last}}"}]}"""
-            : Line("2026-11-20T03:00:00.000Z", huge) + Line("2026-11-20T03:00:01.000Z", last);
+        var text = Line("2026-11-20T03:00:00.000Z", "setSecret: " + new string('x', 8 * 1024 * 1024)) +
+                   Line("2026-11-20T03:00:01.000Z", $"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {Arn}");
         var clock = Stopwatch.StartNew();
         var read = ReadBytes(Encoding.UTF8.GetBytes(text), "huge.log");
-        var attempts = RotationLogAnalyzer.Analyze(read.Events, "f", null, new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc));
+        RotationLogAnalyzer.Analyze(read.Events, "f", null, new DateTime(2026, 11, 21, 0, 0, 0, DateTimeKind.Utc));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
-        Assert.Contains(read.Events, e => e.Message.Contains("Unable to log into database"));
-        Assert.NotNull(attempts);
+        Assert.Contains("Unable to log into database", Assert.Single(read.Events).Message);
+        Assert.Contains(read.Warnings, w => w.Contains("longer than"));
     }
 
     [Fact]
-    public void Bytes_that_are_not_UTF8_are_replaced_and_the_lines_still_read()
+    public void A_JSON_export_with_one_value_over_the_cap_stops_there_with_a_warning()
+    {
+        var json = $$"""{"events":[{"timestamp":1795143600000,"message":"ok"},{"timestamp":1795143601000,"message":"{{new string('x', 9 * 1024 * 1024)}}"}]}""";
+        var clock = Stopwatch.StartNew();
+        var read = ReadBytes(Encoding.UTF8.GetBytes(json), "huge.json");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains(read.Warnings, w => w.Contains("larger than"));
+    }
+
+    [Fact]
+    public void A_line_with_bytes_that_are_not_UTF8_is_counted_as_unreadable_and_the_others_are_read()
     {
         var bytes = new List<byte>();
         bytes.AddRange(Encoding.UTF8.GetBytes(Line("2026-11-20T03:00:00.000Z", "createSecret: Successfully retrieved secret for " + Arn + ".")));
@@ -49,8 +54,9 @@ public sealed class BadInputTests
 
         var read = ReadBytes([.. bytes], "latin1.log");
 
-        Assert.Equal(3, read.Events.Count);
-        Assert.Contains('\uFFFD', read.Events[1].Message);
+        Assert.Equal(2, read.Events.Count);
+        Assert.Equal(1, read.UnreadableCount);
+        Assert.NotEmpty(read.Warnings);
         Assert.Contains(read.Events, e => e.Message.Contains("Unable to log into database"));
     }
 
