@@ -11,13 +11,21 @@
     CmdletsToExport      = @(
         'Get-RotationFunctionAge'
         'Test-SecretRotation'
+        'Test-RotationDatabaseLogin'
+        'Test-LibpqScramSupport'
+        'Test-RotationNetwork'
+        'Get-RotationFunctionLog'
     )
-    AliasesToExport      = @()
+    AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     FormatsToProcess     = @(
         'Formats/RotationFunctionAge.format.ps1xml'
         'Formats/RotationDiagnosis.format.ps1xml'
+        'Formats/DatabaseLogin.format.ps1xml'
+        'Formats/LibpqReport.format.ps1xml'
+        'Formats/NetworkPathReport.format.ps1xml'
+        'Formats/RotationAttempt.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{

@@ -58,6 +58,8 @@ function Invoke-Test {
     Remove-Item $results -Recurse -Force -ErrorAction SilentlyContinue
     New-Item -ItemType Directory $results | Out-Null
     $pester = Get-PesterModulePath
+    # The bundle tests build libpq-like fixtures with gcc and read the machine's libpq: install them when missing.
+    Invoke-Native 'Installing native test tools' { bash (Join-Path $Root 'tests/native/install-native-tools.sh') }
     $env:AWS_EC2_METADATA_DISABLED = 'true'
     $env:RT_MODULE_PATH = $ModuleOut
     $services = Start-TestServices -StateDirectory (Join-Path $Out 'services')

@@ -38,6 +38,10 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
     [Parameter]
     public SwitchParameter IncludeDatabaseLogin { get; set; }
 
+    /// <summary>With -IncludeDatabaseLogin: a PEM bundle of CAs to trust (e.g. the RDS bundle) instead of this machine's store.</summary>
+    [Parameter]
+    public string? CaCertificatePath { get; set; }
+
     protected override string Activity => "Diagnosing secret rotation";
 
     protected override void BeginProcessing()
@@ -53,6 +57,10 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
             ExcludedChecks = new HashSet<string>(ExcludeCheck ?? [], StringComparer.OrdinalIgnoreCase),
             SkipSecretValue = SkipSecretValue,
             IncludeDatabaseLogin = IncludeDatabaseLogin,
+            DatabaseProbe = new DatabaseProbeOptions
+            {
+                TrustedCaCertificatePath = CaCertificatePath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
+            },
         };
     }
 

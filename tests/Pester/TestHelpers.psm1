@@ -16,13 +16,13 @@ function Reset-TestMoto {
     $env:RT_MOTO_URL
 }
 
-<# Runs tests/scenarios/<Name>.py against moto (through boto3, not the module) and returns what it printed as JSON. #>
-function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL) {
+<# Runs tests/scenarios/<Name>.py (with -ArgumentList) against moto (through boto3, not the module) and returns what it printed as JSON. #>
+function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL, [string[]] $ArgumentList = @()) {
     $script = Join-Path $Root "tests/scenarios/$Name.py"
     $previous = $env:RT_MOTO_URL
     $env:RT_MOTO_URL = $Endpoint
     try {
-        $output = python3 $script 2>&1
+        $output = python3 $script @ArgumentList 2>&1
         if ($LASTEXITCODE -ne 0) { throw "Scenario $Name failed:`n$($output -join "`n")" }
     }
     finally { $env:RT_MOTO_URL = $previous }
@@ -30,10 +30,12 @@ function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL) 
 }
 
 <#
-Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RecordFile }.
+Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RecordFile }. -CodeDirectory serves
+Lambda code downloads from that folder (functions/<name>.zip, layers/<name>-<version>.zip), see aws_proxy.py.
 -Fault takes the proxy's KIND:OPERATION:RATE rules (throttle, 500, reset, slow, truncate); -SlowSeconds is how long "slow" waits.
 #>
-function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0, [string[]] $Fault = @(), [double] $SlowSeconds = 30) {
+function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0,
+    [string] $CodeDirectory, [string[]] $ExpiredCode = @(), [string[]] $FlakyCode = @(), [string[]] $Fault = @(), [double] $SlowSeconds = 30) {
     $port = Get-FreeTcpPort
     $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
     New-Item -ItemType Directory -Force $state | Out-Null
@@ -43,6 +45,9 @@ function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorde
         '--record-file', $recordFile, '--slow-seconds', "$SlowSeconds")
     foreach ($rule in $Fault) { $arguments += @('--fault', $rule) }
     if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
+    if ($CodeDirectory) { $arguments += @('--code-dir', $CodeDirectory) }
+    foreach ($name in $ExpiredCode) { $arguments += @('--expired-code', $name) }
+    foreach ($name in $FlakyCode) { $arguments += @('--flaky-code', $name) }
     $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')
     $url = "http://127.0.0.1:$port"
     Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log')

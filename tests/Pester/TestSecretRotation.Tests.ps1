@@ -44,6 +44,7 @@ Describe 'Test-SecretRotation' {
             @{ Name = 'checks/key-missing'; Status = 'Failing'; CheckId = 'SecretJsonKeyMissing'; Severity = 'Error' }
             @{ Name = 'checks/engine-mismatch'; Status = 'Failing'; CheckId = 'EngineMismatch'; Severity = 'Error' }
             @{ Name = 'checks/master-missing'; Status = 'Failing'; CheckId = 'MasterSecretUnreadable'; Severity = 'Error' }
+            @{ Name = 'checks/kms-no-permission'; Status = 'Failing'; CheckId = 'CustomerManagedKeyNeedsRolePermission'; Severity = 'Error' }
         ) {
             $d = $ByName[$Name]
             $d.Status | Should -Be $Status
@@ -53,6 +54,10 @@ Describe 'Test-SecretRotation' {
             $finding.Remediation | Should -Not -BeNullOrEmpty
             $finding.HelpUri | Should -Match '^https://docs\.aws\.amazon\.com/'
             $finding.Evidence | Should -Not -BeNullOrEmpty
+        }
+
+        It 'stays quiet when the role may use the customer managed key' {
+            $ByName['checks/kms-allowed'].Status | Should -Be 'Healthy'
         }
 
         It 'names the condition that excludes the secret from the invoke permission' {

@@ -11,16 +11,23 @@ It forwards every request to moto, and can:
 - inject faults (--fault KIND:OPERATION:RATE, repeatable; OPERATION "*" is every operation, RATE 0..1, drawn from
   a generator seeded by --fault-seed): "throttle" (400 ThrottlingException), "500" (500 InternalFailure), "reset"
   (connection closed without an answer), "slow" (answer after --slow-seconds), "truncate" (headers promise more
-  body than is sent, then the connection closes).
+  body than is sent, then the connection closes);
+- stand in for S3 behind Lambda's presigned code URLs (--code-dir DIR): moto's GetFunction answers name a host it does
+  not serve, and moto has no GetLayerVersionByArn. With --code-dir the proxy rewrites Code.Location in GetFunction
+  answers to /_code/functions/<name>.zip on itself, answers GetLayerVersionByArn from moto's GetLayerVersion with
+  Content.Location rewritten to /_code/layers/<name>-<version>.zip, and serves those files from DIR (404 NoSuchKey
+  when absent). --expired-code NAME answers 403 "Request has expired" for that function or layer name every time;
+  --flaky-code NAME answers 503 SlowDown to its first download. Downloads are counted as s3:GetObject.
 """
 import argparse
 import hashlib
 import http.client
 import http.server
 import json
+import os
 import random
-import socket
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -77,6 +84,15 @@ class State:
                 if rule_operation in ("*", operation) and self.random.random() < rate:
                     return kind
         return None
+        self.port = args.port
+        self.code_dir = args.code_dir
+        self.expired = set(args.expired_code or [])
+        self.flaky = set(args.flaky_code or [])
+        self.flaked = set()
+
+    def code_url(self, kind, file_name):
+        # The query imitates a presigned URL's, so a client that printed it would show in the tests.
+        return f"http://127.0.0.1:{self.port}/_code/{kind}/{urllib.parse.quote(file_name)}?X-Amz-Signature=not-a-real-signature"
 
     def count(self, key):
         with self.lock:
@@ -107,7 +123,7 @@ def make_handler(state):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             service, operation = identify(self.command, self.path, self.headers, body)
-            if not self.path.startswith("/moto-api/"):
+            if not self.path.startswith(("/moto-api/", "/_code/")):
                 state.count(f"{service}:{operation}")
                 state.record({"service": service, "operation": operation, "method": self.command, "path": self.path,
                               "body": hashlib.sha1(body).hexdigest()[:12]})
@@ -116,19 +132,62 @@ def make_handler(state):
                     return
             if state.latency:
                 time.sleep(state.latency)
+            if state.code_dir and self.path.startswith("/_code/"):
+                return self.serve_code()
             for rule in state.recorded:
                 if rule["service"] == service and rule["operation"] == operation and \
                         (rule.get("match", "") in body.decode("utf-8", "replace") or rule.get("match", "") in self.path):
                     return self.reply(rule.get("status", 200), rule.get("headers", {}), rule["body"].encode())
+            path = self.path
+            if state.code_dir and operation == "GetLayerVersionByArn":
+                arn = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("Arn", [""])[0]
+                layer, version = arn.split(":")[-2:] if arn.count(":") >= 7 else ("", "")
+                path = f"/2018-10-31/layers/{urllib.parse.quote(layer)}/versions/{urllib.parse.quote(version)}"
+            status, passthrough, data = self.forward(path, body)
+            if state.code_dir and status == 200 and operation in ("GetFunction", "GetLayerVersionByArn"):
+                data = self.rewrite_location(operation, data)
+            self.reply(status, passthrough, data)
+
+        def forward(self, path, body):
             connection = http.client.HTTPConnection(state.upstream.hostname, state.upstream.port, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-            connection.request(self.command, self.path, body=body, headers=headers)
+            connection.request(self.command, path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
             passthrough = {k: v for k, v in response.getheaders()
                            if k.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date")}
             connection.close()
-            self.reply(response.status, passthrough, data)
+            return response.status, passthrough, data
+
+        def rewrite_location(self, operation, data):
+            answer = json.loads(data)
+            if operation == "GetFunction" and "Location" in answer.get("Code", {}):
+                name = answer["Configuration"]["FunctionName"]
+                answer["Code"]["Location"] = state.code_url("functions", f"{name}.zip")
+            elif operation == "GetLayerVersionByArn" and "Content" in answer:
+                layer, version = answer["LayerVersionArn"].split(":")[-2:]
+                answer["Content"]["Location"] = state.code_url("layers", f"{layer}-{version}.zip")
+            return json.dumps(answer).encode()
+
+        def serve_code(self):
+            state.count("s3:GetObject")
+            kind, _, file_name = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)[len("/_code/"):].partition("/")
+            name = file_name.rsplit(".zip", 1)[0]
+            base = name.rsplit("-", 1)[0] if kind == "layers" else name
+            xml = "application/xml"
+            if base in state.expired:
+                return self.reply(403, {"Content-Type": xml}, b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                  b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
+            with state.lock:
+                flake = base in state.flaky and base not in state.flaked
+                state.flaked.add(base)
+            if flake:
+                return self.reply(503, {"Content-Type": xml}, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>")
+            target = os.path.join(state.code_dir, kind, file_name)
+            if kind not in ("functions", "layers") or "/" in file_name or not os.path.isfile(target):
+                return self.reply(404, {"Content-Type": xml}, b"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>")
+            with open(target, "rb") as f:
+                self.reply(200, {"Content-Type": "application/zip"}, f.read())
 
         def inject(self, fault):
             """Sends the fault; returns False for "slow", after which the request goes on as usual."""
@@ -180,6 +239,9 @@ def main():
     parser.add_argument("--fault", action="append")
     parser.add_argument("--fault-seed", type=int, default=1)
     parser.add_argument("--slow-seconds", type=float, default=30)
+    parser.add_argument("--code-dir")
+    parser.add_argument("--expired-code", action="append")
+    parser.add_argument("--flaky-code", action="append")
     args = parser.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args)))
     server.daemon_threads = True

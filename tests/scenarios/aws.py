@@ -35,10 +35,10 @@ def ensure_role(name="rotation-lambda-role"):
         return iam.get_role(RoleName=name)["Role"]["Arn"]
 
 
-def create_function(name, tags=None, runtime="python3.9", timeout=30, environment=None, code=None, **extra):
+def create_function(name, tags=None, runtime="python3.9", timeout=30, environment=None, code=None, role=None, **extra):
     lam = client("lambda")
     return lam.create_function(
-        FunctionName=name, Runtime=runtime, Role=ensure_role(), Handler="lambda_function.lambda_handler",
+        FunctionName=name, Runtime=runtime, Role=role or ensure_role(), Handler="lambda_function.lambda_handler",
         Code={"ZipFile": code or handler_zip()}, Timeout=timeout, Tags=tags or {},
         Environment={"Variables": environment if environment is not None else {"SECRETS_MANAGER_ENDPOINT": f"https://secretsmanager.{REGION}.amazonaws.com"}},
         **extra)

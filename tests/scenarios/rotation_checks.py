@@ -6,7 +6,7 @@ moto's Lambda runs no rotation steps, so RotateSecret leaves AWSPENDING on a new
 """
 import json
 
-from aws import ACCOUNT, REGION, client, create_function, emit
+from aws import ACCOUNT, REGION, client, create_function, emit, ensure_role
 
 sm = client("secretsmanager")
 lam = client("lambda")
@@ -63,4 +63,15 @@ s["key-missing"] = secret("checks/key-missing", {k: v for k, v in POSTGRES.items
 s["engine-mismatch"] = secret("checks/engine-mismatch", dict(POSTGRES, engine="mysql"), healthy_fn)
 multi = function("SecretsManagerRDSPostgreSQLRotationMultiUser", runtime="python3.12")
 s["master-missing"] = secret("checks/master-missing", dict(POSTGRES, masterarn=f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:checks/no-such-master-Zz9Yx8"), multi)
+
+kms = client("kms")
+key_arn = kms.create_key(Description="rotation test key")["KeyMetadata"]["Arn"]
+s["kms-no-permission"] = secret("checks/kms-no-permission", POSTGRES, function("PostgreSQLRotationKmsDenied", runtime="python3.12"))
+sm.update_secret(SecretId=s["kms-no-permission"], KmsKeyId=key_arn)
+allowed_role = ensure_role("rotation-role-with-kms")
+client("iam").put_role_policy(RoleName="rotation-role-with-kms", PolicyName="kms", PolicyDocument=json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key_arn}]}))
+s["kms-allowed"] = secret("checks/kms-allowed", POSTGRES, function("PostgreSQLRotationKmsAllowed", runtime="python3.12", role=allowed_role))
+sm.update_secret(SecretId=s["kms-allowed"], KmsKeyId=key_arn)
 emit(out)

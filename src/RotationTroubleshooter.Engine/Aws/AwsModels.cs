@@ -29,21 +29,6 @@ public sealed class SecretDescription
     public Dictionary<string, List<string>>? Stages => VersionIdsToStages ?? SecretVersionsToStages;
 }
 
-public sealed class GetSecretValueRequest
-{
-    public string SecretId { get; set; } = "";
-    public string VersionStage { get; set; } = "AWSCURRENT";
-}
-
-/// <summary>Read once into a <see cref="SecretValue"/> and dropped.</summary>
-public sealed class GetSecretValueResponse
-{
-    public string? VersionId { get; set; }
-    public List<string>? VersionStages { get; set; }
-    public string? SecretString { get; set; }
-    public string? SecretBinary { get; set; }
-}
-
 public sealed class ListSecretVersionIdsRequest
 {
     public string SecretId { get; set; } = "";
@@ -192,9 +177,10 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
 [JsonSerializable(typeof(GetFunctionResponse))]
 [JsonSerializable(typeof(FunctionConfiguration))]
 [JsonSerializable(typeof(ListTagsResponse))]
-[JsonSerializable(typeof(GetSecretValueRequest))]
-[JsonSerializable(typeof(GetSecretValueResponse))]
 [JsonSerializable(typeof(ListSecretVersionIdsRequest))]
 [JsonSerializable(typeof(ListSecretVersionIdsResponse))]
 [JsonSerializable(typeof(FunctionPolicyResponse))]
+[JsonSerializable(typeof(KmsKeyRequest))]
+[JsonSerializable(typeof(DescribeKeyResponse))]
+[JsonSerializable(typeof(GetKeyPolicyResponse))]
 internal sealed partial class AwsJsonContext : JsonSerializerContext;

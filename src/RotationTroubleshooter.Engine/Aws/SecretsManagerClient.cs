@@ -9,15 +9,6 @@ public sealed class SecretsManagerClient(AwsPipeline pipeline)
         pipeline.JsonAsync(AwsServices.SecretsManager, Target, "DescribeSecret", new DescribeSecretRequest { SecretId = secretId },
             AwsJsonContext.Default.DescribeSecretRequest, AwsJsonContext.Default.SecretDescription, cancellation);
 
-    /// <summary>The value of one version or stage; the text stays inside the returned <see cref="SecretValue"/>.</summary>
-    public async Task<SecretValue> GetSecretValueAsync(string secretId, string versionStage, CancellationToken cancellation)
-    {
-        var response = await pipeline.JsonAsync(AwsServices.SecretsManager, Target, "GetSecretValue",
-            new GetSecretValueRequest { SecretId = secretId, VersionStage = versionStage },
-            AwsJsonContext.Default.GetSecretValueRequest, AwsJsonContext.Default.GetSecretValueResponse, cancellation).ConfigureAwait(false);
-        return new SecretValue(response.VersionId ?? "", response.VersionStages ?? [], response.SecretString, response.SecretBinary != null);
-    }
-
     public IAsyncEnumerable<SecretVersionEntry> ListSecretVersionIdsAsync(string secretId, CancellationToken cancellation) =>
         AwsPaging.PaginateAsync(
             (token, ct) => pipeline.JsonAsync(AwsServices.SecretsManager, Target, "ListSecretVersionIds",

@@ -28,7 +28,7 @@ public sealed class LibpqReport
         LibpqMajorVersion = libpqMajorVersion;
         SupportsScramSha256 = supportsScramSha256;
         Driver = driver;
-        Evidence = evidence;
+        Evidence = evidence.ToArray(); // a plain string[]: PowerShell indexes it (Evidence[0]) and serialises it like any array
     }
 
     /// <summary>Where the bundle came from, as the caller named it (function name, layer ARN, zip path).</summary>

@@ -49,7 +49,7 @@ public sealed class DatabaseConnectionInfo
         ArgumentNullException.ThrowIfNull(secretString);
         if (secretString.Length > MaxSecretLength)
         {
-            throw new DatabaseSecretFormatException($"The secret string is {secretString.Length} characters, more than a secret can hold ({MaxSecretLength}).");
+            throw new DatabaseSecretFormatException(DatabaseSecretProblem.TooLong, $"The secret string is {secretString.Length} characters, more than a secret can hold ({MaxSecretLength}).");
         }
 
         JsonDocument document;
@@ -60,7 +60,7 @@ public sealed class DatabaseConnectionInfo
         catch (JsonException ex)
         {
             // The JSON reader's message can quote the text around the error, which may be the password: keep only the position.
-            throw new DatabaseSecretFormatException($"The secret string is not valid JSON (error near byte {ex.BytePositionInLine} of line {ex.LineNumber + 1}).");
+            throw new DatabaseSecretFormatException(DatabaseSecretProblem.NotJson, $"The secret string is not valid JSON (error near byte {ex.BytePositionInLine} of line {ex.LineNumber + 1}).");
         }
 
         using (document)
@@ -68,7 +68,7 @@ public sealed class DatabaseConnectionInfo
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new DatabaseSecretFormatException($"The secret string is JSON but not an object (it is {root.ValueKind}); the rotation templates need an object with engine, host, username and password.");
+                throw new DatabaseSecretFormatException(DatabaseSecretProblem.NotAnObject, $"The secret string is JSON but not an object (it is {root.ValueKind}); the rotation templates need an object with engine, host, username and password.");
             }
 
             var engineName = RequiredString(root, "engine");
@@ -82,7 +82,7 @@ public sealed class DatabaseConnectionInfo
                 "redshift" => (DatabaseEngine.Redshift, 5439, "dev"),
                 "mongo" => (DatabaseEngine.MongoDb, 27017, "admin"),
                 "db2" => (DatabaseEngine.Db2, 50000, null),
-                _ => throw new DatabaseSecretFormatException(
+                _ => throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue, 
                     $"The 'engine' value '{Truncate(engineName)}' is not one a rotation template accepts (postgres, aurora-postgresql, mysql, aurora-mysql, mariadb, oracle, sqlserver, redshift, mongo, db2)."),
             };
 
@@ -98,7 +98,7 @@ public sealed class DatabaseConnectionInfo
             var databaseName = OptionalString(root, "dbname") ?? defaultDatabase;
             if (engine == DatabaseEngine.Oracle && databaseName is null)
             {
-                throw new DatabaseSecretFormatException("dbname key is missing from secret JSON (the Oracle template requires it).");
+                throw new DatabaseSecretFormatException(DatabaseSecretProblem.KeyMissing, "dbname key is missing from secret JSON (the Oracle template requires it).");
             }
 
             return new DatabaseConnectionInfo(engine, engineName, host, ReadPort(root, defaultPort), databaseName, userName, password,
@@ -114,18 +114,18 @@ public sealed class DatabaseConnectionInfo
         if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             // Worded as the templates' own KeyError, so it matches what the function's log shows.
-            throw new DatabaseSecretFormatException($"{key} key is missing from secret JSON");
+            throw new DatabaseSecretFormatException(DatabaseSecretProblem.KeyMissing, $"{key} key is missing from secret JSON");
         }
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            throw new DatabaseSecretFormatException($"The '{key}' key must be a JSON string but is {value.ValueKind}.");
+            throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue, $"The '{key}' key must be a JSON string but is {value.ValueKind}.");
         }
 
         var text = value.GetString()!;
         if (text.Length == 0)
         {
-            throw new DatabaseSecretFormatException($"The '{key}' key is empty.");
+            throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue, $"The '{key}' key is empty.");
         }
 
         return text;
@@ -140,7 +140,7 @@ public sealed class DatabaseConnectionInfo
 
         if (value.ValueKind != JsonValueKind.String)
         {
-            throw new DatabaseSecretFormatException($"The '{key}' key must be a JSON string but is {value.ValueKind}.");
+            throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue, $"The '{key}' key must be a JSON string but is {value.ValueKind}.");
         }
 
         var text = value.GetString()!;
@@ -164,7 +164,7 @@ public sealed class DatabaseConnectionInfo
         };
         if (!ok || port is < 1 or > 65535)
         {
-            throw new DatabaseSecretFormatException("The 'port' key is not a port number between 1 and 65535.");
+            throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue, "The 'port' key is not a port number between 1 and 65535.");
         }
 
         return port;
@@ -194,5 +194,22 @@ public sealed class DatabaseConnectionInfo
 /// <summary>A secret string that the rotation templates could not read. The message names keys, never values of secrets.</summary>
 public sealed class DatabaseSecretFormatException : FormatException
 {
-    public DatabaseSecretFormatException(string message) : base(message) { }
+    public DatabaseSecretFormatException(DatabaseSecretProblem problem, string message) : base(message) => Problem = problem;
+
+    public DatabaseSecretProblem Problem { get; }
+}
+
+/// <summary>What is wrong with a secret string, so callers can name it (and pick an error id) without reading the message.</summary>
+public enum DatabaseSecretProblem
+{
+    /// <summary>Not JSON at all (for example a bare password).</summary>
+    NotJson,
+    /// <summary>JSON, but not an object.</summary>
+    NotAnObject,
+    /// <summary>A key the template requires is missing or null.</summary>
+    KeyMissing,
+    /// <summary>A key has the wrong type or an unusable value.</summary>
+    InvalidValue,
+    /// <summary>Longer than Secrets Manager allows.</summary>
+    TooLong,
 }

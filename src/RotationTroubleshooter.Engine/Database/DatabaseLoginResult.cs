@@ -26,6 +26,12 @@ public sealed class DatabaseLoginResult
         Message = message;
     }
 
+    /// <summary>The secret the credentials came from, when the login started from a secret in Secrets Manager.</summary>
+    public string? SecretArn { get; private init; }
+    /// <summary>The secret's name, when the login started from a secret.</summary>
+    public string? SecretName { get; private init; }
+    /// <summary>The secret version the stage label was on.</summary>
+    public string? VersionId { get; private init; }
     /// <summary>The secret version's stage (AWSCURRENT, AWSPREVIOUS, AWSPENDING), as the caller named it.</summary>
     public string? Stage { get; }
     public DatabaseEngine Engine { get; }
@@ -50,6 +56,10 @@ public sealed class DatabaseLoginResult
     public string Vantage { get; }
     /// <summary>What happened, in words; driver messages are included with the password scrubbed out.</summary>
     public string Message { get; }
+
+    internal DatabaseLoginResult ForSecret(string? secretArn, string? secretName, string? versionId) =>
+        new(Stage, Engine, Endpoint, UserName, DatabaseName, TcpReachable, TlsUsed, ServerRequiresTls, AuthenticationMethod, LoginSucceeded,
+            FailureKind, DurationMs, Vantage, Message) { SecretArn = secretArn, SecretName = secretName, VersionId = versionId };
 
     public override string ToString() =>
         $"{Stage ?? "(no stage)"} {Endpoint}: " + (LoginSucceeded switch

@@ -5,13 +5,22 @@ namespace RotationTroubleshooter;
 /// <summary>A PostgreSQL login role whose stored password is not a SCRAM verifier, so scram-sha-256 logins fail for it.</summary>
 public sealed class PostgresNonScramRole
 {
-    internal PostgresNonScramRole(string roleName, string passwordKind, string source)
+    internal PostgresNonScramRole(string endpoint, string auditedAs, string roleName, string passwordKind, string source, string? secretArn = null)
     {
+        Endpoint = endpoint;
+        AuditedAs = auditedAs;
         RoleName = roleName;
         PasswordKind = passwordKind;
         Source = source;
+        SecretArn = secretArn;
     }
 
+    /// <summary>The secret whose database was audited, when the audit started from a secret.</summary>
+    public string? SecretArn { get; }
+    /// <summary>host:port of the audited server.</summary>
+    public string Endpoint { get; }
+    /// <summary>The user the audit logged in as (e.g. the master user of a multi-user secret).</summary>
+    public string AuditedAs { get; }
     public string RoleName { get; }
     /// <summary><c>md5</c>, or <c>other</c> for a plain-text or unrecognised stored value (the value itself is never read out).</summary>
     public string PasswordKind { get; }
@@ -19,12 +28,29 @@ public sealed class PostgresNonScramRole
     public string Source { get; }
 
     public override string ToString() => $"{RoleName} ({PasswordKind})";
+
+    internal PostgresNonScramRole ForSecret(string secretArn) => new(Endpoint, AuditedAs, RoleName, PasswordKind, Source, secretArn);
 }
 
 /// <summary>The audit could not run; the message says why (e.g. the user may not read pg_authid), never a password.</summary>
 public sealed class DatabaseAuditException : Exception
 {
-    public DatabaseAuditException(string message) : base(message) { }
+    public DatabaseAuditException(DatabaseAuditFailure failure, string message) : base(message) => Failure = failure;
+
+    public DatabaseAuditFailure Failure { get; }
+}
+
+/// <summary>Why the password audit could not run.</summary>
+public enum DatabaseAuditFailure
+{
+    /// <summary>The secret is not for PostgreSQL.</summary>
+    WrongEngine,
+    /// <summary>The audit's own login failed.</summary>
+    LoginFailed,
+    /// <summary>The user may read neither pg_authid nor rds_tools.</summary>
+    NotPermitted,
+    /// <summary>The query failed for another reason.</summary>
+    QueryFailed,
 }
 
 /// <summary>
@@ -49,14 +75,14 @@ public static class PostgresPasswordAudit
         ArgumentNullException.ThrowIfNull(privileged);
         if (privileged.Engine != DatabaseEngine.PostgreSql)
         {
-            throw new DatabaseAuditException($"The password audit reads PostgreSQL's pg_authid; the secret is for {privileged.EngineName}.");
+            throw new DatabaseAuditException(DatabaseAuditFailure.WrongEngine, $"The password audit reads PostgreSQL's pg_authid; the secret is for {privileged.EngineName}.");
         }
 
         options ??= new DatabaseProbeOptions();
         var (session, attempts) = await PostgresLogin.OpenAsync(privileged, options, cancellationToken).ConfigureAwait(false);
         if (session is null)
         {
-            throw new DatabaseAuditException(SecretScrubber.Scrub(
+            throw new DatabaseAuditException(DatabaseAuditFailure.LoginFailed, SecretScrubber.Scrub(
                 $"Could not log in as '{privileged.UserName}' at {privileged.Endpoint} for the password audit: " +
                 string.Join(" ", attempts.Select(a => a.Describe() + ".")), privileged.Password, 2000));
         }
@@ -69,7 +95,7 @@ public static class PostgresPasswordAudit
             }
             catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new DatabaseAuditException($"The password audit query failed: {SecretScrubber.Describe(ex, privileged.Password)}");
+                throw new DatabaseAuditException(DatabaseAuditFailure.QueryFailed, $"The password audit query failed: {SecretScrubber.Describe(ex, privileged.Password)}");
             }
         }
     }
@@ -79,7 +105,7 @@ public static class PostgresPasswordAudit
     {
         try
         {
-            return await QueryAsync(connection, PgAuthidQuery, "pg_authid", options, cancellationToken).ConfigureAwait(false);
+            return await QueryAsync(connection, privileged, PgAuthidQuery, "pg_authid", options, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
@@ -88,19 +114,19 @@ public static class PostgresPasswordAudit
 
         try
         {
-            return await QueryAsync(connection, RdsToolsQuery, "rds_tools.role_password_encryption_type()", options, cancellationToken).ConfigureAwait(false);
+            return await QueryAsync(connection, privileged, RdsToolsQuery, "rds_tools.role_password_encryption_type()", options, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.InvalidSchemaName
                                                or PostgresErrorCodes.InsufficientPrivilege)
         {
-            throw new DatabaseAuditException(SecretScrubber.Scrub(
+            throw new DatabaseAuditException(DatabaseAuditFailure.NotPermitted, SecretScrubber.Scrub(
                 $"'{privileged.UserName}' may not read pg_authid, and rds_tools.role_password_encryption_type() is not available ({ex.MessageText}, SQLSTATE {ex.SqlState}). " +
                 "Use a superuser secret (e.g. the multi-user master secret), or on Amazon RDS run CREATE EXTENSION rds_tools.",
                 privileged.Password, 2000));
         }
     }
 
-    private static async Task<IReadOnlyList<PostgresNonScramRole>> QueryAsync(NpgsqlConnection connection, string sql, string source,
+    private static async Task<IReadOnlyList<PostgresNonScramRole>> QueryAsync(NpgsqlConnection connection, DatabaseConnectionInfo privileged, string sql, string source,
         DatabaseProbeOptions options, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.Timeout.TotalSeconds)) };
@@ -108,7 +134,7 @@ public static class PostgresPasswordAudit
         var roles = new List<PostgresNonScramRole>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            roles.Add(new PostgresNonScramRole(reader.GetString(0), reader.GetString(1), source));
+            roles.Add(new PostgresNonScramRole(privileged.Endpoint, privileged.UserName, reader.GetString(0), reader.GetString(1), source));
         }
 
         return roles;

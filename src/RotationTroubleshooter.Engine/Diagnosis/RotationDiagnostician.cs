@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using RotationTroubleshooter.Age;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Bundles;
 
 namespace RotationTroubleshooter.Diagnosis;
 
@@ -13,6 +14,8 @@ public sealed record DiagnosisOptions
     /// <summary>Never call GetSecretValue.</summary>
     public bool SkipSecretValue { get; init; }
     public bool IncludeDatabaseLogin { get; init; }
+    /// <summary>How -IncludeDatabaseLogin connects (timeout, trusted CA).</summary>
+    public DatabaseProbeOptions DatabaseProbe { get; init; } = new();
     public DateTime Now { get; init; } = DateTime.UtcNow;
 
     public bool Runs(string checkId) =>
@@ -54,7 +57,7 @@ public sealed partial class RotationDiagnostician(AwsSession session)
 
     public async Task<RotationDiagnosis> DiagnoseAsync(SecretDescription secret, DiagnosisOptions options, CancellationToken cancellation)
     {
-        var findings = new Findings(options);
+        var findings = new Findings(options, session);
         var arn = secret.ARN ?? secret.Name ?? "";
         var keyCheckSkipped = false;
 
@@ -91,6 +94,8 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             keyCheckSkipped = true;
         }
 
+        RotationFunctionAge? age = null;
+        IReadOnlyList<LibpqReport>? libpq = null;
         var work = new List<Task>
         {
             findings.RunAsync(CheckIds.PendingVersionStuck, () => DatePendingVersionAsync(secret, findings, cancellation)),
@@ -99,11 +104,25 @@ public sealed partial class RotationDiagnostician(AwsSession session)
         {
             CheckFunctionConfiguration(secret, function, findings, options);
             work.Add(findings.RunAsync(CheckIds.InvokePermissionMissing, () => CheckInvokePermissionAsync(arn, function, findings, cancellation)));
-            work.Add(findings.RunAsync(CheckIds.FunctionPredatesTls, () => CheckAgeAsync(function, secret, findings, cancellation)));
+            work.Add(findings.RunAsync(CheckIds.FunctionPredatesTls, async () => age = await CheckAgeAsync(function, findings, cancellation).ConfigureAwait(false)));
+            work.Add(findings.RunAsync(CheckIds.NetworkPath, async () =>
+                findings.AddRange(CheckIds.NetworkPath, (await NetworkPathService.For(session).ForSecretAsync(arn, !options.SkipSecretValue, cancellation).ConfigureAwait(false)).Findings)));
+            if (RotationTemplates.Identify(function.Tags.GetValueOrDefault(RotationFunctionAgeCheck.ApplicationIdTag), function.Configuration.FunctionName, null)?.IsPostgres == true)
+                work.Add(findings.RunAsync(CheckIds.LibpqLacksScram, async () => libpq = await CheckLibpqAsync(function, findings, cancellation).ConfigureAwait(false)));
+            if (!string.IsNullOrEmpty(secret.KmsKeyId) && function.Configuration.Role is { } role)
+                work.Add(findings.RunAsync(CheckIds.CustomerManagedKeyNeedsRolePermission, () => CheckKmsAsync(secret.KmsKeyId, role, function, findings, cancellation)));
         }
         if (!options.SkipSecretValue)
             work.Add(findings.RunAsync(CheckIds.SecretJsonKeyMissing, () => CheckSecretJsonAsync(secret, function, findings, cancellation)));
         await Task.WhenAll(work).ConfigureAwait(false);
+
+        if (options.IncludeDatabaseLogin)
+            await findings.RunAsync(CheckIds.DatabaseLogin, async () =>
+            {
+                var login = await session.Shared(s => new DatabaseLoginService(s)).ForSecretAsync(arn, null, options.DatabaseProbe, cancellation).ConfigureAwait(false);
+                var libpqMajor = libpq?.Where(r => r.LibpqMajorVersion != null).Select(r => r.LibpqMajorVersion).Min();
+                findings.AddRange(CheckIds.DatabaseLogin, login.ToFindings(libpqMajor, age?.PredatesTlsSupport));
+            }).ConfigureAwait(false);
 
         var status = findings.Any(FindingSeverity.Error) ? RotationStatus.Failing
             : keyCheckSkipped ? RotationStatus.Unknown
@@ -244,7 +263,20 @@ public sealed partial class RotationDiagnostician(AwsSession session)
         }
     }
 
-    private async Task CheckAgeAsync(LambdaFunction function, SecretDescription secret, Findings findings, CancellationToken cancellation)
+    private static async Task<IReadOnlyList<LibpqReport>> CheckLibpqAsync(LambdaFunction function, Findings findings, CancellationToken cancellation)
+    {
+        var reports = await FunctionBundleService.For(findings.Session).ForFunctionAsync(function.Configuration.FunctionArn ?? function.Configuration.FunctionName!, cancellation).ConfigureAwait(false);
+        foreach (var report in reports.Where(r => r.SupportsScramSha256 == false))
+            findings.Add(CheckIds.LibpqLacksScram, FindingSeverity.Warning,
+                $"The function bundles a libpq{(report.LibpqMajorVersion is { } v ? $" {v}" : "")} that cannot log in with scram-sha-256; " +
+                "against a database that asks for SCRAM, rotation fails with \"SCRAM authentication requires libpq version 10 or above\".",
+                [$"{report.Path} ({report.Driver})", .. report.Evidence.Take(4)],
+                "Redeploy the rotation function from the current AWS template (its libpq supports SCRAM), or keep the database user on md5.",
+                "https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot_rotation.html");
+        return reports;
+    }
+
+    private async Task<RotationFunctionAge> CheckAgeAsync(LambdaFunction function, Findings findings, CancellationToken cancellation)
     {
         var age = await _age.ForFunctionAsync(function.Configuration.FunctionArn ?? function.Configuration.FunctionName!, cancellation).ConfigureAwait(false);
         var evidence = age.Evidence.ToList();
@@ -257,11 +289,22 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             findings.Add(CheckIds.FunctionPredatesScram, FindingSeverity.Warning,
                 $"The rotation function was set up {(age.CreatedDateSource == "CloudFormationStack" ? "on" : "on or before")} {age.CreatedDate:yyyy-MM-dd}, before AWS's templates bundled a libpq that can do scram-sha-256 (2021-12-30).",
                 evidence, "If the database uses scram-sha-256 (the default from PostgreSQL 14 and RDS 13+ parameter groups), redeploy the function from the current template. Test-LibpqScramSupport checks the bundle.", GuideUri);
+        return age;
+    }
+
+    private async Task CheckKmsAsync(string keyId, string roleArn, LambdaFunction function, Findings findings, CancellationToken cancellation)
+    {
+        var verdict = await session.Shared(s => new KmsRolePermission(s))
+            .EvaluateAsync(keyId, roleArn, function.Configuration.FunctionName!, cancellation).ConfigureAwait(false);
+        if (verdict?.Severity is { } severity)
+            findings.Add(CheckIds.CustomerManagedKeyNeedsRolePermission, severity, verdict.Message, verdict.Evidence,
+                "Allow the function's role kms:Decrypt and kms:GenerateDataKey on the key (in its IAM policy, or in the key policy).",
+                "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets-required-permissions-function.html");
     }
 
     private async Task CheckSecretJsonAsync(SecretDescription secret, LambdaFunction? function, Findings findings, CancellationToken cancellation)
     {
-        var value = await session.SecretsManager.GetSecretValueAsync(secret.ARN ?? secret.Name!, "AWSCURRENT", cancellation).ConfigureAwait(false);
+        var value = await SecretValueClient.For(session).GetSecretValueAsync(secret.ARN ?? secret.Name!, "AWSCURRENT", cancellation).ConfigureAwait(false);
         if (value.NotJsonReason is { } notJson)
         {
             findings.Add(CheckIds.SecretNotJson, FindingSeverity.Error, "The secret's value is not a JSON object; the rotation templates need one.",
@@ -309,8 +352,17 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             [e.Message], e.Kind == AwsErrorKind.AccessDenied ? $"Allow {e.IamAction} to the identity running the diagnosis." : "Try again later.", PermissionsUri);
 
     /// <summary>The findings of one diagnosis, collected from concurrent checks.</summary>
-    private sealed class Findings(DiagnosisOptions options)
+    private sealed class Findings(DiagnosisOptions options, AwsSession session)
     {
+        public AwsSession Session => session;
+
+        /// <summary>Findings another component made, kept when their selector runs.</summary>
+        public void AddRange(string selector, IEnumerable<Finding> made)
+        {
+            if (!options.Runs(selector)) return;
+            lock (_items) _items.AddRange(made);
+        }
+
         private readonly List<Finding> _items = [];
         private readonly Dictionary<string, List<string>> _extraEvidence = [];
 
@@ -346,6 +398,11 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             catch (AwsServiceException e) when (IsSkippable(e) || e.Kind == AwsErrorKind.NotFound)
             {
                 Skip(checkId, e);
+            }
+            catch (TroubleshooterException e) when (e is not AwsServiceException)
+            {
+                // A check's own failure (an unreadable bundle, a download refused) is reported, not fatal to the diagnosis.
+                lock (_items) _items.Add(new Finding(CheckIds.CheckSkipped, FindingSeverity.Info, $"{checkId} could not run: {e.Message}", [e.ErrorId], null, GuideUri));
             }
         }
 

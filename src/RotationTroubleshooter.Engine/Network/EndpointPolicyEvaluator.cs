@@ -82,6 +82,31 @@ internal static class EndpointPolicyEvaluator
         }
     }
 
+    /// <summary>
+    /// The decision when the secret is not known (a function checked on its own): Allowed only when a statement allows
+    /// every resource and no Deny statement could match some secret; a policy that depends on the secret is Unknown.
+    /// </summary>
+    public static PolicyResult EvaluateForAnySecret(string? policyDocument, string? roleArn, string sessionName, string action)
+    {
+        var result = Evaluate(policyDocument, roleArn, sessionName, action, "*");
+        if (result.Decision == PolicyDecision.ImplicitDeny)
+            return new(PolicyDecision.Unknown, $"no statement allows {action} on every secret; whether it allows this one depends on the secret, which is not known");
+        if (result.Decision != PolicyDecision.Allowed || string.IsNullOrWhiteSpace(policyDocument))
+            return result;
+        using var document = JsonDocument.Parse(policyDocument);
+        var statements = document.RootElement.GetProperty("Statement");
+        var principals = PrincipalNames(roleArn, sessionName);
+        var index = 0;
+        foreach (var statement in statements.ValueKind == JsonValueKind.Array ? statements.EnumerateArray().ToList() : [statements])
+        {
+            index++;
+            if (statement.TryGetProperty("Effect", out var effect) && effect.GetString() == "Deny"
+                && MatchesPrincipal(statement, principals) != false && MatchesList(statement, "Action", "NotAction", action, ignoreCase: true))
+                return new(PolicyDecision.Unknown, $"statement {index} denies {action} on some resources; whether it matches depends on the secret, which is not known");
+        }
+        return result;
+    }
+
     private sealed record Principals(string RoleArn, string SessionArn, string Account);
 
     private static Principals? PrincipalNames(string? roleArn, string sessionName)

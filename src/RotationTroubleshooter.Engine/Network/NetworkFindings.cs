@@ -16,6 +16,8 @@ public static class NetworkCheckIds
     public const string DatabaseInOtherVpc = nameof(DatabaseInOtherVpc);
     /// <summary>The network could not be described (permission, missing subnet): the paths are Unknown.</summary>
     public const string NetworkPathNotChecked = nameof(NetworkPathNotChecked);
+    /// <summary>The secret's database could not be located (GetSecretValue or RDS refused, no port): the database path is Unknown.</summary>
+    public const string DatabasePathNotChecked = nameof(DatabasePathNotChecked);
 }
 
 /// <summary>Collects findings so that the same problem seen from several subnets becomes one finding with all the evidence.</summary>

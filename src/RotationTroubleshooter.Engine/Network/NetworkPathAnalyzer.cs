@@ -61,7 +61,8 @@ public sealed class NetworkPathAnalyzer
         var check = new FunctionCheck(request, network, subnetIds, groupIds);
         var secretsManagerPath = check.SecretsManagerPath();
         var databasePath = request.Database is null ? null : check.DatabasePath(request.Database, databaseNetwork);
-        return new NetworkPathReport(request.FunctionName, network.VpcId, subnetIds, groupIds, secretsManagerPath, databasePath, check.Findings.ToList());
+        return new NetworkPathReport(request.FunctionName, network.VpcId, subnetIds, groupIds, secretsManagerPath, databasePath, check.Findings.ToList())
+            { SecretArn = request.SecretArn, Database = request.Database };
     }
 
     private static NetworkPathReport NotInVpc(NetworkPathRequest request, List<string> groupIds)
@@ -71,7 +72,8 @@ public sealed class NetworkPathAnalyzer
         var database = request.Database is null ? null : new NetworkPath(PathVerdict.Unknown,
             "The function is not in a VPC: it reaches the database only if the database is publicly accessible from the internet.",
             [new NetworkHop("Function network", null, $"no VpcConfig subnets; {request.Database.Host} must accept connections from Lambda's public addresses")]);
-        return new NetworkPathReport(request.FunctionName, null, [], groupIds, secretsManager, database, []);
+        return new NetworkPathReport(request.FunctionName, null, [], groupIds, secretsManager, database, [])
+            { SecretArn = request.SecretArn, Database = request.Database };
     }
 
     private static NetworkPathReport NotChecked(NetworkPathRequest request, string? vpcId, List<string> subnetIds, List<string> groupIds, string why)
@@ -81,7 +83,8 @@ public sealed class NetworkPathAnalyzer
             "Grant ec2:DescribeSubnets, DescribeRouteTables, DescribeNatGateways, DescribeInternetGateways, DescribeVpcEndpoints, DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcPeeringConnections and GetManagedPrefixListEntries, and check the function's subnets exist.",
             "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html", why);
         var unknown = new NetworkPath(PathVerdict.Unknown, why, []);
-        return new NetworkPathReport(request.FunctionName, vpcId, subnetIds, groupIds, unknown, request.Database is null ? null : unknown, findings.ToList());
+        return new NetworkPathReport(request.FunctionName, vpcId, subnetIds, groupIds, unknown, request.Database is null ? null : unknown, findings.ToList())
+            { SecretArn = request.SecretArn, Database = request.Database };
     }
 
     /// <summary>The evaluation of one function; holds the findings both paths add to.</summary>
@@ -186,10 +189,11 @@ public sealed class NetworkPathAnalyzer
 
         private RuleDecision EvaluatePolicy(VpcEndpoint endpoint)
         {
-            if (request.SecretArn is null)
-                return RuleDecision.Unknown($"{endpoint.VpcEndpointId} policy not evaluated: the secret ARN is not known");
+            var resource = request.SecretArn;
             var results = RotationActions
-                .Select(action => EndpointPolicyEvaluator.Evaluate(endpoint.PolicyDocument, request.RoleArn, request.FunctionName, action, request.SecretArn))
+                .Select(action => resource is null
+                    ? EndpointPolicyEvaluator.EvaluateForAnySecret(endpoint.PolicyDocument, request.RoleArn, request.FunctionName, action)
+                    : EndpointPolicyEvaluator.Evaluate(endpoint.PolicyDocument, request.RoleArn, request.FunctionName, action, resource))
                 .ToList();
             var who = request.RoleArn ?? "the function's role";
             var refused = results.Where(r => r.Decision is PolicyDecision.ExplicitDeny or PolicyDecision.ImplicitDeny).ToList();
@@ -198,7 +202,7 @@ public sealed class NetworkPathAnalyzer
             var unknown = results.FirstOrDefault(r => r.Decision == PolicyDecision.Unknown);
             if (unknown is not null)
                 return RuleDecision.Unknown($"{endpoint.VpcEndpointId} policy: {unknown.Detail}");
-            return RuleDecision.Allow($"{endpoint.VpcEndpointId} policy allows {who} the rotation actions on the secret ({string.Join("; ", results.Select(r => r.Detail).Distinct())})");
+            return RuleDecision.Allow($"{endpoint.VpcEndpointId} policy allows {who} the rotation actions on {(resource is null ? "every secret" : "the secret")} ({string.Join("; ", results.Select(r => r.Detail).Distinct())})");
         }
 
         /// <returns>True when no hop of the internet path is blocked.</returns>

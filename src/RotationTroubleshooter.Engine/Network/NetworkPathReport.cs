@@ -56,6 +56,10 @@ public sealed class NetworkPathReport
     }
 
     public string FunctionName { get; }
+    /// <summary>The secret the paths were checked for (its endpoint policy resource and database host); null for a function alone.</summary>
+    public string? SecretArn { get; init; }
+    /// <summary>The database the secret's host names: the RDS instance or cluster, its port, VPC, subnets and security groups.</summary>
+    public DatabaseTarget? Database { get; init; }
     /// <summary>The function's VPC, derived from its subnets; null when the function is not in a VPC.</summary>
     public string? VpcId { get; }
     public IReadOnlyList<string> SubnetIds { get; }

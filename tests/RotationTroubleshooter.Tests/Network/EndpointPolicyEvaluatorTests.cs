@@ -108,3 +108,20 @@ public sealed class EndpointPolicyEvaluatorTests
     [InlineData("""{"Statement":[{"Effect":"Maybe","Principal":"*","Action":"*","Resource":"*"}]}""")]
     public void Unreadable_policies_are_unknown(string policy) => Assert.Equal(PolicyDecision.Unknown, Evaluate(policy).Decision);
 }
+
+/// <summary>A function checked without a secret: only a policy that cannot depend on the secret gets a firm answer.</summary>
+public sealed class EndpointPolicyForAnySecretTests
+{
+    private const string Role = "arn:aws:iam::123456789012:role/rotation";
+    private const string Action = "secretsmanager:PutSecretValue";
+
+    [Theory]
+    [InlineData(null, "Allowed")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}""", "Allowed")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"secretsmanager:Put*","Resource":"arn:aws:secretsmanager:*:*:secret:prod/*"}]}""", "Unknown")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}""", "Allowed")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"secretsmanager:*","Resource":"*"}]}""", "ExplicitDeny")]
+    [InlineData("""{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/*"}]}""", "Unknown")]
+    public void Decides_only_what_holds_for_every_secret(string? policy, string decision) =>
+        Assert.Equal(decision, EndpointPolicyEvaluator.EvaluateForAnySecret(policy, Role, "rotate", Action).Decision.ToString());
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Xml.Linq;
+
+namespace RotationTroubleshooter.Aws;
+
+/// <summary>RDS (query protocol, API 2014-10-31): the DB instances and clusters the network check matches a secret's host against.</summary>
+public sealed class RdsClient(AwsPipeline pipeline)
+{
+    private const string ApiVersion = "2014-10-31";
+    /// <summary>RDS's largest page.</summary>
+    internal const int PageSize = 100;
+    /// <summary>Pages per listing before giving up: 50 pages of 100 is far beyond one account and region.</summary>
+    internal const int MaxPages = 50;
+
+    /// <summary>
+    /// Every DB instance (DescribeDBInstances) and cluster (DescribeDBClusters: writer, reader and custom endpoints).
+    /// DescribeDBClusters names the DB subnet group only, so a cluster's VPC and subnets come from an instance in the same
+    /// group, else from DescribeDBSubnetGroups.
+    /// </summary>
+    public async Task<IReadOnlyList<RdsDatabase>> DescribeDatabasesAsync(CancellationToken cancellation)
+    {
+        var instanceItems = await ListAsync("DescribeDBInstances", "DBInstances", cancellation).ConfigureAwait(false);
+        var clusterItems = await ListAsync("DescribeDBClusters", "DBClusters", cancellation).ConfigureAwait(false);
+        var databases = new List<RdsDatabase>();
+        var groups = new Dictionary<string, (string? VpcId, IReadOnlyList<RdsSubnet> Subnets)>(StringComparer.Ordinal);
+        foreach (var item in instanceItems)
+        {
+            if (ToInstance(item) is not { } instance) continue;
+            databases.Add(instance);
+            if (item.Child("DBSubnetGroup").Child("DBSubnetGroupName")?.Value is { Length: > 0 } groupName)
+                groups.TryAdd(groupName, (instance.VpcId, instance.Subnets));
+        }
+        foreach (var cluster in clusterItems)
+        {
+            var identifier = cluster.Child("DBClusterIdentifier")?.Value;
+            if (string.IsNullOrEmpty(identifier)) continue;
+            var endpoints = new[] { cluster.Child("Endpoint")?.Value, cluster.Child("ReaderEndpoint")?.Value }
+                .Concat(Items(cluster.Child("CustomEndpoints")).Select(e => e.Value))
+                .Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e!).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var groupName = cluster.Child("DBSubnetGroup")?.Value;
+            (string? VpcId, IReadOnlyList<RdsSubnet> Subnets) group = (null, []);
+            if (!string.IsNullOrEmpty(groupName) && !groups.TryGetValue(groupName, out group))
+                groups[groupName] = group = await DescribeSubnetGroupAsync(groupName, cancellation).ConfigureAwait(false);
+            databases.Add(new RdsDatabase(identifier, endpoints, ParseInt(cluster.Child("Port")?.Value), group.VpcId, group.Subnets, SecurityGroups(cluster)));
+        }
+        return databases;
+    }
+
+    private async Task<(string? VpcId, IReadOnlyList<RdsSubnet> Subnets)> DescribeSubnetGroupAsync(string name, CancellationToken cancellation)
+    {
+        var root = await pipeline.QueryAsync(AwsServices.Rds, "DescribeDBSubnetGroups", ApiVersion, [new("DBSubnetGroupName", name)], cancellation)
+            .ConfigureAwait(false);
+        var group = Items(root.Child("DescribeDBSubnetGroupsResult").Child("DBSubnetGroups")).FirstOrDefault();
+        return (group.Child("VpcId")?.Value, Subnets(group));
+    }
+
+    /// <summary>All items of a Marker-paginated Describe call.</summary>
+    private async Task<List<XElement>> ListAsync(string operation, string listName, CancellationToken cancellation)
+    {
+        var items = new List<XElement>();
+        var pages = 0;
+        await foreach (var item in AwsPaging.PaginateAsync(
+            async (marker, ct) =>
+            {
+                if (++pages > MaxPages)
+                    throw new TroubleshooterException("TooManyResults", FailureCategory.LimitsExceeded,
+                        $"rds:{operation} returned more than {MaxPages} pages of {PageSize}; stopped reading.");
+                var parameters = new List<KeyValuePair<string, string>> { new("MaxRecords", PageSize.ToString(CultureInfo.InvariantCulture)) };
+                if (marker is not null) parameters.Add(new("Marker", marker));
+                var root = await pipeline.QueryAsync(AwsServices.Rds, operation, ApiVersion, parameters, ct).ConfigureAwait(false);
+                return root.Child(operation + "Result");
+            },
+            page => Items(page.Child(listName)),
+            page => page.Child("Marker")?.Value, cancellation).ConfigureAwait(false))
+        {
+            items.Add(item);
+        }
+        return items;
+    }
+
+    internal static RdsDatabase? ToInstance(XElement instance)
+    {
+        var identifier = instance.Child("DBInstanceIdentifier")?.Value;
+        if (string.IsNullOrEmpty(identifier)) return null;
+        var endpoint = instance.Child("Endpoint");
+        var address = endpoint.Child("Address")?.Value;
+        var subnetGroup = instance.Child("DBSubnetGroup");
+        return new RdsDatabase(identifier, string.IsNullOrWhiteSpace(address) ? [] : [address], ParseInt(endpoint.Child("Port")?.Value),
+            subnetGroup.Child("VpcId")?.Value, Subnets(subnetGroup), SecurityGroups(instance), NullIfEmpty(instance.Child("AvailabilityZone")?.Value));
+    }
+
+    private static IReadOnlyList<RdsSubnet> Subnets(XElement? subnetGroup) =>
+        Items(subnetGroup.Child("Subnets"))
+            .Select(s => new RdsSubnet(s.Child("SubnetIdentifier")?.Value ?? "", NullIfEmpty(s.Child("SubnetAvailabilityZone").Child("Name")?.Value)))
+            .Where(s => s.SubnetId.Length > 0).ToList();
+
+    private static IReadOnlyList<string> SecurityGroups(XElement item) =>
+        Items(item.Child("VpcSecurityGroups")).Select(m => m.Child("VpcSecurityGroupId")?.Value)
+            .Where(id => !string.IsNullOrEmpty(id)).Select(id => id!).Distinct(StringComparer.Ordinal).ToList();
+
+    private static IEnumerable<XElement> Items(XElement? list) => list?.Elements() ?? [];
+
+    private static int? ParseInt(string? text) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
+}

@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Net;
+using RotationTroubleshooter.Aws;
+
+namespace RotationTroubleshooter.Bundles;
+
+/// <summary>
+/// Downloads a rotation function's deployment package and layers and inspects every libpq in them, once per function
+/// per run: get it with <c>session.Shared(s => new FunctionBundleService(s))</c> (or <see cref="For"/>) so every cmdlet
+/// and check of the run shares the cache.
+/// </summary>
+public sealed class FunctionBundleService
+{
+    // A zip stores its entries plus headers: an honest package is at most a little larger than its unzipped content.
+    private const long ZipOverheadBytes = 16L * 1024 * 1024;
+
+    private readonly AwsSession _session;
+    private readonly ZipLimits _limits;
+    private readonly BundleDownloader _downloader;
+    private readonly LambdaLayersClient _layers;
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<LibpqReport>>>> _byFunction = new(StringComparer.Ordinal);
+
+    public FunctionBundleService(AwsSession session) : this(session, ZipLimits.Default, new BundleDownloadOptions()) { }
+
+    public FunctionBundleService(AwsSession session, ZipLimits limits, BundleDownloadOptions downloadOptions)
+    {
+        _session = session;
+        _limits = limits;
+        _downloader = new BundleDownloader(session.Pipeline.HttpClient, downloadOptions);
+        _layers = new LambdaLayersClient(session.Pipeline);
+    }
+
+    /// <summary>The run's shared instance.</summary>
+    public static FunctionBundleService For(AwsSession session) => session.Shared(s => new FunctionBundleService(s));
+
+    /// <summary>Says what is being downloaded (for -Verbose); raised on worker threads.</summary>
+    public event Action<string>? Activity;
+
+    /// <summary>
+    /// One report per libpq, native module or pure-Python driver in the function and its layers; one "not
+    /// inspectable" report for a container image function or a layer that could not be read.
+    /// </summary>
+    /// <exception cref="TroubleshooterException">FunctionNotFound, CodeLocationUnavailable, BundleDownload*, BundleCorrupt, BundleTooLarge, Aws*.</exception>
+    public async Task<IReadOnlyList<LibpqReport>> ForFunctionAsync(string functionName, CancellationToken cancellation)
+    {
+        var function = await _session.GetFunctionAsync(functionName, cancellation).ConfigureAwait(false);
+        var key = function.Configuration.FunctionArn ?? AwsArn.CheckFunctionName(functionName);
+        return await _byFunction.GetOrAdd(key, _ => new Lazy<Task<IReadOnlyList<LibpqReport>>>(() => InspectAsync(functionName, function, cancellation)))
+            .Value.ConfigureAwait(false);
+    }
+
+    /// <summary>The reports for the secret's rotation function (found with DescribeSecret).</summary>
+    /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, and those of <see cref="ForFunctionAsync"/>.</exception>
+    public async Task<IReadOnlyList<LibpqReport>> ForSecretAsync(string secretId, CancellationToken cancellation)
+    {
+        var secret = await _session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
+            throw new TroubleshooterException("RotationNotConfigured", FailureCategory.NotFound,
+                $"Secret '{secret.Name ?? secretId}' has no rotation function. Configure rotation first, or inspect a function with -FunctionName or a bundle with -Path.");
+        return await ForFunctionAsync(secret.RotationLambdaARN, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Offline: a zip, a folder (an unpacked bundle) or one shared object; no AWS call.</summary>
+    /// <exception cref="TroubleshooterException">PathNotFound, BundleCorrupt, BundleTooLarge.</exception>
+    public static IReadOnlyList<LibpqReport> InspectPath(string path, ZipLimits? limits = null, CancellationToken cancellation = default)
+    {
+        try
+        {
+            return LibpqInspector.InspectPath(path, limits: limits, cancellationToken: cancellation);
+        }
+        catch (BundleReadException e)
+        {
+            throw ToFailure(e);
+        }
+    }
+
+    /// <summary>A bundle that cannot be read as a failure with a stable id: BundleCorrupt, BundleTooLarge or PathNotFound.</summary>
+    public static TroubleshooterException ToFailure(BundleReadException error) => error.Kind switch
+    {
+        BundleErrorKind.Corrupt => new TroubleshooterException("BundleCorrupt", FailureCategory.InvalidData, error.Message, error),
+        BundleErrorKind.LimitExceeded => new TroubleshooterException("BundleTooLarge", FailureCategory.LimitsExceeded, error.Message, error),
+        _ => new TroubleshooterException("PathNotFound", FailureCategory.NotFound, error.Message, error),
+    };
+
+    private long DownloadCap => _limits.MaxTotalUncompressedBytes + ZipOverheadBytes;
+
+    private async Task<IReadOnlyList<LibpqReport>> InspectAsync(string requestedName, LambdaFunction function, CancellationToken cancellation)
+    {
+        var config = function.Configuration;
+        var name = config.FunctionName ?? requestedName;
+        if (string.Equals(config.PackageType, "Image", StringComparison.OrdinalIgnoreCase))
+            return [LibpqInspector.NotInspectable(name,
+                $"{name} is deployed as a container image (PackageType Image{(function.Code?.ImageUri is { } image ? $", {image}" : "")}): " +
+                "its code lives in Amazon ECR, not in a zip Lambda can hand out, so its libpq was not inspected. Copy /var/task and /opt " +
+                "out of the image (docker create, then docker cp) and run Test-LibpqScramSupport -Path on those folders.")];
+
+        var streams = new List<Stream>();
+        try
+        {
+            var package = await DownloadFunctionAsync(requestedName, name, function.Code?.Location, cancellation).ConfigureAwait(false);
+            streams.Add(package);
+            var layers = new List<(Stream Zip, string Source)>();
+            var unreadable = new List<LibpqReport>();
+            foreach (var layerArn in (config.Layers ?? []).Select(l => l.Arn).OfType<string>())
+            {
+                try
+                {
+                    // Lambda's limit covers the function and its layers together, so the downloads share one budget.
+                    var zip = await DownloadLayerAsync(layerArn, DownloadCap - streams.Sum(s => s.Length), cancellation).ConfigureAwait(false);
+                    streams.Add(zip);
+                    layers.Add((zip, layerArn));
+                }
+                catch (TroubleshooterException e) when (e is AwsServiceException { Kind: AwsErrorKind.AccessDenied or AwsErrorKind.NotFound } or BundleDownloadException)
+                {
+                    // The function's own package is still worth judging; the report says which layer is missing and why.
+                    unreadable.Add(LibpqInspector.NotInspectable(layerArn, $"Layer {layerArn} of {name} could not be read: {e.Message}"));
+                }
+            }
+            try
+            {
+                var reports = LibpqInspector.InspectFunction(package, name, layers, _limits, cancellation);
+                return [.. unreadable, .. reports];
+            }
+            catch (BundleReadException e)
+            {
+                throw ToFailure(e);
+            }
+        }
+        finally
+        {
+            foreach (var stream in streams)
+                await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Stream> DownloadFunctionAsync(string requestedName, string name, string? location, CancellationToken cancellation)
+    {
+        if (string.IsNullOrEmpty(location))
+            throw new TroubleshooterException("CodeLocationUnavailable", FailureCategory.PermissionDenied,
+                $"Lambda gave no download location for '{name}': reading a function's code needs lambda:GetFunction (lambda:GetFunctionConfiguration is not enough).");
+        var what = $"the deployment package of '{name}'";
+        Activity?.Invoke($"Downloading {what}.");
+        try
+        {
+            return await _downloader.DownloadAsync(location, what, DownloadCap, cancellation).ConfigureAwait(false);
+        }
+        catch (BundleDownloadException e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            // The run's cached GetFunction answer can be older than the URL's 10 minutes: ask Lambda for a fresh URL once.
+            Activity?.Invoke($"S3 refused {what}; asking Lambda for a fresh download URL.");
+            var fresh = await _session.Lambda.GetFunctionAsync(requestedName, cancellation).ConfigureAwait(false);
+            return await _downloader.DownloadAsync(fresh.Code?.Location ?? "", what, DownloadCap, cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Stream> DownloadLayerAsync(string layerArn, long maxBytes, CancellationToken cancellation)
+    {
+        var what = $"layer {layerArn}";
+        for (var attempt = 1; ; attempt++)
+        {
+            var layer = await _layers.GetLayerVersionByArnAsync(layerArn, cancellation).ConfigureAwait(false);
+            if (layer.Content?.CodeSize > maxBytes)
+                throw new BundleDownloadException("BundleTooLarge", FailureCategory.LimitsExceeded,
+                    $"Layer {layerArn} is {layer.Content.CodeSize:N0} bytes, over the {maxBytes:N0} left of the {DownloadCap:N0} allowed for the function and its layers; it was not downloaded.");
+            Activity?.Invoke($"Downloading {what}.");
+            try
+            {
+                return await _downloader.DownloadAsync(layer.Content?.Location ?? "", what, maxBytes, cancellation).ConfigureAwait(false);
+            }
+            catch (BundleDownloadException e) when (e.StatusCode == HttpStatusCode.Forbidden && attempt == 1)
+            {
+                Activity?.Invoke($"S3 refused {what}; asking Lambda for a fresh download URL.");
+            }
+        }
+    }
+}

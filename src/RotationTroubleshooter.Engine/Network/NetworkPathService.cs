@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using Amazon.EC2;
+using RotationTroubleshooter.Aws;
+
+namespace RotationTroubleshooter;
+
+/// <summary>Where the secret's database is, or why it could not be told (then the database path is Unknown).</summary>
+/// <param name="Target">The database to check; null when the secret names none or it could not be located.</param>
+/// <param name="NotCheckedReason">Why the database path was not checked; null when it was, or when the secret names no host.</param>
+public sealed record DatabaseLookup(DatabaseTarget? Target, string? NotCheckedReason = null);
+
+/// <summary>
+/// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="For"/>): one EC2 client and one
+/// <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS databases listed once;
+/// each secret's database address and each function's report computed once.
+/// </summary>
+public sealed class NetworkPathService
+{
+    private readonly AwsSession _session;
+    private readonly Lazy<AmazonEC2Client> _ec2;
+    private readonly Lazy<NetworkPathAnalyzer> _analyzer;
+    private readonly RdsClient _rds;
+    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<RdsDatabase>>>> _databases = new(StringComparer.Ordinal);
+    private readonly SecretHostReader _secrets;
+    private readonly ConcurrentDictionary<string, Lazy<Task<DatabaseLookup>>> _lookups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<NetworkPathReport>>> _reports = new(StringComparer.Ordinal);
+
+    public NetworkPathService(AwsSession session)
+    {
+        _session = session ?? throw new ArgumentNullException(nameof(session));
+        _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Connection));
+        _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(new Ec2NetworkSnapshot(_ec2.Value)));
+        _rds = new RdsClient(session.Pipeline);
+        _secrets = new SecretHostReader(session);
+    }
+
+    /// <summary>The run's service: every caller of the same session (Test-RotationNetwork, Test-SecretRotation) shares it.</summary>
+    public static NetworkPathService For(AwsSession session) => session.Shared(s => new NetworkPathService(s));
+
+    /// <summary>
+    /// The secret's rotation function (DescribeSecret, GetFunction) and, unless <paramref name="readSecretValue"/> is false,
+    /// its database (GetSecretValue's host and port, matched to RDS), then both paths.
+    /// </summary>
+    /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, FunctionNotFound, or an AWS failure.</exception>
+    public async Task<NetworkPathReport> ForSecretAsync(string secretId, bool readSecretValue, CancellationToken cancellation)
+    {
+        var secret = await _session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
+            throw new TroubleshooterException("RotationNotConfigured", FailureCategory.NotFound,
+                $"Secret '{secret.Name ?? secretId}' has no rotation function, so there is no network path to check. " +
+                "Configure rotation first, or check a function with -FunctionName.");
+        var secretArn = secret.ARN ?? secretId;
+        var function = await _session.GetFunctionAsync(secret.RotationLambdaARN, cancellation).ConfigureAwait(false);
+        var lookup = readSecretValue ? await DatabaseForSecretAsync(secretArn, cancellation).ConfigureAwait(false) : new DatabaseLookup(null);
+        var report = await ForFunctionAsync(function, secretArn, lookup.Target, cancellation).ConfigureAwait(false);
+        return lookup.NotCheckedReason is null ? report : WithDatabaseNotChecked(report, lookup.NotCheckedReason);
+    }
+
+    /// <summary>Both paths of one function, computed once per function, secret and database per run.</summary>
+    /// <param name="secretArn">The secret rotated, for the endpoint policy; null checks the function alone.</param>
+    /// <param name="database">From <see cref="DatabaseForSecretAsync"/>; null skips the database path.</param>
+    public Task<NetworkPathReport> ForFunctionAsync(LambdaFunction function, string? secretArn, DatabaseTarget? database, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        var config = function.Configuration;
+        var name = config.FunctionName ?? config.FunctionArn ?? throw new ArgumentException("The function has no name.", nameof(function));
+        var key = string.Join('\n', config.FunctionArn ?? name, secretArn, database?.Host, database?.Port);
+        return Once(_reports, key, () =>
+        {
+            string? endpoint = null;
+            config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
+            var request = new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
+                config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database);
+            return _analyzer.Value.AnalyzeAsync(request, cancellation);
+        });
+    }
+
+    /// <summary>
+    /// The secret's database: GetSecretValue's host and port (the value itself is dropped at once), matched against the
+    /// RDS instance and cluster endpoints. Refusals and unreadable secrets come back as a reason, not an exception.
+    /// </summary>
+    public Task<DatabaseLookup> DatabaseForSecretAsync(string secretArn, CancellationToken cancellation) =>
+        Once(_lookups, secretArn, () => LookUpAsync(secretArn, cancellation));
+
+    private async Task<DatabaseLookup> LookUpAsync(string secretArn, CancellationToken cancellation)
+    {
+        SecretDatabaseAddress address;
+        try
+        {
+            address = await _secrets.ReadAsync(secretArn, cancellation).ConfigureAwait(false);
+        }
+        catch (TroubleshooterException e) when (e is not AwsServiceException { Kind: AwsErrorKind.Throttled or AwsErrorKind.Transport })
+        {
+            return new DatabaseLookup(null, e is AwsServiceException { Kind: AwsErrorKind.AccessDenied } denied
+                ? $"{denied.IamAction} was denied, so the secret's database host is unknown."
+                : e.Message);
+        }
+        if (address.Host is null)
+            return new DatabaseLookup(null);
+
+        IReadOnlyList<RdsDatabase> databases;
+        try
+        {
+            databases = await Once(_databases, "", () => _rds.DescribeDatabasesAsync(cancellation)).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.Kind is AwsErrorKind.AccessDenied or AwsErrorKind.Validation or AwsErrorKind.Other)
+        {
+            return new DatabaseLookup(null, e.Kind == AwsErrorKind.AccessDenied
+                ? $"{e.IamAction} was denied, so {address.Host} could not be matched to an RDS instance or cluster."
+                : $"RDS could not be listed ({e.Message}), so {address.Host} could not be matched to an RDS instance or cluster.");
+        }
+        catch (TroubleshooterException e) when (e.Category == FailureCategory.LimitsExceeded && e is not AwsServiceException)
+        {
+            return new DatabaseLookup(null, e.Message);
+        }
+
+        var defaultPort = DefaultPort(address.Engine);
+        var target = DatabaseTargets.Resolve(address.Host, address.Port, defaultPort ?? 0, databases);
+        if (target.Port == 0)
+            return new DatabaseLookup(null,
+                $"{address.Host} is not an RDS endpoint and the secret has no port, and engine '{address.Engine ?? "(none)"}' has no default port.");
+        return new DatabaseLookup(target);
+    }
+
+    /// <summary>The port each rotation template uses when the secret has none (rotation-facts.md, "Secret JSON each template needs").</summary>
+    internal static int? DefaultPort(string? engine) => engine?.ToLowerInvariant() switch
+    {
+        "postgres" or "aurora-postgresql" => 5432,
+        "mysql" or "aurora-mysql" or "mariadb" => 3306,
+        "oracle" => 1521,
+        "sqlserver" => 1433,
+        "redshift" => 5439,
+        "mongo" => 27017,
+        "db2" => 50000,
+        _ => null,
+    };
+
+    private static NetworkPathReport WithDatabaseNotChecked(NetworkPathReport report, string reason)
+    {
+        var finding = new Finding(NetworkCheckIds.DatabasePathNotChecked, FindingSeverity.Info,
+            "The network path to the database was not checked.", [reason],
+            "Grant secretsmanager:GetSecretValue on the secret and rds:DescribeDBInstances, rds:DescribeDBClusters and rds:DescribeDBSubnetGroups, and make the secret a JSON object with host (and port).",
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html");
+        return new NetworkPathReport(report.FunctionName, report.VpcId, report.SubnetIds, report.SecurityGroupIds, report.SecretsManagerPath,
+            new NetworkPath(PathVerdict.Unknown, reason, []), [.. report.Findings, finding])
+        { SecretArn = report.SecretArn, Database = report.Database };
+    }
+
+    /// <summary>One shared task per key; a failed or cancelled one is dropped so a later caller (e.g. after throttling) asks again.</summary>
+    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> start)
+    {
+        var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(start));
+        lazy.Value.ContinueWith(t => cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy)),
+            CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return lazy.Value;
+    }
+
+    private static string? RegionOf(string? functionArn) =>
+        functionArn?.Split(':') is { Length: >= 7 } parts && parts[2] == "lambda" && parts[3].Length > 0 ? parts[3] : null;
+}

@@ -1,0 +1,55 @@
+using System.Management.Automation;
+
+namespace RotationTroubleshooter.Commands;
+
+/// <summary>Test-RotationNetwork: can each rotation function reach Secrets Manager and its database, and which rule decides.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "RotationNetwork", DefaultParameterSetName = SecretSet)]
+[OutputType(typeof(NetworkPathReport))]
+public sealed class TestRotationNetworkCommand : ConcurrentAwsCmdlet
+{
+    private const string SecretSet = "SecretId";
+    private const string FunctionSet = "FunctionName";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("ARN")]
+    [ValidateNotNullOrEmpty]
+    public string[] SecretId { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = FunctionSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("FunctionArn", "RotationLambdaARN")]
+    [ValidateNotNullOrEmpty]
+    public string[] FunctionName { get; set; } = [];
+
+    /// <summary>Do not call GetSecretValue: the database path is then not checked.</summary>
+    [Parameter(ParameterSetName = SecretSet)]
+    public SwitchParameter SkipSecretValue { get; set; }
+
+    protected override string Activity => "Checking rotation network paths";
+
+    protected override void ProcessRecord()
+    {
+        var bySecret = ParameterSetName == SecretSet;
+        foreach (var id in bySecret ? SecretId : FunctionName)
+        {
+            if (!TryGetSession(id, out var session)) continue;
+            var service = NetworkPathService.For(session);
+            var readSecretValue = !SkipSecretValue.IsPresent;
+            Enqueue(id, async stopToken =>
+            {
+                NetworkPathReport report;
+                if (bySecret)
+                {
+                    report = await service.ForSecretAsync(id, readSecretValue, stopToken);
+                }
+                else
+                {
+                    var function = await session.GetFunctionAsync(id, stopToken);
+                    report = await service.ForFunctionAsync(function, null, null, stopToken);
+                }
+                Messages.Post(() => WriteVerbose($"{report.FunctionName}: Secrets Manager {report.SecretsManagerPath.Verdict}" +
+                    (report.DatabasePath is null ? "" : $", database {report.DatabasePath.Verdict}") + $", {report.Findings.Count} finding(s)."));
+                return [report];
+            });
+        }
+    }
+}
