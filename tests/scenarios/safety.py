@@ -6,19 +6,35 @@
 - safety/not-json (a canary as plain text), safety/broken-json (JSON cut short around a canary),
   safety/binary (SecretBinary canary bytes), safety/key-missing (no host), all rotated by the same function;
 - a log group per function with a few rotation lines, so that log readers have something to read.
+The secrets name a PostgreSQL on 127.0.0.1: the test server in RT_TEST_SERVERS's servers.json when it runs (the
+canary passwords are then rejected logins), else a closed port (an unreachable database).
 Prints {"secrets": {...}, "functions": [...], "canaries": [...]} (canaries also as base64, as a binary leaks).
 """
 import base64
 import json
+import os
+import socket
 import time
 import uuid
 
-from aws import ACCOUNT, REGION, client, create_function, create_stack, emit
+from aws import ACCOUNT, REGION, client, create_function, create_stack, emit, ensure_role, handler_zip
 
 sm = client("secretsmanager")
 lam = client("lambda")
 logs = client("logs")
 RUN = uuid.uuid4().hex[:8]
+
+
+def database_port():
+    servers = os.environ.get("RT_TEST_SERVERS")
+    if servers and os.path.exists(servers):
+        return json.load(open(servers))["postgresScram"]["port"]
+    with socket.socket() as s:  # bound, then closed: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+DB_PORT = database_port()
 canaries = []
 
 
@@ -29,12 +45,18 @@ def canary(label):
 
 
 def postgres(label, **extra):
-    return json.dumps(dict({"engine": "postgres", "host": "safety.cluster-abc.us-east-1.rds.amazonaws.com", "port": 5432,
+    return json.dumps(dict({"engine": "postgres", "host": "127.0.0.1", "port": DB_PORT,
                             "username": "app", "password": canary(label), "api_key": canary(label + "Key"), "dbname": "orders"}, **extra))
 
 
-def function(name):
-    create_function(name, runtime="python3.12", tags={"aws:cloudformation:stack-name": "safety-rotation"})
+def function(name, **extra):
+    code = handler_zip()
+    create_function(name, runtime="python3.12", tags={"aws:cloudformation:stack-name": "safety-rotation"}, code=code, **extra)
+    # The proxy serves the bundle from here (Code.Location names a host moto does not serve).
+    if os.environ.get("RT_SAFETY_CODE_DIR"):
+        os.makedirs(os.path.join(os.environ["RT_SAFETY_CODE_DIR"], "functions"), exist_ok=True)
+        with open(os.path.join(os.environ["RT_SAFETY_CODE_DIR"], "functions", f"{name}.zip"), "wb") as f:
+            f.write(code)
     lam.add_permission(FunctionName=name, StatementId="SecretsManagerAccess", Action="lambda:InvokeFunction",
                        Principal="secretsmanager.amazonaws.com")
     group = f"/aws/lambda/{name}"
@@ -59,8 +81,22 @@ def configure_rotation(arn, function_arn):
 
 
 create_stack("safety-rotation")
+# The multi-user function runs in a VPC (network checks read it) under a role with inline and managed policies, and its secret uses a customer managed key (the KMS
+# permission check reads the role's policies and the key policy).
+ec2 = client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+group = ec2.create_security_group(GroupName="safety-rotation", Description="safety", VpcId=vpc)["GroupId"]
+iam = client("iam")
+role = ensure_role()
+# Neither grants kms:Decrypt, so the check goes on to read the key policy.
+describe = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kms:DescribeKey"], "Resource": "*"}]})
+iam.put_role_policy(RoleName="rotation-lambda-role", PolicyName="safety-inline", PolicyDocument=describe)
+managed = iam.create_policy(PolicyName="safety-managed", PolicyDocument=describe)["Policy"]["Arn"]
+iam.attach_role_policy(RoleName="rotation-lambda-role", PolicyArn=managed)
+key = client("kms").create_key(Description="safety")["KeyMetadata"]["Arn"]
 single = function("SecretsManagerRDSPostgreSQLRotationSingleUser")
-multi = function("SecretsManagerRDSPostgreSQLRotationMultiUser")
+multi = function("SecretsManagerRDSPostgreSQLRotationMultiUser", VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]})
 secrets = {}
 
 rotated = sm.create_secret(Name="safety/rotated", SecretString=postgres("Previous"))["ARN"]
@@ -72,7 +108,7 @@ secrets["rotated"] = rotated
 master = sm.create_secret(Name="safety/master", SecretString=postgres("MasterPrevious", username="postgres"))["ARN"]
 sm.put_secret_value(SecretId=master, SecretString=postgres("MasterCurrent", username="postgres"))
 secrets["master"] = master
-secrets["multi-user"] = sm.create_secret(Name="safety/multi-user", SecretString=postgres("MultiUser", masterarn=master))["ARN"]
+secrets["multi-user"] = sm.create_secret(Name="safety/multi-user", SecretString=postgres("MultiUser", masterarn=master), KmsKeyId=key)["ARN"]
 configure_rotation(secrets["multi-user"], multi)
 
 for key, value in [("not-json", canary("PlainText")),

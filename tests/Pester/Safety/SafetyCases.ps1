@@ -26,4 +26,34 @@ file of tests/fakes/recorded/ that the proxy answers from: denied calls, malform
         Script = { param($Seed) Get-RotationFunctionAge -FunctionName ($Seed.functions + 'safety-no-such-function') } }
     @{ Cmdlet = 'Get-RotationFunctionAge'; Name = 'denied calls'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
         Script = { param($Seed) Get-RotationFunctionAge -SecretId safety/rotated, safety/multi-user } }
+    @{ Cmdlet = 'Test-SecretRotation'; Name = 'with the database logins'
+        Script = { param($Seed) Test-SecretRotation -SecretId safety/rotated, safety/multi-user, safety/broken-json -IncludeDatabaseLogin } }
+
+    @{ Cmdlet = 'Get-RotationFunctionLog'; Name = 'by secret and by function'
+        Script = { param($Seed) Get-RotationFunctionLog -SecretId safety/rotated, safety/multi-user; Get-RotationFunctionLog -FunctionName $Seed.functions[0] -Raw } }
+    @{ Cmdlet = 'Get-RotationFunctionLog'; Name = 'a missing secret, a missing function, a missing file'; LeastPrivilege = $false
+        Script = { param($Seed) Get-RotationFunctionLog -SecretId safety/no-such-secret; Get-RotationFunctionLog -FunctionName safety-no-such-function; Get-RotationFunctionLog -Path /nonexistent/safety.log } }
+    @{ Cmdlet = 'Get-RotationFunctionLog'; Name = 'denied calls'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
+        Script = { param($Seed) Get-RotationFunctionLog -SecretId safety/rotated, safety/multi-user } }
+
+    @{ Cmdlet = 'Test-LibpqScramSupport'; Name = 'by secret and by function'
+        Script = { param($Seed) Test-LibpqScramSupport -SecretId safety/rotated; Test-LibpqScramSupport -FunctionName $Seed.functions[1] } }
+    @{ Cmdlet = 'Test-LibpqScramSupport'; Name = 'a missing function, a missing file'; LeastPrivilege = $false
+        Script = { param($Seed) Test-LibpqScramSupport -FunctionName safety-no-such-function; Test-LibpqScramSupport -Path /nonexistent/libpq.so.5 } }
+    @{ Cmdlet = 'Test-LibpqScramSupport'; Name = 'denied calls'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
+        Script = { param($Seed) Test-LibpqScramSupport -SecretId safety/rotated, safety/multi-user } }
+
+    @{ Cmdlet = 'Test-RotationDatabaseLogin'; Name = 'every version of every secret (rejected or unreachable)'
+        Script = { param($Seed) $Seed.secrets.PSObject.Properties.Value | Test-RotationDatabaseLogin -TimeoutSeconds 2 } }
+    @{ Cmdlet = 'Test-RotationDatabaseLogin'; Name = 'a missing secret'; LeastPrivilege = $false
+        Script = { param($Seed) Test-RotationDatabaseLogin -SecretId safety/no-such-secret -TimeoutSeconds 2 } }
+    @{ Cmdlet = 'Test-RotationDatabaseLogin'; Name = 'denied calls'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
+        Script = { param($Seed) Test-RotationDatabaseLogin -SecretId safety/rotated, safety/multi-user -TimeoutSeconds 2 } }
+
+    @{ Cmdlet = 'Test-RotationNetwork'; Name = 'by secret and by function'
+        Script = { param($Seed) Test-RotationNetwork -SecretId safety/rotated, safety/multi-user; Test-RotationNetwork -FunctionName $Seed.functions[1] } }
+    @{ Cmdlet = 'Test-RotationNetwork'; Name = 'a missing secret and function'; LeastPrivilege = $false
+        Script = { param($Seed) Test-RotationNetwork -SecretId safety/no-such-secret; Test-RotationNetwork -FunctionName safety-no-such-function } }
+    @{ Cmdlet = 'Test-RotationNetwork'; Name = 'denied calls'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
+        Script = { param($Seed) Test-RotationNetwork -SecretId safety/rotated, safety/multi-user } }
 )
