@@ -96,6 +96,11 @@ managed = iam.create_policy(PolicyName="safety-managed", PolicyDocument=describe
 iam.attach_role_policy(RoleName="rotation-lambda-role", PolicyArn=managed)
 key = client("kms").create_key(Description="safety")["KeyMetadata"]["Arn"]
 single = function("SecretsManagerRDSPostgreSQLRotationSingleUser")
+# RT_SAFETY_VPC ({"subnet", "group"}) names another moto's subnet and group instead: the least-privilege suite reads
+# Lambda from one moto and EC2 from another, so the function must name the EC2 moto's ids.
+if os.environ.get("RT_SAFETY_VPC"):
+    given = json.loads(os.environ["RT_SAFETY_VPC"])
+    subnet, group = given["subnet"], given["group"]
 multi = function("SecretsManagerRDSPostgreSQLRotationMultiUser", VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]})
 secrets = {}
 
@@ -123,4 +128,5 @@ configure_rotation(secrets["binary"], single)
 canaries.append(base64.b64encode(binary).decode())
 
 emit({"secrets": secrets, "functions": ["SecretsManagerRDSPostgreSQLRotationSingleUser", "SecretsManagerRDSPostgreSQLRotationMultiUser"],
+      "vpc": {"subnet": subnet, "group": group},
       "canaries": canaries})
