@@ -37,10 +37,17 @@ try {
     $env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_REGION = 'us-east-1'
     $env:AWS_ENDPOINT_URL = "http://127.0.0.1:$port"
     Import-Module $ModulePath
+    $export = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "rt-demo-$PID")
+    aws logs filter-log-events --endpoint-url $MotoUrl --region us-east-1 --log-group-name /aws/lambda/SecretsManagerRDSPostgreSQLRotation-orders-db --output json |
+        Set-Content (Join-Path $export 'orders-db.json')
 
     Show 'Every secret that rotates, one diagnosis each' { Test-SecretRotation | Sort-Object Status, Name | Format-Table -AutoSize }
     Show 'One secret in full' { Test-SecretRotation -SecretId demo/payments-db | Format-List }
-    Show 'Its findings' { (Test-SecretRotation -SecretId demo/billing-db).Findings | Format-List }
+    Show 'Its findings, each with evidence and a remediation' { (Test-SecretRotation -SecretId demo/payments-db).Findings | Where-Object Severity -ne Info | Format-List }
+    Show 'The rotation attempts behind it, step by step' { Get-RotationFunctionLog -SecretId demo/payments-db -Last 1 | Select-Object -ExpandProperty Steps | Format-Table -AutoSize }
+    Show 'The same logs exported by the AWS CLI, read offline' {
+        Get-RotationFunctionLog -Path (Join-Path $export 'orders-db.json') | Format-Table -AutoSize
+    }
     Show 'When were the rotation functions set up?' { 'prod/orders/db', 'prod/legacy/db' | Get-RotationFunctionAge | Format-Table -AutoSize }
     Show 'A function that no stack dates' { Get-RotationFunctionAge -FunctionName rotation-no-stack-tag | Format-List FunctionName, CreatedDate*, Predates*, Evidence }
     Show 'Errors name what was wrong and never stop the pipeline' {
@@ -50,4 +57,5 @@ try {
 }
 finally {
     Stop-ServerProcess $proxy
+    if ($export) { Remove-Item $export -Recurse -Force -ErrorAction SilentlyContinue }
 }
