@@ -46,6 +46,17 @@ public sealed class AwsSession
         });
 
     /// <summary>
+    /// A description the run already has (a ListSecrets entry): later DescribeSecret calls for it by ARN or name are
+    /// answered from it.
+    /// </summary>
+    public void RememberSecret(SecretDescription secret)
+    {
+        secret.VersionIdsToStages ??= secret.SecretVersionsToStages;
+        foreach (var key in new[] { secret.ARN, secret.Name })
+            if (!string.IsNullOrEmpty(key)) _secrets.TryAdd(key, new Lazy<Task<SecretDescription>>(Task.FromResult(secret)));
+    }
+
+    /// <summary>
     /// GetFunction once per function per run. Tags come with it; when the caller may not read code locations, the
     /// configuration and tags are read on their own.
     /// </summary>

@@ -57,6 +57,7 @@ public sealed partial class RotationDiagnostician(AwsSession session)
 
     public async Task<RotationDiagnosis> DiagnoseAsync(SecretDescription secret, DiagnosisOptions options, CancellationToken cancellation)
     {
+        session.RememberSecret(secret);
         var findings = new Findings(options, session);
         var arn = secret.ARN ?? secret.Name ?? "";
         var keyCheckSkipped = false;
@@ -105,10 +106,18 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             CheckFunctionConfiguration(secret, function, findings, options);
             work.Add(findings.RunAsync(CheckIds.InvokePermissionMissing, () => CheckInvokePermissionAsync(arn, function, findings, cancellation)));
             work.Add(findings.RunAsync(CheckIds.FunctionPredatesTls, async () => age = await CheckAgeAsync(function, findings, cancellation).ConfigureAwait(false)));
+            work.Add(findings.RunAsync(CheckIds.LastRotationAttempt, async () =>
+            {
+                var attempt = await session.Shared(s => new Logs.RotationLogService(s)).LatestForSecretAsync(arn, cancellation).ConfigureAwait(false);
+                if (attempt?.ToFinding() is { } finding) findings.AddRange(CheckIds.LastRotationAttempt, [finding]);
+            }));
             work.Add(findings.RunAsync(CheckIds.NetworkPath, async () =>
                 findings.AddRange(CheckIds.NetworkPath, (await NetworkPathService.For(session).ForSecretAsync(arn, !options.SkipSecretValue, cancellation).ConfigureAwait(false)).Findings)));
-            if (RotationTemplates.Identify(function.Tags.GetValueOrDefault(RotationFunctionAgeCheck.ApplicationIdTag), function.Configuration.FunctionName, null)?.IsPostgres == true)
-                work.Add(findings.RunAsync(CheckIds.LibpqLacksScram, async () => libpq = await CheckLibpqAsync(function, findings, cancellation).ConfigureAwait(false)));
+            work.Add(findings.RunAsync(CheckIds.LibpqLacksScram, async () =>
+            {
+                if ((await TemplateAsync(arn, function, options, cancellation).ConfigureAwait(false))?.IsPostgres == true)
+                    libpq = await CheckLibpqAsync(function, findings, cancellation).ConfigureAwait(false);
+            }));
             if (!string.IsNullOrEmpty(secret.KmsKeyId) && function.Configuration.Role is { } role)
                 work.Add(findings.RunAsync(CheckIds.CustomerManagedKeyNeedsRolePermission, () => CheckKmsAsync(secret.KmsKeyId, role, function, findings, cancellation)));
         }
@@ -263,6 +272,15 @@ public sealed partial class RotationDiagnostician(AwsSession session)
         }
     }
 
+    /// <summary>The function's template from its tags or name, else from the secret's engine key (unless values may not be read).</summary>
+    private async Task<RotationTemplate?> TemplateAsync(string secretArn, LambdaFunction function, DiagnosisOptions options, CancellationToken cancellation)
+    {
+        var byFunction = RotationTemplates.Identify(function.Tags.GetValueOrDefault(RotationFunctionAgeCheck.ApplicationIdTag), function.Configuration.FunctionName, null);
+        if (byFunction != null || options.SkipSecretValue) return byFunction;
+        var value = await SecretValueClient.For(session).GetSecretValueAsync(secretArn, "AWSCURRENT", cancellation).ConfigureAwait(false);
+        return RotationTemplates.Identify(null, null, value.NotJsonReason is null ? value.GetPublicValue("engine") : null);
+    }
+
     private static async Task<IReadOnlyList<LibpqReport>> CheckLibpqAsync(LambdaFunction function, Findings findings, CancellationToken cancellation)
     {
         var reports = await FunctionBundleService.For(findings.Session).ForFunctionAsync(function.Configuration.FunctionArn ?? function.Configuration.FunctionName!, cancellation).ConfigureAwait(false);
@@ -402,7 +420,8 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             catch (TroubleshooterException e) when (e is not AwsServiceException)
             {
                 // A check's own failure (an unreadable bundle, a download refused) is reported, not fatal to the diagnosis.
-                lock (_items) _items.Add(new Finding(CheckIds.CheckSkipped, FindingSeverity.Info, $"{checkId} could not run: {e.Message}", [e.ErrorId], null, GuideUri));
+                lock (_items) _items.Add(new Finding(CheckIds.CheckSkipped, FindingSeverity.Info, $"{checkId} could not run: {e.Message}", [e.ErrorId],
+                    $"Fix what the message names, then run Test-SecretRotation -Check {checkId} again; the other checks ran.", GuideUri));
             }
         }
 
