@@ -20,6 +20,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Safety/SafetyHelpers.ps1')
     Set-TestAwsEnvironment
     $script:Root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    Import-Module (Join-Path $Root 'tests/TestServices.psm1')   # Start-Moto, Stop-ServerProcess
     $script:PolicyFile = Join-Path $Root 'docs/iam-policy.json'
     $script:Cases = @(& (Join-Path $PSScriptRoot 'Safety/SafetyCases.ps1') | Where-Object { $_.LeastPrivilege -ne $false -and -not $_.Recorded })
 
@@ -73,9 +74,9 @@ BeforeAll {
 AfterAll {
     Remove-Item Env:AWS_ENDPOINT_URL, Env:AWS_ENDPOINT_URL_LAMBDA -ErrorAction SilentlyContinue
     Set-TestAwsEnvironment
-    Stop-AwsProxy $LambdaProxy
+    if ($LambdaProxy) { Stop-AwsProxy $LambdaProxy }
     if ($Enforcing) { Stop-ServerProcess $Enforcing.Process }
-    Remove-Item $Code -Recurse -Force -ErrorAction SilentlyContinue
+    if ($Code) { Remove-Item $Code -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
 Describe 'Least privilege: the documented policy' {
