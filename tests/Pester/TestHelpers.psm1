@@ -50,7 +50,8 @@ function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorde
     foreach ($name in $FlakyCode) { $arguments += @('--flaky-code', $name) }
     $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')
     $url = "http://127.0.0.1:$port"
-    Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log')
+    try { Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log') }
+    catch { Stop-ServerProcess $process; throw }
     Remove-Item $countFile, $recordFile -ErrorAction SilentlyContinue
     [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile; RecordFile = $recordFile }
 }
