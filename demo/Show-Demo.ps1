@@ -20,9 +20,19 @@ function Show([string] $Title, [scriptblock] $Command) {
 
 $env:RT_MOTO_URL = $MotoUrl
 Write-Host "Seeding moto at $MotoUrl with rotation functions, secrets and their logs..." -ForegroundColor Cyan
-foreach ($scenario in 'function_age', 'demo_rotations') {
+# Three network layouts (healthy, no route to Secrets Manager, database security group closed), each in its own VPC.
+$env:RT_NETWORK_SCENARIOS = 'endpoint-healthy no-route db-sg-blocks'
+foreach ($scenario in 'function_age', 'demo_rotations', 'rotation_network') {
     $output = python3 (Join-Path $root "tests/scenarios/$scenario.py") 2>&1
     if ($LASTEXITCODE -ne 0) { throw "Seeding $scenario failed:`n$($output -join "`n")" }
+}
+# Two unpacked bundles, built with gcc like AWS's: PyGreSQL's _pg.so beside a libpq from PostgreSQL 9.4 and from 10.
+$bundles = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "rt-demo-bundles-$PID")
+$built = bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') (Join-Path $bundles 'fixtures') 2>&1
+if ($LASTEXITCODE -ne 0) { throw "Building the demo bundles failed:`n$($built -join "`n")" }
+foreach ($version in '94', '10') {
+    $bundle = New-Item -ItemType Directory -Force (Join-Path $bundles "function-libpq$version")
+    Copy-Item (Join-Path $bundles "fixtures/pg$version/*"), (Join-Path $bundles "fixtures/libpq$version/*") $bundle
 }
 
 # moto cannot backdate a stack: a loopback proxy answers DescribeStacks for the 2021 stack from a recorded AWS response.
@@ -37,10 +47,24 @@ try {
     $env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_REGION = 'us-east-1'
     $env:AWS_ENDPOINT_URL = "http://127.0.0.1:$port"
     Import-Module $ModulePath
+    $export = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "rt-demo-$PID")
+    aws logs filter-log-events --endpoint-url $MotoUrl --region us-east-1 --log-group-name /aws/lambda/SecretsManagerRDSPostgreSQLRotation-orders-db --output json |
+        Set-Content (Join-Path $export 'orders-db.json')
 
     Show 'Every secret that rotates, one diagnosis each' { Test-SecretRotation | Sort-Object Status, Name | Format-Table -AutoSize }
     Show 'One secret in full' { Test-SecretRotation -SecretId demo/payments-db | Format-List }
-    Show 'Its findings' { (Test-SecretRotation -SecretId demo/billing-db).Findings | Format-List }
+    Show 'Its findings, each with evidence and a remediation' { (Test-SecretRotation -SecretId demo/payments-db).Findings | Where-Object Severity -ne Info | Format-List }
+    Show 'The rotation attempts behind it, step by step' { Get-RotationFunctionLog -SecretId demo/payments-db -Last 1 | Select-Object -ExpandProperty Steps | Format-Table -AutoSize }
+    Show 'The same logs exported by the AWS CLI, read offline' {
+        Get-RotationFunctionLog -Path (Join-Path $export 'orders-db.json') | Format-Table -AutoSize
+    }
+    Show 'Can each rotation function reach Secrets Manager and its database, and which rule blocks it?' {
+        'prod/endpoint-healthy', 'prod/no-route', 'prod/db-sg-blocks' | Test-RotationNetwork
+    }
+    Show 'The blocking rule, named' { (Test-RotationNetwork -SecretId prod/db-sg-blocks).Findings | Format-List }
+    Show 'Which libpq does a deployment bundle carry, and can it do scram-sha-256? (read offline)' {
+        Test-LibpqScramSupport -Path (Join-Path $bundles 'function-libpq94'), (Join-Path $bundles 'function-libpq10') | Format-Table -AutoSize
+    }
     Show 'When were the rotation functions set up?' { 'prod/orders/db', 'prod/legacy/db' | Get-RotationFunctionAge | Format-Table -AutoSize }
     Show 'A function that no stack dates' { Get-RotationFunctionAge -FunctionName rotation-no-stack-tag | Format-List FunctionName, CreatedDate*, Predates*, Evidence }
     Show 'Errors name what was wrong and never stop the pipeline' {
@@ -50,4 +74,6 @@ try {
 }
 finally {
     Stop-ServerProcess $proxy
+    if ($export) { Remove-Item $export -Recurse -Force -ErrorAction SilentlyContinue }
+    Remove-Item $bundles -Recurse -Force -ErrorAction SilentlyContinue
 }

@@ -66,7 +66,7 @@ public abstract class AwsCmdlet : PSCmdlet
                                    ?? SessionState.PSVariable.GetValue("StoredAWSRegion")?.ToString(),
                 });
                 WriteDebug($"AWS credentials from {connection.CredentialSource}; region {connection.RegionName} from {connection.RegionSource}.");
-                _session = new AwsSession(connection);
+                _session = new AwsSession(connection, AwsPipelineLimits.FromEnvironment());
                 _session.Pipeline.Retrying += OnRetrying;
                 _session.Pipeline.RateLowered += (service, operation, rate) => Messages.Post(() =>
                     WriteVerbose($"{service.SigningName}:{operation} is throttled by AWS: slowing it to {rate:0.#} requests/s for a while."));

@@ -60,6 +60,35 @@ Get-Command -Module RotationTroubleshooter | ForEach-Object { "Verb=`$(`$_.Verb)
         $result.ExitCode | Should -Be 0
     }
 
+    It 'reads credentials made by AWSSDK.Core <Version> loaded after it ($StoredAWSCredentials, -Credential), before and after a re-import' -ForEach @(
+        @{ Version = '3.7.501.1' }
+        @{ Version = '4.0.3.3' }
+    ) {
+        $sdk = Join-Path (Get-NuGetPackagePath 'AWSSDK.Core' $Version) 'lib/net8.0/AWSSDK.Core.dll'
+        # AWS.Tools imported after this module: its AWSCredentials objects are foreign types here, read by shape.
+        $result = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModulePath'
+Add-Type -Path '$sdk'
+Remove-Item Env:AWS_ACCESS_KEY_ID, Env:AWS_SECRET_ACCESS_KEY, Env:AWS_REGION
+`$global:StoredAWSCredentials = [Amazon.Runtime.BasicAWSCredentials]::new('AKIAFOREIGNSDK000001', 'foreign-sdk-secret-canary')
+`$global:StoredAWSRegion = 'us-east-1'
+Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl '$env:RT_MOTO_URL' -Debug *>&1 | ForEach-Object { "Stored: `$_ `$(`$_.StackName)" }
+Remove-Module RotationTroubleshooter
+Import-Module '$ModulePath'
+Remove-Variable StoredAWSCredentials -Scope Global
+`$credential = [Amazon.Runtime.BasicAWSCredentials]::new('AKIAFOREIGNSDK000002', 'foreign-sdk-secret-canary')
+Get-RotationFunctionAge -FunctionName rotation-from-stack -Credential `$credential -EndpointUrl '$env:RT_MOTO_URL' -Debug *>&1 | ForEach-Object { "Parameter: `$_ `$(`$_.StackName)" }
+"@
+        $result.ExitCode | Should -Be 0
+        $result.Output | Should -Match 'Stored: .*Set-AWSCredential'
+        $result.Output | Should -Match 'Stored: .*orders-rotation'
+        $result.Output | Should -Match 'Parameter: .*the -Credential parameter'
+        $result.Output | Should -Match 'Parameter: .*orders-rotation'
+        $result.Output | Should -Match 'StoredAWSRegion'
+        $result.Output | Should -Not -Match 'foreign-sdk-secret-canary|AKIAFOREIGNSDK'
+    }
+
     It 'can be removed and imported again in the same session' {
         $result = Invoke-FreshPwsh @"
 `$ErrorActionPreference = 'Stop'

@@ -30,19 +30,23 @@ function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL, 
 }
 
 <#
-Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RequestLog }. -CodeDirectory serves
-Lambda code downloads from that folder (functions/<name>.zip, layers/<name>-<version>.zip), see aws_proxy.py.
--Throttle 'service:Operation=rate' answers AWS throttling errors above that rate.
+Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RecordFile; RequestLog }.
+-CodeDirectory serves Lambda code downloads from that folder (functions/<name>.zip, layers/<name>-<version>.zip), see
+aws_proxy.py. -Fault takes the proxy's KIND:OPERATION:RATE rules (throttle, 500, reset, slow, truncate); -SlowSeconds is
+how long "slow" waits. -Throttle 'service:Operation=rate' answers AWS throttling errors above that rate.
 #>
 function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0,
-    [string] $CodeDirectory, [string[]] $ExpiredCode = @(), [string[]] $FlakyCode = @(), [string[]] $Throttle = @()) {
+    [string] $CodeDirectory, [string[]] $ExpiredCode = @(), [string[]] $FlakyCode = @(), [string[]] $Fault = @(), [double] $SlowSeconds = 30,
+    [string[]] $Throttle = @()) {
     $port = Get-FreeTcpPort
     $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
     New-Item -ItemType Directory -Force $state | Out-Null
     $countFile = Join-Path $state 'counts.json'
-    $requestLog = Join-Path $state 'requests.jsonl'
+    $recordFile = Join-Path $state 'requests.jsonl'
+    $requestLog = Join-Path $state 'timings.jsonl'
     $arguments = @((Join-Path $Root 'tests/fakes/aws_proxy.py'), '--upstream', $Upstream, '--port', "$port", '--count-file', $countFile, '--latency-ms', "$LatencyMs",
-        '--request-log', $requestLog)
+        '--record-file', $recordFile, '--slow-seconds', "$SlowSeconds", '--request-log', $requestLog)
+    foreach ($rule in $Fault) { $arguments += @('--fault', $rule) }
     foreach ($rule in $Throttle) { $arguments += @('--throttle', $rule) }
     if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
     if ($CodeDirectory) { $arguments += @('--code-dir', $CodeDirectory) }
@@ -50,9 +54,10 @@ function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorde
     foreach ($name in $FlakyCode) { $arguments += @('--flaky-code', $name) }
     $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')
     $url = "http://127.0.0.1:$port"
-    Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log')
-    Remove-Item $countFile, $requestLog -ErrorAction SilentlyContinue
-    [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile; RequestLog = $requestLog }
+    try { Wait-HttpReady "$url/moto-api/" $process (Join-Path $state 'proxy.log') }
+    catch { Stop-ServerProcess $process; throw }
+    Remove-Item $countFile, $recordFile, $requestLog -ErrorAction SilentlyContinue
+    [pscustomobject]@{ Url = $url; Process = $process; CountFile = $countFile; RecordFile = $recordFile; RequestLog = $requestLog }
 }
 
 <# The requests the proxy answered, in arrival order: op ('service:Operation'), start and end (Unix seconds), status, throttled. #>
@@ -60,6 +65,14 @@ function Get-ProxyRequest($Proxy) {
     if (-not (Test-Path $Proxy.RequestLog)) { return @() }
     @(Get-Content $Proxy.RequestLog | ForEach-Object { $_ | ConvertFrom-Json } | Sort-Object start)
 }
+
+<# Every request the proxy saw since it started (or since Clear-ProxyRecord), in order: @{ service; operation; method; path }. #>
+function Get-ProxyRecord($Proxy) {
+    if (-not (Test-Path $Proxy.RecordFile)) { return @() }
+    @(Get-Content $Proxy.RecordFile | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json })
+}
+
+function Clear-ProxyRecord($Proxy) { Remove-Item $Proxy.RecordFile -ErrorAction SilentlyContinue }
 
 <# Requests the proxy saw, as a hashtable 'service:Operation' -> count. #>
 function Get-ProxyCount($Proxy) {
@@ -105,5 +118,5 @@ function Get-NuGetPackagePath([string] $Id, [string] $Version) {
     Join-Path $cache "$($Id.ToLowerInvariant())/$Version"
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy,
+Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
     Set-TestAwsEnvironment, Invoke-FreshPwsh, Get-NuGetPackagePath, Get-FreeTcpPort

@@ -230,4 +230,19 @@ Describe 'Test-RotationDatabaseLogin' {
             Assert-NoPassword ($Error | ForEach-Object { $_.Exception.ToString(); $_ | Format-List * -Force | Out-String -Width 500 } | Out-String)
         }
     }
+
+    Context 'through Test-SecretRotation -IncludeDatabaseLogin' {
+        It 'adds the login conclusions to the diagnosis, and logs in only when asked' {
+            Invoke-Scenario configure_rotation -ArgumentList 'db/postgres-closed-port', 'db/postgres-wrong-db' | Out-Null
+
+            $without = Test-SecretRotation -SecretId db/postgres-closed-port -EndpointUrl $env:RT_MOTO_URL -Check DatabaseLogin
+            $closed = Test-SecretRotation -SecretId db/postgres-closed-port -EndpointUrl $env:RT_MOTO_URL -IncludeDatabaseLogin -CaCertificatePath $Ca -Check DatabaseLogin
+            $wrongDb = Test-SecretRotation -SecretId db/postgres-wrong-db -EndpointUrl $env:RT_MOTO_URL -IncludeDatabaseLogin -CaCertificatePath $Ca -Check DatabaseLogin
+
+            $without.Findings | Should -BeNullOrEmpty
+            $closed.Findings.CheckId | Should -Contain 'DatabaseUnreachableFromHere'
+            $wrongDb.Findings.CheckId | Should -Contain 'CurrentCredentialsRejected'
+            Assert-NoPassword ($closed, $wrongDb | ConvertTo-Json -Depth 10)
+        }
+    }
 }

@@ -6,6 +6,13 @@ It forwards every request to moto, and can:
   for what moto cannot do, such as a stack created in 2021;
 - count requests per service:operation (--count-file, rewritten after every request);
 - add latency per request (--latency-ms);
+- record every request it sees, one JSON line each {"service", "operation", "method", "path", "body" (a digest)} (--record-file),
+  so a test can say which operations a run used;
+- inject faults (--fault KIND:OPERATION:RATE, repeatable; OPERATION "*" is every operation, RATE 0..1, drawn from
+  a generator seeded by --fault-seed): "throttle" and "500" (in the request's protocol: ThrottlingException,
+  TooManyRequestsException, Throttling or RequestLimitExceeded; InternalFailure or InternalError), "reset"
+  (connection closed without an answer), "slow" (answer after --slow-seconds), "truncate" (headers promise more
+  body than is sent, then the connection closes);
 - stand in for S3 behind Lambda's presigned code URLs (--code-dir DIR): moto's GetFunction answers name a host it does
   not serve, and moto has no GetLayerVersionByArn. With --code-dir the proxy rewrites Code.Location in GetFunction
   answers to /_code/functions/<name>.zip on itself, answers GetLayerVersionByArn from moto's GetLayerVersion with
@@ -19,11 +26,14 @@ It forwards every request to moto, and can:
   and the concurrency spec read overlap, rates per second and sequential waves.
 """
 import argparse
+import hashlib
 import http.client
 import http.server
 import json
 import os
+import random
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -106,6 +116,10 @@ class State:
         self.lock = threading.Lock()
         self.throttles = parse_throttles(args.throttle)
         self.request_log = args.request_log
+        self.record_file = args.record_file
+        self.faults = [parse_fault(rule) for rule in args.fault or []]
+        self.random = random.Random(args.fault_seed)
+        self.slow_seconds = args.slow_seconds
         self.port = args.port
         self.code_dir = args.code_dir
         self.expired = set(args.expired_code or [])
@@ -126,6 +140,19 @@ class State:
             with self.lock, open(self.request_log, "a") as f:
                 f.write(line + "\n")
 
+    def record(self, entry):
+        if not self.record_file:
+            return
+        with self.lock, open(self.record_file, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+    def fault_for(self, operation):
+        with self.lock:
+            for kind, rule_operation, rate in self.faults:
+                if rule_operation in ("*", operation) and self.random.random() < rate:
+                    return kind
+        return None
+
     def code_url(self, kind, file_name):
         # The query imitates a presigned URL's, so a client that printed it would show in the tests.
         return f"http://127.0.0.1:{self.port}/_code/{kind}/{urllib.parse.quote(file_name)}?X-Amz-Signature=not-a-real-signature"
@@ -136,6 +163,34 @@ class State:
             if self.count_file:
                 with open(self.count_file, "w") as f:
                     json.dump(self.counts, f)
+
+
+FAULT_KINDS = ("throttle", "500", "reset", "slow", "truncate")
+
+
+def parse_fault(rule):
+    kind, operation, rate = (rule.split(":") + ["*", "1"])[:3]
+    if kind not in FAULT_KINDS:
+        raise SystemExit(f"--fault {rule}: the kind must be one of {', '.join(FAULT_KINDS)}")
+    return kind, operation or "*", float(rate)
+
+
+def protocol_error(fault, service, body):
+    """(status, headers, body) of a throttling or internal error as the service would write it, so SDK clients
+    (AWSSDK.EC2) recognise it as retryable as they would in AWS."""
+    throttle = fault == "throttle"
+    if body and b"Action=" in body:
+        if service == "ec2":
+            code = "RequestLimitExceeded" if throttle else "InternalError"
+            xml = f"<Response><Errors><Error><Code>{code}</Code><Message>injected fault</Message></Error></Errors><RequestID>f</RequestID></Response>"
+            return 503 if throttle else 500, {"Content-Type": "text/xml"}, xml.encode()
+        code, kind = ("Throttling", "Sender") if throttle else ("InternalFailure", "Receiver")
+        xml = f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>injected fault</Message></Error><RequestId>f</RequestId></ErrorResponse>"
+        return 400 if throttle else 500, {"Content-Type": "text/xml"}, xml.encode()
+    code = ("TooManyRequestsException" if service == "lambda" else "ThrottlingException") if throttle else "InternalFailure"
+    status = (429 if service == "lambda" else 400) if throttle else 500
+    return status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}, \
+        json.dumps({"__type": code, "message": "injected fault", "Message": "injected fault"}).encode()
 
 
 def make_handler(state):
@@ -152,6 +207,11 @@ def make_handler(state):
             self.logged = None if self.path.startswith(("/moto-api/", "/_code/")) else (f"{service}:{operation}", time.time(), False)
             if not self.path.startswith(("/moto-api/", "/_code/")):
                 state.count(f"{service}:{operation}")
+                state.record({"service": service, "operation": operation, "method": self.command, "path": self.path,
+                              "body": hashlib.sha1(body).hexdigest()[:12]})
+                fault = state.fault_for(operation)
+                if fault and self.inject(fault, service, body):
+                    return
             throttled = self.logged is not None and state.throttled(service, operation)
             if state.latency:
                 time.sleep(state.latency)
@@ -216,6 +276,29 @@ def make_handler(state):
             with open(target, "rb") as f:
                 self.reply(200, {"Content-Type": "application/zip"}, f.read())
 
+        def inject(self, fault, service, body):
+            """Sends the fault in the request's protocol; returns False for "slow", after which the request goes on."""
+            if fault in ("throttle", "500"):
+                self.reply(*protocol_error(fault, service, body))
+                return True
+            if fault == "reset":
+                self.close_connection = True
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.connection.close()
+            elif fault == "truncate":
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", "4096")
+                self.end_headers()
+                self.wfile.write(b'{"ARN":"arn:aws:secretsmanager:us-east-1:123456789012:secret:tr')
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+            elif fault == "slow":
+                time.sleep(state.slow_seconds)
+                return False
+            return True
+
         def reply(self, status, headers, data):
             self.send_response(status)
             for k, v in headers.items():
@@ -240,6 +323,10 @@ def main():
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--throttle", action="append", help="service:Operation=rate[/burst] or service=rate[/burst]")
     parser.add_argument("--request-log")
+    parser.add_argument("--record-file")
+    parser.add_argument("--fault", action="append")
+    parser.add_argument("--fault-seed", type=int, default=1)
+    parser.add_argument("--slow-seconds", type=float, default=30)
     parser.add_argument("--code-dir")
     parser.add_argument("--expired-code", action="append")
     parser.add_argument("--flaky-code", action="append")

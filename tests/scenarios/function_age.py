@@ -38,6 +38,10 @@ for name, function in [("prod/orders/db", "rotation-from-sar"), ("prod/legacy/db
                        Principal="secretsmanager.amazonaws.com")
     sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30},
                      RotateImmediately=False)
+    # moto's Lambda runs no steps: take away the AWSPENDING label it leaves, as a finished rotation would.
+    for version, stages in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items():
+        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+            sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
     secrets[name] = arn
 plain = sm.create_secret(Name="prod/no-rotation", SecretString="{}")["ARN"]
 emit({"secrets": secrets, "unrotated": plain})

@@ -55,6 +55,10 @@ def secret(name, function_arn, host, port=5432):
     value = {"engine": "postgres", "host": host, "port": port, "username": "app", "password": DB_PASSWORD, "dbname": "orders"}
     arn = sm.create_secret(Name=f"prod/{name}", SecretString=json.dumps(value))["ARN"]
     sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30}, RotateImmediately=False)
+    # moto's Lambda runs no steps: take away the AWSPENDING label it leaves, as a finished rotation would.
+    for version, stages in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items():
+        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+            sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
     return arn
 
 

@@ -420,7 +420,8 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             catch (TroubleshooterException e) when (e is not AwsServiceException)
             {
                 // A check's own failure (an unreadable bundle, a download refused) is reported, not fatal to the diagnosis.
-                lock (_items) _items.Add(new Finding(CheckIds.CheckSkipped, FindingSeverity.Info, $"{checkId} could not run: {e.Message}", [e.ErrorId], null, GuideUri));
+                lock (_items) _items.Add(new Finding(CheckIds.CheckSkipped, FindingSeverity.Info, $"{checkId} could not run: {e.Message}", [e.ErrorId],
+                    $"Fix what the message names, then run Test-SecretRotation -Check {checkId} again; the other checks ran.", GuideUri));
             }
         }
 

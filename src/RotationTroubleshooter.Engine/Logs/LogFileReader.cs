@@ -157,11 +157,27 @@ public static class LogFileReader
         {
             if (!reader.Read() || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName) return false;
             // Any other JSON document goes to the JSON reader too, which names what is missing.
-            return !IsLambdaRecordKey(reader.GetString());
+            return !IsLambdaRecordKey(TryGetString(ref reader));
         }
         catch (JsonException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// A JSON string, or null when its bytes are not UTF-8: Utf8JsonReader checks the encoding only when a string is
+    /// decoded, and one bad event must not make the whole file unreadable.
+    /// </summary>
+    private static string? TryGetString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 
@@ -273,7 +289,7 @@ public static class LogFileReader
                         break;
                     case Phase.InRoot:
                         if (reader.TokenType == JsonTokenType.EndObject) { _phase = Phase.TopLevel; break; }
-                        var key = reader.GetString();
+                        var key = TryGetString(ref reader);
                         if (!reader.Read() || (key != "events" && !reader.TrySkip()))
                         {
                             reader = checkpoint;
@@ -332,7 +348,7 @@ public static class LogFileReader
                 var name = reader.ValueSpan;
                 if (!reader.Read()) return false;
                 if (name.SequenceEqual("timestamp"u8) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var ts)) timestamp = ts;
-                else if (name.SequenceEqual("message"u8) && reader.TokenType == JsonTokenType.String) message = reader.GetString();
+                else if (name.SequenceEqual("message"u8) && reader.TokenType == JsonTokenType.String) message = TryGetString(ref reader);
                 else if (name.SequenceEqual("logStreamName"u8) && reader.TokenType == JsonTokenType.String) stream = StreamName(ref reader);
                 else if (name.SequenceEqual("ingestionTime"u8) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var it)) ingestion = it;
                 else if (!reader.TrySkip()) return false;
@@ -351,14 +367,15 @@ public static class LogFileReader
         private readonly List<(byte[] Utf8, string Name)> _streamNames = [];
 
         /// <summary>A log holds few streams and 100,000 events: one string per stream, not per event.</summary>
-        private string StreamName(ref Utf8JsonReader reader)
+        private string? StreamName(ref Utf8JsonReader reader)
         {
             if (!reader.ValueIsEscaped && !reader.HasValueSequence)
             {
                 foreach (var (utf8, name) in _streamNames)
                     if (reader.ValueSpan.SequenceEqual(utf8)) return name;
             }
-            var value = reader.GetString()!;
+            var value = TryGetString(ref reader);
+            if (value is null) return null;
             if (_streamNames.Count < 64 && !reader.ValueIsEscaped) _streamNames.Add((reader.ValueSpan.ToArray(), value));
             return value;
         }

@@ -91,8 +91,8 @@ public sealed class NetworkPathService
         }
         catch (TroubleshooterException e) when (e is not AwsServiceException { Kind: AwsErrorKind.Throttled or AwsErrorKind.Transport })
         {
-            return new DatabaseLookup(null, e is AwsServiceException { Kind: AwsErrorKind.AccessDenied } denied
-                ? $"{denied.IamAction} was denied, so the secret's database host is unknown."
+            return new DatabaseLookup(null, e is AwsServiceException { Kind: AwsErrorKind.AccessDenied } || e.ErrorId is "GetSecretValueDenied" or "KmsAccessDenied"
+                ? $"secretsmanager:GetSecretValue{(e.ErrorId == "KmsAccessDenied" ? " (kms:Decrypt)" : "")} was denied, so the secret's database host is unknown."
                 : e.Message);
         }
         if (address.Host is null)

@@ -102,7 +102,7 @@ public sealed class NetworkServiceTests
     private const string Password = "Sup3r-Secret-Value";
 
     private static Task<SecretDatabaseAddress> ReadSecretAsync(string secretString) =>
-        new SecretHostReader(Pipeline(new ScriptedHandler((target, _) =>
+        new SecretHostReader(new AwsSession(TestConnections.Create(endpoint: "http://127.0.0.1:1"), null, new ScriptedHandler((target, _) =>
         {
             Assert.Equal("secretsmanager.GetSecretValue", target);
             return Ok(System.Text.Json.JsonSerializer.Serialize(new { ARN = "arn", SecretString = secretString }), "application/x-amz-json-1.1");
