@@ -12,11 +12,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "scenarios"))
-from aws import ACCOUNT, REGION, client, create_function, create_stack, emit  # noqa: E402
+from aws import ACCOUNT, REGION, client, create_function, create_stack, emit, handler_zip  # noqa: E402
 
 SECRET_COUNT = int(os.environ.get("SECRET_COUNT", "1000"))
 FUNCTION_COUNT = int(os.environ.get("FUNCTION_COUNT", "20"))
 VPC_COUNT = int(os.environ.get("VPC_COUNT", "3"))
+CODE_DIR = os.environ.get("CODE_DIR")
 ENGINES = [("PostgreSQL", "postgres"), ("MySQL", "mysql"), ("MariaDB", "mariadb")]
 
 ec2 = client("ec2")
@@ -28,6 +29,9 @@ for v in range(VPC_COUNT):
     vpc = ec2.create_vpc(CidrBlock=f"10.{v}.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{v}.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(VpcId=vpc, GroupName=f"rotation-{v}", Description="rotation function")["GroupId"]
+    # The functions and the endpoint share the group: HTTPS from itself lets the functions reach the endpoint.
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": group}]}])
     if v == 0:
         # One VPC reaches Secrets Manager through an interface endpoint; the others have none (a broken scenario).
         ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{REGION}.secretsmanager", VpcEndpointType="Interface",
@@ -41,11 +45,19 @@ def log_last_rotation(name, failing):
     stream = "2026/11/25/[$LATEST]0123456789abcdef"
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
     now = int(time.time() * 1000) - 3_600_000
-    lines = ["START RequestId: 11111111-2222-3333-4444-555555555555 Version: $LATEST",
-             "[INFO]\tcreateSecret: Successfully put secret for ARN arn:aws:secretsmanager:... and version 1111."]
-    lines.append("[ERROR]\tsetSecret: Unable to log into database with previous, current, or pending secret of secret arn arn:aws:secretsmanager:..."
-                 if failing else "[INFO]\tfinishSecret: Successfully set AWSCURRENT stage to version 1111 for secret arn:aws:secretsmanager:....")
-    lines.append("END RequestId: 11111111-2222-3333-4444-555555555555")
+    arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:fleet/db00000-AbCdEf"
+    steps = [f"createSecret: Successfully put secret for ARN {arn} and version 1111."]
+    if failing:
+        steps.append(f"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {arn}")
+    else:
+        steps += [f"setSecret: Successfully set password for user app in PostgreSQL DB for secret arn {arn}.",
+                  f"testSecret: Successfully signed into PostgreSQL DB with AWSPENDING secret in {arn}.",
+                  f"finishSecret: Successfully set AWSCURRENT stage to version 1111 for secret {arn}."]
+    lines = []
+    for n, step in enumerate(steps):
+        rid = f"11111111-2222-3333-4444-55555555555{n}"
+        lines += [f"START RequestId: {rid} Version: $LATEST", f"[{'ERROR' if 'Unable' in step else 'INFO'}]\t{step}",
+                  f"END RequestId: {rid}", f"REPORT RequestId: {rid}\tDuration: 800.00 ms\tBilled Duration: 800 ms"]
     logs.put_log_events(logGroupName=group, logStreamName=stream,
                         logEvents=[{"timestamp": now + i * 100, "message": line} for i, line in enumerate(lines)])
 
@@ -68,6 +80,11 @@ for f in range(FUNCTION_COUNT):
     if broken == "old-runtime":
         settings["runtime"] = "python3.8"
     arn = create_function(name, **settings)["FunctionArn"]
+    if CODE_DIR:
+        # What the proxy serves for the function's presigned Code.Location (moto's own URL names no real host).
+        os.makedirs(os.path.join(CODE_DIR, "functions"), exist_ok=True)
+        with open(os.path.join(CODE_DIR, "functions", f"{name}.zip"), "wb") as f:
+            f.write(handler_zip())
     if broken != "no-permission":
         lam.add_permission(FunctionName=name, StatementId="SecretsManagerAccess", Action="lambda:InvokeFunction",
                            Principal="secretsmanager.amazonaws.com")
