@@ -63,7 +63,8 @@ public static class AwsConnectionResolver
     public static AwsConnection Resolve(AwsConnectionOptions options)
     {
         var env = options.Environment;
-        var profiles = new CredentialProfileStoreChain(options.ProfileLocation);
+        // AWSSDK.Core reads AWS_SHARED_CREDENTIALS_FILE once per process; naming it here honours a change made later in the session.
+        var profiles = new CredentialProfileStoreChain(options.ProfileLocation ?? env("AWS_SHARED_CREDENTIALS_FILE"));
         var (credentials, credentialSource, profileName) = ResolveCredentials(options, profiles);
         var (region, regionSource) = ResolveRegion(options, profiles, profileName);
         return new AwsConnection(credentials, credentialSource, region, regionSource, options.EndpointUrl, env);

@@ -1,3 +1,5 @@
+# Named to run first: AWSSDK.Core reads AWS_PROFILE and the shared config file's location once per process, so these
+# specs set them before any other spec resolves credentials in the same pwsh.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
