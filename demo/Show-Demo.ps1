@@ -66,7 +66,7 @@ try {
         Test-LibpqScramSupport -Path (Join-Path $bundles 'function-libpq94'), (Join-Path $bundles 'function-libpq10') | Format-Table -AutoSize
     }
     Show 'When were the rotation functions set up?' { 'prod/orders/db', 'prod/legacy/db' | Get-RotationFunctionAge | Format-Table -AutoSize }
-    Show 'A function that no stack dates' { Get-RotationFunctionAge -FunctionName rotation-no-stack-tag | Format-List FunctionName, CreatedDate*, Predates*, Evidence }
+    Show 'A function that no stack dates' { Get-RotationFunctionAge -FunctionName rotation-no-stack-tag | Format-List }
     Show 'Errors name what was wrong and never stop the pipeline' {
         'demo/healthy-db', 'demo/no-such-secret', 'arn:aws:secretsmanager:bad' | Test-SecretRotation -ErrorAction Continue 2>&1 |
             ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "error $($_.FullyQualifiedErrorId.Split(',')[0]): $($_.Exception.Message)" } else { "$($_.Name): $($_.Status)" } }
