@@ -47,6 +47,30 @@ internal sealed record LoginAttempt(bool OverTls, AttemptOutcome Outcome, string
         _ => DatabaseLoginFailureKind.Other,
     };
 
+    /// <summary>What both drivers' failures mean alike: TLS, timeouts, sockets, unsupported methods; null when driver-specific.</summary>
+    internal static LoginAttempt? FromDriverFailure(Exception exception, bool overTls, string detail)
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            switch (inner)
+            {
+                case System.Security.Authentication.AuthenticationException:
+                    return new LoginAttempt(overTls, AttemptOutcome.TlsCertificateRejected,
+                        $"the TLS handshake failed: the server's certificate is not trusted by this machine or does not name the host ({detail})");
+                case TimeoutException or OperationCanceledException:
+                    return new LoginAttempt(overTls, AttemptOutcome.Timeout, $"no answer within the timeout ({detail})");
+                case System.Net.Sockets.SocketException:
+                    return new LoginAttempt(overTls, AttemptOutcome.Unreachable, detail);
+            }
+        }
+        if (exception is NotSupportedException)
+            return new LoginAttempt(overTls, AttemptOutcome.Other,
+                $"the server asked for something this tool's database driver does not support, typically an authentication method ({detail})");
+        if (overTls && exception.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase))
+            return new LoginAttempt(overTls, AttemptOutcome.TlsNotOffered, $"the server does not offer TLS ({detail})");
+        return null;
+    }
+
     internal string Describe() => $"{(OverTls ? "TLS with certificate verification" : "plain (no TLS)")}: {Detail.TrimEnd('.')}";
 }
 

@@ -1,4 +1,3 @@
-using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
@@ -180,29 +179,9 @@ internal static class MySqlLogin
             return new LoginAttempt(overTls, outcome, text);
         }
 
-        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        if (LoginAttempt.FromDriverFailure(exception, overTls, detail) is { } common)
         {
-            switch (inner)
-            {
-                case AuthenticationException:
-                    return new LoginAttempt(overTls, AttemptOutcome.TlsCertificateRejected,
-                        $"the TLS handshake failed: the server's certificate is not trusted by this machine or does not name the host ({detail})");
-                case TimeoutException or OperationCanceledException:
-                    return new LoginAttempt(overTls, AttemptOutcome.Timeout, $"no answer within the timeout ({detail})");
-                case System.Net.Sockets.SocketException:
-                    return new LoginAttempt(overTls, AttemptOutcome.Unreachable, detail);
-            }
-        }
-
-        if (exception is NotSupportedException)
-        {
-            return new LoginAttempt(overTls, AttemptOutcome.Other,
-                $"the server asked for something this tool's database driver does not support, typically an authentication method ({detail})");
-        }
-
-        if (overTls && exception.Message.Contains("SSL", StringComparison.OrdinalIgnoreCase))
-        {
-            return new LoginAttempt(overTls, AttemptOutcome.TlsNotOffered, $"the server does not offer TLS ({detail})");
+            return common;
         }
 
         if (exception.Message.Contains("timeout", StringComparison.OrdinalIgnoreCase))
