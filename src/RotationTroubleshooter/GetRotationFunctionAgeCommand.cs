@@ -6,21 +6,9 @@ namespace RotationTroubleshooter.Commands;
 /// <summary>Get-RotationFunctionAge: when was each rotation function set up, and does that predate TLS and SCRAM support.</summary>
 [Cmdlet(VerbsCommon.Get, "RotationFunctionAge", DefaultParameterSetName = SecretSet)]
 [OutputType(typeof(RotationFunctionAge))]
-public sealed class GetRotationFunctionAgeCommand : ConcurrentAwsCmdlet
+public sealed class GetRotationFunctionAgeCommand : SecretOrFunctionCmdlet
 {
-    private const string SecretSet = "SecretId";
-    private const string FunctionSet = "FunctionName";
     private RotationFunctionAgeCheck? _check;
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("ARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] SecretId { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = FunctionSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FunctionArn", "RotationLambdaARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] FunctionName { get; set; } = [];
 
     protected override string Activity => "Dating rotation functions";
 

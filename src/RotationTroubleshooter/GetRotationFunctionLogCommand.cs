@@ -8,25 +8,13 @@ namespace RotationTroubleshooter.Commands;
 [Alias("Get-RotationFunctionLogs")]
 [OutputType(typeof(RotationAttempt))]
 [OutputType(typeof(LogEvent))]
-public sealed class GetRotationFunctionLogCommand : ConcurrentAwsCmdlet
+public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
 {
-    private const string SecretSet = "SecretId";
-    private const string FunctionSet = "FunctionName";
     private const string PathSet = "Path";
 
     private readonly List<LogEvent> _fileEvents = [];
     private readonly List<string> _files = [];
     private DateTime _start, _end;
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("ARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] SecretId { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = FunctionSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FunctionArn", "RotationLambdaARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] FunctionName { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]

@@ -6,23 +6,11 @@ namespace RotationTroubleshooter.Commands;
 /// <summary>Test-LibpqScramSupport: can the libpq in a rotation function's bundle log in with scram-sha-256.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "LibpqScramSupport", DefaultParameterSetName = SecretSet)]
 [OutputType(typeof(LibpqReport))]
-public sealed class TestLibpqScramSupportCommand : ConcurrentAwsCmdlet
+public sealed class TestLibpqScramSupportCommand : SecretOrFunctionCmdlet
 {
-    private const string SecretSet = "SecretId";
-    private const string FunctionSet = "FunctionName";
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private FunctionBundleService? _service;
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("ARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] SecretId { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = FunctionSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FunctionArn", "RotationLambdaARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] FunctionName { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]

@@ -5,20 +5,8 @@ namespace RotationTroubleshooter.Commands;
 /// <summary>Test-RotationNetwork: can each rotation function reach Secrets Manager and its database, and which rule decides.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "RotationNetwork", DefaultParameterSetName = SecretSet)]
 [OutputType(typeof(NetworkPathReport))]
-public sealed class TestRotationNetworkCommand : ConcurrentAwsCmdlet
+public sealed class TestRotationNetworkCommand : SecretOrFunctionCmdlet
 {
-    private const string SecretSet = "SecretId";
-    private const string FunctionSet = "FunctionName";
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("ARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] SecretId { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = FunctionSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("FunctionArn", "RotationLambdaARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] FunctionName { get; set; } = [];
 
     /// <summary>Do not call GetSecretValue: the database path is then not checked.</summary>
     [Parameter(ParameterSetName = SecretSet)]

@@ -28,7 +28,7 @@ public class AwsServiceException : TroubleshooterException
     public string? RequestId { get; }
 
     /// <summary>The IAM action a denied call needed, e.g. <c>lambda:GetFunction</c>.</summary>
-    public string IamAction => $"{AwsServices.IamPrefix(Service)}:{Operation}";
+    public string IamAction => $"{Service}:{Operation}";
 
     private static FailureCategory CategoryOf(AwsErrorKind kind) => kind switch
     {

@@ -189,7 +189,11 @@ public sealed class AwsPipeline
             if (buffer.Length > Options.MaxResponseBytes)
                 throw new IOException($"The response is larger than {Options.MaxResponseBytes} bytes.");
         }
-        return buffer.ToArray();
+        var body = buffer.ToArray();
+        // The caller zeroes what it gets (GetSecretValue does); leave no second copy of a secret behind here.
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(buffer.GetBuffer());
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(chunk);
+        return body;
     }
 
     private static AwsServiceException TransportFailure(AwsRequest request, Uri uri, string reason, Exception? inner) =>

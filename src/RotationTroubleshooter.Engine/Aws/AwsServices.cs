@@ -13,7 +13,4 @@ public static class AwsServices
     public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
     public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
     public static readonly AwsService Kms = new("kms", "kms", "KMS");
-
-    /// <summary>The prefix IAM uses in actions for a signing name (only CloudWatch Logs differs: both are "logs").</summary>
-    public static string IamPrefix(string signingName) => signingName;
 }
