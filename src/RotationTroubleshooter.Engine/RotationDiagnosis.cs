@@ -1,6 +1,6 @@
 namespace RotationTroubleshooter;
 
-public enum RotationStatus { Healthy, Warning, Failing, NotConfigured, Unknown }
+public enum RotationStatus : long { Healthy, Warning, Failing, NotConfigured, Unknown } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
 /// <summary>One secret's rotation, diagnosed: the status, and every finding with its evidence and remediation.</summary>
 public sealed class RotationDiagnosis
@@ -12,7 +12,9 @@ public sealed class RotationDiagnosis
     public string? RotationFunctionArn { get; init; }
     public DateTime? LastRotatedDate { get; init; }
     public DateTime? NextRotationDate { get; init; }
-    public IReadOnlyList<Finding> Findings { get; init; } = [];
+    /// <summary>In an export: "Error DatabaseUnreachable; Warning FunctionRuntimeDeprecated".</summary>
+    public IReadOnlyList<Finding> Findings { get => _findings; init => _findings = Readable.Findings(value); }
+    private readonly IReadOnlyList<Finding> _findings = Readable.Findings([]);
 
     public int ErrorCount => Findings.Count(f => f.Severity == FindingSeverity.Error);
     public int WarningCount => Findings.Count(f => f.Severity == FindingSeverity.Warning);

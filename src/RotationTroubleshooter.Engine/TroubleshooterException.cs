@@ -34,6 +34,7 @@ public static class ErrorIds
     public const string CaCertificateInvalid = nameof(CaCertificateInvalid);
     public const string CodeLocationUnavailable = nameof(CodeLocationUnavailable);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
+    public const string FunctionGivenAsSecret = nameof(FunctionGivenAsSecret);
     public const string FunctionNotFound = nameof(FunctionNotFound);
     public const string GetSecretValueDenied = nameof(GetSecretValueDenied);
     public const string InvalidArn = nameof(InvalidArn);
@@ -67,6 +68,7 @@ public static class ErrorIds
     public const string StageNotFound = nameof(StageNotFound);
     public const string TooManyResults = nameof(TooManyResults);
     public const string UnknownCheckId = nameof(UnknownCheckId);
+    public const string UnrecognizedInput = nameof(UnrecognizedInput);
     public const string UnexpectedError = nameof(UnexpectedError);
     public const string UserAuditFailed = nameof(UserAuditFailed);
     public const string UserAuditLoginFailed = nameof(UserAuditLoginFailed);

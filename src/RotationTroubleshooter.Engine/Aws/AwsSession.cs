@@ -59,6 +59,41 @@ public sealed class AwsSession
     }
 
     /// <summary>
+    /// Whether an id given for a secret names a Lambda function instead: a function ARN, or a name no secret has but a
+    /// function does. Any other failure is left for the caller's own DescribeSecret (cached) to report.
+    /// </summary>
+    public async Task<bool> NamesFunctionAsync(string id, CancellationToken cancellation)
+    {
+        if (AwsArn.IsFunctionArn(id)) return true;
+        if (id.StartsWith("arn:", StringComparison.Ordinal) || !AwsArn.IsFunctionName(id)) return false;
+        try
+        {
+            await DescribeSecretAsync(id, cancellation).ConfigureAwait(false);
+            return false;
+        }
+        catch (TroubleshooterException e) when (e.ErrorId == ErrorIds.SecretNotFound)
+        {
+            try
+            {
+                await GetFunctionAsync(id, cancellation).ConfigureAwait(false);
+                return true;
+            }
+            catch (TroubleshooterException)
+            {
+                return false;
+            }
+        }
+        catch (TroubleshooterException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The error for a function given where only a secret will do.</summary>
+    public static TroubleshooterException FunctionGivenAsSecret(string id, string instead) =>
+        new(ErrorIds.FunctionGivenAsSecret, FailureCategory.InvalidArgument, $"'{id}' is a Lambda function, not a secret. {instead}");
+
+    /// <summary>
     /// A description the run already has (a ListSecrets entry): later DescribeSecret calls for it by ARN or name are
     /// answered from it.
     /// </summary>

@@ -20,6 +20,8 @@ public sealed record DiagnosisOptions
     /// <summary>How -IncludeDatabaseLogin connects (timeout, trusted CA).</summary>
     public DatabaseProbeOptions DatabaseProbe { get; init; } = new();
     public DateTime Now { get; init; } = DateTime.UtcNow;
+    /// <summary>Told each check that ran and how long it took (for -Verbose); called on worker threads.</summary>
+    public Action<string, TimeSpan>? CheckRan { get; init; }
 
     public bool Runs(string checkId) =>
         (Checks is null || Checks.Contains(checkId)) && !ExcludedChecks.Contains(checkId);
@@ -412,9 +414,11 @@ public sealed partial class RotationDiagnostician(AwsSession session)
         public async Task RunAsync(string checkId, Func<Task> check)
         {
             if (!options.Runs(checkId)) return;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await check().ConfigureAwait(false);
+                options.CheckRan?.Invoke(checkId, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             }
             catch (AwsServiceException e) when (IsSkippable(e) || e.Kind == AwsErrorKind.NotFound)
             {
