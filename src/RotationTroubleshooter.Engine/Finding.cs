@@ -2,7 +2,7 @@ namespace RotationTroubleshooter;
 
 /// <summary>
 /// The output enums are based on long: PowerShell's ConvertTo-Json writes such enums by name (they do not fit JavaScript's
-/// numbers), so JSON exports say "Error", not 0.
+/// numbers), so JSON exports say "Error", not 0 (docs/reference/powershell-output.md).
 /// </summary>
 public enum FindingSeverity : long { Error, Warning, Info }
 

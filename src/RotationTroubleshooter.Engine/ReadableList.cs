@@ -5,7 +5,7 @@ namespace RotationTroubleshooter;
 /// <summary>
 /// A read-only list whose text is its items in words. Export-Csv and ConvertTo-Html write a property's ToString(), which
 /// for a plain list is its type name; this one gives e.g. "Error DatabaseUnreachable; Warning FunctionRuntimeDeprecated".
-/// ConvertTo-Json still writes it as an array, and PowerShell indexes it like any list.
+/// ConvertTo-Json still writes it as an array, and PowerShell indexes it like any list (docs/reference/powershell-output.md).
 /// </summary>
 public sealed class ReadableList<T> : ReadOnlyCollection<T>
 {

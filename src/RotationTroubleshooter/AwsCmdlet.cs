@@ -15,7 +15,8 @@ public abstract class AwsCmdlet : PSCmdlet
     private readonly Dictionary<string, AwsSession> _sessions = new(StringComparer.Ordinal);
     private AwsConnection? _connection;
 
-    // Virtual so that a cmdlet with offline parameter sets (-Path) can leave these out of them.
+    // Virtual so that a cmdlet with offline parameter sets (-Path) can leave these out of them (an override's attributes
+    // replace these: docs/reference/powershell-output.md).
     [Parameter]
     [Alias("StoredCredentials", "AWSProfileName")]
     public virtual string? ProfileName { get; set; }

@@ -10,8 +10,9 @@ public readonly record struct Target(TargetKind Kind, string Id);
 
 /// <summary>
 /// Reads pipeline objects by shape, since most are foreign types (AWS.Tools' SecretListEntry, Lambda's
-/// FunctionConfiguration, the module's own outputs, plain objects). A secret property wins over a function property, so a
-/// diagnosis or a SecretListEntry means its secret; an object that names neither is refused instead of being read as text.
+/// FunctionConfiguration, the module's own outputs, plain objects); a string parameter would bind their text instead
+/// (docs/reference/powershell-output.md). A secret property wins over a function property, so a diagnosis or a
+/// SecretListEntry means its secret; an object that names neither is refused.
 /// </summary>
 public static class PipelineInput
 {

@@ -90,7 +90,7 @@ public static class AwsConnectionResolver
     }
 
     // AWSSDK.Core reads AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE once per process and has no public way to change
-    // them; its own (non-public) default-path setters make a change made later in the PowerShell session count.
+    // them (docs/reference/powershell-output.md); its own non-public default-path setters make a later change count.
     private static readonly MethodInfo? SetCredentialsFilePath =
         typeof(SharedCredentialsFile).GetProperty(nameof(SharedCredentialsFile.DefaultFilePath))?.GetSetMethod(nonPublic: true);
     private static readonly MethodInfo? SetConfigFilePath =
