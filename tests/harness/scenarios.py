@@ -186,6 +186,40 @@ def multi_user_bad_master(seed, s):
     seed.rotate()
 
 
+def multi_user_master_other_host(seed, s):
+    """Multi-user template whose master secret names another host (not an RDS replica source of this one)."""
+    pg = s["postgresMd5"]
+    secret_password = password()
+    postgres_user(pg, seed.user, secret_password)
+    master = harness.create_secret(f"harness/{seed.slug}-master", pg_secret(pg, pg["superuser"], pg["superuserPassword"], host="localhost"))
+    seed.result["masterSecretArn"] = master
+    seed.function(PG_MULTI)
+    seed.secret(pg_secret(pg, seed.user, secret_password, masterarn=master))
+    seed.rotate()
+
+
+def multi_user_master_database_gone(seed, s):
+    """Multi-user template with an RDS-managed master secret (username and password only) whose instance tag names a
+    database RDS does not have."""
+    pg = s["postgresMd5"]
+    secret_password = password()
+    postgres_user(pg, seed.user, secret_password)
+    master = harness.client("secretsmanager").create_secret(
+        Name=f"harness/{seed.slug}-master", SecretString=json.dumps({"username": pg["superuser"], "password": password()}),
+        Tags=[{"Key": "aws:rds:primaryDBInstanceArn", "Value": f"arn:aws:rds:{harness.REGION}:{harness.ACCOUNT}:db:deleted-db"}])["ARN"]
+    seed.result["masterSecretArn"] = master
+    seed.function(PG_MULTI)
+    seed.secret(pg_secret(pg, seed.user, secret_password, masterarn=master))
+    seed.rotate()
+
+
+def clone_username_too_long(seed, s):
+    """Multi-user template for a user whose name with _clone appended passes PostgreSQL's 63 characters."""
+    seed.function(PG_MULTI)
+    seed.secret(pg_secret(s["postgresMd5"], "rt_" + "u" * 58, password(), masterarn="unused"))
+    seed.rotate()
+
+
 def pending_guard(seed, s):
     """A rotation fails in setSecret; someone takes AWSPENDING off its version; Secrets Manager reattempts that version."""
     pg = s["postgresMd5"]
@@ -237,6 +271,9 @@ SCENARIOS = {
     "engine-mismatch": (engine_mismatch, ["Text"]),
     "multi-user-without-masterarn": (multi_user_without_masterarn, ["Text", "JSON"]),
     "multi-user-bad-master": (multi_user_bad_master, ["Text"]),
+    "multi-user-master-other-host": (multi_user_master_other_host, ["Text"]),
+    "multi-user-master-database-gone": (multi_user_master_database_gone, ["Text"]),
+    "clone-username-too-long": (clone_username_too_long, ["Text"]),
     "pending-guard": (pending_guard, ["Text"]),
     "healthy-without-tls": (healthy_without_tls, ["Text", "JSON"]),
     "reattempt-after-fix": (reattempt_after_fix, ["Text"]),

@@ -18,6 +18,22 @@ public static class RotationSymptoms
     public const string EngineMismatch = nameof(EngineMismatch);
     public const string FunctionImportError = nameof(FunctionImportError);
     public const string KmsAccessDenied = nameof(KmsAccessDenied);
+    /// <summary>The AWSPENDING version names another user than AWSCURRENT (or its clone) or AWSPREVIOUS.</summary>
+    public const string PendingUserMismatch = nameof(PendingUserMismatch);
+    /// <summary>The AWSPENDING version names another host (or database) than AWSCURRENT or AWSPREVIOUS.</summary>
+    public const string PendingHostMismatch = nameof(PendingHostMismatch);
+    /// <summary>Multi-user: the master secret names another host, and this one is not its RDS read replica.</summary>
+    public const string MasterHostMismatch = nameof(MasterHostMismatch);
+    /// <summary>Multi-user: the username with _clone appended is longer than the engine allows.</summary>
+    public const string CloneUsernameTooLong = nameof(CloneUsernameTooLong);
+    /// <summary>Multi-user: an RDS- or Redshift-managed master secret's tag names no database the API finds.</summary>
+    public const string MasterDatabaseNotFound = nameof(MasterDatabaseNotFound);
+    /// <summary>Multi-user: the RDS or Redshift call that looks up the master secret's database failed.</summary>
+    public const string ConnectionParametersLookupFailed = nameof(ConnectionParametersLookupFailed);
+    /// <summary>MongoDB: the login worked, changing the password did not.</summary>
+    public const string SetPasswordFailed = nameof(SetPasswordFailed);
+    /// <summary>The server's certificate does not name the host the secret gives.</summary>
+    public const string TlsHostnameMismatch = nameof(TlsHostnameMismatch);
     public const string Succeeded = nameof(Succeeded);
     public const string Unknown = nameof(Unknown);
 
