@@ -7,6 +7,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using RotationTroubleshooter;
+using RotationTroubleshooter.Logs;
 
 var mode = args.Length > 0 ? args[0] : "all";
 switch (mode)

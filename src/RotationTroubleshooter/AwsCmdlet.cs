@@ -115,7 +115,7 @@ public abstract class AwsCmdlet : PSCmdlet
     internal static ErrorRecord ToErrorRecord(Exception error, object? target) => error switch
     {
         TroubleshooterException t => new ErrorRecord(t, t.ErrorId, CategoryOf(t.Category), target),
-        _ => new ErrorRecord(error, "UnexpectedError", ErrorCategory.NotSpecified, target),
+        _ => new ErrorRecord(error, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
     };
 
     private static ErrorCategory CategoryOf(FailureCategory category) => category switch

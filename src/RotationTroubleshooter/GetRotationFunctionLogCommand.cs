@@ -70,9 +70,9 @@ public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
                 string? secretArn = null, functionId = id;
                 if (bySecret)
                 {
-                    var secret = await logs.RotatedSecretAsync(id, stopToken);
+                    var (secret, functionArn) = await logs.RotatedSecretAsync(id, stopToken);
                     secretArn = secret.ARN ?? id;
-                    functionId = secret.RotationLambdaARN!;
+                    functionId = functionArn;
                 }
                 var read = await logs.ReadAsync(functionId, _start, _end, maxEvents, stopToken);
                 Messages.Post(() =>
@@ -112,23 +112,23 @@ public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
         {
             files = [.. SessionState.Path.GetResolvedProviderPathFromPSPath(path, out var provider)];
             if (provider.Name != "FileSystem")
-                throw new TroubleshooterException("NotAFile", FailureCategory.InvalidArgument, $"'{path}' is not a file system path.");
+                throw new TroubleshooterException(ErrorIds.NotAFile, FailureCategory.InvalidArgument, $"'{path}' is not a file system path.");
         }
         catch (ItemNotFoundException e)
         {
-            WriteError(new ErrorRecord(e, "LogFileNotFound", ErrorCategory.ObjectNotFound, path));
+            WriteError(new ErrorRecord(e, ErrorIds.LogFileNotFound, ErrorCategory.ObjectNotFound, path));
             return;
         }
         catch (Exception e) when (e is TroubleshooterException or PSArgumentException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
         {
-            WriteFailure(e is TroubleshooterException ? e : new TroubleshooterException("NotAFile", FailureCategory.InvalidArgument, e.Message, e), path);
+            WriteFailure(e is TroubleshooterException ? e : new TroubleshooterException(ErrorIds.NotAFile, FailureCategory.InvalidArgument, e.Message, e), path);
             return;
         }
         foreach (var file in files)
         {
             if (Directory.Exists(file))
             {
-                WriteFailure(new TroubleshooterException("NotAFile", FailureCategory.InvalidArgument,
+                WriteFailure(new TroubleshooterException(ErrorIds.NotAFile, FailureCategory.InvalidArgument,
                     $"'{file}' is a directory; give the log files in it, e.g. '{System.IO.Path.Combine(file, "*.json")}'."), file);
                 continue;
             }
@@ -145,12 +145,12 @@ public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
             }
             catch (LogFileFormatException e)
             {
-                WriteFailure(new TroubleshooterException("LogFileFormatUnknown", FailureCategory.InvalidData, e.Message, e), file);
+                WriteFailure(e, file);
                 continue;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                WriteFailure(new TroubleshooterException("LogFileUnreadable",
+                WriteFailure(new TroubleshooterException(ErrorIds.LogFileUnreadable,
                     e is UnauthorizedAccessException ? FailureCategory.PermissionDenied : FailureCategory.Unavailable,
                     $"'{file}' could not be read: {e.Message}", e), file);
                 continue;

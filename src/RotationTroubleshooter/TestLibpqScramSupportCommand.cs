@@ -81,17 +81,17 @@ public sealed class TestLibpqScramSupportCommand : SecretOrFunctionCmdlet
                     : SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
                 if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
                 {
-                    WriteFailure(new TroubleshooterException("PathNotFileSystem", FailureCategory.InvalidArgument,
+                    WriteFailure(new TroubleshooterException(ErrorIds.PathNotFileSystem, FailureCategory.InvalidArgument,
                         $"'{path}' is on the {provider.Name} provider; give a zip, folder or shared object on the file system."), path);
                     continue;
                 }
                 if (found.Count == 0)
-                    WriteFailure(new TroubleshooterException("PathNotFound", FailureCategory.NotFound, $"No file or folder matches '{path}'."), path);
+                    WriteFailure(new TroubleshooterException(ErrorIds.PathNotFound, FailureCategory.NotFound, $"No file or folder matches '{path}'."), path);
                 resolved.AddRange(found);
             }
             catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
             {
-                WriteFailure(new TroubleshooterException("PathNotFound", FailureCategory.NotFound, $"{path}: {e.Message}", e), path);
+                WriteFailure(new TroubleshooterException(ErrorIds.PathNotFound, FailureCategory.NotFound, $"{path}: {e.Message}", e), path);
             }
         }
         return resolved;

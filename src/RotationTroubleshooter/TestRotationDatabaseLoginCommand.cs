@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RotationTroubleshooter.Database;
 
 namespace RotationTroubleshooter.Commands;
 

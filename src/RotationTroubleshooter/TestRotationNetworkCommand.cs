@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Commands;
 

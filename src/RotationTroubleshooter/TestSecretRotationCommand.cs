@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Diagnosis;
+using RotationTroubleshooter.Database;
 
 namespace RotationTroubleshooter.Commands;
 
@@ -50,7 +50,7 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
         if (unknown.Count > 0)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException(
                     $"Unknown check id {string.Join(", ", unknown)}. Known: {string.Join(", ", CheckIds.Selectable.Keys)}."),
-                "UnknownCheckId", ErrorCategory.InvalidArgument, unknown));
+                ErrorIds.UnknownCheckId, ErrorCategory.InvalidArgument, unknown));
         _options = new DiagnosisOptions
         {
             Checks = Check is null ? null : new HashSet<string>(Check, StringComparer.OrdinalIgnoreCase),

@@ -14,12 +14,8 @@ public sealed class RotationFunctionAgeCheck(AwsSession session)
 
     public async Task<RotationFunctionAge> ForSecretAsync(string secretId, CancellationToken cancellation)
     {
-        var secret = await session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
-            throw new TroubleshooterException("RotationNotConfigured", FailureCategory.NotFound,
-                $"Secret '{secret.Name ?? secretId}' has no rotation function. Configure rotation first " +
-                "(Invoke-SECSecretRotation or the console), or ask about a function with -FunctionName.");
-        var age = await ForFunctionAsync(secret.RotationLambdaARN, cancellation).ConfigureAwait(false);
+        var (secret, functionArn) = await session.RotationFunctionOfAsync(secretId, "ask about a function with -FunctionName", cancellation).ConfigureAwait(false);
+        var age = await ForFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
         return new RotationFunctionAge
         {
             FunctionName = age.FunctionName, FunctionArn = age.FunctionArn, SecretArn = secret.ARN, CreatedDate = age.CreatedDate,

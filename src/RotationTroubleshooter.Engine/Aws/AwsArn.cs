@@ -19,9 +19,9 @@ public static partial class AwsArn
     {
         var id = value.Trim();
         if (id.Length == 0)
-            throw new TroubleshooterException("InvalidSecretId", FailureCategory.InvalidArgument, "The secret id is empty. Give a secret name or ARN.");
+            throw new TroubleshooterException(ErrorIds.InvalidSecretId, FailureCategory.InvalidArgument, "The secret id is empty. Give a secret name or ARN.");
         if (id.StartsWith("arn:", StringComparison.Ordinal) && !SecretArn().IsMatch(id))
-            throw new TroubleshooterException("InvalidArn", FailureCategory.InvalidArgument,
+            throw new TroubleshooterException(ErrorIds.InvalidArn, FailureCategory.InvalidArgument,
                 $"'{id}' is not a Secrets Manager secret ARN. Expected arn:aws:secretsmanager:<region>:<account>:secret:<name>, or give the secret's name.");
         return id;
     }
@@ -33,12 +33,12 @@ public static partial class AwsArn
         if (id.StartsWith("arn:", StringComparison.Ordinal))
         {
             if (!FunctionArn().IsMatch(id))
-                throw new TroubleshooterException("InvalidArn", FailureCategory.InvalidArgument,
+                throw new TroubleshooterException(ErrorIds.InvalidArn, FailureCategory.InvalidArgument,
                     $"'{id}' is not a Lambda function ARN. Expected arn:aws:lambda:<region>:<account>:function:<name>, or give the function's name.");
             return id;
         }
         if (!FunctionName().IsMatch(id))
-            throw new TroubleshooterException("InvalidFunctionName", FailureCategory.InvalidArgument,
+            throw new TroubleshooterException(ErrorIds.InvalidFunctionName, FailureCategory.InvalidArgument,
                 $"'{id}' is not a Lambda function name (1-64 letters, digits, '-' or '_') or ARN.");
         return id;
     }

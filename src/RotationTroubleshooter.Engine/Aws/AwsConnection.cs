@@ -53,7 +53,7 @@ public sealed class AwsConnection
     {
         if (Uri.TryCreate(value.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
             return uri;
-        throw new TroubleshooterException("InvalidEndpointUrl", FailureCategory.InvalidArgument, $"The endpoint '{value}' from {origin} is not an absolute http(s) URL, such as https://secretsmanager.us-east-1.amazonaws.com.");
+        throw new TroubleshooterException(ErrorIds.InvalidEndpointUrl, FailureCategory.InvalidArgument, $"The endpoint '{value}' from {origin} is not an absolute http(s) URL, such as https://secretsmanager.us-east-1.amazonaws.com.");
     }
 }
 
@@ -151,7 +151,7 @@ public static class AwsConnectionResolver
     {
         var name = value.Trim();
         if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z]{2}(-[a-z]+)+-\\d+$"))
-            throw new TroubleshooterException("InvalidRegion", FailureCategory.InvalidArgument, $"'{value}' from {origin} is not an AWS region name such as us-east-1.");
+            throw new TroubleshooterException(ErrorIds.InvalidRegion, FailureCategory.InvalidArgument, $"'{value}' from {origin} is not an AWS region name such as us-east-1.");
         return RegionEndpoint.GetBySystemName(name);
     }
 }

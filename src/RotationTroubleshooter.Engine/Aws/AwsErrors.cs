@@ -10,7 +10,7 @@ public class AwsServiceException : TroubleshooterException
 {
     public AwsServiceException(AwsErrorKind kind, string service, string operation, string? errorCode, string message,
         HttpStatusCode? statusCode = null, string? requestId = null, Exception? inner = null)
-        : base("Aws" + kind, CategoryOf(kind), message, inner)
+        : base("Aws" + kind, CategoryOf(kind), message, inner) // one of ErrorIds.Aws*
     {
         Kind = kind;
         Service = service;
@@ -76,8 +76,8 @@ public class AwsServiceException : TroubleshooterException
 
 /// <summary>No credentials anywhere AWS.Tools would look; the message lists where we looked.</summary>
 public sealed class AwsCredentialsNotFoundException(string message, Exception? inner = null)
-    : TroubleshooterException("CredentialsNotFound", FailureCategory.Authentication, message, inner);
+    : TroubleshooterException(ErrorIds.CredentialsNotFound, FailureCategory.Authentication, message, inner);
 
 /// <summary>No region anywhere AWS.Tools would look.</summary>
 public sealed class AwsRegionNotFoundException(string message)
-    : TroubleshooterException("RegionNotFound", FailureCategory.InvalidArgument, message);
+    : TroubleshooterException(ErrorIds.RegionNotFound, FailureCategory.InvalidArgument, message);

@@ -50,7 +50,7 @@ public static class AwsRateLimits
             var parts = pair.Split('=', 2, StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || parts[0].Length == 0 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate)
                 || rate < 0 || double.IsNaN(rate) || double.IsInfinity(rate))
-                throw new TroubleshooterException("InvalidRateLimit", FailureCategory.InvalidArgument,
+                throw new TroubleshooterException(ErrorIds.InvalidRateLimit, FailureCategory.InvalidArgument,
                     $"'{pair}' in {origin} is not a rate limit. Write service:Operation=requests-per-second or service=requests-per-second, " +
                     "separated by ';', e.g. \"logs:FilterLogEvents=2;lambda=10\" (0 removes the limit).");
             result[parts[0]] = rate;

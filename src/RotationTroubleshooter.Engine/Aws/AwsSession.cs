@@ -40,10 +40,23 @@ public sealed class AwsSession
             }
             catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
             {
-                throw new TroubleshooterException("SecretNotFound", FailureCategory.NotFound,
+                throw new TroubleshooterException(ErrorIds.SecretNotFound, FailureCategory.NotFound,
                     $"Secret '{id}' was not found in {Connection.RegionName}. Check the name or ARN, and -Region.", e);
             }
         });
+
+    /// <summary>
+    /// The secret (DescribeSecret, once per run) and its rotation function's ARN; a secret without one fails with
+    /// RotationNotConfigured, whose message ends with <paramref name="instead"/> (what the caller can do instead).
+    /// </summary>
+    public async Task<(SecretDescription Secret, string FunctionArn)> RotationFunctionOfAsync(string secretId, string instead, CancellationToken cancellation)
+    {
+        var secret = await DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
+            throw new TroubleshooterException(ErrorIds.RotationNotConfigured, FailureCategory.NotFound,
+                $"Secret '{secret.Name ?? secretId}' has no rotation function. Configure rotation first (Invoke-SECSecretRotation or the console), or {instead}.");
+        return (secret, secret.RotationLambdaARN);
+    }
 
     /// <summary>
     /// A description the run already has (a ListSecrets entry): later DescribeSecret calls for it by ARN or name are
@@ -75,7 +88,7 @@ public sealed class AwsSession
                     var configuration = await Lambda.GetFunctionConfigurationAsync(name, cancellation).ConfigureAwait(false);
                     return new LambdaFunction(configuration, await ListTagsAsync(configuration, cancellation).ConfigureAwait(false), null);
                 }
-                var config = response.Configuration ?? throw new TroubleshooterException("MalformedResponse", FailureCategory.InvalidData,
+                var config = response.Configuration ?? throw new TroubleshooterException(ErrorIds.MalformedResponse, FailureCategory.InvalidData,
                     $"lambda:GetFunction for '{name}' returned no configuration.");
                 // GetFunction leaves Tags out when the caller lacks lambda:ListTags; ask for them once more.
                 var tags = response.Tags ?? await ListTagsAsync(config, cancellation).ConfigureAwait(false);
@@ -83,7 +96,7 @@ public sealed class AwsSession
             }
             catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
             {
-                throw new TroubleshooterException("FunctionNotFound", FailureCategory.NotFound,
+                throw new TroubleshooterException(ErrorIds.FunctionNotFound, FailureCategory.NotFound,
                     $"Lambda function '{name}' was not found in {Connection.RegionName}. Check the name or ARN, and -Region.", e);
             }
         });

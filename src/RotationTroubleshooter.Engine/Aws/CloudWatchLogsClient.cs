@@ -55,7 +55,7 @@ public sealed class CloudWatchLogsClient(AwsPipeline pipeline)
         }
         catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
         {
-            throw new TroubleshooterException("LogGroupNotFound", FailureCategory.NotFound,
+            throw new TroubleshooterException(ErrorIds.LogGroupNotFound, FailureCategory.NotFound,
                 $"Log group '{logGroupName}' does not exist in {pipeline.Connection.RegionName}: the function never ran, " +
                 "or retention expired and the group was deleted, or its logs go to another group.", e);
         }

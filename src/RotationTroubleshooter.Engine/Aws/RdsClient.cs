@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -63,7 +64,7 @@ public sealed class RdsClient(AwsPipeline pipeline)
             async (marker, ct) =>
             {
                 if (++pages > MaxPages)
-                    throw new TroubleshooterException("TooManyResults", FailureCategory.LimitsExceeded,
+                    throw new TroubleshooterException(ErrorIds.TooManyResults, FailureCategory.LimitsExceeded,
                         $"rds:{operation} returned more than {MaxPages} pages of {PageSize}; stopped reading.");
                 var parameters = new List<KeyValuePair<string, string>> { new("MaxRecords", PageSize.ToString(CultureInfo.InvariantCulture)) };
                 if (marker is not null) parameters.Add(new("Marker", marker));

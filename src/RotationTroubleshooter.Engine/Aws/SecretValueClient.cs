@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RotationTroubleshooter.Database;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -114,10 +115,10 @@ public sealed class SecretValueClient(AwsPipeline pipeline)
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("SecretString", out var value) || value.ValueKind != JsonValueKind.String)
             {
                 if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("SecretBinary", out var binary) && binary.ValueKind == JsonValueKind.String)
-                    throw new TroubleshooterException("SecretValueBinary", FailureCategory.InvalidData,
+                    throw new TroubleshooterException(ErrorIds.SecretValueBinary, FailureCategory.InvalidData,
                         $"{where} holds a binary value (SecretBinary), not a SecretString. The rotation templates read SecretString as a JSON object " +
                         "with engine, host, username and password; store the value as a JSON SecretString.");
-                throw new TroubleshooterException("SecretValueEmpty", FailureCategory.InvalidData, $"{where} has no SecretString.");
+                throw new TroubleshooterException(ErrorIds.SecretValueEmpty, FailureCategory.InvalidData, $"{where} has no SecretString.");
             }
 
             try
@@ -127,14 +128,14 @@ public sealed class SecretValueClient(AwsPipeline pipeline)
             }
             catch (DatabaseSecretFormatException e)
             {
-                var (id, hint) = e.Problem switch
+                var hint = e.Problem switch
                 {
-                    DatabaseSecretProblem.NotJson => ("SecretValueNotJson",
-                        " The rotation templates need a JSON object with engine, host, username and password (for example a bare password does not work)."),
-                    DatabaseSecretProblem.KeyMissing => ("SecretJsonKeyMissing", " The rotation function fails the same way (KeyError)."),
-                    _ => ("SecretValueInvalid", ""),
+                    DatabaseSecretProblem.NotJson =>
+                        " The rotation templates need a JSON object with engine, host, username and password (for example a bare password does not work).",
+                    DatabaseSecretProblem.KeyMissing => " The rotation function fails the same way (KeyError).",
+                    _ => "",
                 };
-                throw new TroubleshooterException(id, FailureCategory.InvalidData, $"{where}: {e.Message}{hint}");
+                throw new TroubleshooterException(e.ErrorId, e.Category, $"{where}: {e.Message}{hint}");
             }
         }
     }
@@ -145,15 +146,15 @@ public sealed class SecretValueClient(AwsPipeline pipeline)
         var kmsDenied = e.ErrorCode is "DecryptionFailure" or "KMSAccessDeniedException"
                         || (e.Kind == AwsErrorKind.AccessDenied && text.Contains("KMS", StringComparison.OrdinalIgnoreCase));
         if (kmsDenied)
-            return new TroubleshooterException("KmsAccessDenied", FailureCategory.PermissionDenied,
+            return new TroubleshooterException(ErrorIds.KmsAccessDenied, FailureCategory.PermissionDenied,
                 $"Secrets Manager could not decrypt the {stage} version of '{secretId}' for you ({e.ErrorCode}): allow kms:Decrypt on the secret's " +
                 $"KMS key to the identity running this command (the key policy or an IAM policy). {text}", e);
         if (e.Kind == AwsErrorKind.AccessDenied)
-            return new TroubleshooterException("GetSecretValueDenied", FailureCategory.PermissionDenied,
+            return new TroubleshooterException(ErrorIds.GetSecretValueDenied, FailureCategory.PermissionDenied,
                 $"secretsmanager:GetSecretValue on '{secretId}' ({stage}) was denied. The login test reads each version of the secret: allow " +
                 $"secretsmanager:GetSecretValue on it (and kms:Decrypt on its key if it is customer managed). {text}", e);
         if (e.Kind == AwsErrorKind.NotFound)
-            return new TroubleshooterException("SecretVersionNotFound", FailureCategory.NotFound,
+            return new TroubleshooterException(ErrorIds.SecretVersionNotFound, FailureCategory.NotFound,
                 $"Secret '{secretId}' has no version labelled {stage}, or the secret does not exist. {text}", e);
         return e;
     }

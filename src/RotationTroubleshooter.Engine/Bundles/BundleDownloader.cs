@@ -37,7 +37,7 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
     public async Task<Stream> DownloadAsync(string url, string what, long maxBytes, CancellationToken cancellation)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
-            throw new BundleDownloadException("BundleDownloadFailed", FailureCategory.InvalidData, $"Lambda gave no usable download URL for {what}.");
+            throw new BundleDownloadException(ErrorIds.BundleDownloadFailed, FailureCategory.InvalidData, $"Lambda gave no usable download URL for {what}.");
         // The query of a presigned URL carries a signature and possibly a session token: never show it.
         var shown = uri.GetLeftPart(UriPartial.Path);
         for (var attempt = 1; ; attempt++)
@@ -51,7 +51,7 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
             {
                 reason = e.Message;
                 if (attempt >= options.MaxAttempts)
-                    throw new BundleDownloadException("BundleDownloadFailed", FailureCategory.Unavailable,
+                    throw new BundleDownloadException(ErrorIds.BundleDownloadFailed, FailureCategory.Unavailable,
                         $"Could not download {what} from {shown} after {attempt} attempts: {reason}", e.StatusCode, e.InnerException);
             }
             var ceiling = options.BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
@@ -135,7 +135,7 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
     }
 
     private static BundleDownloadException TooLarge(string what, long maxBytes, long? declared) =>
-        new("BundleTooLarge", FailureCategory.LimitsExceeded,
+        new(ErrorIds.BundleTooLarge, FailureCategory.LimitsExceeded,
             $"{char.ToUpperInvariant(what[0])}{what[1..]} is {(declared is { } d ? $"{d:N0} bytes" : "larger than that")}, over the {maxBytes:N0} bytes allowed " +
             $"(Lambda's unzipped limit is {ZipLimits.LambdaUnzippedLimitBytes:N0}); it was not downloaded.");
 
@@ -148,12 +148,12 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
             return new TransientDownloadException(said, status, null);
         return status switch
         {
-            HttpStatusCode.Forbidden => new BundleDownloadException("BundleDownloadDenied", FailureCategory.PermissionDenied,
+            HttpStatusCode.Forbidden => new BundleDownloadException(ErrorIds.BundleDownloadDenied, FailureCategory.PermissionDenied,
                 $"S3 refused the download of {what} from {shown} ({said}). The presigned URL Lambda gives is valid for 10 minutes; " +
                 "if it had not expired, a bucket or VPC endpoint policy, or a proxy, is blocking the download.", status),
-            HttpStatusCode.NotFound => new BundleDownloadException("BundleDownloadNotFound", FailureCategory.NotFound,
+            HttpStatusCode.NotFound => new BundleDownloadException(ErrorIds.BundleDownloadNotFound, FailureCategory.NotFound,
                 $"S3 has no object for {what} at {shown} ({said}).", status),
-            _ => new BundleDownloadException("BundleDownloadFailed", FailureCategory.Other,
+            _ => new BundleDownloadException(ErrorIds.BundleDownloadFailed, FailureCategory.Other,
                 $"The download of {what} from {shown} failed ({said}).", status),
         };
     }
@@ -175,7 +175,8 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
         }
     }
 
-    private sealed class TransientDownloadException(string message, HttpStatusCode? statusCode, Exception? inner) : Exception(message, inner)
+    private sealed class TransientDownloadException(string message, HttpStatusCode? statusCode, Exception? inner)
+        : TroubleshooterException(ErrorIds.BundleDownloadFailed, FailureCategory.Unavailable, message, inner)
     {
         public HttpStatusCode? StatusCode { get; } = statusCode;
     }

@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Bundles;
 
 /// <summary>Why a whole bundle could not be inspected; maps to a PowerShell ErrorCategory.</summary>
 public enum BundleErrorKind
@@ -12,10 +12,22 @@ public enum BundleErrorKind
 }
 
 /// <summary>A bundle that cannot be inspected at all. Problems with single files are reported in the results instead.</summary>
-public sealed class BundleReadException : Exception
+public sealed class BundleReadException : TroubleshooterException
 {
     public BundleReadException(BundleErrorKind kind, string source, string message, Exception? inner = null)
-        : base($"{source}: {message}", inner)
+        : base(kind switch
+            {
+                BundleErrorKind.Corrupt => ErrorIds.BundleCorrupt,
+                BundleErrorKind.LimitExceeded => ErrorIds.BundleTooLarge,
+                _ => ErrorIds.PathNotFound,
+            },
+            kind switch
+            {
+                BundleErrorKind.Corrupt => FailureCategory.InvalidData,
+                BundleErrorKind.LimitExceeded => FailureCategory.LimitsExceeded,
+                _ => FailureCategory.NotFound,
+            },
+            $"{source}: {message}", inner)
     {
         Kind = kind;
         BundleSource = source;

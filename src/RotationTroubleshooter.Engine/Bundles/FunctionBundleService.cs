@@ -53,34 +53,17 @@ public sealed class FunctionBundleService
     /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, and those of <see cref="ForFunctionAsync"/>.</exception>
     public async Task<IReadOnlyList<LibpqReport>> ForSecretAsync(string secretId, CancellationToken cancellation)
     {
-        var secret = await _session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
-            throw new TroubleshooterException("RotationNotConfigured", FailureCategory.NotFound,
-                $"Secret '{secret.Name ?? secretId}' has no rotation function. Configure rotation first, or inspect a function with -FunctionName or a bundle with -Path.");
-        return await ForFunctionAsync(secret.RotationLambdaARN, cancellation).ConfigureAwait(false);
+        var (_, functionArn) = await _session.RotationFunctionOfAsync(secretId, "inspect a function with -FunctionName or a bundle with -Path", cancellation).ConfigureAwait(false);
+        return await ForFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Offline: a zip, a folder (an unpacked bundle) or one shared object; no AWS call.</summary>
     /// <exception cref="TroubleshooterException">PathNotFound, BundleCorrupt, BundleTooLarge.</exception>
     public static IReadOnlyList<LibpqReport> InspectPath(string path, ZipLimits? limits = null, CancellationToken cancellation = default)
     {
-        try
-        {
-            return LibpqInspector.InspectPath(path, limits: limits, cancellationToken: cancellation);
-        }
-        catch (BundleReadException e)
-        {
-            throw ToFailure(e);
-        }
+        return LibpqInspector.InspectPath(path, limits: limits, cancellationToken: cancellation);
     }
 
-    /// <summary>A bundle that cannot be read as a failure with a stable id: BundleCorrupt, BundleTooLarge or PathNotFound.</summary>
-    public static TroubleshooterException ToFailure(BundleReadException error) => error.Kind switch
-    {
-        BundleErrorKind.Corrupt => new TroubleshooterException("BundleCorrupt", FailureCategory.InvalidData, error.Message, error),
-        BundleErrorKind.LimitExceeded => new TroubleshooterException("BundleTooLarge", FailureCategory.LimitsExceeded, error.Message, error),
-        _ => new TroubleshooterException("PathNotFound", FailureCategory.NotFound, error.Message, error),
-    };
 
     private long DownloadCap => _limits.MaxTotalUncompressedBytes + ZipOverheadBytes;
 
@@ -116,15 +99,7 @@ public sealed class FunctionBundleService
                     unreadable.Add(LibpqInspector.NotInspectable(layerArn, $"Layer {layerArn} of {name} could not be read: {e.Message}"));
                 }
             }
-            try
-            {
-                var reports = LibpqInspector.InspectFunction(package, name, layers, _limits, cancellation);
-                return [.. unreadable, .. reports];
-            }
-            catch (BundleReadException e)
-            {
-                throw ToFailure(e);
-            }
+            return [.. unreadable, .. LibpqInspector.InspectFunction(package, name, layers, _limits, cancellation)];
         }
         finally
         {
@@ -136,7 +111,7 @@ public sealed class FunctionBundleService
     private async Task<Stream> DownloadFunctionAsync(string requestedName, string name, string? location, CancellationToken cancellation)
     {
         if (string.IsNullOrEmpty(location))
-            throw new TroubleshooterException("CodeLocationUnavailable", FailureCategory.PermissionDenied,
+            throw new TroubleshooterException(ErrorIds.CodeLocationUnavailable, FailureCategory.PermissionDenied,
                 $"Lambda gave no download location for '{name}': reading a function's code needs lambda:GetFunction (lambda:GetFunctionConfiguration is not enough).");
         var what = $"the deployment package of '{name}'";
         Activity?.Invoke($"Downloading {what}.");
@@ -160,7 +135,7 @@ public sealed class FunctionBundleService
         {
             var layer = await _layers.GetLayerVersionByArnAsync(layerArn, cancellation).ConfigureAwait(false);
             if (layer.Content?.CodeSize > maxBytes)
-                throw new BundleDownloadException("BundleTooLarge", FailureCategory.LimitsExceeded,
+                throw new BundleDownloadException(ErrorIds.BundleTooLarge, FailureCategory.LimitsExceeded,
                     $"Layer {layerArn} is {layer.Content.CodeSize:N0} bytes, over the {maxBytes:N0} left of the {DownloadCap:N0} allowed for the function and its layers; it was not downloaded.");
             Activity?.Invoke($"Downloading {what}.");
             try

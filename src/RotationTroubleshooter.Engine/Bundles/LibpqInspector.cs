@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using RotationTroubleshooter.Bundles;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Bundles;
 
 /// <summary>
 /// Finds every libpq in a Lambda deployment bundle (zip, folder or single shared object) and its layers, every

@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Bundles;
 
 /// <summary>Caps applied while reading a deployment bundle, so a hostile or broken zip cannot exhaust memory.</summary>
 public sealed class ZipLimits

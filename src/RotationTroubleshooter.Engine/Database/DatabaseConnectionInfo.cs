@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>
 /// Where and as whom a rotation template would log in, read from a secret's JSON. The password stays inside the
@@ -192,9 +192,15 @@ public sealed class DatabaseConnectionInfo
 }
 
 /// <summary>A secret string that the rotation templates could not read. The message names keys, never values of secrets.</summary>
-public sealed class DatabaseSecretFormatException : FormatException
+public sealed class DatabaseSecretFormatException : TroubleshooterException
 {
-    public DatabaseSecretFormatException(DatabaseSecretProblem problem, string message) : base(message) => Problem = problem;
+    public DatabaseSecretFormatException(DatabaseSecretProblem problem, string message)
+        : base(problem switch
+            {
+                DatabaseSecretProblem.NotJson => ErrorIds.SecretValueNotJson,
+                DatabaseSecretProblem.KeyMissing => ErrorIds.SecretJsonKeyMissing,
+                _ => ErrorIds.SecretValueInvalid,
+            }, FailureCategory.InvalidData, message) => Problem = problem;
 
     public DatabaseSecretProblem Problem { get; }
 }

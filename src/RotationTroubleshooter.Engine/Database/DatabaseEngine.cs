@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>The database engines the rotation templates know, by the secret's <c>engine</c> value.</summary>
 public enum DatabaseEngine

@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>
 /// Turns the per-stage login results into Test-SecretRotation findings. What the function bundles (libpq version) and

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using RotationTroubleshooter.Aws;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>A stage whose login could not be tried: the secret version could not be read or used.</summary>
 public sealed record DatabaseStageFailure(string Stage, TroubleshooterException Error);
@@ -96,7 +96,7 @@ public sealed class DatabaseLoginService(AwsSession session)
         var present = (secret.VersionIdsToStages ?? []).SelectMany(v => v.Value.Select(stage => (Stage: stage, VersionId: v.Key)))
             .GroupBy(p => p.Stage, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().VersionId, StringComparer.Ordinal);
         if (present.Count == 0)
-            throw new TroubleshooterException("SecretHasNoValue", FailureCategory.NotFound,
+            throw new TroubleshooterException(ErrorIds.SecretHasNoValue, FailureCategory.NotFound,
                 $"Secret '{secret.Name ?? arn}' has no versions, so there are no credentials to log in with.");
 
         var results = new List<DatabaseLoginResult>();
@@ -105,7 +105,7 @@ public sealed class DatabaseLoginService(AwsSession session)
         {
             if (!present.ContainsKey(stage))
             {
-                failures.Add(new DatabaseStageFailure(stage, new TroubleshooterException("StageNotFound", FailureCategory.NotFound,
+                failures.Add(new DatabaseStageFailure(stage, new TroubleshooterException(ErrorIds.StageNotFound, FailureCategory.NotFound,
                     $"Secret '{secret.Name ?? arn}' has no version labelled {stage} (its labels: {string.Join(", ", present.Keys.Order(StringComparer.Ordinal))}).")));
                 continue;
             }
@@ -138,7 +138,7 @@ public sealed class DatabaseLoginService(AwsSession session)
         }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException)
         {
-            var id = e is ArgumentOutOfRangeException ? "InvalidTimeout" : "CaCertificateInvalid";
+            var id = e is ArgumentOutOfRangeException ? ErrorIds.InvalidTimeout : ErrorIds.CaCertificateInvalid;
             throw new TroubleshooterException(id, FailureCategory.InvalidArgument, e.Message, e);
         }
     }
@@ -158,7 +158,7 @@ public sealed class DatabaseLoginService(AwsSession session)
         var arn = secret.ARN ?? secretId;
         var own = await _values.GetDatabaseSecretAsync(arn, "AWSCURRENT", cancellation).ConfigureAwait(false);
         if (own.Connection.Engine != DatabaseEngine.PostgreSql)
-            throw new TroubleshooterException("UserAuditNotSupported", FailureCategory.InvalidArgument,
+            throw new TroubleshooterException(ErrorIds.UserAuditNotSupported, FailureCategory.InvalidArgument,
                 $"The user audit reads PostgreSQL's pg_authid; secret '{secret.Name ?? arn}' is for {own.Connection.EngineName}.");
 
         var privileged = own;
@@ -176,14 +176,7 @@ public sealed class DatabaseLoginService(AwsSession session)
         catch (DatabaseAuditException e)
         {
             var source = ReferenceEquals(privileged, own) ? "the secret itself (it has no masterarn key)" : $"the master secret '{privileged.SecretArn}'";
-            var (id, category) = e.Failure switch
-            {
-                DatabaseAuditFailure.LoginFailed => ("UserAuditLoginFailed", FailureCategory.Authentication),
-                DatabaseAuditFailure.NotPermitted => ("UserAuditNotPermitted", FailureCategory.PermissionDenied),
-                DatabaseAuditFailure.WrongEngine => ("UserAuditNotSupported", FailureCategory.InvalidArgument),
-                _ => ("UserAuditFailed", FailureCategory.Other),
-            };
-            throw new TroubleshooterException(id, category, $"The user audit for '{secret.Name ?? arn}' ran with {source}: {e.Message}");
+            throw new TroubleshooterException(e.ErrorId, e.Category, $"The user audit for '{secret.Name ?? arn}' ran with {source}: {e.Message}");
         }
     }
 }

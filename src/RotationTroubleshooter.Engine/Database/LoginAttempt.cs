@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 internal enum AttemptOutcome
 {

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>MySQL and MariaDB logins through MySqlConnector, attempted as the rotation templates attempt them.</summary>
 internal static class MySqlLogin

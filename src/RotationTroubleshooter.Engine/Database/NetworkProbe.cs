@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>TCP reachability and a bare TLS handshake, for every engine.</summary>
 internal static class NetworkProbe

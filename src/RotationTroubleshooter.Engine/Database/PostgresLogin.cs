@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>PostgreSQL and Redshift logins through Npgsql, attempted as the rotation templates attempt them.</summary>
 internal static class PostgresLogin

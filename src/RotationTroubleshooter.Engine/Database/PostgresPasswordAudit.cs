@@ -1,41 +1,25 @@
 using Npgsql;
 
-namespace RotationTroubleshooter;
-
-/// <summary>A PostgreSQL login role whose stored password is not a SCRAM verifier, so scram-sha-256 logins fail for it.</summary>
-public sealed class PostgresNonScramRole
-{
-    internal PostgresNonScramRole(string endpoint, string auditedAs, string roleName, string passwordKind, string source, string? secretArn = null)
-    {
-        Endpoint = endpoint;
-        AuditedAs = auditedAs;
-        RoleName = roleName;
-        PasswordKind = passwordKind;
-        Source = source;
-        SecretArn = secretArn;
-    }
-
-    /// <summary>The secret whose database was audited, when the audit started from a secret.</summary>
-    public string? SecretArn { get; }
-    /// <summary>host:port of the audited server.</summary>
-    public string Endpoint { get; }
-    /// <summary>The user the audit logged in as (e.g. the master user of a multi-user secret).</summary>
-    public string AuditedAs { get; }
-    public string RoleName { get; }
-    /// <summary><c>md5</c>, or <c>other</c> for a plain-text or unrecognised stored value (the value itself is never read out).</summary>
-    public string PasswordKind { get; }
-    /// <summary>Where the answer came from: <c>pg_authid</c> or <c>rds_tools.role_password_encryption_type()</c>.</summary>
-    public string Source { get; }
-
-    public override string ToString() => $"{RoleName} ({PasswordKind})";
-
-    internal PostgresNonScramRole ForSecret(string secretArn) => new(Endpoint, AuditedAs, RoleName, PasswordKind, Source, secretArn);
-}
+namespace RotationTroubleshooter.Database;
 
 /// <summary>The audit could not run; the message says why (e.g. the user may not read pg_authid), never a password.</summary>
-public sealed class DatabaseAuditException : Exception
+public sealed class DatabaseAuditException : TroubleshooterException
 {
-    public DatabaseAuditException(DatabaseAuditFailure failure, string message) : base(message) => Failure = failure;
+    public DatabaseAuditException(DatabaseAuditFailure failure, string message)
+        : base(failure switch
+            {
+                DatabaseAuditFailure.LoginFailed => ErrorIds.UserAuditLoginFailed,
+                DatabaseAuditFailure.NotPermitted => ErrorIds.UserAuditNotPermitted,
+                DatabaseAuditFailure.WrongEngine => ErrorIds.UserAuditNotSupported,
+                _ => ErrorIds.UserAuditFailed,
+            },
+            failure switch
+            {
+                DatabaseAuditFailure.LoginFailed => FailureCategory.Authentication,
+                DatabaseAuditFailure.NotPermitted => FailureCategory.PermissionDenied,
+                DatabaseAuditFailure.WrongEngine => FailureCategory.InvalidArgument,
+                _ => FailureCategory.Other,
+            }, message) => Failure = failure;
 
     public DatabaseAuditFailure Failure { get; }
 }

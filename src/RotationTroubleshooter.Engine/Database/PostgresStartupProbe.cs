@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Security;
 using System.Text;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>
 /// Reads the server's first answer to a PostgreSQL startup message: the authentication it asks for, or the error it

@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>Removes a secret from text that came from elsewhere (driver exceptions), before it can reach any output.</summary>
 internal static class SecretScrubber

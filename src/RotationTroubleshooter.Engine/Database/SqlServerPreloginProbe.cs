@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Database;
 
 /// <summary>
 /// Asks a SQL Server, with a TDS PRELOGIN message, whether it supports or requires encryption. Hand-written because SQL

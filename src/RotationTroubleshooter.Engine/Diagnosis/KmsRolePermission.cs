@@ -1,4 +1,5 @@
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Diagnosis;
 

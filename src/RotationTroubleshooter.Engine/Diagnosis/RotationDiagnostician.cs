@@ -3,6 +3,9 @@ using System.Text.RegularExpressions;
 using RotationTroubleshooter.Age;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Bundles;
+using RotationTroubleshooter.Database;
+using RotationTroubleshooter.Logs;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Diagnosis;
 
@@ -83,7 +86,7 @@ public sealed partial class RotationDiagnostician(AwsSession session)
         {
             function = await session.GetFunctionAsync(secret.RotationLambdaARN, cancellation).ConfigureAwait(false);
         }
-        catch (TroubleshooterException e) when (e.ErrorId == "FunctionNotFound")
+        catch (TroubleshooterException e) when (e.ErrorId == ErrorIds.FunctionNotFound)
         {
             findings.Add(CheckIds.RotationFunctionMissing, FindingSeverity.Error, "The rotation function does not exist.",
                 [$"RotationLambdaARN={secret.RotationLambdaARN}", e.Message],
@@ -352,7 +355,7 @@ public sealed partial class RotationDiagnostician(AwsSession session)
             {
                 await session.DescribeSecretAsync(masterArn, cancellation).ConfigureAwait(false);
             }
-            catch (TroubleshooterException e) when (e.ErrorId is "SecretNotFound" or "InvalidArn" || e is AwsServiceException { Kind: AwsErrorKind.AccessDenied })
+            catch (TroubleshooterException e) when (e.ErrorId is ErrorIds.SecretNotFound or ErrorIds.InvalidArn || e is AwsServiceException { Kind: AwsErrorKind.AccessDenied })
             {
                 findings.Add(CheckIds.MasterSecretUnreadable, FindingSeverity.Error,
                     "The multi-user template cannot read the master secret named by masterarn.",

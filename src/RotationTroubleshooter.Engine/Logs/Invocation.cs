@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Logs;
 
 internal enum InvocationStatus { Succeeded, Failed, TimedOut, Running, Unknown }
 

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Logs;
 
 /// <summary>What one Lambda log record says, in either of Lambda's log formats (text or JSON).</summary>
 internal readonly record struct ParsedRecord(

@@ -3,7 +3,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Logs;
 
 /// <summary>The shape a log file was recognised as.</summary>
 public enum LogFileFormat
@@ -19,10 +19,10 @@ public enum LogFileFormat
 }
 
 /// <summary>A file that is not a log export this module reads. The message says what was expected.</summary>
-public sealed class LogFileFormatException : Exception
+public sealed class LogFileFormatException : TroubleshooterException
 {
     public LogFileFormatException(string path, string reason)
-        : base($"'{path}' is not a log file this module reads: {reason} Expected the output of 'aws logs filter-log-events --output json', " +
+        : base(ErrorIds.LogFileFormatUnknown, FailureCategory.InvalidData, $"'{path}' is not a log file this module reads: {reason} Expected the output of 'aws logs filter-log-events --output json', " +
                "'aws logs get-log-events --output json', or plain text with one log event per line.")
     {
         Path = path;

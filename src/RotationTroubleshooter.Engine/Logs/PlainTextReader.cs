@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Logs;
 
 /// <summary>
 /// One event per line, as copied from the CloudWatch console or printed by <c>aws logs tail</c>: an optional leading

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Logs;
 
 /// <summary>Rebuilds rotation attempts from a rotation function's log events and names what went wrong.</summary>
 public static class RotationLogAnalyzer

@@ -54,7 +54,7 @@ public sealed class RotationLogService(AwsSession session)
     {
         var start = Utc(startTime);
         var end = Utc(endTime);
-        if (start >= end) throw new TroubleshooterException("InvalidTimeWindow", FailureCategory.InvalidArgument,
+        if (start >= end) throw new TroubleshooterException(ErrorIds.InvalidTimeWindow, FailureCategory.InvalidArgument,
             $"The start time {start:u} is not before the end time {end:u}.");
         if (maxEvents < 1) throw new ArgumentOutOfRangeException(nameof(maxEvents), "maxEvents must be at least 1.");
         var (name, group, note) = await LogGroupOfAsync(functionName, cancellation).ConfigureAwait(false);
@@ -79,8 +79,8 @@ public sealed class RotationLogService(AwsSession session)
     public async Task<IReadOnlyList<RotationAttempt>> ForSecretAsync(string secretId, DateTime startTime, DateTime endTime, int maxEvents,
         CancellationToken cancellation)
     {
-        var secret = await RotatedSecretAsync(secretId, cancellation).ConfigureAwait(false);
-        var logs = await ReadAsync(secret.RotationLambdaARN!, startTime, endTime, maxEvents, cancellation).ConfigureAwait(false);
+        var (secret, functionArn) = await RotatedSecretAsync(secretId, cancellation).ConfigureAwait(false);
+        var logs = await ReadAsync(functionArn, startTime, endTime, maxEvents, cancellation).ConfigureAwait(false);
         return OfSecret(logs.Attempts, secret.ARN ?? secretId);
     }
 
@@ -95,16 +95,9 @@ public sealed class RotationLogService(AwsSession session)
         return attempts.LastOrDefault(a => includeUnattributed || a.SecretArn is not null);
     }
 
-    /// <summary>DescribeSecret (cached per run); a secret without a rotation function is a <c>RotationNotConfigured</c> failure.</summary>
-    public async Task<SecretDescription> RotatedSecretAsync(string secretId, CancellationToken cancellation)
-    {
-        var secret = await session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
-            throw new TroubleshooterException("RotationNotConfigured", FailureCategory.NotFound,
-                $"Secret '{secret.Name ?? secretId}' has no rotation function, so there are no rotation logs to read. " +
-                "Configure rotation first, or read a function's logs with -FunctionName.");
-        return secret;
-    }
+    /// <summary>The secret and its rotation function; a secret without one is a <c>RotationNotConfigured</c> failure.</summary>
+    public Task<(SecretDescription Secret, string FunctionArn)> RotatedSecretAsync(string secretId, CancellationToken cancellation) =>
+        session.RotationFunctionOfAsync(secretId, "read a function's logs with -FunctionName", cancellation);
 
     /// <summary>The attempts of one secret (full ARN, partial ARN or name), plus those whose logs name no secret.</summary>
     public static IReadOnlyList<RotationAttempt> OfSecret(IReadOnlyList<RotationAttempt> attempts, string secretArn) =>

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Logs;
 
 /// <summary>
 /// Blanks the value of anything that looks like a password field (<c>"password": "x"</c>, <c>'password': 'x'</c>,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Logs;
 
 /// <summary>
 /// AWS's reading of a rotation function's logs (troubleshooting guide and rotation-facts.md): which message or

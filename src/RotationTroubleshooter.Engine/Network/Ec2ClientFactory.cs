@@ -2,7 +2,7 @@ using Amazon.EC2;
 using Amazon.Runtime;
 using RotationTroubleshooter.Aws;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>
 /// Builds the run's EC2 client from the run's <see cref="AwsConnection"/>, so EC2 uses the same credentials, region and

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>
 /// Loads and caches the EC2 network description of VPCs for one run: every function (and database) in a VPC shares one

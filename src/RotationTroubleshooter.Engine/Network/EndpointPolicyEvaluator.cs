@@ -1,7 +1,7 @@
 using System.IO.Enumeration;
 using System.Text.Json;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 internal enum PolicyDecision { Allowed, ExplicitDeny, ImplicitDeny, Unknown }
 

@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>The stable check ids of the network checks, and the AWS pages that explain each fix.</summary>
 public static class NetworkCheckIds

@@ -2,7 +2,7 @@ using System.Net;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>
 /// Follows a rotation function's traffic to Secrets Manager and to its database, rule by rule, over the network that

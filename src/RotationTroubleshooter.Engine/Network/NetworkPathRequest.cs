@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>What the analyzer needs to know about one rotation function, taken from Lambda's GetFunction and the secret.</summary>
 /// <param name="SubnetIds">VpcConfig.SubnetIds; empty when the function is not in a VPC.</param>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Amazon.EC2;
 using RotationTroubleshooter.Aws;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>Where the secret's database is, or why it could not be told (then the database path is Unknown).</summary>
 /// <param name="Target">The database to check; null when the secret names none or it could not be located.</param>
@@ -44,13 +44,9 @@ public sealed class NetworkPathService
     /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, FunctionNotFound, or an AWS failure.</exception>
     public async Task<NetworkPathReport> ForSecretAsync(string secretId, bool readSecretValue, CancellationToken cancellation)
     {
-        var secret = await _session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
-            throw new TroubleshooterException("RotationNotConfigured", FailureCategory.NotFound,
-                $"Secret '{secret.Name ?? secretId}' has no rotation function, so there is no network path to check. " +
-                "Configure rotation first, or check a function with -FunctionName.");
+        var (secret, functionArn) = await _session.RotationFunctionOfAsync(secretId, "check a function's network with -FunctionName", cancellation).ConfigureAwait(false);
         var secretArn = secret.ARN ?? secretId;
-        var function = await _session.GetFunctionAsync(secret.RotationLambdaARN, cancellation).ConfigureAwait(false);
+        var function = await _session.GetFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
         var lookup = readSecretValue ? await DatabaseForSecretAsync(secretArn, cancellation).ConfigureAwait(false) : new DatabaseLookup(null);
         var report = await ForFunctionAsync(function, secretArn, lookup.Target, cancellation).ConfigureAwait(false);
         return lookup.NotCheckedReason is null ? report : WithDatabaseNotChecked(report, lookup.NotCheckedReason);
@@ -91,8 +87,8 @@ public sealed class NetworkPathService
         }
         catch (TroubleshooterException e) when (e is not AwsServiceException { Kind: AwsErrorKind.Throttled or AwsErrorKind.Transport })
         {
-            return new DatabaseLookup(null, e is AwsServiceException { Kind: AwsErrorKind.AccessDenied } || e.ErrorId is "GetSecretValueDenied" or "KmsAccessDenied"
-                ? $"secretsmanager:GetSecretValue{(e.ErrorId == "KmsAccessDenied" ? " (kms:Decrypt)" : "")} was denied, so the secret's database host is unknown."
+            return new DatabaseLookup(null, e is AwsServiceException { Kind: AwsErrorKind.AccessDenied } || e.ErrorId is ErrorIds.GetSecretValueDenied or ErrorIds.KmsAccessDenied
+                ? $"secretsmanager:GetSecretValue{(e.ErrorId == ErrorIds.KmsAccessDenied ? " (kms:Decrypt)" : "")} was denied, so the secret's database host is unknown."
                 : e.Message);
         }
         if (address.Host is null)

@@ -1,4 +1,4 @@
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>A DB subnet group member as RDS reports it (DBSubnetGroup.Subnets: SubnetIdentifier, SubnetAvailabilityZone.Name).</summary>
 public sealed record RdsSubnet(string SubnetId, string? AvailabilityZone);

@@ -1,7 +1,7 @@
 using System.Net;
 using Amazon.EC2.Model;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>The outcome of checking one filter (security groups, network ACL, route, policy): allowed, blocked or unknown, and the exact rule.</summary>
 internal sealed record RuleDecision(bool? Allowed, string Rule)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using RotationTroubleshooter.Aws;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>Where a secret says its database is: the secret JSON's <c>engine</c>, <c>host</c> and <c>port</c>, nothing else.</summary>
 /// <param name="KeyNames">The top-level key names of the secret JSON (names only, never values), for messages.</param>
@@ -14,7 +14,7 @@ internal sealed class SecretHostReader(AwsSession session)
     {
         var value = await SecretValueClient.For(session).GetSecretValueAsync(secretId, "AWSCURRENT", cancellation).ConfigureAwait(false);
         if (value.NotJsonReason is { } reason)
-            throw new TroubleshooterException("SecretNotJson", FailureCategory.InvalidData,
+            throw new TroubleshooterException(ErrorIds.SecretNotJson, FailureCategory.InvalidData,
                 $"Secret '{secretId}' is not a JSON object ({reason}); rotation templates need engine, host, username and password keys.");
         // The templates accept the port as a number or a string.
         int? port = int.TryParse(value.GetPublicValue("port"), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and < 65536

@@ -1,7 +1,7 @@
 using System.Net;
 using Amazon.EC2.Model;
 
-namespace RotationTroubleshooter;
+namespace RotationTroubleshooter.Network;
 
 /// <summary>Everything EC2 says about one VPC that decides whether traffic leaves a subnet: fetched once, then read-only.</summary>
 public sealed class VpcNetwork

@@ -273,10 +273,10 @@ public sealed class FunctionBundleServiceTests(NativeFixtures fixtures)
     [Fact]
     public void Offline_failures_carry_stable_ids()
     {
-        var missing = Assert.Throws<TroubleshooterException>(() => FunctionBundleService.InspectPath("/nonexistent/bundle.zip"));
+        var missing = Assert.ThrowsAny<TroubleshooterException>(() => FunctionBundleService.InspectPath("/nonexistent/bundle.zip"));
         Assert.Equal(("PathNotFound", FailureCategory.NotFound), (missing.ErrorId, missing.Category));
 
-        var tooLarge = FunctionBundleService.ToFailure(new BundleReadException(BundleErrorKind.LimitExceeded, "x.zip", "is too large"));
+        var tooLarge = new BundleReadException(BundleErrorKind.LimitExceeded, "x.zip", "is too large");
         Assert.Equal(("BundleTooLarge", FailureCategory.LimitsExceeded), (tooLarge.ErrorId, tooLarge.Category));
     }
 

@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Bundles;
 namespace RotationTroubleshooter.Tests.Bundles;
 
 [Collection(NativeFixturesCollection.Name)]

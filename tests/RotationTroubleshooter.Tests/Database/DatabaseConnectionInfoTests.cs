@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Database;
 namespace RotationTroubleshooter.Tests.Database;
 
 public sealed class DatabaseConnectionInfoTests

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json;
+using RotationTroubleshooter.Database;
 
 namespace RotationTroubleshooter.Tests.Database;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using RotationTroubleshooter.Database;
 
 namespace RotationTroubleshooter.Tests.Database;
 

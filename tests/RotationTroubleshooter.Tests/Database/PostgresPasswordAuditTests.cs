@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Database;
 namespace RotationTroubleshooter.Tests.Database;
 
 [Collection(DatabaseServersCollection.Name)]

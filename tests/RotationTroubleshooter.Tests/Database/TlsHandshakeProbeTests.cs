@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using RotationTroubleshooter.Database;
 
 namespace RotationTroubleshooter.Tests.Database;
 

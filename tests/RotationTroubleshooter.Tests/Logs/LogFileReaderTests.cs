@@ -1,5 +1,6 @@
 using System.Text;
 using static RotationTroubleshooter.Tests.Logs.Transcript;
+using RotationTroubleshooter.Logs;
 
 namespace RotationTroubleshooter.Tests.Logs;
 

@@ -1,4 +1,5 @@
 using static RotationTroubleshooter.Tests.Logs.Transcript;
+using RotationTroubleshooter.Logs;
 
 namespace RotationTroubleshooter.Tests.Logs;
 

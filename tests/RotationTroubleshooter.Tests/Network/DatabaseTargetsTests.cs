@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Network;
 namespace RotationTroubleshooter.Tests.Network;
 
 public sealed class DatabaseTargetsTests

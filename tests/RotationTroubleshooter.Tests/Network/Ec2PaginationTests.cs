@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Amazon.Runtime;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Network;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Amazon.Runtime;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Network;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Network;
 

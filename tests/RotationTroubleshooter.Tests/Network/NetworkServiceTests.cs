@@ -3,6 +3,7 @@ using System.Text;
 using Amazon.EC2;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Tests.Aws;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Network;
 

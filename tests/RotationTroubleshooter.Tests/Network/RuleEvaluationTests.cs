@@ -1,4 +1,5 @@
 using Amazon.EC2.Model;
+using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Network;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Tests.Aws;
+using RotationTroubleshooter.Logs;
 
 namespace RotationTroubleshooter.Tests.Safety;
 

@@ -3,6 +3,8 @@ using System.Text;
 using RotationTroubleshooter.Tests.Bundles;
 using RotationTroubleshooter.Tests.Logs;
 using static RotationTroubleshooter.Tests.Logs.Transcript;
+using RotationTroubleshooter.Bundles;
+using RotationTroubleshooter.Logs;
 
 namespace RotationTroubleshooter.Tests.Safety;
 

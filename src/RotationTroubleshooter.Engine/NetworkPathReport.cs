@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Network;
 namespace RotationTroubleshooter;
 
 /// <summary>Whether a network path works, as far as the AWS configuration shows.</summary>

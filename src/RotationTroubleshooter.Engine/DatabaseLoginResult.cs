@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Database;
 namespace RotationTroubleshooter;
 
 /// <summary>
@@ -68,17 +69,4 @@ public sealed class DatabaseLoginResult
             false => $"login failed ({FailureKind})",
             null => FailureKind is { } kind ? $"not tried ({kind})" : "login not tried",
         });
-}
-
-/// <summary>How the probe connects.</summary>
-public sealed class DatabaseProbeOptions
-{
-    /// <summary>Per connection attempt, as the templates' 5 s connect timeout.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// A PEM file of CA certificates to verify the server against instead of this machine's trust store (the function's
-    /// bundle trusts <c>/etc/pki/tls/cert.pem</c>; pass the RDS CA bundle or a test CA here).
-    /// </summary>
-    public string? TrustedCaCertificatePath { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using RotationTroubleshooter.Logs;
 namespace RotationTroubleshooter;
 
 /// <summary>What kind of record a Lambda log line is.</summary>

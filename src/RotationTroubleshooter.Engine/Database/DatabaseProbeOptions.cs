@@ -1,0 +1,14 @@
+namespace RotationTroubleshooter.Database;
+
+/// <summary>How the probe connects.</summary>
+public sealed class DatabaseProbeOptions
+{
+    /// <summary>Per connection attempt, as the templates' 5 s connect timeout.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A PEM file of CA certificates to verify the server against instead of this machine's trust store (the function's
+    /// bundle trusts <c>/etc/pki/tls/cert.pem</c>; pass the RDS CA bundle or a test CA here).
+    /// </summary>
+    public string? TrustedCaCertificatePath { get; init; }
+}
