@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Logs;
+
 namespace RotationTroubleshooter.Tests.Logs;
 
 /// <summary>
