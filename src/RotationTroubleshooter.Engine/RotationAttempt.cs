@@ -4,43 +4,6 @@ public enum RotationAttemptOutcome { Succeeded, Failed, TimedOut, InProgress }
 
 public enum RotationStepOutcome { Succeeded, Failed, TimedOut, InProgress, Unknown }
 
-/// <summary>Stable symptom ids, named after AWS's rotation troubleshooting guide.</summary>
-public static class RotationSymptoms
-{
-    public const string TimeoutReachingSecretsManager = nameof(TimeoutReachingSecretsManager);
-    public const string StalledAfterCreateSecret = nameof(StalledAfterCreateSecret);
-    public const string SecretJsonKeyMissing = nameof(SecretJsonKeyMissing);
-    public const string DatabaseUnreachable = nameof(DatabaseUnreachable);
-    public const string DatabaseLoginRejected = nameof(DatabaseLoginRejected);
-    public const string TestSecretLoginFailed = nameof(TestSecretLoginFailed);
-    public const string RotationNotEnabledForSecret = nameof(RotationNotEnabledForSecret);
-    public const string PendingVersionStuck = nameof(PendingVersionStuck);
-    public const string EngineMismatch = nameof(EngineMismatch);
-    public const string FunctionImportError = nameof(FunctionImportError);
-    public const string KmsAccessDenied = nameof(KmsAccessDenied);
-    /// <summary>The AWSPENDING version names another user than AWSCURRENT (or its clone) or AWSPREVIOUS.</summary>
-    public const string PendingUserMismatch = nameof(PendingUserMismatch);
-    /// <summary>The AWSPENDING version names another host (or database) than AWSCURRENT or AWSPREVIOUS.</summary>
-    public const string PendingHostMismatch = nameof(PendingHostMismatch);
-    /// <summary>Multi-user: the master secret names another host, and this one is not its RDS read replica.</summary>
-    public const string MasterHostMismatch = nameof(MasterHostMismatch);
-    /// <summary>Multi-user: the username with _clone appended is longer than the engine allows.</summary>
-    public const string CloneUsernameTooLong = nameof(CloneUsernameTooLong);
-    /// <summary>Multi-user: an RDS- or Redshift-managed master secret's tag names no database the API finds.</summary>
-    public const string MasterDatabaseNotFound = nameof(MasterDatabaseNotFound);
-    /// <summary>Multi-user: the RDS or Redshift call that looks up the master secret's database failed.</summary>
-    public const string ConnectionParametersLookupFailed = nameof(ConnectionParametersLookupFailed);
-    /// <summary>MongoDB: the login worked, changing the password did not.</summary>
-    public const string SetPasswordFailed = nameof(SetPasswordFailed);
-    /// <summary>The server's certificate does not name the host the secret gives.</summary>
-    public const string TlsHostnameMismatch = nameof(TlsHostnameMismatch);
-    public const string Succeeded = nameof(Succeeded);
-    public const string Unknown = nameof(Unknown);
-
-    /// <summary>AWS's guide to the symptoms above.</summary>
-    public const string HelpUri = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot_rotation.html";
-}
-
 /// <summary>One invocation of the rotation function within an attempt (retries of a step are separate steps).</summary>
 public sealed class RotationStep
 {
@@ -108,29 +71,13 @@ public sealed class RotationAttempt
     public RotationAttemptOutcome Outcome { get; }
     /// <summary>The step that failed or timed out (for a stalled attempt, the step that never completed).</summary>
     public string? FailedStep { get; }
-    /// <summary>A <see cref="RotationSymptoms"/> id; null for an attempt in progress with no failure yet.</summary>
+    /// <summary>A symptom id (Logs.RotationSymptoms, a finding id of Test-SecretRotation); null for an attempt in progress with no failure yet.</summary>
     public string? Symptom { get; }
     /// <summary>The log lines and measurements the symptom rests on; password values redacted.</summary>
     public IReadOnlyList<string> Evidence { get; }
     /// <summary>What to change, one line.</summary>
     public string? Remediation { get; }
     public IReadOnlyList<RotationStep> Steps { get; }
-
-    /// <summary>The symptom as a <see cref="Finding"/> (for Test-SecretRotation); null while in progress with no failure.</summary>
-    public Finding? ToFinding()
-    {
-        if (Symptom is null) return null;
-        var severity = Outcome switch
-        {
-            RotationAttemptOutcome.Succeeded => FindingSeverity.Info,
-            RotationAttemptOutcome.InProgress => FindingSeverity.Warning,
-            _ => FindingSeverity.Error,
-        };
-        var message = Outcome == RotationAttemptOutcome.Succeeded
-            ? $"Rotation of version {VersionId ?? "(unknown)"} succeeded at {EndTime:u}."
-            : $"Rotation {Outcome} in {FailedStep ?? "an unknown step"} at {StartTime:u}: {Symptom}.";
-        return new Finding(Symptom, severity, message, Evidence, Remediation, RotationSymptoms.HelpUri);
-    }
 
     public override string ToString() => $"{StartTime:u} {Outcome} {FailedStep} {Symptom}";
 }

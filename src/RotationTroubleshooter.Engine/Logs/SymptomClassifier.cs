@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace RotationTroubleshooter.Logs;
 
 /// <summary>
-/// AWS's reading of a rotation function's logs (troubleshooting guide and rotation-facts.md): which message or
+/// AWS's reading of a rotation function's logs (troubleshooting guide; docs/reference/rotation.md, "What the functions log"): which message or
 /// duration means which cause, and what to change.
 /// </summary>
 internal static partial class SymptomClassifier
@@ -30,7 +30,7 @@ internal static partial class SymptomClassifier
         {
             outcome = RotationAttemptOutcome.Succeeded;
             var finish = last.StepSuccessRecord;
-            diagnosis = new Diagnosis(RotationSymptoms.Succeeded, finish is null ? [] : [Line(last, finish)], null);
+            diagnosis = new Diagnosis(RotationSymptoms.Succeeded.Id, finish is null ? [] : [Line(last, finish)], null);
         }
         else if (last.Status == InvocationStatus.Running || (last.Status is InvocationStatus.Succeeded or InvocationStatus.Unknown && asOf - end <= runningWindow))
         {
@@ -89,37 +89,34 @@ internal static partial class SymptomClassifier
         {
             var evidence = import is null ? [$"The platform reported Error Type: {inv.PlatformErrorType}"] : new List<string> { Line(inv, import) };
             var module = import is null ? null : ModuleName().Match(import.Text ?? import.Message) is { Success: true } m ? m.Groups[1].Value : null;
-            return new Diagnosis(RotationSymptoms.FunctionImportError, evidence,
+            return new Diagnosis(RotationSymptoms.FunctionImportError.Id, evidence,
                 $"The deployment package lacks {(module is null ? "a module" : $"module '{module}'")}: redeploy the function from AWS's rotation template, or rebuild the package with its native driver built for the function's runtime and architecture.");
         }
         if (Find(inv, "Access to KMS is not allowed") is { } kms)
-            return new Diagnosis(RotationSymptoms.KmsAccessDenied, [Line(inv, kms)],
+            return new Diagnosis(RotationSymptoms.KmsAccessDenied.Id, [Line(inv, kms)],
                 "Grant the function's execution role kms:Decrypt and kms:GenerateDataKey on the secret's customer managed KMS key (in the role policy and the key policy).");
         if (Find(inv, "is not enabled for rotation") is { } notEnabled)
-            return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret, [Line(inv, notEnabled)],
+            return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret.Id, [Line(inv, notEnabled)],
                 "Turn on rotation for this secret with this function (RotateSecret with RotationLambdaARN), or stop invoking the function for it.");
         if (Find(inv, "not set as AWSPENDING for rotation", "has no stage for rotation", "previous rotation isn't complete") is { } pending)
-            return new Diagnosis(RotationSymptoms.PendingVersionStuck, [Line(inv, pending)],
+            return new Diagnosis(RotationSymptoms.PendingVersionStuck.Id, [Line(inv, pending)],
                 "A version is left with the AWSPENDING label: remove it (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>), then rotate again.");
         if (Find(inv, "Database engine must be set to") is { } engine)
         {
             var expected = QuotedWord().Match(engine.Text ?? engine.Message) is { Success: true } e ? e.Groups[1].Value : null;
-            return new Diagnosis(RotationSymptoms.EngineMismatch, [Line(inv, engine)],
+            return new Diagnosis(RotationSymptoms.EngineMismatch.Id, [Line(inv, engine)],
                 $"Set the secret's \"engine\" key to {(expected is null ? "the value this template expects" : $"'{expected}'")}, or rotate it with the template for its database engine.");
         }
         if (FindKeyMissing(inv) is (var keyRecord, var key))
-            return new Diagnosis(RotationSymptoms.SecretJsonKeyMissing, [Line(inv, keyRecord)],
+            return new Diagnosis(RotationSymptoms.SecretJsonKeyMissing.Id, [Line(inv, keyRecord)],
                 $"Add the \"{key}\" key to the secret's JSON (AWSCURRENT); the templates need engine, host, username and password, and masterarn for multi-user rotation.");
-        foreach (var (needles, symptom, remedy) in SelfExplainingMessages)
+        foreach (var (needles, symptom) in SelfExplainingMessages)
             if (Find(inv, needles) is { } message)
-                return new Diagnosis(symptom, [Line(inv, message)], remedy);
+                return new Diagnosis(symptom.Id, [Line(inv, message)], symptom.Remediation);
         if (Find(inv, "Encountered API error while fetching connection parameters") is { } lookup)
-            return new Diagnosis(RotationSymptoms.ConnectionParametersLookupFailed, [Line(inv, lookup)],
+            return new Diagnosis(RotationSymptoms.ConnectionParametersLookupFailed.Id, [Line(inv, lookup)],
                 (lookup.Text ?? lookup.Message).Contains("NotFound", StringComparison.Ordinal)
-                    // DescribeDBInstances by identifier fails for an unknown one: a host that is no RDS instance (the replica
-                    // check runs when the master secret names another host) or a tag naming a deleted database.
-                    ? "RDS has no database by the identifier the template looked up: either the master secret (masterarn) names another host than this secret, and this secret's host is no RDS instance endpoint whose replica source could be checked, or the master secret's aws:rds:primaryDBInstanceArn / primaryDBClusterArn tag names a database that no longer exists. Make masterarn name the master secret of this secret's database, with the same host."
-                    : "The template could not ask RDS (DescribeDBInstances/DescribeDBClusters) or Redshift about the master secret's database (the API error is in the evidence): allow the function's role rds:DescribeDBInstances and rds:DescribeDBClusters (Redshift: redshift:DescribeClusters, redshift-serverless:ListNamespaces and ListWorkgroups) and, in a VPC, give it a route to that API (NAT gateway or an interface VPC endpoint).");
+                    ? MasterLookupNotFoundRemedy : RotationSymptoms.ConnectionParametersLookupFailed.Remediation);
 
         var scram = Find(inv, "SCRAM authentication requires libpq version 10");
         var tlsEnforced = Find(inv, "SSL/TLS is enforced on the host");
@@ -132,8 +129,8 @@ internal static partial class SymptomClassifier
                          (inv.Step == Invocation.SetSecret ? Find(inv, "Unable to log into database", "Unable to log into rdsadmin database") : null);
         var testFailure = Find(inv, "testSecret: Unable to log into database");
         if (hostname is not null && (setFailure ?? testFailure) is { } refused)
-            return new Diagnosis(RotationSymptoms.TlsHostnameMismatch, [Line(inv, refused), Line(inv, hostname)],
-                "The database's TLS certificate does not name the host in the secret (an IP address, a CNAME or a proxy name instead of the name the certificate was issued for): set the secret's host to a name the certificate carries (for RDS, the instance or cluster endpoint), then rotate again.");
+            return new Diagnosis(RotationSymptoms.TlsHostnameMismatch.Id, [Line(inv, refused), Line(inv, hostname)],
+                RotationSymptoms.TlsHostnameMismatch.Remediation);
         if (setFailure is not null)
         {
             var duration = inv.EffectiveDurationMs ?? (setFailure.Timestamp - inv.StartTime).TotalMilliseconds;
@@ -143,16 +140,16 @@ internal static partial class SymptomClassifier
             if (duration > DatabaseConnectTimeoutMs && scram is null)
             {
                 evidence.Add($"setSecret ran {Ms(duration)} ms, over the templates' 5000 ms connect timeout: the database did not answer.");
-                return new Diagnosis(RotationSymptoms.DatabaseUnreachable, evidence, DatabaseUnreachableRemedy);
+                return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, DatabaseUnreachableRemedy);
             }
             evidence.Add($"setSecret failed in {Ms(duration)} ms, under the 5000 ms connect timeout: something answered at once (a refused login or a refused connection).");
-            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected, evidence, LoginRejectedRemedy(setFailure, scram, tlsEnforced, noTls, attempt.SecretArn));
+            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected.Id, evidence, LoginRejectedRemedy(setFailure, scram, tlsEnforced, noTls, attempt.SecretArn));
         }
         if (testFailure is not null)
         {
             var evidence = new List<string> { Line(inv, testFailure) };
             if (tlsEnforced is not null) evidence.Add(Line(inv, tlsEnforced));
-            return new Diagnosis(RotationSymptoms.TestSecretLoginFailed, evidence,
+            return new Diagnosis(RotationSymptoms.TestSecretLoginFailed.Id, evidence,
                 "setSecret changed the password but logging in with it failed: check the user's authentication rules (pg_hba.conf, require_secure_transport), the secret's host, port and dbname, and any replica lag.");
         }
 
@@ -166,18 +163,18 @@ internal static partial class SymptomClassifier
         {
             var evidence = LastLines(inv, 3);
             evidence.Add($"{inv.Step}{(inv.StepInferred ? " (implied by the sequence)" : "")} {DescribeEnd(inv)} while logging in to the database.");
-            return new Diagnosis(RotationSymptoms.DatabaseUnreachable, evidence, DatabaseUnreachableRemedy);
+            return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, DatabaseUnreachableRemedy);
         }
         if (longTask && meaningful.Count == 0)
         {
             var evidence = LastLines(inv, 2);
             evidence.Add($"Nothing was logged after \"{Invocation.FoundCredentials}\"; the invocation {DescribeEnd(inv)}.");
-            return new Diagnosis(RotationSymptoms.TimeoutReachingSecretsManager, evidence,
+            return new Diagnosis(RotationSymptoms.TimeoutReachingSecretsManager.Id, evidence,
                 "The function cannot reach the Secrets Manager endpoint: give its subnets a route to a NAT gateway, or add an interface VPC endpoint com.amazonaws.<region>.secretsmanager with private DNS and security groups allowing TCP 443.");
         }
         var unknown = LastLines(inv, 5);
         if (inv.Status is InvocationStatus.Failed or InvocationStatus.TimedOut) unknown.Add($"{inv.Step} {DescribeEnd(inv)}.");
-        return new Diagnosis(RotationSymptoms.Unknown, unknown,
+        return new Diagnosis(RotationSymptoms.Unknown.Id, unknown,
             "No known symptom matched: read the evidence lines (the last messages of the failing invocation) and the function's full log stream.");
     }
 
@@ -185,20 +182,14 @@ internal static partial class SymptomClassifier
     /// Template messages that say what is wrong by themselves (docs/reference/template-log-strings.md), most specific
     /// first: "Attempting to modify user for host" before "Attempting to modify user".
     /// </summary>
-    private static readonly (string[] Needles, string Symptom, string Remediation)[] SelfExplainingMessages =
+    private static readonly (string[] Needles, FindingDefinition Symptom)[] SelfExplainingMessages =
     [
-        (["Attempting to modify user for host", "Attempting to modify user for a DB", "Attempting to modify user for DB"], RotationSymptoms.PendingHostMismatch,
-            "The AWSPENDING version names another host (or database) than the version the template compares it with, usually because the secret was edited while a rotation was unfinished: take the AWSPENDING label off that version (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>) so that the next rotation makes a new one from AWSCURRENT, and make AWSCURRENT name the database to rotate."),
-        (["Attempting to modify user"], RotationSymptoms.PendingUserMismatch,
-            "The AWSPENDING version names another user than AWSCURRENT (multi-user: than AWSCURRENT's user or its _clone) or, when AWSCURRENT could not log in, AWSPREVIOUS; usually the secret's username was changed while a rotation was unfinished: take the AWSPENDING label off that version (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>) so that the next rotation makes a new one from AWSCURRENT, and make AWSCURRENT's username and password valid on the database."),
-        (["is not the same host as"], RotationSymptoms.MasterHostMismatch,
-            "The master secret (masterarn) names another host than this secret, and this secret's host is not an RDS read replica of it: point masterarn at the master secret of this secret's database, or make both secrets name the same endpoint."),
-        (["appended would exceed"], RotationSymptoms.CloneUsernameTooLong,
-            "Multi-user rotation alternates between the user and the user with _clone appended, which would be longer than the engine allows (the limit is in the evidence): use a username at least 6 characters shorter than that limit, or rotate this user with the single-user template."),
-        (["is not a valid DB Instance ARN", "is not a valid DB Cluster ARN", "but Redshift can't find"], RotationSymptoms.MasterDatabaseNotFound,
-            "The master secret holds only username and password (a secret managed by RDS or Redshift), so the template finds its host from the database ARN in the secret's aws:rds:primaryDBInstanceArn / primaryDBClusterArn (Redshift: aws:redshift:primaryclusterarn) tag, and no such database was found: point masterarn at the database's current managed master secret, or add engine, host, port and dbname to the master secret."),
-        (["Error encountered when attempting to set password"], RotationSymptoms.SetPasswordFailed,
-            "MongoDB accepted the login but refused to change the password (updateUser or createUser): give the user that makes the change the privilege to do it (changeOwnPassword for single-user rotation; userAdmin on the database for the master user of multi-user rotation), then rotate again."),
+        (["Attempting to modify user for host", "Attempting to modify user for a DB", "Attempting to modify user for DB"], RotationSymptoms.PendingHostMismatch),
+        (["Attempting to modify user"], RotationSymptoms.PendingUserMismatch),
+        (["is not the same host as"], RotationSymptoms.MasterHostMismatch),
+        (["appended would exceed"], RotationSymptoms.CloneUsernameTooLong),
+        (["is not a valid DB Instance ARN", "is not a valid DB Cluster ARN", "but Redshift can't find"], RotationSymptoms.MasterDatabaseNotFound),
+        (["Error encountered when attempting to set password"], RotationSymptoms.SetPasswordFailed),
     ];
 
     /// <summary>createSecret logged, then nothing: either no setSecret invocation followed, or the invocation timed out right after the line.</summary>
@@ -207,9 +198,13 @@ internal static partial class SymptomClassifier
         var evidence = new List<string>();
         if ((createLine ?? inv.StepSuccessRecord) is { } put) evidence.Add(Line(inv, put));
         evidence.Add(createLine is null ? "No setSecret invocation followed createSecret." : $"Nothing was logged after it; the invocation {DescribeEnd(inv)}.");
-        return new Diagnosis(RotationSymptoms.StalledAfterCreateSecret, evidence,
-            "Check that network ACLs and the Secrets Manager VPC endpoint's security groups allow HTTPS (443) and the ephemeral ports both ways for the function's subnets, that the endpoint policy allows the function's role, and that the function timeout is long enough (30 s or more).");
+        return new Diagnosis(RotationSymptoms.StalledAfterCreateSecret.Id, evidence, RotationSymptoms.StalledAfterCreateSecret.Remediation);
     }
+
+    // DescribeDBInstances by identifier fails for an unknown one: a host that is no RDS instance (the replica check runs
+    // when the master secret names another host) or a tag naming a deleted database.
+    private const string MasterLookupNotFoundRemedy =
+        "RDS has no database by the identifier the template looked up: either the master secret (masterarn) names another host than this secret, and this secret's host is no RDS instance endpoint whose replica source could be checked, or the master secret's aws:rds:primaryDBInstanceArn / primaryDBClusterArn tag names a database that no longer exists. Make masterarn name the master secret of this secret's database, with the same host.";
 
     private const string DatabaseUnreachableRemedy =
         "Let the function reach the database: allow the database port outbound from the function's security group and inbound on the database's, with a route and network ACLs between their subnets (and a function timeout above 30 s).";

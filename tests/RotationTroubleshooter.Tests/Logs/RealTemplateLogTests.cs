@@ -31,7 +31,7 @@ public class RealTemplateLogTests
 
     private static void AssertNamesEveryLoginCandidate(RotationAttempt a)
     {
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
         Assert.Equal("setSecret", a.FailedStep);
         Assert.Contains("username or password does not match", a.Remediation);
         Assert.Contains("nothing listens on the secret's host and port", a.Remediation);
@@ -66,7 +66,7 @@ public class RealTemplateLogTests
         var a = Newest(fixture);
         Assert.Equal(RotationAttemptOutcome.TimedOut, a.Outcome);
         Assert.Equal("setSecret", a.FailedStep);
-        Assert.Equal(RotationSymptoms.DatabaseUnreachable, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseUnreachable.Id, a.Symptom);
         Assert.Equal(4000, a.Steps[^1].DurationMs);
         Assert.Contains("security group", a.Remediation);
     }
@@ -76,7 +76,7 @@ public class RealTemplateLogTests
     {
         var a = Newest("dropped-syn-logged-text");
         Assert.Equal(RotationAttemptOutcome.Failed, a.Outcome);
-        Assert.Equal(RotationSymptoms.DatabaseUnreachable, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseUnreachable.Id, a.Symptom);
         Assert.InRange(a.Steps[^1].DurationMs!.Value, 10000, 15000);
         Assert.Contains(a.Evidence, e => e.Contains("over the templates' 5000 ms connect timeout", StringComparison.Ordinal));
     }
@@ -103,7 +103,7 @@ public class RealTemplateLogTests
     public void A_missing_host_key_fails_createSecret(string fixture)
     {
         var a = Newest(fixture);
-        Assert.Equal(("createSecret", RotationSymptoms.SecretJsonKeyMissing), (a.FailedStep, a.Symptom));
+        Assert.Equal(("createSecret", RotationSymptoms.SecretJsonKeyMissing.Id), (a.FailedStep, a.Symptom));
         Assert.Contains("\"host\"", a.Remediation);
         Assert.Contains(a.Evidence, e => e.Contains("KeyError: 'host key is missing from secret JSON'", StringComparison.Ordinal));
     }
@@ -112,7 +112,7 @@ public class RealTemplateLogTests
     public void A_MySQL_secret_on_the_PostgreSQL_template_is_EngineMismatch()
     {
         var a = Newest("engine-mismatch-text");
-        Assert.Equal(("createSecret", RotationSymptoms.EngineMismatch), (a.FailedStep, a.Symptom));
+        Assert.Equal(("createSecret", RotationSymptoms.EngineMismatch.Id), (a.FailedStep, a.Symptom));
         Assert.Contains("'postgres'", a.Remediation);
     }
 
@@ -120,7 +120,7 @@ public class RealTemplateLogTests
     public void Multi_user_without_masterarn_fails_setSecret_with_a_bare_KeyError(string fixture)
     {
         var a = Newest(fixture);
-        Assert.Equal(("setSecret", RotationSymptoms.SecretJsonKeyMissing), (a.FailedStep, a.Symptom));
+        Assert.Equal(("setSecret", RotationSymptoms.SecretJsonKeyMissing.Id), (a.FailedStep, a.Symptom));
         Assert.Contains("\"masterarn\"", a.Remediation);
     }
 
@@ -128,7 +128,7 @@ public class RealTemplateLogTests
     public void Multi_user_with_a_wrong_master_password_names_the_master_secret()
     {
         var a = Newest("multi-user-bad-master-text");
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
         Assert.Contains("the master secret's (masterarn) username or password", a.Remediation);
         Assert.Contains(a.Evidence, e => e.Contains("Unable to log into database using credentials in master secret", StringComparison.Ordinal));
     }
@@ -141,7 +141,7 @@ public class RealTemplateLogTests
         // The replica check (master names another host) and the managed master secret's tag both look the database up by
         // identifier; RDS answers DBInstanceNotFound, so "is not the same host as" and "No Instances found" are not reached.
         var a = Newest(fixture);
-        Assert.Equal(("setSecret", RotationSymptoms.ConnectionParametersLookupFailed), (a.FailedStep, a.Symptom));
+        Assert.Equal(("setSecret", RotationSymptoms.ConnectionParametersLookupFailed.Id), (a.FailedStep, a.Symptom));
         Assert.Contains(a.Evidence, e => e.Contains(rdsError, StringComparison.Ordinal));
         Assert.Contains("Make masterarn name the master secret of this secret's database", a.Remediation);
     }
@@ -150,7 +150,7 @@ public class RealTemplateLogTests
     public void A_username_too_long_for_its_clone_fails_createSecret()
     {
         var a = Newest("clone-username-too-long-text");
-        Assert.Equal(("createSecret", RotationSymptoms.CloneUsernameTooLong), (a.FailedStep, a.Symptom));
+        Assert.Equal(("createSecret", RotationSymptoms.CloneUsernameTooLong.Id), (a.FailedStep, a.Symptom));
         Assert.Contains(a.Evidence, e => e.Contains("would exceed 63 characters", StringComparison.Ordinal));
     }
 
@@ -158,7 +158,7 @@ public class RealTemplateLogTests
     public void A_reattempt_of_a_version_that_lost_AWSPENDING_is_stopped_by_the_guard()
     {
         var a = Newest("pending-guard-text");
-        Assert.Equal(RotationSymptoms.PendingVersionStuck, a.Symptom);
+        Assert.Equal(RotationSymptoms.PendingVersionStuck.Id, a.Symptom);
         Assert.Contains(a.Evidence, e => e.Contains("not set as AWSPENDING for rotation", StringComparison.Ordinal));
     }
 
@@ -167,7 +167,7 @@ public class RealTemplateLogTests
     {
         var a = Assert.Single(Attempts(fixture));
         Assert.Equal(RotationAttemptOutcome.Succeeded, a.Outcome);
-        Assert.Equal(RotationSymptoms.Succeeded, a.Symptom);
+        Assert.Equal(RotationSymptoms.Succeeded.Id, a.Symptom);
         Assert.Null(a.Remediation);
         Assert.Equal(["createSecret", "setSecret", "testSecret", "finishSecret"], a.Steps.Select(s => s.Step));
         Assert.DoesNotContain(a.Evidence, e => e.Contains("SSL/TLS", StringComparison.Ordinal));
@@ -187,7 +187,7 @@ public class RealTemplateLogTests
     public void A_package_without_the_driver_is_FunctionImportError_naming_the_module(string fixture)
     {
         var a = Newest(fixture);
-        Assert.Equal(RotationSymptoms.FunctionImportError, a.Symptom);
+        Assert.Equal(RotationSymptoms.FunctionImportError.Id, a.Symptom);
         Assert.Contains("module 'pg'", a.Remediation);
     }
 }
