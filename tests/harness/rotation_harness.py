@@ -66,8 +66,10 @@ def driver_path():
         source, link = os.path.join("/usr/lib/python3/dist-packages", name), os.path.join(folder, name)
         if not os.path.exists(source):
             raise RuntimeError(f"{source} is missing: install python3-pygresql and python3-pymysql (tests/harness/install-drivers.sh).")
-        if not os.path.lexists(link):
+        try:
             os.symlink(source, link)
+        except FileExistsError:  # made by an earlier or a concurrent seed
+            pass
     return folder
 
 
