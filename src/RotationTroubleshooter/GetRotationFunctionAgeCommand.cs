@@ -12,10 +12,10 @@ public sealed class GetRotationFunctionAgeCommand : SecretOrFunctionCmdlet
     protected override string Activity => "Dating rotation functions";
 
     protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
-        [Said(await session.Shared(s => new RotationFunctionAgeCheck(s)).ForSecretAsync(secretId, stop))];
+        [Said(await session.Get<RotationFunctionAgeService>().ForSecretAsync(secretId, stop))];
 
     protected override async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
-        [Said(await session.Shared(s => new RotationFunctionAgeCheck(s)).ForFunctionAsync(functionId, stop))];
+        [Said(await session.Get<RotationFunctionAgeService>().ForFunctionAsync(functionId, stop))];
 
     private RotationFunctionAge Said(RotationFunctionAge age)
     {

@@ -68,13 +68,13 @@ public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
 
     protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
     {
-        var logs = session.Shared(s => new RotationLogService(s));
+        var logs = session.Get<RotationLogService>();
         var (secret, functionArn) = await logs.RotatedSecretAsync(secretId, stop);
         return await ReadAsync(logs, functionArn, secret.ARN ?? secretId, stop);
     }
 
     protected override Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
-        ReadAsync(session.Shared(s => new RotationLogService(s)), functionId, null, stop);
+        ReadAsync(session.Get<RotationLogService>(), functionId, null, stop);
 
     /// <summary>The function's attempts in the window; with a secret, only that secret's (and those that name none).</summary>
     private async Task<IEnumerable<object>> ReadAsync(RotationLogService logs, string functionId, string? secretArn, CancellationToken stop)

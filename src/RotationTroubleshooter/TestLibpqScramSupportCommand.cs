@@ -55,7 +55,7 @@ public sealed class TestLibpqScramSupportCommand : SecretFunctionOrFileCmdlet
 
     private FunctionBundleService Bundles(AwsSession session)
     {
-        var service = FunctionBundleService.For(session);
+        var service = session.Get<FunctionBundleService>();
         lock (_subscribed)
         {
             if (_subscribed.Add(service)) service.Activity += message => Messages.Post(() => WriteVerbose(message));

@@ -58,7 +58,7 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
 
     protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
     {
-        var service = session.Shared(s => new DatabaseLoginService(s));
+        var service = session.Get<DatabaseLoginService>();
         var options = _options!;
         var check = await service.ForSecretAsync(secretId, _stages, options, stop);
         var failures = check.Failures.ToDictionary(f => f.Stage, f => f.Error, StringComparer.Ordinal);

@@ -17,12 +17,12 @@ public sealed class TestRotationNetworkCommand : SecretOrFunctionCmdlet
     protected override string Activity => "Checking rotation network paths";
 
     protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
-        [Said(await NetworkPathService.For(session).ForSecretAsync(secretId, !SkipSecretValue.IsPresent, stop))];
+        [Said(await session.Get<NetworkPathService>().ForSecretAsync(secretId, !SkipSecretValue.IsPresent, stop))];
 
     protected override async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop)
     {
         var function = await session.GetFunctionAsync(functionId, stop);
-        return [Said(await NetworkPathService.For(session).ForFunctionAsync(function, null, null, stop))];
+        return [Said(await session.Get<NetworkPathService>().ForFunctionAsync(function, null, null, stop))];
     }
 
     private NetworkPathReport Said(NetworkPathReport report)

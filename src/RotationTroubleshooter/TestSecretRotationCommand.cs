@@ -43,15 +43,19 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        var unknown = (Check ?? []).Concat(ExcludeCheck ?? []).Where(id => !CheckIds.Selectable.ContainsKey(id)).ToList();
-        if (unknown.Count > 0)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    $"Unknown check id {string.Join(", ", unknown)}. Known: {string.Join(", ", CheckIds.Selectable.Keys)}."),
-                ErrorIds.UnknownCheckId, ErrorCategory.InvalidArgument, unknown));
+        CheckSelection selection;
+        try
+        {
+            selection = CheckCatalogue.Select(Check, ExcludeCheck);
+        }
+        catch (TroubleshooterException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e, (Check ?? []).Concat(ExcludeCheck ?? []).ToArray()));
+            return;
+        }
         _options = new DiagnosisOptions
         {
-            Checks = Check is null ? null : new HashSet<string>(Check, StringComparer.OrdinalIgnoreCase),
-            ExcludedChecks = new HashSet<string>(ExcludeCheck ?? [], StringComparer.OrdinalIgnoreCase),
+            Selection = selection,
             SkipSecretValue = SkipSecretValue,
             IncludeDatabaseLogin = IncludeDatabaseLogin,
             DatabaseProbe = new DatabaseProbeOptions
@@ -70,7 +74,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     }
 
     protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
-        [await DiagnoseAsync(AwsArn.SecretNameOf(secretId) ?? secretId, options => session.Shared(s => new RotationDiagnostician(s)).DiagnoseAsync(secretId, options, stop))];
+        [await DiagnoseAsync(AwsArn.SecretNameOf(secretId) ?? secretId, options => session.Get<RotationDiagnostician>().DiagnoseAsync(secretId, options, stop))];
 
     protected override string FunctionInstead(string functionId) =>
         $"To diagnose the secrets it rotates: Test-SecretRotation | Where-Object RotationFunctionArn -like '*:function:{FunctionNameOf(functionId)}'.";
@@ -78,7 +82,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     private void DiagnoseListedSecrets()
     {
         var session = SessionFor(null);
-        var diagnostician = session.Shared(s => new RotationDiagnostician(s));
+        var diagnostician = session.Get<RotationDiagnostician>();
         WriteVerbose(All ? "Listing every secret." : "Listing the secrets that have rotation configured (-All for every secret).");
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
@@ -103,33 +107,29 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
         }
     }
 
-    /// <summary>One diagnosis, with -Verbose lines in its place: each check as it ran, then what was found.</summary>
+    /// <summary>One diagnosis, with -Verbose lines in its place: each check as it ran and what it found, then the verdict.</summary>
     private async Task<RotationDiagnosis> DiagnoseAsync(string label, Func<DiagnosisOptions, Task<RotationDiagnosis>> diagnose)
     {
         var started = Stopwatch.StartNew();
         var options = _options! with
         {
-            CheckRan = (checkId, took) => Messages.Post(() => WriteVerbose(
-                $"{label}: checked {CheckIds.Selectable.GetValueOrDefault(checkId, checkId)} ({checkId}, {took.TotalMilliseconds:0} ms).")),
+            CheckRan = (check, took, found) => Messages.Post(() => WriteVerbose(
+                $"{label}: {check.Id} checked {check.Description} ({took.TotalMilliseconds:0} ms): " +
+                (found.Count == 0 ? "nothing found." : string.Join("; ", found.Select(f => $"{f.Severity} {f.CheckId}: {f.Message}"))))),
         };
         var diagnosis = await diagnose(options);
-        Messages.Post(() =>
-        {
-            foreach (var finding in diagnosis.Findings)
-                WriteVerbose($"{diagnosis.Name}: {finding.Severity} {finding.CheckId}: {finding.Message}");
-            WriteVerbose($"{diagnosis.Name}: {diagnosis.Status}, {diagnosis.ErrorCount} error(s) and {diagnosis.WarningCount} warning(s), " +
-                         $"in {started.ElapsedMilliseconds} ms.");
-        });
+        Messages.Post(() => WriteVerbose($"{diagnosis.Name}: {diagnosis.Status}, {diagnosis.ErrorCount} error(s) and " +
+                                         $"{diagnosis.WarningCount} warning(s), in {started.ElapsedMilliseconds} ms."));
         return diagnosis;
     }
 
-    /// <summary>Tab completion for -Check and -ExcludeCheck.</summary>
+    /// <summary>Tab completion for -Check and -ExcludeCheck: every check and finding id, with its one-line description.</summary>
     public sealed class CheckIdCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            CheckIds.Selectable
-                .Where(c => c.Key.StartsWith(wordToComplete, StringComparison.OrdinalIgnoreCase))
-                .Select(c => new CompletionResult(c.Key, c.Key, CompletionResultType.ParameterValue, c.Value));
+            CheckCatalogue.SelectableIds
+                .Where(c => c.Id.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+                .Select(c => new CompletionResult(c.Id, c.Id, CompletionResultType.ParameterValue, c.Description));
     }
 }
