@@ -16,6 +16,17 @@ public sealed class RotationDiagnosis
     public IReadOnlyList<Finding> Findings { get => _findings; init => _findings = Readable.Findings(value); }
     private readonly IReadOnlyList<Finding> _findings = Readable.Findings([]);
 
+    /// <summary>The newest rotation attempt's symptom in the function's logs (a finding id); null when none failed.</summary>
+    public string? Symptom { get; init; }
+
+    /// <summary>The id of the cause the evidence confirms for <see cref="Symptom"/>; null when healthy or undetermined.</summary>
+    public string? Cause { get; init; }
+
+    /// <summary>Every cause AWS's guide gives for the symptom, each with its verdict and evidence, the likeliest first.</summary>
+    /// <summary>In an export: "Confirmed DatabaseSecurityGroupBlocksFunction; RuledOut ...".</summary>
+    public IReadOnlyList<CauseAssessment> Causes { get => _causes; init => _causes = Readable.Items(value); }
+    private readonly IReadOnlyList<CauseAssessment> _causes = Readable.Items<CauseAssessment>([]);
+
     public int ErrorCount => Findings.Count(f => f.Severity == FindingSeverity.Error);
     public int WarningCount => Findings.Count(f => f.Severity == FindingSeverity.Warning);
 
