@@ -313,7 +313,7 @@ Describe 'Default tables' {
     }
 
     It 'show a diagnosis within 120 columns, names whole however long' {
-        # Copies of a real diagnosis under two long names that share their first 40 characters; the view is the type's.
+        # Copies of a real diagnosis under two long names that share their first 45 characters; the view is the type's.
         $named = foreach ($name in 'prod/analytics/warehouse/replica-2/reporting-db', 'prod/analytics/warehouse/replica-2/reporting-db-old') {
             $copy = $Produced.Diagnosis | Select-Object *
             $copy.PSObject.TypeNames.Insert(0, 'RotationTroubleshooter.RotationDiagnosis')
@@ -322,8 +322,8 @@ Describe 'Default tables' {
         }
         $lines = ($named | Out-String -Width 120) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
-        $lines[0] | Should -Match '^Name\s+Status\s+Summary$'
-        ($lines | Select-Object -Skip 2 | ForEach-Object { $_.PadRight(30).Substring(0, 30).Trim() }) -join '' |
+        $lines[0] | Should -Match '^Name\s+Status\s+Cause\s+Summary$'
+        ($lines | Select-Object -Skip 2 | ForEach-Object { $_.PadRight(28).Substring(0, 28).Trim() }) -join '' |
             Should -Be 'prod/analytics/warehouse/replica-2/reporting-dbprod/analytics/warehouse/replica-2/reporting-db-old'
     }
 }
