@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -52,7 +53,7 @@ public sealed class SecretVersionEntry
 
 public sealed class FunctionPolicyResponse
 {
-    public string? Policy { get; set; }
+    [JsonConverter(typeof(UntrustedJsonDocumentConverter))] public string? Policy { get; set; }
     public string? RevisionId { get; set; }
 }
 
@@ -169,7 +170,7 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, Converters = [typeof(UntrustedStringConverter)])]
 [JsonSerializable(typeof(DescribeSecretRequest))]
 [JsonSerializable(typeof(SecretDescription))]
 [JsonSerializable(typeof(ListSecretsRequest))]

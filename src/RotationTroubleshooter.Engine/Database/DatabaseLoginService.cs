@@ -25,7 +25,8 @@ public sealed class DatabaseLoginCheck
     public IReadOnlyList<DatabaseStageFailure> Failures { get; }
 
     /// <summary>
-    /// Test-SecretRotation's findings: <see cref="DatabaseLoginFindings.Evaluate"/> over the results, an Error finding per stage whose
+    /// Test-SecretRotation's findings: <see cref="DatabaseLoginFindings.Evaluate"/> over the results, an Info finding
+    /// <c>DatabaseLoginNotTested</c> per stage whose login was not tried to keep the password safe, an Error finding per stage whose
     /// value a rotation template could not use either (check id = the error id: SecretValueNotJson, SecretValueBinary,
     /// SecretJsonKeyMissing, SecretValueInvalid, SecretValueEmpty), and an Info finding <c>DatabaseLoginNotTested</c> per stage that
     /// could not be read here (denied, KMS, missing stage).
@@ -33,6 +34,16 @@ public sealed class DatabaseLoginCheck
     public IReadOnlyList<Finding> ToFindings(int? functionLibpqMajorVersion = null, bool? functionPredatesTls = null)
     {
         var findings = DatabaseLoginFindings.Evaluate(Results, functionLibpqMajorVersion, functionPredatesTls).ToList();
+        foreach (var result in Results.Where(r => r.FailureKind is DatabaseLoginFailureKind.UnverifiedConnection or DatabaseLoginFailureKind.LinkLocalAddress))
+        {
+            findings.Add(new Finding(DatabaseLoginNotTested, FindingSeverity.Info,
+                $"The database login with the {result.Stage} version was not tested: {result.Message}", [$"Failure kind {result.FailureKind}."],
+                result.FailureKind == DatabaseLoginFailureKind.LinkLocalAddress
+                    ? "Correct the secret's host key to the database's endpoint."
+                    : "Pass the CA bundle that signed the database's certificate (-CaCertificatePath), or run the check from a host in the function's VPC.",
+                SecretJsonHelpUri));
+        }
+
         foreach (var failure in Failures)
         {
             var unusable = failure.Error.Category == FailureCategory.InvalidData && failure.Error.ErrorId.StartsWith("Secret", StringComparison.Ordinal);
@@ -67,7 +78,7 @@ public sealed class DatabaseLoginService(AwsSession session)
     /// <summary>The stages tried by default, in this order, when present on the secret.</summary>
     public static IReadOnlyList<string> Stages { get; } = ["AWSCURRENT", "AWSPREVIOUS", "AWSPENDING"];
 
-    private readonly SecretValueClient _values = new(session.Pipeline);
+    private readonly SecretValueClient _values = SecretValueClient.For(session);
     private readonly ConcurrentDictionary<string, Lazy<Task<DatabaseLoginCheck>>> _checks = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -85,7 +96,7 @@ public sealed class DatabaseLoginService(AwsSession session)
         if (stages?.FirstOrDefault(s => !Stages.Contains(s, StringComparer.Ordinal)) is { } unknown)
             throw new ArgumentException($"'{unknown}' is not one of the stages the login test knows ({string.Join(", ", Stages)}).", nameof(stages));
         var wanted = stages is { Count: > 0 } ? Stages.Where(s => stages.Contains(s, StringComparer.Ordinal)).ToList() : null;
-        var key = $"{arn}|{(wanted is null ? "*" : string.Join(",", wanted))}|{options.Timeout.Ticks}|{options.TrustedCaCertificatePath}";
+        var key = $"{arn}|{(wanted is null ? "*" : string.Join(",", wanted))}|{options.Timeout.Ticks}|{options.TrustedCaCertificatePath}|{options.AllowPlaintextLogin}";
         return await _checks.GetOrAdd(key, _ => new Lazy<Task<DatabaseLoginCheck>>(() => CheckAsync(secret, arn, wanted, probe, cancellation)))
             .Value.ConfigureAwait(false);
     }
