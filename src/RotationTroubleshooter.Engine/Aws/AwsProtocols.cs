@@ -62,6 +62,7 @@ public static class AwsProtocols
     /// <summary>
     /// Every XML answer the engine reads (AWS query APIs, S3 errors): DTDs prohibited, so no entity can expand or reach
     /// out; element and attribute text cleaned of control characters (one-line: no field the engine reads spans lines).
+    /// docs/reference/safety.md, "Terminals".
     /// </summary>
     /// <exception cref="XmlException">Not well-formed, or it declares a DTD.</exception>
     public static XDocument ParseXml(byte[] body, int length)

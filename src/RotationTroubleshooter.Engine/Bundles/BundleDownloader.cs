@@ -29,7 +29,8 @@ public sealed class BundleDownloadException(string errorId, FailureCategory cate
 /// Streams a presigned S3 URL (unsigned GET), capped in size and time, retried on transient faults. Only over https
 /// (http only to a loopback address, which no network between here and there can see), and redirects are followed only
 /// to the same host: the URL comes from an AWS answer, and whoever could change it in flight must not point the download
-/// anywhere else. The HTTP client must not follow redirects itself (the pipeline's does not).
+/// anywhere else (docs/reference/safety.md, "Downloads"). The HTTP client must not follow redirects itself (the
+/// pipeline's does not).
 /// </summary>
 internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions options)
 {

@@ -160,15 +160,17 @@ public sealed class DatabaseLoginProbe
     /// <summary>What the rotation function does where this test would not go, and how to make the test possible.</summary>
     private string Instead(DatabaseConnectionInfo connection, IReadOnlyList<LoginAttempt> attempts, EngineLoginOutcome outcome)
     {
-        var plain = LoginTransportPolicy.Reveals(outcome.PlainAuthenticationMethod);
         var asked = outcome.PlainAuthenticationMethod is { } method ? $" (the server asks for {method} there, learnt without a password)" : "";
+        var plain = outcome.ServerRequiresTls == true
+            ? "is refused before any password is sent (the server requires TLS)"
+            : $"sends {LoginTransportPolicy.Reveals(outcome.PlainAuthenticationMethod)}{asked}";
         if (attempts.Any(a => a.Outcome == AttemptOutcome.TlsCertificateRejected))
         {
             var function = connection.Tls switch
             {
                 DatabaseTlsPreference.TlsOnly => "The rotation function verifies the certificate against its own trust store (the Lambda runtime's, which holds the Amazon RDS CAs) and, the secret's ssl key being true, never logs in without TLS.",
                 _ => "The rotation function verifies the certificate against its own trust store (the Lambda runtime's, which holds the Amazon RDS CAs); " +
-                     $"where that fails too it logs in without TLS and sends {plain}{asked}.",
+                     $"where that fails too, its login without TLS {plain}.",
             };
             return $"{function} To make this test possible, pass the CA bundle that signed the server's certificate with -CaCertificatePath " +
                    "(for Amazon RDS, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), or run it from a host in the function's VPC that trusts it.";
@@ -180,7 +182,7 @@ public sealed class DatabaseLoginProbe
             : outcome.PlainAuthenticationMethod is "scram-sha-256" || outcome.PlainAuthenticationMethod is null
                 ? "turn on TLS on the server, or run it from a host in the function's VPC with -AllowPlaintextLogin (a scram-sha-256 login without TLS)"
                 : $"turn on TLS on the server; this test never answers {outcome.PlainAuthenticationMethod} without verified TLS, even with -AllowPlaintextLogin";
-        return $"The rotation function logs in without TLS ({why}) and sends {plain}{asked}. To make this test possible, {possible}.";
+        return $"The rotation function logs in without TLS ({why}) and {plain}. To make this test possible, {possible}.";
     }
 
     private static bool? TlsUsed(LoginAttempt reported) =>

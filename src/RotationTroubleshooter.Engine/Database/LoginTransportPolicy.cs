@@ -25,6 +25,7 @@ internal sealed record PlannedAttempt(bool OverTls, AttemptRole Role, string? Re
 /// store or the CA bundle given. With <see cref="DatabaseProbeOptions.AllowPlaintextLogin"/> the templates' fallback to
 /// a plain connection runs as well, but answers only a scram-sha-256 challenge there, never a request for the password
 /// in clear text, an md5 hash or a MySQL/MariaDB method (none of which keeps the password from the server).
+/// What each method hands the server, and what each driver lets a caller refuse: docs/reference/safety.md.
 /// </summary>
 internal sealed class LoginTransportPolicy
 {

@@ -49,7 +49,8 @@ internal static class MySqlLogin
             Pooling = false,
             // Required with the policy's callback, not VerifyFull: MySqlConnector's VerifyFull lets a certificate that fails
             // verification through and checks it only after the login (MariaDB's zero-configuration TLS), by which time
-            // the password, or a hash of it, has gone to whoever answered. The callback refuses it at the handshake.
+            // the password, or a hash of it, has gone to whoever answered. The callback refuses it at the handshake
+            // (docs/reference/safety.md, "What the drivers let a caller refuse").
             SslMode = MySqlSslMode.Required,
             // Never hand the password to a key the server (or someone in between) supplies.
             AllowPublicKeyRetrieval = false,

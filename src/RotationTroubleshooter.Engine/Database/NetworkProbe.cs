@@ -97,7 +97,8 @@ internal static class NetworkProbe
     /// Why the probes will not connect to <paramref name="host"/>, or null. A link-local address (169.254.0.0/16, fe80::/10)
     /// or one of EC2's own IPv6 services (fd00:ec2::/32) is never a database: it is where instance metadata and
     /// credentials are served (169.254.169.254, fd00:ec2::254), so a secret naming one gets no connection from here.
-    /// Names are resolved first; a name that does not resolve is left to the TCP probe to report.
+    /// Names are resolved first; a name that does not resolve is left to the TCP probe to report
+    /// (docs/reference/safety.md, "Addresses that are never a database").
     /// </summary>
     internal static async Task<string?> RefusedAddressAsync(string host, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace RotationTroubleshooter.Text;
 /// Text from outside (AWS answers, log events, database errors, zip entry names, ELF strings, files) is data, never
 /// terminal control: every control character becomes a visible stand-in before the text can reach an output object, a
 /// message, an error or a stream. C0 controls show as their Unicode control pictures (ESC as ␛), DEL as ␡, C1 controls and
-/// the bidirectional overrides that reorder what a terminal shows as \u escapes.
+/// the bidirectional overrides that reorder what a terminal shows as \u escapes (docs/reference/safety.md, "Terminals").
 /// </summary>
 public static class UntrustedText
 {
