@@ -9,7 +9,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Docs')]
     [string[]] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -60,6 +60,8 @@ function Invoke-Test {
     $pester = Get-PesterModulePath
     # The bundle tests build libpq-like fixtures with gcc and read the machine's libpq: install them when missing.
     Invoke-Native 'Installing native test tools' { bash (Join-Path $Root 'tests/native/install-native-tools.sh') }
+    # AWS's real rotation templates (tests/harness) need Debian's PostgreSQL and MySQL drivers.
+    Invoke-Native 'Installing the rotation template drivers' { bash (Join-Path $Root 'tests/harness/install-drivers.sh') }
     $env:AWS_EC2_METADATA_DISABLED = 'true'
     $env:RT_MODULE_PATH = $ModuleOut
     $services = Start-TestServices -StateDirectory (Join-Path $Out 'services')
@@ -90,6 +92,18 @@ function Invoke-Test {
     $line = "$passed passed, $failed failed" + $(if ($skipped) { ", $skipped skipped" } else { '' })
     Write-Host $line
     if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Docs {
+    # The check tables in README.md, docs/Test-SecretRotation.md and docs/reference/findings.md come from the check
+    # catalogue; the test that holds them equal writes them when RT_WRITE_DOCS is set.
+    Write-Host '== Docs' -ForegroundColor Cyan
+    $env:RT_WRITE_DOCS = '1'
+    try {
+        Invoke-Native 'Writing the check tables' { dotnet test (Join-Path $Root 'tests/RotationTroubleshooter.Tests') -c $Configuration --nologo -v q `
+            --filter 'FullyQualifiedName~CheckCatalogueTests.The_docs_list_exactly_the_catalogue' }
+    }
+    finally { Remove-Item Env:RT_WRITE_DOCS }
 }
 
 function Invoke-Package {

@@ -115,7 +115,7 @@ public abstract class AwsCmdlet : PSCmdlet
 
     // The output guard: these hide Cmdlet's writers, so every object, message and error a cmdlet of this module writes
     // leaves with the run's known secret values masked and control characters from outside made visible.
-    private OutputGuard Guard => new(_session is null ? null : SecretMask.For(_session));
+    private OutputGuard Guard => new(_session?.Get<SecretMask>());
 
     protected new void WriteObject(object? sendToPipeline) => base.WriteObject(Guard.Object(sendToPipeline));
 

@@ -1,6 +1,6 @@
 namespace RotationTroubleshooter.Diagnosis;
 
-/// <summary>What a rotation function's template needs in the secret (rotation-facts.md, "Secret JSON each template needs").</summary>
+/// <summary>What a rotation function's template needs in the secret (docs/reference/rotation.md, "Secret JSON each template needs").</summary>
 public sealed record RotationTemplate(string Name, IReadOnlyList<string> EngineValues, IReadOnlyList<string> RequiredKeys, bool MultiUser, string IdentifiedBy)
 {
     public bool IsPostgres => EngineValues.Contains("postgres");
@@ -18,7 +18,8 @@ public static class RotationTemplates
         ("redshift", "Redshift", ["redshift"], ["engine", "host", "username", "password"]),
         ("mongodb", "MongoDB", ["mongo"], ["engine", "host", "username", "password"]),
         ("documentdb", "MongoDB", ["mongo"], ["engine", "host", "username", "password"]),
-        ("db2", "Db2", ["db2"], ["engine", "host", "username", "password", "masterarn"]),
+        // The Db2 templates accept any engine starting with db2; RDS names its editions db2-se (Standard) and db2-ae (Advanced).
+        ("db2", "Db2", ["db2", "db2-se", "db2-ae"], ["engine", "host", "username", "password", "masterarn"]),
     ];
 
     /// <summary>

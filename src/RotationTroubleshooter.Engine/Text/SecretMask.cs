@@ -13,7 +13,7 @@ namespace RotationTroubleshooter.Text;
 /// user name that equals the password). Values shorter than <see cref="MinimumLength"/> are not kept: they occur in
 /// ordinary words by chance, and masking them would garble every message while protecting nothing.
 /// </summary>
-public sealed partial class SecretMask
+public sealed partial class SecretMask : IRunService<SecretMask>
 {
     public const string Mask = "********";
     public const int MinimumLength = 4;
@@ -22,8 +22,8 @@ public sealed partial class SecretMask
     private readonly HashSet<string> _values = new(StringComparer.Ordinal);
     private volatile Snapshot? _snapshot;
 
-    /// <summary>The run's mask.</summary>
-    public static SecretMask For(AwsSession session) => session.Shared(_ => new SecretMask());
+    /// <summary>The run's mask (<c>session.Get&lt;SecretMask&gt;()</c>).</summary>
+    public static SecretMask Create(AwsSession session) => new();
 
     /// <summary>Registers what a secret string holds (see the class summary).</summary>
     public void RegisterSecretString(string? secretString)
