@@ -100,7 +100,7 @@ Describe 'No password, and no hash of one, reaches a database server over an unv
         $results = @(Test-RotationDatabaseLogin -SecretId "hostile/$Peer" -AllowPlaintextLogin:$Allow -TimeoutSeconds 3)
 
         $results.Count | Should -Be 1
-        $results[0].FailureKind | Should -Be 'UnverifiedConnection'
+        $results[0].FailureKind | Should -Be 'NoVerifiedTls'
         $results[0].LoginSucceeded | Should -BeNullOrEmpty
         $results[0].Message | Should -Match 'The rotation function .* To make this test possible'
         $connections = Get-PeerConnection $Peer $since
@@ -133,7 +133,7 @@ Describe 'No password, and no hash of one, reaches a database server over an unv
         $between = @(Get-PeerConnection pg-plain-scram).Count
         $answered = Test-RotationDatabaseLogin -SecretId hostile/pg-plain-scram-ssl-false -AllowPlaintextLogin -TimeoutSeconds 3
 
-        $refused.FailureKind | Should -Be 'UnverifiedConnection'
+        $refused.FailureKind | Should -Be 'NoVerifiedTls'
         (Get-PeerConnection pg-plain-scram $since | Select-Object -First ($between - $since)).events | Should -Not -Contain 'sasl-response'
         $answered.FailureKind | Should -Be 'PasswordRejected'
         (Get-PeerConnection pg-plain-scram $between).events | Should -Contain 'sasl-response'

@@ -85,7 +85,7 @@ Describe 'Test-RotationDatabaseLogin' {
             try { $r = Test-RotationDatabaseLogin -SecretId db/postgres-app -VersionStage AWSCURRENT }
             finally { $PSDefaultParameterValues['Test-RotationDatabaseLogin:CaCertificatePath'] = $Ca }
             $r.LoginSucceeded | Should -BeNullOrEmpty
-            $r.FailureKind | Should -Be 'UnverifiedConnection'
+            $r.FailureKind | Should -Be 'NoVerifiedTls'
             $r.Message | Should -Match "the server's certificate did not verify \(it does not chain to a root in this machine's trust store\)"
             $r.Message | Should -Match '-CaCertificatePath'
         }
@@ -96,7 +96,7 @@ Describe 'Test-RotationDatabaseLogin' {
             foreach ($allow in $false, $true) {
                 $r = Test-RotationDatabaseLogin -SecretId db/postgres-md5 -AllowPlaintextLogin:$allow
                 $r.LoginSucceeded | Should -BeNullOrEmpty
-                $r.FailureKind | Should -Be 'UnverifiedConnection'
+                $r.FailureKind | Should -Be 'NoVerifiedTls'
                 $r.AuthenticationMethod | Should -Be 'md5'
                 $r.TlsUsed | Should -BeFalse
                 $r.Message | Should -Match 'The rotation function logs in without TLS \(the server offers no TLS and the secret has no ssl key\) and sends an md5 hash'

@@ -42,7 +42,7 @@ public enum DatabaseLoginFailureKind
     /// certificate did not verify, or without TLS. The message says what the rotation function does instead and how to
     /// make the test possible.
     /// </summary>
-    UnverifiedConnection,
+    NoVerifiedTls,
     /// <summary>Not tried: the host is a link-local or instance metadata address, which no database has.</summary>
     LinkLocalAddress,
     /// <summary>The credentials were accepted but the database named by <c>dbname</c> does not exist.</summary>

@@ -89,7 +89,7 @@ public static class DatabaseLoginFindings
         }
 
         // A login not tried to keep the password safe, or at an address no database has, says why and what would make it possible.
-        foreach (var notTried in all.Where(r => r.FailureKind is DatabaseLoginFailureKind.UnverifiedConnection or DatabaseLoginFailureKind.LinkLocalAddress))
+        foreach (var notTried in all.Where(r => r.FailureKind is DatabaseLoginFailureKind.NoVerifiedTls or DatabaseLoginFailureKind.LinkLocalAddress))
         {
             findings.Add(DatabaseLoginNotTested.Raise([Evidence(notTried)],
                 $"The database login with the {notTried.Stage} version was not tested: {notTried.Message}",

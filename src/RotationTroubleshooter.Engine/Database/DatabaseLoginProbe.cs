@@ -150,7 +150,7 @@ public sealed class DatabaseLoginProbe
             headline = $"Login failed: {Words(reported.FailureKind!.Value)}.";
         }
 
-        var failureKind = succeeded == true ? (DatabaseLoginFailureKind?)null : succeeded == null ? DatabaseLoginFailureKind.UnverifiedConnection : reported.FailureKind;
+        var failureKind = succeeded == true ? (DatabaseLoginFailureKind?)null : succeeded == null ? DatabaseLoginFailureKind.NoVerifiedTls : reported.FailureKind;
         var described = string.Join(" ", attempts.Select((a, i) => $"Attempt {i + 1}, {a.Describe()}."));
         var message = $"{headline} {described}{(notes.Count == 0 ? "" : " " + string.Join(" ", notes))}";
         return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: TlsUsed(reported), outcome.ServerRequiresTls, outcome.AuthenticationMethod,

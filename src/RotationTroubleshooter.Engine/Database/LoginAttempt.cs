@@ -49,7 +49,7 @@ internal sealed record LoginAttempt(bool OverTls, AttemptOutcome Outcome, string
         AttemptOutcome.PasswordRejected => DatabaseLoginFailureKind.PasswordRejected,
         AttemptOutcome.UserMissing => DatabaseLoginFailureKind.UserMissing,
         AttemptOutcome.UnknownDatabase => DatabaseLoginFailureKind.UnknownDatabase,
-        AttemptOutcome.TlsCertificateRejected or AttemptOutcome.NotSafe => DatabaseLoginFailureKind.UnverifiedConnection,
+        AttemptOutcome.TlsCertificateRejected or AttemptOutcome.NotSafe => DatabaseLoginFailureKind.NoVerifiedTls,
         AttemptOutcome.TlsNotOffered => DatabaseLoginFailureKind.TlsHandshakeFailed,
         AttemptOutcome.TlsRequired => DatabaseLoginFailureKind.TlsRequired,
         AttemptOutcome.Timeout => DatabaseLoginFailureKind.Timeout,

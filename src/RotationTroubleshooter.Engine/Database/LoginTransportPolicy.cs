@@ -130,10 +130,10 @@ internal sealed class LoginTransportPolicy
     internal static string Reveals(string? method) => method switch
     {
         "password" or "mysql_clear_password" => "the password in clear text",
-        "md5" => "an md5 hash of the password salted by the server (whoever asked can guess the password from it offline)",
-        "scram-sha-256" => "a scram-sha-256 proof (not the password, though whoever asked can try to guess it offline)",
-        "trust" => "nothing (the server asks for no password)",
-        "mysql_native_password" => "a mysql_native_password answer, a hash of the password mixed with the server's nonce (whoever asked can guess the password from it offline)",
+        "md5" => "an md5 hash of the password salted by the server, from which whoever asked can guess the password offline",
+        "scram-sha-256" => "a scram-sha-256 proof, not the password, though whoever asked can try to guess it offline",
+        "trust" => "nothing, the server asking for no password",
+        "mysql_native_password" => "a mysql_native_password answer, a hash of the password mixed with the server's nonce, from which whoever asked can guess the password offline",
         "caching_sha2_password" or "sha256_password" => $"a {method} answer derived from the password, or the password itself when the server asks for full authentication",
         null => "the password or an answer derived from it",
         _ => $"the password or an answer derived from it ({method})",

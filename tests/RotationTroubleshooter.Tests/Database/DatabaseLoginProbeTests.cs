@@ -113,7 +113,7 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
         var result = await LoginAsync(PostgresScramSecret(ssl: ssl), new DatabaseProbeOptions());
 
         Assert.Null(result.LoginSucceeded);
-        Assert.Equal(DatabaseLoginFailureKind.UnverifiedConnection, result.FailureKind);
+        Assert.Equal(DatabaseLoginFailureKind.NoVerifiedTls, result.FailureKind);
         Assert.False(result.TlsUsed);
         Assert.Contains("before any credential was sent", result.Message);
         Assert.Contains("does not chain to a root in this machine's trust store", result.Message);
@@ -127,7 +127,7 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
         var result = await LoginAsync(Secret("postgres", pg.Host, pg.Port, pg.AppUser, pg.AppPassword, pg.Database));
 
         Assert.Null(result.LoginSucceeded);
-        Assert.Equal(DatabaseLoginFailureKind.UnverifiedConnection, result.FailureKind);
+        Assert.Equal(DatabaseLoginFailureKind.NoVerifiedTls, result.FailureKind);
         Assert.False(result.TlsUsed);
         Assert.False(result.ServerRequiresTls);
         Assert.Equal("md5", result.AuthenticationMethod);
@@ -145,7 +145,7 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
 
         // The real server would accept the md5 answer: that the login is not made shows the answer was never sent.
         Assert.Null(result.LoginSucceeded);
-        Assert.Equal(DatabaseLoginFailureKind.UnverifiedConnection, result.FailureKind);
+        Assert.Equal(DatabaseLoginFailureKind.NoVerifiedTls, result.FailureKind);
         Assert.Contains("Attempt 2, plain (no TLS): stopped unanswered: the server asked for md5", result.Message);
     }
 

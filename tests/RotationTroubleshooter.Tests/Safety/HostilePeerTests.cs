@@ -43,8 +43,8 @@ public sealed class HostilePeerTests(HostilePeersFixture peers)
         AssertNothingDerivedFrom(password, connections);
         Assert.DoesNotContain(connections.SelectMany(c => c.Events), e => e is "password-message" or "mysql-handshake-response" or "mysql-auth-switch-response");
         Assert.NotEqual(true, result.LoginSucceeded);
-        Assert.Contains(result.FailureKind, new DatabaseLoginFailureKind?[] { DatabaseLoginFailureKind.UnverifiedConnection, DatabaseLoginFailureKind.TlsHandshakeFailed });
-        if (result.FailureKind == DatabaseLoginFailureKind.UnverifiedConnection)
+        Assert.Contains(result.FailureKind, new DatabaseLoginFailureKind?[] { DatabaseLoginFailureKind.NoVerifiedTls, DatabaseLoginFailureKind.TlsHandshakeFailed });
+        if (result.FailureKind == DatabaseLoginFailureKind.NoVerifiedTls)
         {
             Assert.Null(result.LoginSucceeded);
             Assert.Contains("The rotation function", result.Message);
@@ -68,7 +68,7 @@ public sealed class HostilePeerTests(HostilePeersFixture peers)
 
         var byDefault = peers.Connections("pg-plain-scram").Skip(before).Take(afterDefault - before).ToList();
         var withSwitch = peers.Connections("pg-plain-scram").Skip(afterDefault).ToList();
-        Assert.Equal(DatabaseLoginFailureKind.UnverifiedConnection, refused.FailureKind);
+        Assert.Equal(DatabaseLoginFailureKind.NoVerifiedTls, refused.FailureKind);
         Assert.Equal("scram-sha-256", refused.AuthenticationMethod);
         Assert.Contains("-AllowPlaintextLogin", refused.Message);
         Assert.DoesNotContain(byDefault.SelectMany(c => c.Events), e => e.StartsWith("sasl", StringComparison.Ordinal));
