@@ -9,6 +9,7 @@ BeforeDiscovery {
     $script:TextCases = @(
         @{ Cmdlet = 'Test-SecretRotation'; Name = 'database login included'; Script = { param($Seed) Test-SecretRotation -SecretId hostile/text -IncludeDatabaseLogin -CaCertificatePath $Seed.ca } }
         @{ Cmdlet = 'Test-RotationDatabaseLogin'; Name = 'with the CA the peer''s certificate verifies against'; Script = { param($Seed) Test-RotationDatabaseLogin -SecretId hostile/text -CaCertificatePath $Seed.ca -TimeoutSeconds 3 } }
+        @{ Cmdlet = 'Test-RotationDatabaseLogin'; Name = 'its user audit, whose error quotes the database'; Script = { param($Seed) Test-RotationDatabaseLogin -SecretId hostile/text -CaCertificatePath $Seed.ca -TimeoutSeconds 3 -IncludeUserAudit } }
         @{ Cmdlet = 'Get-RotationFunctionLog'; Name = 'by secret'; Script = { param($Seed) Get-RotationFunctionLog -SecretId hostile/text } }
         @{ Cmdlet = 'Get-RotationFunctionLog'; Name = '-Raw by function'; Script = { param($Seed) Get-RotationFunctionLog -FunctionName hostile-rotation -Raw } }
         @{ Cmdlet = 'Get-RotationFunctionLog'; Name = 'from a file'; Script = { param($Seed) Get-RotationFunctionLog -Path $Seed.logFile -Raw } }
@@ -157,6 +158,9 @@ Describe 'Text from outside reaches no output as terminal control' {
         $login = Test-RotationDatabaseLogin -SecretId hostile/text -CaCertificatePath $Ca -TimeoutSeconds 3
         $login.Message | Should -Match 'is locked'
         $login.Message | Should -Match ([regex]::Escape("$([char]0x241B)[2J"))
+        $null = Test-RotationDatabaseLogin -SecretId hostile/text -CaCertificatePath $Ca -TimeoutSeconds 3 -IncludeUserAudit -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].Exception.Message | Should -Match ([regex]::Escape("is locked"))
+        $failures[0].Exception.Message | Should -Match ([regex]::Escape("$([char]0x241B)]0;owned$([char]0x2407)"))
     }
 }
 
