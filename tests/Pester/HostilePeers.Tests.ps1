@@ -22,6 +22,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../TestServices.psm1')   # Start-BackgroundProcess, Stop-ServerProcess
     Import-Module (Get-TestModulePath) -Force
     . (Join-Path $PSScriptRoot 'Safety/SafetyHelpers.ps1')
     Set-TestAwsEnvironment
