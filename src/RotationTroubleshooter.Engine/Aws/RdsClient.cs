@@ -4,7 +4,10 @@ using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Aws;
 
-/// <summary>RDS (query protocol, API 2014-10-31): the DB instances and clusters the network check matches a secret's host against.</summary>
+/// <summary>
+/// RDS (query protocol, API 2014-10-31): the DB instances and clusters the network check matches a secret's host against,
+/// and the instance or cluster that owns a managed secret, with its recent events.
+/// </summary>
 public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
 {
     public static RdsClient Create(AwsSession session) => new(session.Pipeline);
@@ -49,6 +52,41 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
         return databases;
     }
 
+    /// <summary>The instance or cluster a managed secret names, with its MasterUserSecret; null when it does not exist.</summary>
+    public async Task<RdsOwner?> DescribeOwnerAsync(RdsResource resource, CancellationToken cancellation)
+    {
+        var (operation, idParameter, list, statusName) = resource.Kind == RdsResourceKind.Instance
+            ? ("DescribeDBInstances", "DBInstanceIdentifier", "DBInstances", "DBInstanceStatus")
+            : ("DescribeDBClusters", "DBClusterIdentifier", "DBClusters", "Status");
+        XElement root;
+        try
+        {
+            root = await pipeline.QueryAsync(AwsServices.Rds, operation, ApiVersion, [new(idParameter, resource.Identifier)], cancellation).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
+        {
+            return null;
+        }
+        if (Items(root.Child(operation + "Result").Child(list)).FirstOrDefault() is not { } item) return null;
+        var secret = item.Child("MasterUserSecret");
+        return new RdsOwner(resource, NullIfEmpty(item.Child(statusName)?.Value), secret is null ? null
+            : new RdsMasterUserSecret(NullIfEmpty(secret.Child("SecretArn")?.Value), NullIfEmpty(secret.Child("SecretStatus")?.Value),
+                NullIfEmpty(secret.Child("KmsKeyId")?.Value)));
+    }
+
+    /// <summary>The events RDS recorded for an instance or cluster over the last <paramref name="days"/> days (RDS keeps 14), newest first.</summary>
+    public async Task<IReadOnlyList<RdsEvent>> DescribeEventsAsync(RdsResource resource, int days, CancellationToken cancellation)
+    {
+        var items = await ListAsync("DescribeEvents", "Events", cancellation,
+            [new("SourceIdentifier", resource.Identifier), new("SourceType", resource.SourceType),
+             new("Duration", (days * 24 * 60).ToString(CultureInfo.InvariantCulture))]).ConfigureAwait(false);
+        return items
+            .Select(e => new RdsEvent(
+                DateTime.TryParse(e.Child("Date")?.Value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date) ? date : null,
+                e.Child("Message")?.Value ?? "", Items(e.Child("EventCategories")).Select(c => c.Value).ToList()))
+            .OrderByDescending(e => e.Date).ToList();
+    }
+
     private async Task<(string? VpcId, IReadOnlyList<RdsSubnet> Subnets)> DescribeSubnetGroupAsync(string name, CancellationToken cancellation)
     {
         var root = await pipeline.QueryAsync(AwsServices.Rds, "DescribeDBSubnetGroups", ApiVersion, [new("DBSubnetGroupName", name)], cancellation)
@@ -58,7 +96,8 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
     }
 
     /// <summary>All items of a Marker-paginated Describe call.</summary>
-    private async Task<List<XElement>> ListAsync(string operation, string listName, CancellationToken cancellation)
+    private async Task<List<XElement>> ListAsync(string operation, string listName, CancellationToken cancellation,
+        IReadOnlyList<KeyValuePair<string, string>>? filter = null)
     {
         var items = new List<XElement>();
         var pages = 0;
@@ -68,7 +107,7 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
                 if (++pages > MaxPages)
                     throw new TroubleshooterException(ErrorIds.TooManyResults, FailureCategory.LimitsExceeded,
                         $"rds:{operation} returned more than {MaxPages} pages of {PageSize}; stopped reading.");
-                var parameters = new List<KeyValuePair<string, string>> { new("MaxRecords", PageSize.ToString(CultureInfo.InvariantCulture)) };
+                var parameters = new List<KeyValuePair<string, string>>(filter ?? []) { new("MaxRecords", PageSize.ToString(CultureInfo.InvariantCulture)) };
                 if (marker is not null) parameters.Add(new("Marker", marker));
                 var root = await pipeline.QueryAsync(AwsServices.Rds, operation, ApiVersion, parameters, ct).ConfigureAwait(false);
                 return root.Child(operation + "Result");
@@ -107,3 +146,44 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 }
+
+public enum RdsResourceKind { Instance, Cluster }
+
+/// <summary>
+/// An RDS DB instance or cluster (Aurora, Multi-AZ) that owns a managed secret, as the secret's aws:rds:primaryDBInstanceArn
+/// or aws:rds:primaryDBClusterArn tag names it (docs/reference/rotation.md, "Managed rotation").
+/// </summary>
+public sealed record RdsResource(RdsResourceKind Kind, string Identifier, string Arn)
+{
+    public const string InstanceTag = "aws:rds:primaryDBInstanceArn";
+    public const string ClusterTag = "aws:rds:primaryDBClusterArn";
+
+    /// <summary>The resource a managed secret's tags name; null when they name none.</summary>
+    public static RdsResource? OwnerOf(SecretDescription secret) =>
+        FromArn(RdsResourceKind.Instance, secret.TagValue(InstanceTag)) ?? FromArn(RdsResourceKind.Cluster, secret.TagValue(ClusterTag));
+
+    /// <summary>DescribeEvents' SourceType.</summary>
+    public string SourceType => Kind == RdsResourceKind.Instance ? "db-instance" : "db-cluster";
+
+    public string Noun => Kind == RdsResourceKind.Instance ? "DB instance" : "DB cluster";
+
+    public override string ToString() => $"{Noun} {Identifier}";
+
+    // arn:aws:rds:<region>:<account>:db:<identifier> or ...:cluster:<identifier>
+    private static RdsResource? FromArn(RdsResourceKind kind, string? arn)
+    {
+        var parts = arn?.Split(':');
+        return parts is { Length: 7 } && parts[2] == "rds" && parts[6].Length > 0 && parts[5] == (kind == RdsResourceKind.Instance ? "db" : "cluster")
+            ? new RdsResource(kind, parts[6], arn!)
+            : null;
+    }
+}
+
+/// <summary>The instance or cluster as RDS describes it: its status and the secret RDS manages for its master user (null when none).</summary>
+public sealed record RdsOwner(RdsResource Resource, string? Status, RdsMasterUserSecret? MasterUserSecret);
+
+/// <summary>MasterUserSecret: the secret RDS manages, its SecretStatus (creating, active, rotating, impaired) and its KMS key.</summary>
+public sealed record RdsMasterUserSecret(string? SecretArn, string? SecretStatus, string? KmsKeyId);
+
+/// <summary>One RDS event of an instance or cluster.</summary>
+public sealed record RdsEvent(DateTime? Date, string Message, IReadOnlyList<string> Categories);

@@ -29,6 +29,9 @@ public sealed record DiagnosisInputs
     /// <summary>The network path of a secret's function, reading the secret's value for its database unless told not to.</summary>
     public Func<string, bool, CancellationToken, Task<NetworkPathReport>> NetworkPath { get; init; } = (_, _, _) => Missing<Task<NetworkPathReport>>("network path")();
     public Func<string, DatabaseProbeOptions, CancellationToken, Task<DatabaseLoginCheck>> DatabaseLogin { get; init; } = (_, _, _) => Missing<Task<DatabaseLoginCheck>>("database login")();
+    /// <summary>The RDS instance or cluster that owns a managed secret; null when it does not exist.</summary>
+    public Func<RdsResource, CancellationToken, Task<RdsOwner?>> RdsOwner { get; init; } = (_, _) => Missing<Task<RdsOwner?>>("RDS owner")();
+    public Func<RdsResource, int, CancellationToken, Task<IReadOnlyList<RdsEvent>>> RdsEvents { get; init; } = (_, _, _) => Missing<Task<IReadOnlyList<RdsEvent>>>("RDS events")();
 
     /// <summary>Everything read through the run's session and its per-run services.</summary>
     public static DiagnosisInputs From(AwsSession session) => new()
@@ -45,5 +48,7 @@ public sealed record DiagnosisInputs
         Libpq = session.Get<FunctionBundleService>().ForFunctionAsync,
         NetworkPath = session.Get<NetworkPathService>().ForSecretAsync,
         DatabaseLogin = (arn, options, ct) => session.Get<DatabaseLoginService>().ForSecretAsync(arn, null, options, ct),
+        RdsOwner = session.Get<RdsClient>().DescribeOwnerAsync,
+        RdsEvents = session.Get<RdsClient>().DescribeEventsAsync,
     };
 }
