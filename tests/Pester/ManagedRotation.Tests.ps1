@@ -1,6 +1,7 @@
 # Secrets an AWS service rotates itself (managed rotation): RDS instances and Aurora clusters created with
 # ManageMasterUserPassword in moto (tests/scenarios/managed_rotation.py), and recorded AWS answers for what moto cannot
-# produce (an impaired MasterUserSecret, RDS events, a cron schedule long overdue).
+# produce (an impaired MasterUserSecret, RDS events, a cron schedule long overdue, a Redshift cluster naming its managed
+# admin secret).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
@@ -73,6 +74,15 @@ Describe 'Managed rotation' {
                 Should -Match ([regex]::Escape("SecretArn=$($Seed.secrets.crm)"))
         }
 
+        It 'checks a Redshift secret against its cluster, which names no managed admin secret' {
+            $d = $ByLabel['redshift-unmanaged']
+            $d.OwningService | Should -Be 'redshift'
+            $d.Status | Should -Be 'Failing'
+            Get-CheckIds $d | Should -Be @('ManagedSecretNotInUse')
+            ($d.Findings | Where-Object CheckId -eq ManagedSecretNotInUse).Message |
+                Should -Be 'The Redshift cluster warehouse that owns this secret no longer has redshift manage its master password: nothing rotates this secret.'
+        }
+
         It 'calls a secret another service owns, without rotation, NotConfigured and names its owner' {
             $d = $ByLabel['events-owned']
             $d.Status | Should -Be 'NotConfigured'
@@ -89,7 +99,7 @@ Describe 'Managed rotation' {
     Context 'listing, display and what it reads' {
         It 'without input diagnoses every secret that rotates, by a function or by its owning service' {
             $arns = (Test-SecretRotation).SecretArn
-            foreach ($label in 'orders', 'aurora', 'rotation-off', 'pending-stuck', 'owner-deleted', 'not-in-use', 'crm') {
+            foreach ($label in 'orders', 'aurora', 'rotation-off', 'pending-stuck', 'owner-deleted', 'not-in-use', 'crm', 'redshift-unmanaged') {
                 $arns | Should -Contain $Seed.secrets.$label -Because "$label rotates"
             }
             $arns | Should -Not -Contain $Seed.secrets.'events-owned'
@@ -143,6 +153,14 @@ Describe 'Managed rotation' {
             $events = $d.Findings | Where-Object CheckId -eq OwningServiceReportedProblem
             $events.Evidence | Should -HaveCount 1
             $events.Evidence[0] | Should -Match '^2024-05-12 02:15Z DB instance payments-db: Unable to rotate the master user password'
+        }
+
+        It 'finds a Redshift-managed secret healthy when its cluster names it' {
+            $d = Test-SecretRotation -SecretId 'redshift!analytics-admin' -EndpointUrl $Proxy.Url
+            $d.OwningService | Should -Be 'redshift'
+            $d.Status | Should -Be 'Healthy'
+            $d.Findings.CheckId | Should -Be @('FunctionChecksNotApplicable')
+            (Get-ProxyCount $Proxy)['redshift:DescribeClusters'] | Should -Be 1
         }
 
         It 'reports an Aurora secret whose cron schedule passed a whole window without a rotation' {

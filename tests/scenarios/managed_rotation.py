@@ -9,6 +9,8 @@ Rotation is turned on as a user does for a managed secret: RotateSecret with rul
 - pending-stuck: instance billing-db whose secret keeps an AWSPENDING version that is not AWSCURRENT;
 - owner-deleted: the secret of instance legacy-db, which was deleted;
 - not-in-use: a secret whose tags name instance crm-db, which uses another secret (its own, "crm");
+- redshift-unmanaged: a secret tagged for Redshift cluster warehouse, which names no managed admin secret (moto's
+  Redshift cannot manage one), rotation on;
 - events-owned: a secret EventBridge owns, without rotation; plain: a secret of the account's own, without rotation.
 Prints {"secrets": {label: arn}, "instances": {label: identifier}}.
 """
@@ -72,6 +74,14 @@ s["not-in-use"] = owned_secret("rds!db-crm-earlier", [
     {"Key": "aws:rds:primaryDBInstanceArn", "Value": crm["DBInstanceArn"]}, {"Key": OWNER_TAG, "Value": "rds"}])
 turn_on_rotation(s["not-in-use"])
 i["not-in-use"] = "crm-db"
+
+client("redshift").create_cluster(ClusterIdentifier="warehouse", NodeType="ra3.xlplus", MasterUsername="dbadmin",
+                                   MasterUserPassword="Canary-Redshift-Not-Real-1", ClusterType="single-node")
+s["redshift-unmanaged"] = owned_secret("redshift!warehouse-admin", [
+    {"Key": "aws:redshift:primaryclusterarn", "Value": "arn:aws:redshift:us-east-1:123456789012:cluster:warehouse"},
+    {"Key": OWNER_TAG, "Value": "redshift"}])
+turn_on_rotation(s["redshift-unmanaged"])
+i["redshift-unmanaged"] = "warehouse"
 
 s["events-owned"] = owned_secret("events!connection/orders-api/0b1c", [{"Key": OWNER_TAG, "Value": "events"}],
                                  value='{"api_key_name": "x-api-key", "api_key_value": "Canary-Events-Not-Real"}')

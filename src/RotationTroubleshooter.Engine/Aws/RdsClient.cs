@@ -52,10 +52,10 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
         return databases;
     }
 
-    /// <summary>The instance or cluster a managed secret names, with its MasterUserSecret; null when it does not exist.</summary>
-    public async Task<RdsOwner?> DescribeOwnerAsync(RdsResource resource, CancellationToken cancellation)
+    /// <summary>The DB instance or cluster a managed secret names, with its MasterUserSecret; null when it does not exist.</summary>
+    public async Task<OwnerDescription?> DescribeOwnerAsync(OwningResource resource, CancellationToken cancellation)
     {
-        var (operation, idParameter, list, statusName) = resource.Kind == RdsResourceKind.Instance
+        var (operation, idParameter, list, statusName) = resource.Kind == OwningResourceKind.DBInstance
             ? ("DescribeDBInstances", "DBInstanceIdentifier", "DBInstances", "DBInstanceStatus")
             : ("DescribeDBClusters", "DBClusterIdentifier", "DBClusters", "Status");
         XElement root;
@@ -69,19 +69,18 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
         }
         if (Items(root.Child(operation + "Result").Child(list)).FirstOrDefault() is not { } item) return null;
         var secret = item.Child("MasterUserSecret");
-        return new RdsOwner(resource, NullIfEmpty(item.Child(statusName)?.Value), secret is null ? null
-            : new RdsMasterUserSecret(NullIfEmpty(secret.Child("SecretArn")?.Value), NullIfEmpty(secret.Child("SecretStatus")?.Value),
-                NullIfEmpty(secret.Child("KmsKeyId")?.Value)));
+        return new OwnerDescription(resource, NullIfEmpty(item.Child(statusName)?.Value), NullIfEmpty(secret.Child("SecretArn")?.Value),
+            NullIfEmpty(secret.Child("SecretStatus")?.Value), NullIfEmpty(secret.Child("KmsKeyId")?.Value));
     }
 
-    /// <summary>The events RDS recorded for an instance or cluster over the last <paramref name="days"/> days (RDS keeps 14), newest first.</summary>
-    public async Task<IReadOnlyList<RdsEvent>> DescribeEventsAsync(RdsResource resource, int days, CancellationToken cancellation)
+    /// <summary>The events RDS recorded for a DB instance or cluster over the last <paramref name="days"/> days (RDS keeps 14), newest first.</summary>
+    public async Task<IReadOnlyList<OwnerEvent>> DescribeEventsAsync(OwningResource resource, int days, CancellationToken cancellation)
     {
         var items = await ListAsync("DescribeEvents", "Events", cancellation,
-            [new("SourceIdentifier", resource.Identifier), new("SourceType", resource.SourceType),
+            [new("SourceIdentifier", resource.Identifier), new("SourceType", resource.RdsSourceType!),
              new("Duration", (days * 24 * 60).ToString(CultureInfo.InvariantCulture))]).ConfigureAwait(false);
         return items
-            .Select(e => new RdsEvent(
+            .Select(e => new OwnerEvent(
                 DateTime.TryParse(e.Child("Date")?.Value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date) ? date : null,
                 e.Child("Message")?.Value ?? "", Items(e.Child("EventCategories")).Select(c => c.Value).ToList()))
             .OrderByDescending(e => e.Date).ToList();
@@ -146,44 +145,3 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 }
-
-public enum RdsResourceKind { Instance, Cluster }
-
-/// <summary>
-/// An RDS DB instance or cluster (Aurora, Multi-AZ) that owns a managed secret, as the secret's aws:rds:primaryDBInstanceArn
-/// or aws:rds:primaryDBClusterArn tag names it (docs/reference/rotation.md, "Managed rotation").
-/// </summary>
-public sealed record RdsResource(RdsResourceKind Kind, string Identifier, string Arn)
-{
-    public const string InstanceTag = "aws:rds:primaryDBInstanceArn";
-    public const string ClusterTag = "aws:rds:primaryDBClusterArn";
-
-    /// <summary>The resource a managed secret's tags name; null when they name none.</summary>
-    public static RdsResource? OwnerOf(SecretDescription secret) =>
-        FromArn(RdsResourceKind.Instance, secret.TagValue(InstanceTag)) ?? FromArn(RdsResourceKind.Cluster, secret.TagValue(ClusterTag));
-
-    /// <summary>DescribeEvents' SourceType.</summary>
-    public string SourceType => Kind == RdsResourceKind.Instance ? "db-instance" : "db-cluster";
-
-    public string Noun => Kind == RdsResourceKind.Instance ? "DB instance" : "DB cluster";
-
-    public override string ToString() => $"{Noun} {Identifier}";
-
-    // arn:aws:rds:<region>:<account>:db:<identifier> or ...:cluster:<identifier>
-    private static RdsResource? FromArn(RdsResourceKind kind, string? arn)
-    {
-        var parts = arn?.Split(':');
-        return parts is { Length: 7 } && parts[2] == "rds" && parts[6].Length > 0 && parts[5] == (kind == RdsResourceKind.Instance ? "db" : "cluster")
-            ? new RdsResource(kind, parts[6], arn!)
-            : null;
-    }
-}
-
-/// <summary>The instance or cluster as RDS describes it: its status and the secret RDS manages for its master user (null when none).</summary>
-public sealed record RdsOwner(RdsResource Resource, string? Status, RdsMasterUserSecret? MasterUserSecret);
-
-/// <summary>MasterUserSecret: the secret RDS manages, its SecretStatus (creating, active, rotating, impaired) and its KMS key.</summary>
-public sealed record RdsMasterUserSecret(string? SecretArn, string? SecretStatus, string? KmsKeyId);
-
-/// <summary>One RDS event of an instance or cluster.</summary>
-public sealed record RdsEvent(DateTime? Date, string Message, IReadOnlyList<string> Categories);

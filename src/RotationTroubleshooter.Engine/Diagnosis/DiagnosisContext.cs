@@ -66,19 +66,19 @@ public sealed class DiagnosisContext
         _ => true,
     };
 
-    /// <summary>The RDS instance or cluster that owns a managed secret, as its tags name it; null for other secrets.</summary>
-    public RdsResource? RdsOwnerResource => HasManagedRotation ? RdsResource.OwnerOf(Secret) : null;
+    /// <summary>The database that owns a managed secret, as its tags name it (RDS, Aurora, Redshift); null for other secrets.</summary>
+    public OwningResource? OwningResource => HasManagedRotation ? OwningResource.OwnerOf(Secret) : null;
 
     /// <summary>
-    /// What RDS says of the instance or cluster that owns the secret; null when the secret names none or it does not
-    /// exist. A call that cannot be made is rethrown (the check says so) and makes the status Unknown.
+    /// The owning database as its service describes it; null when the secret names none or it does not exist. A call
+    /// that cannot be made is rethrown (the check says so) and makes the status Unknown.
     /// </summary>
-    public async Task<RdsOwner?> RdsOwnerAsync(CancellationToken cancellation)
+    public async Task<OwnerDescription?> OwnerAsync(CancellationToken cancellation)
     {
-        if (RdsOwnerResource is not { } resource) return null;
+        if (OwningResource is not { } resource) return null;
         try
         {
-            return await _inputs.RdsOwner(resource, cancellation).ConfigureAwait(false);
+            return await _inputs.Owner(resource, cancellation).ConfigureAwait(false);
         }
         catch (AwsServiceException e) when (RotationDiagnostician.CannotRun(e))
         {
@@ -87,12 +87,12 @@ public sealed class DiagnosisContext
         }
     }
 
-    /// <summary>Set once <see cref="RdsOwnerAsync"/> could not read the owning instance or cluster.</summary>
+    /// <summary>Set once <see cref="OwnerAsync"/> could not read the owning database.</summary>
     public AwsServiceException? OwnerUnreadable { get; private set; }
 
-    /// <summary>The owning instance's or cluster's events over the last <paramref name="days"/> days, newest first.</summary>
-    public Task<IReadOnlyList<RdsEvent>> RdsEventsAsync(RdsResource resource, int days, CancellationToken cancellation) =>
-        _inputs.RdsEvents(resource, days, cancellation);
+    /// <summary>The owning RDS instance's or cluster's events over the last <paramref name="days"/> days, newest first.</summary>
+    public Task<IReadOnlyList<OwnerEvent>> OwnerEventsAsync(OwningResource resource, int days, CancellationToken cancellation) =>
+        _inputs.OwnerEvents(resource, days, cancellation);
 
     /// <summary>Versions labelled AWSPENDING that are not AWSCURRENT: a rotation that did not finish.</summary>
     public IEnumerable<string> StuckPendingVersions =>

@@ -58,8 +58,8 @@ internal sealed class DiagnosisFixture
         Secret.NextRotationDate = Options.Now.AddDays(4);
         Inputs = Inputs with
         {
-            RdsOwner = (resource, _) => Task.FromResult<RdsOwner?>(new RdsOwner(resource, "available", new RdsMasterUserSecret(SecretArn, "active", "arn:aws:kms:us-east-1:123456789012:key/k"))),
-            RdsEvents = (_, _, _) => Task.FromResult<IReadOnlyList<RdsEvent>>([]),
+            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", SecretArn, "active", "arn:aws:kms:us-east-1:123456789012:key/k")),
+            OwnerEvents = (_, _, _) => Task.FromResult<IReadOnlyList<OwnerEvent>>([]),
         };
         return this;
     }

@@ -77,7 +77,7 @@ public class ManagedRotationTests
     [Fact]
     public void A_deleted_owner_is_ManagedSecretOwnerMissing()
     {
-        _f.Inputs = _f.Inputs with { RdsOwner = (_, _) => Task.FromResult<RdsOwner?>(null) };
+        _f.Inputs = _f.Inputs with { Owner = (_, _) => Task.FromResult<OwnerDescription?>(null) };
         var diagnosis = _f.Diagnose(typeof(ManagedSecretOwnerCheck));
         Assert.Equal(RotationStatus.Failing, diagnosis.Status);
         var finding = Assert.Single(diagnosis.Findings);
@@ -90,22 +90,21 @@ public class ManagedRotationTests
     public void A_cluster_owner_is_looked_up_as_a_cluster()
     {
         _f.Secret.Tags = [new AwsTag { Key = "aws:rds:primaryDBClusterArn", Value = "arn:aws:rds:us-east-1:123456789012:cluster:aurora-app" }];
-        RdsResource? asked = null;
-        _f.Inputs = _f.Inputs with { RdsOwner = (resource, _) => { asked = resource; return Task.FromResult<RdsOwner?>(null); } };
+        OwningResource? asked = null;
+        _f.Inputs = _f.Inputs with { Owner = (resource, _) => { asked = resource; return Task.FromResult<OwnerDescription?>(null); } };
         var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
-        Assert.Equal((RdsResourceKind.Cluster, "aurora-app", "db-cluster"), (asked!.Kind, asked.Identifier, asked.SourceType));
+        Assert.Equal((OwningResourceKind.DBCluster, "aurora-app", "db-cluster"), (asked!.Kind, asked.Identifier, asked.RdsSourceType));
         Assert.Contains("DB cluster aurora-app", finding.Message);
     }
 
     [Theory]
     [InlineData("arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-other-XyZ123", "now uses another secret")]
-    [InlineData(null, "no longer has RDS manage its master password")]
+    [InlineData(null, "no longer has rds manage its master password")]
     public void An_owner_that_no_longer_names_this_secret_is_ManagedSecretNotInUse(string? ownersSecret, string message)
     {
         _f.Inputs = _f.Inputs with
         {
-            RdsOwner = (resource, _) => Task.FromResult<RdsOwner?>(new RdsOwner(resource, "available",
-                ownersSecret is null ? null : new RdsMasterUserSecret(ownersSecret, "active", null))),
+            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", ownersSecret, ownersSecret is null ? null : "active", null)),
         };
         var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
         Assert.Equal(("ManagedSecretNotInUse", FindingSeverity.Error), (finding.CheckId, finding.Severity));
@@ -117,8 +116,8 @@ public class ManagedRotationTests
     {
         _f.Inputs = _f.Inputs with
         {
-            RdsOwner = (resource, _) => Task.FromResult<RdsOwner?>(new RdsOwner(resource, "available",
-                new RdsMasterUserSecret(DiagnosisFixture.SecretArn, "impaired", "arn:aws:kms:us-east-1:123456789012:key/dead"))),
+            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", DiagnosisFixture.SecretArn, "impaired",
+                "arn:aws:kms:us-east-1:123456789012:key/dead")),
         };
         var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
         Assert.Equal(("ManagedSecretImpaired", FindingSeverity.Error), (finding.CheckId, finding.Severity));
@@ -133,15 +132,57 @@ public class ManagedRotationTests
     {
         _f.Inputs = _f.Inputs with
         {
-            RdsOwner = (resource, _) => Task.FromResult<RdsOwner?>(new RdsOwner(resource, "available", new RdsMasterUserSecret(DiagnosisFixture.SecretArn, status, null))),
+            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", DiagnosisFixture.SecretArn, status, null)),
         };
+        Assert.Empty(_f.Run<ManagedSecretOwnerCheck>());
+    }
+
+    [Fact]
+    public void A_Redshift_secret_is_checked_against_its_cluster_and_has_no_RDS_events_check()
+    {
+        _f.Secret.OwningService = "redshift";
+        _f.Secret.Tags = [new AwsTag { Key = "aws:redshift:primaryClusterArn", Value = "arn:aws:redshift:us-east-1:123456789012:cluster:warehouse" }];
+        OwningResource? asked = null;
+        _f.Inputs = _f.Inputs with
+        {
+            Owner = (resource, _) => { asked = resource; return Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", null, null, null)); },
+            OwnerEvents = (_, _, _) => throw new InvalidOperationException("Redshift secrets have no RDS events"),
+        };
+        var diagnosis = _f.Diagnose(typeof(ManagedSecretOwnerCheck), typeof(OwningServiceEventsCheck), typeof(ManagedRotationCheck));
+        Assert.Equal((OwningResourceKind.RedshiftCluster, "warehouse"), (asked!.Kind, asked.Identifier));
+        var finding = Assert.Single(diagnosis.Findings);
+        Assert.Equal("ManagedSecretNotInUse", finding.CheckId);
+        Assert.Equal("The Redshift cluster warehouse that owns this secret no longer has redshift manage its master password: nothing rotates this secret.", finding.Message);
+    }
+
+    [Fact]
+    public void A_deleted_Redshift_cluster_says_how_to_manage_the_password_there_again()
+    {
+        _f.Secret.OwningService = "redshift";
+        _f.Secret.Tags = [new AwsTag { Key = "aws:redshift:primaryclusterarn", Value = "arn:aws:redshift:us-east-1:123456789012:cluster:warehouse" }];
+        _f.Inputs = _f.Inputs with { Owner = (_, _) => Task.FromResult<OwnerDescription?>(null) };
+        var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
+        Assert.Equal("ManagedSecretOwnerMissing", finding.CheckId);
+        Assert.Contains("redshift:DescribeClusters: Redshift cluster warehouse not found", finding.Evidence);
+        Assert.Contains("Edit-RSCluster -ManageMasterPassword $true", finding.Remediation);
+    }
+
+    [Theory]
+    [InlineData("aws:rds:primaryDBInstanceArn", "arn:aws:rds:us-east-1:123456789012:cluster:x")]
+    [InlineData("aws:rds:primaryDBInstanceArn", "not-an-arn")]
+    [InlineData("aws:redshift:primaryclusterarn", "arn:aws:rds:us-east-1:123456789012:cluster:x")]
+    [InlineData("some:other:tag", "arn:aws:rds:us-east-1:123456789012:db:x")]
+    public void A_tag_that_does_not_name_a_database_of_its_kind_names_no_owner(string key, string value)
+    {
+        _f.Secret.Tags = [new AwsTag { Key = key, Value = value }];
+        Assert.Null(OwningResource.OwnerOf(_f.Secret));
         Assert.Empty(_f.Run<ManagedSecretOwnerCheck>());
     }
 
     [Fact]
     public void An_owner_that_cannot_be_read_makes_the_status_Unknown_and_names_the_permission()
     {
-        _f.Inputs = _f.Inputs with { RdsOwner = (_, _) => throw Denied("DescribeDBInstances") };
+        _f.Inputs = _f.Inputs with { Owner = (_, _) => throw Denied("DescribeDBInstances") };
         var diagnosis = _f.Diagnose(typeof(ManagedSecretOwnerCheck), typeof(RotationScheduleCheck));
         Assert.Equal(RotationStatus.Unknown, diagnosis.Status);
         var skipped = Assert.Single(diagnosis.Findings);
@@ -152,13 +193,13 @@ public class ManagedRotationTests
     [Fact]
     public void Failures_RDS_reports_about_the_secret_are_a_warning_and_other_events_are_not()
     {
-        var events = new List<RdsEvent>
+        var events = new List<OwnerEvent>
         {
             new(new DateTime(2026, 11, 30, 4, 0, 0, DateTimeKind.Utc), "Finished DB instance backup", ["backup"]),
             new(new DateTime(2026, 11, 29, 4, 0, 0, DateTimeKind.Utc), "Reset master credentials", ["configuration change"]),
         };
         int? askedDays = null;
-        _f.Inputs = _f.Inputs with { RdsEvents = (_, days, _) => { askedDays = days; return Task.FromResult<IReadOnlyList<RdsEvent>>(events); } };
+        _f.Inputs = _f.Inputs with { OwnerEvents = (_, days, _) => { askedDays = days; return Task.FromResult<IReadOnlyList<OwnerEvent>>(events); } };
         Assert.Empty(_f.Run<OwningServiceEventsCheck>());
         Assert.Equal(14, askedDays);
 

@@ -30,10 +30,10 @@ internal sealed class ManagedRotationCheck : RotationCheck
     }
 
     /// <summary>How to have the owning service rotate the secret now.</summary>
-    internal static string RotateCommand(DiagnosisContext context) => context.RdsOwnerResource switch
+    internal static string RotateCommand(DiagnosisContext context) => context.OwningResource switch
     {
-        { Kind: RdsResourceKind.Instance } r => $"Edit-RDSDBInstance -DBInstanceIdentifier {r.Identifier} -RotateMasterUserPassword $true -ApplyImmediately $true",
-        { } r => $"Edit-RDSDBCluster -DBClusterIdentifier {r.Identifier} -RotateMasterUserPassword $true -ApplyImmediately $true",
-        null => $"Invoke-SECSecretRotation -SecretId '{context.SecretName}'",
+        { Kind: OwningResourceKind.DBInstance } r => $"Edit-RDSDBInstance -DBInstanceIdentifier {r.Identifier} -RotateMasterUserPassword $true -ApplyImmediately $true",
+        { Kind: OwningResourceKind.DBCluster } r => $"Edit-RDSDBCluster -DBClusterIdentifier {r.Identifier} -RotateMasterUserPassword $true -ApplyImmediately $true",
+        _ => $"Invoke-SECSecretRotation -SecretId '{context.SecretName}'",
     };
 }

@@ -22,19 +22,19 @@ internal sealed partial class OwningServiceEventsCheck : RotationCheck
     public override IReadOnlyList<FindingDefinition> Findings => [OwningServiceReportedProblem];
     public override IReadOnlyList<string> Permissions => ["rds:DescribeEvents"];
     public override CheckTarget Target => CheckTarget.ManagedRotation;
-    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.RdsOwnerResource != null;
+    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.OwningResource is { IsRds: true };
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
-        var resource = context.RdsOwnerResource!;
-        var events = await context.RdsEventsAsync(resource, Days, cancellation).ConfigureAwait(false);
+        var resource = context.OwningResource!;
+        var events = await context.OwnerEventsAsync(resource, Days, cancellation).ConfigureAwait(false);
         var failures = events.Where(e => AboutTheSecret().IsMatch(e.Message) && SaysFailure().IsMatch(e.Message)).ToList();
         if (failures.Count == 0) return;
         context.Add(this, OwningServiceReportedProblem.Raise(
             [.. failures.Take(MaxEvidence).Select(e => $"{e.Date:yyyy-MM-dd HH:mm}Z {resource}: {e.Message}")],
             $"RDS reported {failures.Count} failure{(failures.Count == 1 ? "" : "s")} about the secret or the master password of the {resource} in the last {Days} days; the newest: {failures[0].Message}",
             $"Fix what the events name (usually the secret's KMS key, or a policy that keeps RDS from the secret); all of them: " +
-            $"Get-RDSEvent -SourceIdentifier {resource.Identifier} -SourceType {resource.SourceType} -Duration 20160."));
+            $"Get-RDSEvent -SourceIdentifier {resource.Identifier} -SourceType {resource.RdsSourceType} -Duration 20160."));
     }
 
     // RDS's event wording is not a contract: an event counts when it speaks of the secret or password and of a failure.
