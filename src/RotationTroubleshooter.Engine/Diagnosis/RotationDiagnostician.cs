@@ -41,7 +41,8 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
     internal static async Task<RotationDiagnosis> DiagnoseAsync(DiagnosisContext context, IEnumerable<RotationCheck> checks, CancellationToken cancellation)
     {
         var chosen = checks.ToList();
-        await Task.WhenAll(chosen.Where(c => c.AppliesTo(context)).Select(check => RunAsync(check, context, cancellation))).ConfigureAwait(false);
+        var running = chosen.Where(c => c.AppliesTo(context)).ToList();
+        await Task.WhenAll(running.Select(check => RunAsync(check, context, cancellation))).ConfigureAwait(false);
         if (context.FunctionUnreadable is { } unreadable)
         {
             var functionCheck = CheckCatalogue.Checks.OfType<Checks.RotationFunctionCheck>().Single();
@@ -52,6 +53,11 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
                 [$"OwningService={context.Secret.Owner}, no RotationLambdaARN", $"Not applicable: {string.Join(", ", notApplicable.Select(c => c.Id))}"],
                 $"{context.Secret.Owner} rotates this secret itself (managed rotation): it has no rotation function, so the function's {notApplicable.Count} check{(notApplicable.Count == 1 ? "" : "s")} do not apply."));
         var findings = context.Findings();
+        // The cause of the logs' symptom, when the logs were read: its finding (and remediation) comes first.
+        var (symptom, cause, causes) = running.OfType<Checks.RotationLogCheck>().Any()
+            ? await Causes.CauseAnalysis.AssessAsync(context, findings, cancellation).ConfigureAwait(false)
+            : (null, null, []);
+        if (cause != null) findings = [.. findings.Where(f => f.CheckId == cause), .. findings.Where(f => f.CheckId != cause)];
         var secret = context.Secret;
         var status = !context.Has(CheckTarget.Rotation) ? RotationStatus.NotConfigured
             : findings.Any(f => f.Severity == FindingSeverity.Error) ? RotationStatus.Failing
@@ -69,6 +75,9 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
             LastRotatedDate = secret.LastRotatedDate,
             NextRotationDate = secret.NextRotationDate,
             Findings = findings,
+            Symptom = symptom,
+            Cause = cause,
+            Causes = causes,
         };
     }
 
