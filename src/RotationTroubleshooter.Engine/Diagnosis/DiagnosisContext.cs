@@ -41,10 +41,6 @@ public sealed class DiagnosisContext
     public string RegionName => _inputs.RegionName;
     public bool HasRotationFunction => !string.IsNullOrEmpty(Secret.RotationLambdaARN);
 
-    /// <summary>Versions labelled AWSPENDING that are not AWSCURRENT: a rotation that did not finish.</summary>
-    public IEnumerable<string> StuckPendingVersions =>
-        (Secret.Stages ?? []).Where(v => v.Value.Contains("AWSPENDING") && !v.Value.Contains("AWSCURRENT")).Select(v => v.Key);
-
     /// <summary>
     /// The rotation function; null when none is configured, it does not exist (<see cref="FunctionMissing"/>), or it
     /// could not be read (denied, throttled: the diagnosis then says so once and its status is Unknown).
