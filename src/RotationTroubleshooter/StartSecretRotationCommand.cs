@@ -10,7 +10,6 @@ namespace RotationTroubleshooter.Commands;
 public sealed class StartSecretRotationCommand : SequentialAwsCmdlet
 {
     private static readonly string[] Steps = ["createSecret", "setSecret", "testSecret", "finishSecret"];
-    private readonly HashSet<string> _started = new(StringComparer.Ordinal);
     private int _progressId;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -33,10 +32,9 @@ public sealed class StartSecretRotationCommand : SequentialAwsCmdlet
             var starter = session.Get<RotationStarter>();
             try
             {
-                var target = Await(starter.PrepareAsync(id, StopToken));
-                if (!_started.Add(target.SecretArn))
+                if (Await(starter.PrepareAsync(id, StopToken)) is not { } target)
                 {
-                    WriteVerbose($"{target.SecretName}: already started in this run.");
+                    WriteVerbose($"{id}: a rotation of this secret was started already in this run.");
                     continue;
                 }
                 if (Confirm($"Rotate secret {target.SecretName} now with function {target.FunctionArn}: a new version, and new credentials " +

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Logs;
 
@@ -24,6 +25,8 @@ public sealed class RotationStarter(AwsSession session) : IRunService<RotationSt
 {
     public static RotationStarter Create(AwsSession session) => new(session);
 
+    private readonly ConcurrentDictionary<string, string> _started = new(StringComparer.Ordinal);
+
     /// <summary>How often a followed rotation is read: DescribeSecret and FilterLogEvents (5/s for the account) each time.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
     /// <summary>CloudWatch Logs shows lines seconds after they are written: after AWSCURRENT moves, finishSecret's may still be coming.</summary>
@@ -32,12 +35,14 @@ public sealed class RotationStarter(AwsSession session) : IRunService<RotationSt
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// The secret and its function, when a rotation can start: fails with RotationNotConfigured, PendingVersionStuck
-    /// (RotateSecret would refuse: "A previous rotation isn't complete") or FunctionNotFound otherwise.
+    /// The secret and its function, when a rotation can start (null when this run started one already): fails with
+    /// RotationNotConfigured, PendingVersionStuck (RotateSecret would refuse: "A previous rotation isn't complete") or
+    /// FunctionNotFound otherwise.
     /// </summary>
-    public async Task<RotationTarget> PrepareAsync(string secretId, CancellationToken cancellation)
+    public async Task<RotationTarget?> PrepareAsync(string secretId, CancellationToken cancellation)
     {
         var (secret, functionArn) = await session.RotationFunctionOfAsync(secretId, "give a secret that has one", cancellation).ConfigureAwait(false);
+        if (_started.ContainsKey(secret.ARN ?? secretId)) return null;
         var name = secret.Name ?? secretId;
         if (secret.StuckPendingVersions.FirstOrDefault() is { } stuck)
             throw new TroubleshooterException(ErrorIds.PendingVersionStuck, FailureCategory.InvalidOperation,
@@ -57,6 +62,7 @@ public sealed class RotationStarter(AwsSession session) : IRunService<RotationSt
         {
             SecretId = target.SecretArn, ClientRequestToken = token, RotationLambdaARN = target.FunctionArn,
         }, cancellation).ConfigureAwait(false);
+        _started[target.SecretArn] = response.VersionId ?? token;
         return response.VersionId ?? token;
     }
 
