@@ -81,7 +81,8 @@ Describe 'Start-SecretRotation' {
                 $errors = $null
                 $output = @(Start-SecretRotation -SecretId start/waits -Wait -TimeoutSeconds 9 -Confirm:$false -EndpointUrl $proxy.Url -ErrorVariable errors -ErrorAction SilentlyContinue)
                 $watch.Stop()
-                $polls = @(Get-ProxyRequest $proxy | Where-Object op -eq 'logs:FilterLogEvents')
+                $requests = @(Get-ProxyRequest $proxy)
+                $polls = @($requests | Where-Object op -eq 'logs:FilterLogEvents')
             }
             finally {
                 Stop-AwsProxy $proxy
@@ -96,6 +97,11 @@ Describe 'Start-SecretRotation' {
             $watch.Elapsed.TotalSeconds | Should -BeLessThan 25
             $polls.Count | Should -BeGreaterOrEqual 2
             for ($i = 1; $i -lt $polls.Count; $i++) { ($polls[$i].start - $polls[$i - 1].start) | Should -BeGreaterThan 3.5 }
+            $policy = Get-Content (Join-Path $PSScriptRoot '../../docs/iam-policy-repair.json') -Raw | ConvertFrom-Json
+            $allowed = @($policy.Statement | Where-Object { -not $_.Condition } | ForEach-Object { $_.Action })
+            $seen = @($requests.op | Sort-Object -Unique)
+            foreach ($action in 'secretsmanager:DescribeSecret', 'lambda:GetFunction', 'secretsmanager:RotateSecret', 'logs:FilterLogEvents') { $seen | Should -Contain $action }
+            $seen | Where-Object { $_ -notin $allowed } | Should -BeNullOrEmpty
         }
 
         It 'stops polling at once on Ctrl+C' {
