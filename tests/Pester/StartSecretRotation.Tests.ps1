@@ -158,7 +158,6 @@ Describe 'Start-SecretRotation' {
 
         Context 'a rotation that succeeds' {
             BeforeAll {
-                $script:Before = Get-Stages 'start/succeeds'
                 $script:Run = Invoke-FollowedRotation 'start/succeeds'
                 $script:After = Get-Stages 'start/succeeds'
             }

@@ -16,8 +16,8 @@ internal sealed class EndpointVariableRepair : MechanicalRepair
 
     public override async Task<Proposal?> ProposeAsync(RepairSubject subject, CancellationToken cancellation)
     {
-        var config = await subject.Repairer.SettledConfigurationAsync(subject.FunctionName, cancellation).ConfigureAwait(false);
-        var name = config.FunctionName ?? subject.FunctionName;
+        var config = await subject.Repairer.SettledConfigurationAsync(subject.Function, cancellation).ConfigureAwait(false);
+        var name = config.FunctionName ?? subject.Function;
         if (config.Environment?.Error is { } error)
             // Writing without the variables Lambda would not show would delete them.
             throw new TroubleshooterException(ErrorIds.FunctionEnvironmentUnreadable, FailureCategory.PermissionDenied,
@@ -28,7 +28,7 @@ internal sealed class EndpointVariableRepair : MechanicalRepair
         var region = AwsArn.RegionOf(subject.SecretArn) ?? subject.Session.Connection.RegionName;
         var endpoint = SecretsManagerEndpointCheck.EndpointFor(region);
         var others = variables.Keys.Count(k => k != Variable);
-        return new Proposal(config.FunctionArn ?? subject.FunctionName,
+        return new Proposal(config.FunctionArn ?? subject.Function,
             $"Set {Variable} of function {name} to {endpoint}, keeping its {others} other environment variable{(others == 1 ? "" : "s")}.",
             variables.TryGetValue(Variable, out var old) ? $"{Variable}={old}" : $"{Variable} not set",
             $"{Variable}={endpoint}",

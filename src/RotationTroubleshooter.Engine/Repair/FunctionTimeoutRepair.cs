@@ -12,10 +12,10 @@ internal sealed class FunctionTimeoutRepair : MechanicalRepair
 
     public override async Task<Proposal?> ProposeAsync(RepairSubject subject, CancellationToken cancellation)
     {
-        var config = await subject.Repairer.SettledConfigurationAsync(subject.FunctionName, cancellation).ConfigureAwait(false);
+        var config = await subject.Repairer.SettledConfigurationAsync(subject.Function, cancellation).ConfigureAwait(false);
         if (config.Timeout is not { } timeout || timeout >= Needed) return null;
-        var name = config.FunctionName ?? subject.FunctionName;
-        return new Proposal(config.FunctionArn ?? subject.FunctionName,
+        var name = config.FunctionName ?? subject.Function;
+        return new Proposal(config.FunctionArn ?? subject.Function,
             $"Raise the timeout of function {name} from {timeout} s to {Needed} s, what AWS's rotation templates can need " +
             "(5 s database connects, TLS then plain, three sets of credentials).",
             $"Timeout {timeout} s", $"Timeout {Needed} s",

@@ -23,7 +23,7 @@ internal sealed partial class InvokePermissionRepair : MechanicalRepair
 
     public override async Task<Proposal?> ProposeAsync(RepairSubject subject, CancellationToken cancellation)
     {
-        var function = subject.FunctionName;
+        var function = subject.Function;
         var lambda = subject.Session.Lambda;
         var policy = await lambda.GetPolicyAsync(function, cancellation).ConfigureAwait(false);
         var verdict = InvokePermission.Evaluate(policy?.Policy, subject.SecretArn);

@@ -6,6 +6,7 @@ namespace RotationTroubleshooter.Repair;
 /// One change that fixes a finding with no judgement left to a person. <see cref="ProposeAsync"/> reads the current state
 /// afresh (never a secret value) and says what it would change, or null when the state is already as wanted; the
 /// proposal's write uses what that read saw (a RevisionId), so a change made meanwhile by someone else is not overwritten.
+/// The AWS behaviour the repairs rely on: docs/reference/rotation.md, "Changing a rotation".
 /// </summary>
 internal abstract class MechanicalRepair
 {
@@ -21,7 +22,7 @@ internal abstract class MechanicalRepair
 /// <summary>The secret a repair is for, as the diagnosis named it, and the run's clients.</summary>
 internal sealed record RepairSubject(AwsSession Session, string SecretArn, string SecretName, string? FunctionArn, SecretRepairer Repairer)
 {
-    public string FunctionName => FunctionArn ?? throw new NotRepairableException("the diagnosis names no rotation function.");
+    public string Function => FunctionArn ?? throw new NotRepairableException("the diagnosis names no rotation function.");
 }
 
 /// <summary>

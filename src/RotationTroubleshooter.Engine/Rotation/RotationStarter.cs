@@ -19,7 +19,7 @@ public sealed record RotationProgress(RotationAttempt? Attempt, TimeSpan Elapsed
 /// <summary>
 /// Start-SecretRotation's engine: refuses a rotation that would fail at once, starts one (RotateSecret), and follows it
 /// through the secret's labels and the function's logs until it ends. Every request goes through the run's pipeline and
-/// its rate limits.
+/// its rate limits (docs/reference/rotation.md, "Changing a rotation").
 /// </summary>
 public sealed class RotationStarter(AwsSession session) : IRunService<RotationStarter>
 {
