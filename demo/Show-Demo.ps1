@@ -81,7 +81,7 @@ try {
         (Join-Path $root 'tests/scenarios/start_rotation.py'), 'run', 'demo/billing-db', 'SecretsManagerRDSPostgreSQLRotation-billing-db') $watcherLog
     Show '3: rotate and follow the attempt step by step (Write-Progress shows each step and its time as the logs show it)' {
         Test-SecretRotation -SecretId demo/billing-db | Start-SecretRotation -Wait -TimeoutSeconds 120 -Confirm:$false |
-            Format-List Outcome, FailedStep, Symptom, Evidence, @{ n = 'Steps'; e = { $_.Steps | ForEach-Object { '{0} {1} {2:0} ms' -f $_.Step, $_.Outcome, $_.DurationMs } } }
+            Format-List Outcome, FailedStep, Symptom, Evidence, Remediation, @{ n = 'Steps'; e = { $_.Steps | ForEach-Object { '{0} {1} {2:0} ms' -f $_.Step, $_.Outcome, $_.DurationMs } } }
     }
     if (-not $watcher.WaitForExit(60000)) { throw "The rotation harness did not finish; see $watcherLog." }
     if ($watcher.ExitCode -ne 0) { throw "The rotation harness failed:`n$(Get-Content $watcherLog -Raw)" }
