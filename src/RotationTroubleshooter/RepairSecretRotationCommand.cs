@@ -12,7 +12,7 @@ public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
     private const string SecretSet = "SecretId";
     private const string DiagnosisSet = "Diagnosis";
     // Diagnoses made here skip the secret's value: a repair never reads one.
-    private static readonly DiagnosisOptions Diagnosis = new() { SkipSecretValue = true };
+    private static readonly DiagnosisOptions WithoutSecretValues = new() { SkipSecretValue = true };
 
     [Parameter(Mandatory = true, ParameterSetName = DiagnosisSet, ValueFromPipeline = true)]
     public RotationDiagnosis[] InputObject { get; set; } = [];
@@ -33,7 +33,7 @@ public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
             return;
         }
         foreach (var id in SecretId)
-            Repair(id, stop => Session.Get<RotationDiagnostician>().DiagnoseAsync(id, Diagnosis, stop));
+            Repair(id, stop => Session.Get<RotationDiagnostician>().DiagnoseAsync(id, WithoutSecretValues, stop));
     }
 
     private void Repair(string target, Func<CancellationToken, Task<RotationDiagnosis>> diagnose)
