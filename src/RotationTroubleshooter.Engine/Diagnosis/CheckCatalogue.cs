@@ -21,6 +21,13 @@ public static class CheckCatalogue
         .OrderBy(c => c.Area).ThenBy(c => c.Id, StringComparer.Ordinal)
         .ToList();
 
+    /// <summary>The causes AWS's guide gives for the symptoms in the logs, and how evidence decides them (Diagnosis/Causes).</summary>
+    public static IReadOnlyList<Causes.SymptomCauses> SymptomCauses { get; } = typeof(Causes.SymptomCauses).Assembly.GetTypes()
+        .Where(t => t.IsSubclassOf(typeof(Causes.SymptomCauses)) && !t.IsAbstract)
+        .Select(t => (Causes.SymptomCauses)Activator.CreateInstance(t, nonPublic: true)!)
+        .OrderBy(f => f.GetType().Name, StringComparer.Ordinal)
+        .ToList();
+
     /// <summary>Every finding id any check can raise (shared definitions once), and CheckSkipped.</summary>
     public static IReadOnlyList<FindingDefinition> Findings { get; } =
         [.. Checks.SelectMany(c => c.Findings).Distinct(), CheckSkipped];

@@ -40,13 +40,19 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
     /// <summary>Runs the checks that apply to the secret at the same time, then says its status.</summary>
     internal static async Task<RotationDiagnosis> DiagnoseAsync(DiagnosisContext context, IEnumerable<RotationCheck> checks, CancellationToken cancellation)
     {
-        await Task.WhenAll(checks.Where(c => c.AppliesTo(context)).Select(check => RunAsync(check, context, cancellation))).ConfigureAwait(false);
+        var running = checks.Where(c => c.AppliesTo(context)).ToList();
+        await Task.WhenAll(running.Select(check => RunAsync(check, context, cancellation))).ConfigureAwait(false);
         if (context.FunctionUnreadable is { } unreadable)
         {
             var functionCheck = CheckCatalogue.Checks.OfType<Checks.RotationFunctionCheck>().Single();
             context.Add(functionCheck, Skipped(functionCheck.Id, unreadable));
         }
         var findings = context.Findings();
+        // The cause of the logs' symptom, when the logs were read: its finding (and remediation) comes first.
+        var (symptom, cause, causes) = running.OfType<Checks.RotationLogCheck>().Any()
+            ? await Causes.CauseAnalysis.AssessAsync(context, findings, cancellation).ConfigureAwait(false)
+            : (null, null, []);
+        if (cause != null) findings = [.. findings.Where(f => f.CheckId == cause), .. findings.Where(f => f.CheckId != cause)];
         var secret = context.Secret;
         var status = !context.HasRotationFunction ? RotationStatus.NotConfigured
             : findings.Any(f => f.Severity == FindingSeverity.Error) ? RotationStatus.Failing
@@ -63,6 +69,9 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
             LastRotatedDate = secret.LastRotatedDate,
             NextRotationDate = secret.NextRotationDate,
             Findings = findings,
+            Symptom = symptom,
+            Cause = cause,
+            Causes = causes,
         };
     }
 
