@@ -118,7 +118,7 @@ public sealed class AwsSession
 
     /// <summary>The function's resource policy (GetPolicy) once per function per run; null when it has none.</summary>
     public Task<string?> GetFunctionPolicyAsync(string functionName, CancellationToken cancellation) =>
-        Once(_policies, functionName, name => Lambda.GetPolicyAsync(name, cancellation));
+        Once(_policies, functionName, async name => (await Lambda.GetPolicyAsync(name, cancellation).ConfigureAwait(false))?.Policy);
 
     /// <summary>DescribeStacks once per stack name per run; null when the stack no longer exists.</summary>
     public Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation) =>

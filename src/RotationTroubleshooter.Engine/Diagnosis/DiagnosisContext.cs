@@ -95,10 +95,6 @@ public sealed class DiagnosisContext
     public Task<IReadOnlyList<OwnerEvent>> OwnerEventsAsync(OwningResource resource, int days, CancellationToken cancellation) =>
         _inputs.OwnerEvents(resource, days, cancellation);
 
-    /// <summary>Versions labelled AWSPENDING that are not AWSCURRENT: a rotation that did not finish.</summary>
-    public IEnumerable<string> StuckPendingVersions =>
-        (Secret.Stages ?? []).Where(v => v.Value.Contains("AWSPENDING") && !v.Value.Contains("AWSCURRENT")).Select(v => v.Key);
-
     /// <summary>
     /// The rotation function; null when none is configured, it does not exist (<see cref="FunctionMissing"/>), or it
     /// could not be read (denied, throttled: the diagnosis then says so once and its status is Unknown).

@@ -15,7 +15,7 @@ internal sealed class PendingVersionCheck : RotationCheck
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
-        var stuck = context.StuckPendingVersions.ToList();
+        var stuck = context.Secret.StuckPendingVersions.ToList();
         if (stuck.Count == 0) return;
         // ListSecretVersionIds only when something is stuck: it says since when.
         var created = new Dictionary<string, DateTime>();
