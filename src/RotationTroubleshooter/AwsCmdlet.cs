@@ -164,6 +164,8 @@ public abstract class AwsCmdlet : PSCmdlet
         FailureCategory.Unavailable => ErrorCategory.ResourceUnavailable,
         FailureCategory.LimitsExceeded => ErrorCategory.LimitsExceeded,
         FailureCategory.Authentication => ErrorCategory.AuthenticationError,
+        FailureCategory.InvalidOperation => ErrorCategory.InvalidOperation,
+        FailureCategory.Timeout => ErrorCategory.OperationTimeout,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -35,6 +35,20 @@ public static class AwsProtocols
         return Deserialize(response.Body, responseType, service, operation);
     }
 
+    /// <summary>restJson1 with a JSON body (Lambda's POST and PUT operations): the path names the resource.</summary>
+    public static async Task<TResponse> RestSendAsync<TRequest, TResponse>(this AwsPipeline pipeline, AwsService service, string operation,
+        HttpMethod method, string pathAndQuery, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellation)
+    {
+        var request = new AwsRequest
+        {
+            Service = service, Operation = operation, Protocol = AwsProtocol.RestJson, Method = method, PathAndQuery = pathAndQuery,
+            Body = JsonSerializer.SerializeToUtf8Bytes(body, requestType), ContentType = "application/json",
+        };
+        var response = await pipeline.SendAsync(request, cancellation).ConfigureAwait(false);
+        return Deserialize(response.Body, responseType, service, operation);
+    }
+
     /// <summary>AWS query protocol (CloudFormation, RDS, IAM): form-encoded POST, XML answer.</summary>
     public static async Task<XElement> QueryAsync(this AwsPipeline pipeline, AwsService service, string operation, string apiVersion,
         IEnumerable<KeyValuePair<string, string>> parameters, CancellationToken cancellation)
