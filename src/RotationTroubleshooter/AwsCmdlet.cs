@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Commands;
 
@@ -110,6 +111,42 @@ public abstract class AwsCmdlet : PSCmdlet
         if (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerException!;
         if (error is OperationCanceledException && StopToken.IsCancellationRequested) return;
         WriteError(ToErrorRecord(error, target));
+    }
+
+    // The output guard: these hide Cmdlet's writers, so every object, message and error a cmdlet of this module writes
+    // leaves with the run's known secret values masked and control characters from outside made visible.
+    private OutputGuard Guard => new(_session?.Get<SecretMask>());
+
+    protected new void WriteObject(object? sendToPipeline) => base.WriteObject(Guard.Object(sendToPipeline));
+
+    protected new void WriteObject(object? sendToPipeline, bool enumerateCollection)
+    {
+        if (!enumerateCollection || LanguagePrimitives.GetEnumerable(sendToPipeline) is not { } items)
+        {
+            WriteObject(sendToPipeline);
+            return;
+        }
+
+        foreach (var item in items) WriteObject(item);
+    }
+
+    protected new void WriteVerbose(string text) => base.WriteVerbose(Guard.Text(text));
+
+    protected new void WriteDebug(string text) => base.WriteDebug(Guard.Text(text));
+
+    protected new void WriteWarning(string text) => base.WriteWarning(Guard.Text(text));
+
+    protected new void WriteError(ErrorRecord record) => base.WriteError(Guarded(record));
+
+    protected new void ThrowTerminatingError(ErrorRecord record) => base.ThrowTerminatingError(Guarded(record));
+
+    private ErrorRecord Guarded(ErrorRecord record)
+    {
+        var guard = Guard;
+        var exception = guard.Error(record.Exception);
+        var target = record.TargetObject is string text ? guard.Text(text) : record.TargetObject;
+        if (ReferenceEquals(exception, record.Exception) && ReferenceEquals(target, record.TargetObject)) return record;
+        return new ErrorRecord(exception, record.FullyQualifiedErrorId, record.CategoryInfo.Category, target);
     }
 
     internal static ErrorRecord ToErrorRecord(Exception error, object? target) => error switch

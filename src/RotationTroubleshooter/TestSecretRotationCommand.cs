@@ -42,6 +42,10 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
     [Parameter]
     public string? CaCertificatePath { get; set; }
 
+    /// <summary>With -IncludeDatabaseLogin: also log in without verified TLS where the template would, answering only scram-sha-256 there.</summary>
+    [Parameter]
+    public SwitchParameter AllowPlaintextLogin { get; set; }
+
     protected override string Activity => "Diagnosing secret rotation";
 
     protected override void BeginProcessing()
@@ -64,6 +68,7 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
             DatabaseProbe = new DatabaseProbeOptions
             {
                 TrustedCaCertificatePath = CaCertificatePath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
+                AllowPlaintextLogin = AllowPlaintextLogin,
             },
         };
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -68,7 +69,7 @@ public sealed class SecretVersionEntry
 
 public sealed class FunctionPolicyResponse
 {
-    public string? Policy { get; set; }
+    [JsonConverter(typeof(UntrustedJsonDocumentConverter))] public string? Policy { get; set; }
     public string? RevisionId { get; set; }
 }
 
@@ -259,7 +260,7 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, Converters = [typeof(UntrustedStringConverter)])]
 [JsonSerializable(typeof(DescribeSecretRequest))]
 [JsonSerializable(typeof(SecretDescription))]
 [JsonSerializable(typeof(ListSecretsRequest))]
