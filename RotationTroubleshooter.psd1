@@ -15,6 +15,8 @@
         'Test-LibpqScramSupport'
         'Test-RotationNetwork'
         'Get-RotationFunctionLog'
+        'Repair-SecretRotation'
+        'Start-SecretRotation'
     )
     AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()
@@ -26,6 +28,7 @@
         'Formats/LibpqReport.format.ps1xml'
         'Formats/NetworkPathReport.format.ps1xml'
         'Formats/RotationAttempt.format.ps1xml'
+        'Formats/RepairAction.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{

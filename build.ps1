@@ -128,6 +128,8 @@ function Invoke-Demo {
     Invoke-Build
     Write-Host '== Demo' -ForegroundColor Cyan
     $env:AWS_EC2_METADATA_DISABLED = 'true'
+    # The demo's rotation runs AWS's real PostgreSQL template through the harness, which needs its drivers.
+    Invoke-Native 'Installing the rotation template drivers' { bash (Join-Path $Root 'tests/harness/install-drivers.sh') }
     $services = Start-TestServices -StateDirectory (Join-Path $Out 'demo-services') -MotoOnly
     try {
         dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $Root 'demo/Show-Demo.ps1') `

@@ -67,6 +67,25 @@ try {
     }
     Show 'When were the rotation functions set up?' { 'prod/orders/db', 'prod/legacy/db' | Get-RotationFunctionAge | Format-Table -AutoSize }
     Show 'A function that no stack dates' { Get-RotationFunctionAge -FunctionName rotation-no-stack-tag | Format-List }
+    Show 'Close the loop, 1: what would the mechanical repairs change? (-WhatIf: nothing is changed)' {
+        Test-SecretRotation | Sort-Object Name | Repair-SecretRotation -WhatIf | Format-Table -AutoSize
+    }
+    Show '2: make them (-Confirm:$false: this script cannot answer the prompt each change would show)' {
+        Test-SecretRotation -SecretId demo/billing-db, demo/analytics-db | Repair-SecretRotation -Confirm:$false |
+            Where-Object Status -ne NotRepairable | Format-List SecretName, CheckId, Status, Target, Before, After
+    }
+    # Secrets Manager would now call the rotation function: here the harness plays it, running AWS's real PostgreSQL
+    # template for the version Start-SecretRotation starts. The demo has no database, so the template stops in setSecret.
+    $watcherLog = Join-Path ([IO.Path]::GetTempPath()) "rt-demo-rotation-$PID.log"
+    $watcher = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source @(
+        (Join-Path $root 'tests/scenarios/start_rotation.py'), 'run', 'demo/billing-db', 'SecretsManagerRDSPostgreSQLRotation-billing-db') $watcherLog
+    Show '3: rotate and follow the attempt step by step (Write-Progress shows each step and its time as the logs show it)' {
+        Test-SecretRotation -SecretId demo/billing-db | Start-SecretRotation -Wait -TimeoutSeconds 120 -Confirm:$false |
+            Format-List Outcome, FailedStep, Symptom, Evidence, Remediation, @{ n = 'Steps'; e = { $_.Steps | ForEach-Object { '{0} {1} {2:0} ms' -f $_.Step, $_.Outcome, $_.DurationMs } } }
+    }
+    if (-not $watcher.WaitForExit(60000)) { throw "The rotation harness did not finish; see $watcherLog." }
+    if ($watcher.ExitCode -ne 0) { throw "The rotation harness failed:`n$(Get-Content $watcherLog -Raw)" }
+
     Show 'Errors name what was wrong and never stop the pipeline' {
         'demo/healthy-db', 'demo/no-such-secret', 'arn:aws:secretsmanager:bad' | Test-SecretRotation -ErrorAction Continue 2>&1 |
             ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "error $($_.FullyQualifiedErrorId.Split(',')[0]): $($_.Exception.Message)" } else { "$($_.Name): $($_.Status)" } }
@@ -74,6 +93,7 @@ try {
 }
 finally {
     Stop-ServerProcess $proxy
+    if ($watcher -and -not $watcher.HasExited) { Stop-ServerProcess $watcher }
     if ($export) { Remove-Item $export -Recurse -Force -ErrorAction SilentlyContinue }
     Remove-Item $bundles -Recurse -Force -ErrorAction SilentlyContinue
 }

@@ -10,6 +10,8 @@ public sealed class RotationDiagnosis
     public RotationStatus Status { get; init; }
     public bool RotationEnabled { get; init; }
     public string? RotationFunctionArn { get; init; }
+    /// <summary>The AWS service that owns the secret (e.g. rds); with no rotation function, it rotates the secret itself (managed rotation).</summary>
+    public string? OwningService { get; init; }
     public DateTime? LastRotatedDate { get; init; }
     public DateTime? NextRotationDate { get; init; }
     /// <summary>In an export: "Error DatabaseUnreachable; Warning FunctionRuntimeDeprecated".</summary>

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Commands;
 
@@ -13,6 +14,7 @@ public abstract class AwsCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, AwsSession> _sessions = new(StringComparer.Ordinal);
+    private AwsSession? _session; // the run's first session; the others are InRegion of it and share its SecretMask
     private AwsConnection? _connection;
 
     // Virtual so that a cmdlet with offline parameter sets (-Path) can leave these out of them (an override's attributes
@@ -84,12 +86,36 @@ public abstract class AwsCmdlet : PSCmdlet
         }
         if (!ReferenceEquals(regional, connection))
             WriteDebug($"Region {regional.RegionName} from the ARN {id}, for the items in it.");
-        session = new AwsSession(regional, AwsPipelineLimits.FromEnvironment());
+        session = _session?.InRegion(regional, AwsPipelineLimits.FromEnvironment()) ?? new AwsSession(regional, AwsPipelineLimits.FromEnvironment());
+        _session ??= session;
         session.Pipeline.Retrying += OnRetrying;
         session.Pipeline.RateLowered += (service, operation, rate) => Messages.Post(() =>
             WriteVerbose($"{service.SigningName}:{operation} is throttled by AWS: slowing it to {rate:0.#} requests/s for a while."));
         _sessions[key] = session;
         return session;
+    }
+
+    /// <summary>
+    /// The secret a pipeline object names (read by <see cref="PipelineInput"/>); null after writing why it names none: a
+    /// rotation function (<paramref name="instead"/> says what to give), a file, or nothing.
+    /// </summary>
+    protected string? SecretIdOf(PSObject input, string instead)
+    {
+        try
+        {
+            return PipelineInput.Read(input) switch
+            {
+                { Kind: TargetKind.Secret, Id: var id } when !AwsArn.IsFunctionArn(id) => id,
+                { Kind: TargetKind.File, Id: var path } => throw new TroubleshooterException(ErrorIds.UnrecognizedInput, FailureCategory.InvalidArgument,
+                    $"'{path}' is a local file; {MyInvocation.MyCommand.Name} takes secrets."),
+                var function => throw AwsSession.FunctionGivenAsSecret(function.Id, instead),
+            };
+        }
+        catch (TroubleshooterException e)
+        {
+            WriteFailure(e, input);
+            return null;
+        }
     }
 
     /// <summary>Resolves credentials, region and endpoints once; a failure stops the command (it would fail every item).</summary>
@@ -136,6 +162,42 @@ public abstract class AwsCmdlet : PSCmdlet
         WriteError(ToErrorRecord(error, target));
     }
 
+    // The output guard: these hide Cmdlet's writers, so every object, message and error a cmdlet of this module writes
+    // leaves with the run's known secret values masked and control characters from outside made visible.
+    private OutputGuard Guard => new(_session?.Get<SecretMask>());
+
+    protected new void WriteObject(object? sendToPipeline) => base.WriteObject(Guard.Object(sendToPipeline));
+
+    protected new void WriteObject(object? sendToPipeline, bool enumerateCollection)
+    {
+        if (!enumerateCollection || LanguagePrimitives.GetEnumerable(sendToPipeline) is not { } items)
+        {
+            WriteObject(sendToPipeline);
+            return;
+        }
+
+        foreach (var item in items) WriteObject(item);
+    }
+
+    protected new void WriteVerbose(string text) => base.WriteVerbose(Guard.Text(text));
+
+    protected new void WriteDebug(string text) => base.WriteDebug(Guard.Text(text));
+
+    protected new void WriteWarning(string text) => base.WriteWarning(Guard.Text(text));
+
+    protected new void WriteError(ErrorRecord record) => base.WriteError(Guarded(record));
+
+    protected new void ThrowTerminatingError(ErrorRecord record) => base.ThrowTerminatingError(Guarded(record));
+
+    private ErrorRecord Guarded(ErrorRecord record)
+    {
+        var guard = Guard;
+        var exception = guard.Error(record.Exception);
+        var target = record.TargetObject is string text ? guard.Text(text) : record.TargetObject;
+        if (ReferenceEquals(exception, record.Exception) && ReferenceEquals(target, record.TargetObject)) return record;
+        return new ErrorRecord(exception, record.FullyQualifiedErrorId, record.CategoryInfo.Category, target);
+    }
+
     internal static ErrorRecord ToErrorRecord(Exception error, object? target) => error switch
     {
         TroubleshooterException t => new ErrorRecord(t, t.ErrorId, CategoryOf(t.Category), target),
@@ -151,6 +213,8 @@ public abstract class AwsCmdlet : PSCmdlet
         FailureCategory.Unavailable => ErrorCategory.ResourceUnavailable,
         FailureCategory.LimitsExceeded => ErrorCategory.LimitsExceeded,
         FailureCategory.Authentication => ErrorCategory.AuthenticationError,
+        FailureCategory.InvalidOperation => ErrorCategory.InvalidOperation,
+        FailureCategory.Timeout => ErrorCategory.OperationTimeout,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -30,6 +30,10 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
     [Parameter]
     public SwitchParameter IncludeUserAudit { get; set; }
 
+    /// <summary>Also log in without verified TLS where the template would, answering only scram-sha-256 there.</summary>
+    [Parameter]
+    public SwitchParameter AllowPlaintextLogin { get; set; }
+
     protected override string Activity => "Logging into databases";
 
     protected override void BeginProcessing()
@@ -41,6 +45,7 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
         {
             Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
             TrustedCaCertificatePath = CaCertificatePath is null ? null : GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
+            AllowPlaintextLogin = AllowPlaintextLogin,
         };
         try
         {

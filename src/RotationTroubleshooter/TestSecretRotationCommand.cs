@@ -38,6 +38,10 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     [Parameter]
     public string? CaCertificatePath { get; set; }
 
+    /// <summary>With -IncludeDatabaseLogin: also log in without verified TLS where the template would, answering only scram-sha-256 there.</summary>
+    [Parameter]
+    public SwitchParameter AllowPlaintextLogin { get; set; }
+
     protected override string Activity => "Diagnosing secret rotation";
 
     protected override void BeginProcessing()
@@ -61,6 +65,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
             DatabaseProbe = new DatabaseProbeOptions
             {
                 TrustedCaCertificatePath = CaCertificatePath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
+                AllowPlaintextLogin = AllowPlaintextLogin,
             },
         };
     }
@@ -83,7 +88,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     {
         var session = SessionFor(null);
         var diagnostician = session.Get<RotationDiagnostician>();
-        WriteVerbose(All ? "Listing every secret." : "Listing the secrets that have rotation configured (-All for every secret).");
+        WriteVerbose(All ? "Listing every secret." : "Listing the secrets that rotate, by a function or by their owning service (-All for every secret).");
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
         {
@@ -91,7 +96,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
             while (WaitWritingResults(listing.MoveNextAsync()))
             {
                 var secret = listing.Current;
-                if (!All && string.IsNullOrEmpty(secret.RotationLambdaARN)) continue;
+                if (!All && !DiagnosisContext.HasRotationConfigured(secret)) continue;
                 var id = secret.ARN ?? secret.Name ?? "";
                 Enqueue(id, async stop => [await DiagnoseAsync(secret.Name ?? id, options => diagnostician.DiagnoseAsync(secret, options, stop))]);
             }

@@ -179,6 +179,21 @@ Describe 'Every output pipes into every cmdlet that takes its kind of input' {
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'SecretNotFound,*'
     }
 
+    It 'Repair-SecretRotation and Start-SecretRotation take <_> for its secret' -ForEach 'Diagnosis', 'Attempt', 'Age', 'Libpq', 'Network', 'Login', 'SecretListEntry', 'Name', 'NameText' {
+        # -WhatIf: nothing changes; a binding by text would end in SecretNotFound for the object's text.
+        $Produced[$_] | Repair-SecretRotation -WhatIf -ErrorVariable repairFailures -ErrorAction SilentlyContinue | Out-Null
+        $Produced[$_] | Start-SecretRotation -WhatIf -ErrorVariable startFailures -ErrorAction SilentlyContinue | Out-Null
+        $repairFailures | Should -BeNullOrEmpty
+        $startFailures | Should -BeNullOrEmpty
+    }
+
+    It 'Repair-SecretRotation and Start-SecretRotation say a function is not a secret' {
+        $Produced.FunctionAge, $Produced.FunctionArnText | Repair-SecretRotation -WhatIf -ErrorVariable repairFailures -ErrorAction SilentlyContinue | Out-Null
+        $Produced.FunctionAge | Start-SecretRotation -WhatIf -ErrorVariable startFailures -ErrorAction SilentlyContinue | Out-Null
+        @($repairFailures) + @($startFailures) | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'FunctionGivenAsSecret,*' }
+        @($repairFailures) + @($startFailures) | Should -HaveCount 3
+    }
+
     It 'reads Get-ChildItem output as files, offline, in the cmdlets that read files' {
         $bundle = Join-Path $env:RT_CODE_DIR 'functions/contract-rotation.zip'
         $reports = Get-Item $bundle | Test-LibpqScramSupport

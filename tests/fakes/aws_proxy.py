@@ -47,6 +47,8 @@ LAMBDA_ROUTES = [
     ("GET", r"^/2017-03-31/tags/", "ListTags"),
     ("GET", r"^/2018-10-31/layers/", "GetLayerVersion"),
     ("GET", r"^/2018-10-31/layers\?", "GetLayerVersionByArn"),
+    ("PUT", r"^/2015-03-31/functions/[^/]+/configuration", "UpdateFunctionConfiguration"),
+    ("POST", r"^/2015-03-31/functions/[^/]+/policy", "AddPermission"),
 ]
 
 

@@ -44,6 +44,16 @@ def create_function(name, tags=None, runtime="python3.9", timeout=30, environmen
         **extra)
 
 
+def configure_rotation(secret_arn, function_arn):
+    """RotateSecret as an admin configures rotation; moto's Lambda runs no step, so the AWSPENDING it leaves is removed."""
+    sm = client("secretsmanager")
+    sm.rotate_secret(SecretId=secret_arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30},
+                     RotateImmediately=False)
+    for version, stages in sm.describe_secret(SecretId=secret_arn)["VersionIdsToStages"].items():
+        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+            sm.update_secret_version_stage(SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
+
+
 def create_stack(name):
     cfn = client("cloudformation")
     template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}

@@ -53,12 +53,17 @@ public sealed class AwsSession
         });
 
     /// <summary>
-    /// The secret (DescribeSecret, once per run) and its rotation function's ARN; a secret without one fails with
-    /// RotationNotConfigured, whose message ends with <paramref name="instead"/> (what the caller can do instead).
+    /// The secret (DescribeSecret, once per run) and its rotation function's ARN. A secret its owning service rotates
+    /// fails with RotatedByOwningService; a secret without rotation with RotationNotConfigured, whose message ends with
+    /// <paramref name="instead"/> (what the caller can do instead).
     /// </summary>
     public async Task<(SecretDescription Secret, string FunctionArn)> RotationFunctionOfAsync(string secretId, string instead, CancellationToken cancellation)
     {
         var secret = await DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
+        if (secret.IsManagedRotation)
+            throw new TroubleshooterException(ErrorIds.RotatedByOwningService, FailureCategory.NotFound,
+                $"Secret '{secret.Name ?? secretId}' is rotated by {secret.Owner} itself (managed rotation): it has no rotation function. " +
+                $"Test-SecretRotation -SecretId '{secret.Name ?? secretId}' diagnoses its rotation.");
         if (string.IsNullOrEmpty(secret.RotationLambdaARN))
             throw new TroubleshooterException(ErrorIds.RotationNotConfigured, FailureCategory.NotFound,
                 $"Secret '{secret.Name ?? secretId}' has no rotation function. Configure rotation first (Invoke-SECSecretRotation or the console), or {instead}.");
@@ -148,13 +153,25 @@ public sealed class AwsSession
 
     /// <summary>The function's resource policy (GetPolicy) once per function per run; null when it has none.</summary>
     public Task<string?> GetFunctionPolicyAsync(string functionName, CancellationToken cancellation) =>
-        Once(_policies, functionName, name => Lambda.GetPolicyAsync(name, cancellation));
+        Once(_policies, functionName, async name => (await Lambda.GetPolicyAsync(name, cancellation).ConfigureAwait(false))?.Policy);
 
     /// <summary>DescribeStacks once per stack name per run; null when the stack no longer exists.</summary>
     public Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation) =>
         Once(_stacks, stackName, name => CloudFormation.DescribeStackAsync(name, cancellation));
 
     /// <summary>The run's one instance of a client or service (e.g. the log reader or the bundle inspector).</summary>
+    /// <summary>
+    /// The same run in another region (an ARN's region wins for its item): its own caches, since resources are regional,
+    /// and this run's <see cref="Text.SecretMask"/>, so a secret value read in any region is masked in every output.
+    /// </summary>
+    public AwsSession InRegion(AwsConnection connection, AwsPipelineOptions? options)
+    {
+        var regional = new AwsSession(connection, options);
+        var mask = Get<Text.SecretMask>();
+        regional._shared[typeof(Text.SecretMask)] = new Lazy<object>(mask);
+        return regional;
+    }
+
     public T Get<T>() where T : class, IRunService<T> =>
         (T)_shared.GetOrAdd(typeof(T), _ => new Lazy<object>(() => T.Create(this))).Value;
 

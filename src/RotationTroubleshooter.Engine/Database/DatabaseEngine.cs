@@ -35,8 +35,16 @@ public enum DatabaseLoginFailureKind : long // long: ConvertTo-Json writes it by
     PasswordRejected,
     /// <summary>The server refuses connections without TLS.</summary>
     TlsRequired,
-    /// <summary>TLS could not be set up: the server offers none, or its certificate is not trusted or names another host.</summary>
+    /// <summary>TLS could not be set up: the server offers none, or broke off the handshake.</summary>
     TlsHandshakeFailed,
+    /// <summary>
+    /// Not tried: the only way to log in from here would send the password, or a hash of it, over a connection whose
+    /// certificate did not verify, or without TLS. The message says what the rotation function does instead and how to
+    /// make the test possible.
+    /// </summary>
+    NoVerifiedTls,
+    /// <summary>Not tried: the host is a link-local or instance metadata address, which no database has.</summary>
+    LinkLocalAddress,
     /// <summary>The credentials were accepted but the database named by <c>dbname</c> does not exist.</summary>
     UnknownDatabase,
     /// <summary>The server said the user does not exist.</summary>

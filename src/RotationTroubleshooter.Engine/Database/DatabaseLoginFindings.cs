@@ -88,7 +88,17 @@ public static class DatabaseLoginFindings
                 $"{tlsRequired.Endpoint} refuses connections without TLS, but the rotation function was deployed before the templates supported TLS."));
         }
 
-        var unreachable = all.FirstOrDefault(r => !r.TcpReachable || r.FailureKind == DatabaseLoginFailureKind.Timeout);
+        // A login not tried to keep the password safe, or at an address no database has, says why and what would make it possible.
+        foreach (var notTried in all.Where(r => r.FailureKind is DatabaseLoginFailureKind.NoVerifiedTls or DatabaseLoginFailureKind.LinkLocalAddress))
+        {
+            findings.Add(DatabaseLoginNotTested.Raise([Evidence(notTried)],
+                $"The database login with the {notTried.Stage} version was not tested: {notTried.Message}",
+                notTried.FailureKind == DatabaseLoginFailureKind.LinkLocalAddress
+                    ? "Correct the secret's host key to the database's endpoint."
+                    : "Pass the CA bundle that signed the database's certificate (-CaCertificatePath), or run the check from a host in the function's VPC."));
+        }
+
+        var unreachable = all.FirstOrDefault(r => r.FailureKind is DatabaseLoginFailureKind.Unreachable or DatabaseLoginFailureKind.Timeout);
         if (unreachable is not null)
         {
             findings.Add(DatabaseUnreachableFromHere.Raise([Evidence(unreachable)],
@@ -104,7 +114,7 @@ public static class DatabaseLoginFindings
         DatabaseLoginFailureKind.UserMissing => "the user does not exist",
         DatabaseLoginFailureKind.UnknownDatabase => "the database named by dbname does not exist (or the user may not use it)",
         DatabaseLoginFailureKind.TlsRequired => "the server requires TLS and the secret's ssl key turns it off",
-        DatabaseLoginFailureKind.TlsHandshakeFailed => "TLS could not be set up",
+        DatabaseLoginFailureKind.TlsHandshakeFailed => "the server offers no TLS (or broke off the TLS handshake)",
         DatabaseLoginFailureKind.Timeout => "the server did not answer in time",
         DatabaseLoginFailureKind.Unreachable => "the server could not be reached",
         _ => "the login failed",
@@ -118,7 +128,7 @@ public static class DatabaseLoginFindings
             "Make the database and the secret agree: set the user's password to the AWSCURRENT value (or store the working password as a new AWSCURRENT version), then rotate again.",
         DatabaseLoginFailureKind.UnknownDatabase => "Correct the dbname key in the secret, or create the database.",
         DatabaseLoginFailureKind.TlsRequired => "Remove the ssl key from the secret or set it to true, so the function connects with TLS.",
-        DatabaseLoginFailureKind.TlsHandshakeFailed => "Make sure the server offers TLS with a certificate from a CA the function trusts (for Amazon RDS, the RDS CA), for the host name in the secret.",
+        DatabaseLoginFailureKind.TlsHandshakeFailed => "Turn on TLS on the server with a certificate from a CA the function trusts (for Amazon RDS, the RDS CA), for the host name in the secret.",
         _ => "Check the database's availability and the network path from the rotation function.",
     };
 

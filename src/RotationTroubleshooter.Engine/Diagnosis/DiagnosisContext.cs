@@ -44,9 +44,58 @@ public sealed class DiagnosisContext
     public string RegionName => _inputs.RegionName;
     public bool HasRotationFunction => !string.IsNullOrEmpty(Secret.RotationLambdaARN);
 
-    /// <summary>Versions labelled AWSPENDING that are not AWSCURRENT: a rotation that did not finish.</summary>
-    public IEnumerable<string> StuckPendingVersions =>
-        (Secret.Stages ?? []).Where(v => v.Value.Contains("AWSPENDING") && !v.Value.Contains("AWSCURRENT")).Select(v => v.Key);
+    /// <summary>
+    /// The secret's owning service rotates it itself (managed rotation): it has no function, and rotation is on or its
+    /// owner turns rotation on by default (RDS and Aurora). Other owners' secrets without rotation are not rotating at all.
+    /// </summary>
+    public bool HasManagedRotation => HasManagedRotationConfigured(Secret);
+
+    /// <summary>Whether the secret rotates somehow: by a function or by its owning service (Test-SecretRotation's listing keeps these).</summary>
+    public static bool HasRotationConfigured(SecretDescription secret) =>
+        !string.IsNullOrEmpty(secret.RotationLambdaARN) || HasManagedRotationConfigured(secret);
+
+    private static bool HasManagedRotationConfigured(SecretDescription secret) =>
+        secret.IsManagedRotation && (secret.RotationEnabled == true || OwnersRotatingByDefault.Contains(secret.Owner!));
+
+    /// <summary>RDS rotates the secrets it manages every seven days unless told otherwise (docs/reference/rotation.md, "Managed rotation").</summary>
+    private static readonly HashSet<string> OwnersRotatingByDefault = new(StringComparer.OrdinalIgnoreCase) { "rds" };
+
+    /// <summary>Whether the checks of a target have anything to look at in this secret.</summary>
+    public bool Has(CheckTarget target) => target switch
+    {
+        CheckTarget.RotationFunction => HasRotationFunction,
+        CheckTarget.ManagedRotation => HasManagedRotation,
+        CheckTarget.Rotation => HasRotationFunction || HasManagedRotation,
+        _ => true,
+    };
+
+    /// <summary>The database that owns a managed secret, as its tags name it (RDS, Aurora, Redshift); null for other secrets.</summary>
+    public OwningResource? OwningResource => HasManagedRotation ? OwningResource.OwnerOf(Secret) : null;
+
+    /// <summary>
+    /// The owning database as its service describes it; null when the secret names none or it does not exist. A call
+    /// that cannot be made is rethrown (the check says so) and makes the status Unknown.
+    /// </summary>
+    public async Task<OwnerDescription?> OwnerAsync(CancellationToken cancellation)
+    {
+        if (OwningResource is not { } resource) return null;
+        try
+        {
+            return await _inputs.Owner(resource, cancellation).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (RotationDiagnostician.CannotRun(e))
+        {
+            OwnerUnreadable = e;
+            throw;
+        }
+    }
+
+    /// <summary>Set once <see cref="OwnerAsync"/> could not read the owning database.</summary>
+    public AwsServiceException? OwnerUnreadable { get; private set; }
+
+    /// <summary>The owning RDS instance's or cluster's events over the last <paramref name="days"/> days, newest first.</summary>
+    public Task<IReadOnlyList<OwnerEvent>> OwnerEventsAsync(OwningResource resource, int days, CancellationToken cancellation) =>
+        _inputs.OwnerEvents(resource, days, cancellation);
 
     /// <summary>
     /// The rotation function; null when none is configured, it does not exist (<see cref="FunctionMissing"/>), or it

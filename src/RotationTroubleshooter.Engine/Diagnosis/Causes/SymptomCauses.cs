@@ -35,7 +35,7 @@ public sealed class CauseEvidence(DiagnosisContext context, RotationAttempt atte
     public string Rerun(string arguments = "") => $"Test-SecretRotation -SecretId '{context.SecretName}'{(arguments.Length > 0 ? " " + arguments : "")}";
 
     /// <summary>An input of the checks, or null when it could not be read here (its check said so as CheckSkipped).</summary>
-    public static async Task<T?> OrNullAsync<T>(Task<T> input) where T : class
+    public static async Task<T?> OrNullAsync<T>(Task<T> input) where T : class?
     {
         try
         {
