@@ -14,7 +14,7 @@ public sealed class CauseAssessment
         Id = cause.Id;
         Verdict = verdict;
         Summary = cause.Summary;
-        Evidence = evidence;
+        Evidence = evidence.ToArray(); // a plain string[]: PowerShell indexes and exports it like any array
         Command = command;
         Remediation = cause.Remediation;
         HelpUri = cause.HelpUri;
