@@ -19,6 +19,8 @@ function Show([string] $Title, [scriptblock] $Command) {
 }
 
 $env:RT_MOTO_URL = $MotoUrl
+# What a user's shell has: credentials and a region (and, below, the emulator's endpoint).
+$env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_REGION = 'us-east-1'
 Write-Host "Seeding moto at $MotoUrl with rotation functions, secrets and their logs..." -ForegroundColor Cyan
 # Three network layouts (healthy, no route to Secrets Manager, database security group closed), each in its own VPC.
 $env:RT_NETWORK_SCENARIOS = 'endpoint-healthy no-route db-sg-blocks'
@@ -51,8 +53,6 @@ $proxy = Start-BackgroundProcess (Get-Command python3 -CommandType Application |
     '--recorded', (Join-Path $root 'tests/fakes/recorded/legacy-stack.json'), '--code-dir', (Split-Path $code)) $log
 try {
     Wait-HttpReady "http://127.0.0.1:$port/moto-api/" $proxy $log
-    # What a user's shell has: credentials, a region, and (here) the emulator's endpoint.
-    $env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_REGION = 'us-east-1'
     $env:AWS_ENDPOINT_URL = "http://127.0.0.1:$port"
     Import-Module $ModulePath
     $export = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "rt-demo-$PID")

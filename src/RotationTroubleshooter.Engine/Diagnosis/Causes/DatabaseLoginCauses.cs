@@ -209,7 +209,9 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"Without TLS, {server.Endpoint} {server.PlainDetail}."]);
         return age is null
             ? new CauseAssessment(cause, CauseVerdict.Undetermined, ["The function's age could not be read here."], $"Get-RotationFunctionAge -SecretId '{evidence.Context.SecretName}'")
-            : new CauseAssessment(cause, CauseVerdict.Undetermined, [$"The function may predate TLS support ({age.CreatedDate:yyyy-MM-dd}).", probe.Missing], probe.Settle);
+            : new CauseAssessment(cause, CauseVerdict.Undetermined,
+                [age.PredatesTlsSupport == true ? $"The function was set up {age.CreatedDate:yyyy-MM-dd}, before the templates supported TLS (2021-12-20)."
+                    : $"Whether the function predates TLS support is unknown: {age.CreatedDateSource} says only {age.CreatedDate:yyyy-MM-dd}.", probe.Missing], probe.Settle);
     }
 
     private static CauseAssessment TlsNotOffered(CauseEvidence evidence, DatabaseTlsPreference? tls, DatabaseServerFacts? server, Probe probe)
