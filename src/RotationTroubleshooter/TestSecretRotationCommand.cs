@@ -34,6 +34,10 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     [Parameter]
     public SwitchParameter IncludeDatabaseLogin { get; set; }
 
+    /// <summary>Never ask the database anything when the logs show a failed login (not even without credentials).</summary>
+    [Parameter]
+    public SwitchParameter SkipDatabaseProbe { get; set; }
+
     /// <summary>With -IncludeDatabaseLogin: a PEM bundle of CAs to trust (e.g. the RDS bundle) instead of this machine's store.</summary>
     [Parameter]
     public string? CaCertificatePath { get; set; }
@@ -62,6 +66,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
             Selection = selection,
             SkipSecretValue = SkipSecretValue,
             IncludeDatabaseLogin = IncludeDatabaseLogin,
+            SkipDatabaseProbe = SkipDatabaseProbe,
             DatabaseProbe = new DatabaseProbeOptions
             {
                 TrustedCaCertificatePath = CaCertificatePath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CaCertificatePath),

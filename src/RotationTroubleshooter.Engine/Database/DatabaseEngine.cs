@@ -51,3 +51,30 @@ public enum DatabaseLoginFailureKind : long // long: ConvertTo-Json writes it by
     UserMissing,
     Other,
 }
+
+/// <summary>What each template assumes of its engine (docs/reference/rotation.md, "Secret JSON each template needs").</summary>
+public static class DatabaseEngines
+{
+    /// <summary>The engine a secret's <c>engine</c> value names, with the template's default port and database; null for a value no template accepts.</summary>
+    public static (DatabaseEngine Engine, int DefaultPort, string? DefaultDatabase)? Of(string? engineName) => engineName?.ToLowerInvariant() switch
+    {
+        "postgres" or "aurora-postgresql" => (DatabaseEngine.PostgreSql, 5432, "postgres"),
+        "mysql" or "aurora-mysql" => (DatabaseEngine.MySql, 3306, null),
+        "mariadb" => (DatabaseEngine.MariaDb, 3306, null),
+        "oracle" => (DatabaseEngine.Oracle, 1521, null),
+        "sqlserver" => (DatabaseEngine.SqlServer, 1433, "master"),
+        "redshift" => (DatabaseEngine.Redshift, 5439, "dev"),
+        "mongo" => (DatabaseEngine.MongoDb, 27017, "admin"),
+        // The Db2 templates accept any engine starting with db2 (db2-se, db2-ae).
+        { } name when name.StartsWith("db2", StringComparison.Ordinal) => (DatabaseEngine.Db2, 50000, null),
+        _ => null,
+    };
+
+    /// <summary>What the templates read from the <c>ssl</c> key: a boolean or the strings "true"/"false" decide; anything else means TLS, then plain.</summary>
+    public static DatabaseTlsPreference TlsPreferenceOf(string? ssl) => ssl?.Trim().ToLowerInvariant() switch
+    {
+        "true" => DatabaseTlsPreference.TlsOnly,
+        "false" => DatabaseTlsPreference.PlainOnly,
+        _ => DatabaseTlsPreference.TlsThenPlain,
+    };
+}

@@ -31,6 +31,11 @@ public static class DatabaseLoginFindings
         "Run the test from a host inside the function's VPC and subnets. If it fails there too, allow the database port from the function's security groups in the database's security group, and check routes and network ACLs.",
         AwsDocs.RotationTroubleshooting);
 
+    public static readonly FindingDefinition DatabaseRequiresTlsSecretDisablesIt = new(nameof(DatabaseRequiresTlsSecretDisablesIt), FindingSeverity.Error,
+        "The database accepts this user only over TLS, and the secret's \"ssl\": false makes the function connect without it.",
+        "Set \"ssl\" to true in the secret (or remove the key, so the function tries TLS first), then rotate again.",
+        AwsDocs.RotationTroubleshooting);
+
     public static readonly FindingDefinition DatabaseLoginNotTested = new(nameof(DatabaseLoginNotTested), FindingSeverity.Info,
         "The database login with a version of the secret was not tested.",
         "Give the identity running this command what the message names, then run the check again.",
@@ -39,7 +44,7 @@ public static class DatabaseLoginFindings
     public static IReadOnlyList<FindingDefinition> All { get; } =
     [
         CurrentCredentialsRejected, PendingCredentialsRejected, DatabaseRequiresScramButFunctionLibpqTooOld,
-        DatabaseRequiresTlsButFunctionPredatesTls, DatabaseUnreachableFromHere, DatabaseLoginNotTested,
+        DatabaseRequiresTlsButFunctionPredatesTls, DatabaseRequiresTlsSecretDisablesIt, DatabaseUnreachableFromHere, DatabaseLoginNotTested,
     ];
 
     /// <param name="results">One result per stage tried (Stage set to AWSCURRENT, AWSPREVIOUS or AWSPENDING).</param>
@@ -54,7 +59,13 @@ public static class DatabaseLoginFindings
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var findings = new List<Finding>();
 
-        if (byStage.TryGetValue("AWSCURRENT", out var current) && current.LoginSucceeded == false)
+        if (byStage.TryGetValue("AWSCURRENT", out var current) && current is { LoginSucceeded: false, FailureKind: DatabaseLoginFailureKind.TlsRequired })
+        {
+            // Not the credentials: the server refuses the connection the secret's "ssl": false makes.
+            findings.Add(DatabaseRequiresTlsSecretDisablesIt.Raise([Evidence(current)],
+                $"{current.Endpoint} accepts '{current.UserName}' only over TLS, and the secret's \"ssl\": false makes the function connect without it."));
+        }
+        else if (current is { LoginSucceeded: false })
         {
             var evidence = new List<string> { Evidence(current) };
             if (byStage.TryGetValue("AWSPREVIOUS", out var previous) && previous.LoginSucceeded == true)

@@ -13,6 +13,8 @@ public sealed record DiagnosisOptions
     /// <summary>Never call GetSecretValue.</summary>
     public bool SkipSecretValue { get; init; }
     public bool IncludeDatabaseLogin { get; init; }
+    /// <summary>Never ask the database anything, not even without credentials (-SkipDatabaseProbe).</summary>
+    public bool SkipDatabaseProbe { get; init; }
     /// <summary>How -IncludeDatabaseLogin connects (timeout, trusted CA).</summary>
     public DatabaseProbeOptions DatabaseProbe { get; init; } = new();
     public DateTime Now { get; init; } = DateTime.UtcNow;
@@ -197,6 +199,25 @@ public sealed class DiagnosisContext
             return fetched;
         }
     }
+
+    /// <summary>
+    /// What the secret's database answers without credentials (port, TLS, authentication); null when the secret's value
+    /// was not read or names no host.
+    /// </summary>
+    public Task<DatabaseServerFacts?> DatabaseServerAsync(CancellationToken cancellation) => Once(nameof(DatabaseServerAsync), async () =>
+    {
+        var value = await SecretValueAsync(cancellation).ConfigureAwait(false);
+        if (value?.NotJsonReason is not null || DatabaseEngines.Of(value?.GetPublicValue("engine")) is not { } engine
+            || value!.GetPublicValue("host") is not { Length: > 0 } host) return null;
+        var port = int.TryParse(value.GetPublicValue("port"), out var p) && p is > 0 and < 65536 ? p : engine.DefaultPort;
+        return (DatabaseServerFacts?)await _inputs.DatabaseServer(engine.Engine, host, port, value.GetPublicValue("username") ?? "",
+            value.GetPublicValue("dbname") ?? engine.DefaultDatabase ?? "", Options.DatabaseProbe, cancellation).ConfigureAwait(false);
+    });
+
+    /// <summary>What the secret's ssl key tells the template; null when the value was not read.</summary>
+    public async Task<DatabaseTlsPreference?> TlsPreferenceAsync(CancellationToken cancellation) =>
+        await SecretValueAsync(cancellation).ConfigureAwait(false) is { NotJsonReason: null } value
+            ? DatabaseEngines.TlsPreferenceOf(value.GetPublicValue("ssl")) : null;
 
     private static string FunctionId(LambdaFunction function) => function.Configuration.FunctionArn ?? function.Configuration.FunctionName!;
 

@@ -55,9 +55,9 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
         var findings = context.Findings();
         // The cause of the logs' symptom, when the logs were read: its finding (and remediation) comes first.
         var (symptom, cause, causes) = running.OfType<Checks.RotationLogCheck>().Any()
-            ? await Causes.CauseAnalysis.AssessAsync(context, findings, cancellation).ConfigureAwait(false)
+            ? await Causes.CauseAnalysis.AssessAsync(context, findings, running, cancellation).ConfigureAwait(false)
             : (null, null, []);
-        if (cause != null) findings = [.. findings.Where(f => f.CheckId == cause), .. findings.Where(f => f.CheckId != cause)];
+        if (cause != null) findings = findings.Where(f => f.CheckId == cause).Concat(findings.Where(f => f.CheckId != cause)).ToList();
         var secret = context.Secret;
         var status = !context.Has(CheckTarget.Rotation) ? RotationStatus.NotConfigured
             : findings.Any(f => f.Severity == FindingSeverity.Error) ? RotationStatus.Failing
