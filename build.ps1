@@ -38,7 +38,7 @@ function Invoke-Build {
     Get-ChildItem (Join-Path $staging 'engine') -File | Where-Object Extension -in '.dll', '.json' |
         Where-Object Name -ne 'RotationTroubleshooter.Engine.deps.json' | Copy-Item -Destination $dependencies
     Copy-Item (Join-Path $staging 'cmdlets/RotationTroubleshooter.dll') $ModuleOut
-    Copy-Item (Join-Path $Root 'RotationTroubleshooter.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'RotationTroubleshooter.psd1'), (Join-Path $Root 'README.md') $ModuleOut
     Copy-Item (Join-Path $Root 'src/RotationTroubleshooter/Formats') $ModuleOut -Recurse
     & (Join-Path $Root 'build/New-ModuleHelp.ps1') -ModulePath $ModuleOut -DocsPath (Join-Path $Root 'docs') `
         -OutputPath (Join-Path $ModuleOut 'en-US/RotationTroubleshooter.dll-Help.xml')

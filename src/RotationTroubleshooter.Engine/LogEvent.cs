@@ -4,7 +4,7 @@ using RotationTroubleshooter.Text;
 namespace RotationTroubleshooter;
 
 /// <summary>What kind of record a Lambda log line is.</summary>
-public enum LogEventKind
+public enum LogEventKind : long // long: ConvertTo-Json writes it by name (see FindingSeverity)
 {
     /// <summary>A record written by the function through the runtime's logger (<c>[INFO]\t..</c> or a JSON object with a level).</summary>
     Function,

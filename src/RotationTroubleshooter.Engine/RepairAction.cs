@@ -1,7 +1,7 @@
 namespace RotationTroubleshooter;
 
 /// <summary>Done: changed (or found already so); WouldChange: -WhatIf; Failed: not changed, see Error; NotRepairable: a change for a person.</summary>
-public enum RepairStatus { Done, WouldChange, Failed, NotRepairable }
+public enum RepairStatus : long { Done, WouldChange, Failed, NotRepairable } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
 /// <summary>What Repair-SecretRotation did, would do, or cannot do about one finding of one secret.</summary>
 public sealed record RepairAction

