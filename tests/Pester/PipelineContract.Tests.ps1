@@ -340,8 +340,8 @@ Describe 'Default tables' {
         }
         $lines = ($named | Out-String -Width 120) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
-        $lines[0] | Should -Match '^Name\s+Status\s+OwningService\s+Summary$'
-        ($lines | Select-Object -Skip 2 | ForEach-Object { $_.PadRight(28).Substring(0, 28).Trim() }) -join '' |
+        $lines[0] | Should -Match '^Name\s+Status\s+OwningService\s+Cause\s+Summary$'
+        ($lines | Select-Object -Skip 2 | ForEach-Object { $_.PadRight(24).Substring(0, 24).Trim() }) -join '' |
             Should -Be 'prod/analytics/warehouse/replica-2/reporting-dbprod/analytics/warehouse/replica-2/reporting-db-old'
     }
 }

@@ -198,6 +198,12 @@ Describe 'From symptom to cause on the secrets the real templates rotated' {
         @($diagnosis.Causes | Where-Object Verdict -eq 'Confirmed') | Should -HaveCount 1
     }
 
+    It 'shows the cause in the default table' {
+        $text = $Diagnoses[$Seeds['refused-port:Text'].secretArn] | Out-String -Width 120
+        $text | Should -Match 'Name\s+Status\s+OwningService\s+Cause\s+Summary'
+        $text | Should -Match 'Failing\s+DatabasePortClosed\s+Nothing listens'
+    }
+
     It 'a wrong password, which no probe without the password can see, is the likely cause and the command that settles it is named' {
         $diagnosis = $Diagnoses[$Seeds['wrong-password:Text'].secretArn]
         $diagnosis.Cause | Should -BeNullOrEmpty

@@ -198,7 +198,7 @@ Describe 'Test-SecretRotation' {
             Reset-TestMoto | Out-Null
             Invoke-Scenario rotation_checks | Out-Null
             $text = Test-SecretRotation -SecretId checks/no-permission, checks/healthy | Out-String -Width 120
-            $text | Should -Match 'Name\s+Status\s+OwningService\s+Summary'
+            $text | Should -Match 'Name\s+Status\s+OwningService\s+Cause\s+Summary'
             $text | Should -Match 'checks/no-permission\s+Failing\s+Secrets Manager may not invoke'
             $text | Should -Match 'checks/healthy\s+Healthy'
             $text -split "`n" | ForEach-Object { $_.TrimEnd().Length } | Measure-Object -Maximum | ForEach-Object Maximum | Should -BeLessOrEqual 120
