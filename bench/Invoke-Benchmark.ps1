@@ -35,8 +35,7 @@ New-Item -ItemType Directory -Force $Work | Out-Null
 $AwsRates = [ordered]@{
     'secretsmanager:ListSecrets' = '100'; 'secretsmanager:DescribeSecret' = '10000'; 'secretsmanager:GetSecretValue' = '10000'
     'lambda:GetFunction' = '100'; 'lambda' = '15'
-    'logs:FilterLogEvents' = '5'; 'logs:GetLogEvents' = '10'; 'logs:DescribeLogStreams' = '5'
-    'cloudformation:DescribeStacks' = '5'; 'ec2' = '20/100'; 'cloudtrail:LookupEvents' = '2'
+    'logs:FilterLogEvents' = '5'; 'cloudformation:DescribeStacks' = '5'; 'ec2' = '20/100'
 }
 $ThrottleRules = @($AwsRates.Keys | ForEach-Object { "$_=$($AwsRates[$_])" })
 
@@ -302,7 +301,7 @@ $lines = @(
     $(if ($memory -and $memory.PeakMB -ge 300) { "Memory for $($memory.Diagnosed) secrets is $($memory.PeakMB - 300) MB over 300 MB ($($memory.ImportedPeakMB) MB of it is pwsh with the module loaded); the bench keeps no results, so it is what one run holds: the session keeps every listed secret's description for later DescribeSecret calls, and the GC's headroom. Not investigated further." })
     $(if ($throttled.Run.Seconds -gt 1.5 * $floorSeconds) {
         "The fleet misses the 1.5x quota-floor goal by $([Math]::Round($wallRatio - 1.5, 1))x at the default -ThrottleLimit 8 ($wallRatio x): with 8 diagnoses in flight the run is bound by -ThrottleLimit, not by quotas: each of the $($throttled.Run.Diagnosed) diagnoses holds a slot for about $([Math]::Round($throttled.Run.Seconds * 8 * 1000 / [Math]::Max(1, $throttled.Run.Diagnosed))) ms, of which $($throttled.Requests.MeanRoundTripMs) ms is the server round trip (30 ms added, the rest the Python proxy and moto) and the rest client work on this machine's 2 shared cores. " +
-        "With -ThrottleLimit 64 it is $wideRatio x the quota floor$(if ($wide.Run.Seconds -gt 1.5 * [Math]::Max($wide.Floor.Seconds, 0.01)) { ", still $([Math]::Round($wideRatio - 1.5, 1))x over: the per-function requests that set the floor ($($wide.Floor.BoundBy)) are only asked when the first secret of each function is diagnosed, not all at once after listing, and a throttled answer (the client's and AWS's buckets run at the same rate, so arrival jitter can cost one) cuts that API to 70% for 2 s" } else { '' })."" })
+        "With -ThrottleLimit 64 it is $wideRatio x the quota floor$(if ($wide.Run.Seconds -gt 1.5 * [Math]::Max($wide.Floor.Seconds, 0.01)) { ", still $([Math]::Round($wideRatio - 1.5, 1))x over: the per-function requests that set the floor ($($wide.Floor.BoundBy)) are only asked when the first secret of each function is diagnosed, not all at once after listing, and a throttled answer (the client's and AWS's buckets run at the same rate, so arrival jitter can cost one) cuts that API to 70% for 2 s" } else { '' })." })
 )
 $report = $lines -join "`n"
 $json = [ordered]@{ Seed = $seed; One = $one; OneRequests = $oneRequests; ColdMs = $coldRuns; CliMs = $cliMs; CliRequests = $cliRequests; Fleet = $fleet; Memory = $memory; Import = $import }

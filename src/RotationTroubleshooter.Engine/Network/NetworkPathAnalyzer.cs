@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
+using RotationTroubleshooter.Aws;
 
 namespace RotationTroubleshooter.Network;
 
@@ -40,6 +41,11 @@ public sealed class NetworkPathAnalyzer
             network = await _snapshot.GetVpcAsync(vpcId, cancellationToken).ConfigureAwait(false);
             if (request.Database is { IsRdsEndpoint: true } database)
                 databaseNetwork = database.VpcId == vpcId ? network : await _snapshot.GetVpcAsync(database.VpcId!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e)
+        {
+            return NotChecked(request, null, subnetIds, groupIds, e.Kind == AwsErrorKind.Transport
+                ? $"EC2 could not be reached: {e.Message}" : $"EC2 refused {e.ErrorCode ?? e.Kind.ToString()}: {e.Message}");
         }
         catch (AmazonServiceException e)
         {

@@ -10,9 +10,9 @@ namespace RotationTroubleshooter.Network;
 public sealed record DatabaseLookup(DatabaseTarget? Target, string? NotCheckedReason = null);
 
 /// <summary>
-/// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="For"/>): one EC2 client and one
-/// <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS databases listed once;
-/// each secret's database address and each function's report computed once.
+/// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="For"/>): one EC2 client over the
+/// session's pipeline and one <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS
+/// databases listed once; each secret's database address and each function's report computed once.
 /// </summary>
 public sealed class NetworkPathService
 {
@@ -28,7 +28,7 @@ public sealed class NetworkPathService
     public NetworkPathService(AwsSession session)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
-        _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Connection));
+        _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Pipeline));
         _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(new Ec2NetworkSnapshot(_ec2.Value)));
         _rds = new RdsClient(session.Pipeline);
         _secrets = new SecretHostReader(session);
