@@ -247,6 +247,23 @@ Describe 'Test-RotationNetwork' {
         }
     }
 
+    Context 'round trips' {
+        It 'describes the function''s VPC while it looks up the secret''s database, and lists RDS instances and clusters at once' {
+            # A long round trip, so that requests sent together overlap however busy the machine is.
+            $proxy = Start-AwsProxy -LatencyMs 300
+            try {
+                $report = Test-RotationNetwork -SecretId $Seed.'endpoint-healthy'.secret -EndpointUrl $proxy.Url
+                $requests = Get-ProxyRequest $proxy
+                function Get-Request([string] $Op) { $requests | Where-Object op -eq $Op | Select-Object -First 1 }
+
+                $report.DatabasePath.Verdict | Should -Be 'Reachable'
+                (Get-Request 'ec2:DescribeSubnets').start | Should -BeLessThan (Get-Request 'secretsmanager:GetSecretValue').end
+                (Get-Request 'rds:DescribeDBClusters').start | Should -BeLessThan (Get-Request 'rds:DescribeDBInstances').end
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+    }
+
     Context 'EC2 goes through the pipeline every AWS call takes' {
         AfterEach { Remove-Item Env:RT_AWS_MAX_ATTEMPTS, Env:RT_AWS_BASE_DELAY_MS -ErrorAction SilentlyContinue }
 

@@ -39,7 +39,8 @@ public sealed class NetworkPathService
 
     /// <summary>
     /// The secret's rotation function (DescribeSecret, GetFunction) and, unless <paramref name="readSecretValue"/> is false,
-    /// its database (GetSecretValue's host and port, matched to RDS), then both paths.
+    /// its database (GetSecretValue's host and port, matched to RDS), then both paths. The function's network is described
+    /// while the database is looked up.
     /// </summary>
     /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, FunctionNotFound, or an AWS failure.</exception>
     public async Task<NetworkPathReport> ForSecretAsync(string secretId, bool readSecretValue, CancellationToken cancellation)
@@ -47,9 +48,12 @@ public sealed class NetworkPathService
         var (secret, functionArn) = await _session.RotationFunctionOfAsync(secretId, "check a function's network with -FunctionName", cancellation).ConfigureAwait(false);
         var secretArn = secret.ARN ?? secretId;
         var function = await _session.GetFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
-        var lookup = readSecretValue ? await DatabaseForSecretAsync(secretArn, cancellation).ConfigureAwait(false) : new DatabaseLookup(null);
-        var report = await ForFunctionAsync(function, secretArn, lookup.Target, cancellation).ConfigureAwait(false);
-        return lookup.NotCheckedReason is null ? report : WithDatabaseNotChecked(report, lookup.NotCheckedReason);
+        var lookup = readSecretValue ? DatabaseForSecretAsync(secretArn, cancellation) : Task.FromResult(new DatabaseLookup(null));
+        // The lookup is once per run and secret, so the secret's ARN names its database in the key.
+        var report = await Once(_reports, Key(function, secretArn, readSecretValue ? $"database of {secretArn}" : null, null),
+            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, null), TargetOf(lookup), cancellation)).ConfigureAwait(false);
+        var reason = (await lookup.ConfigureAwait(false)).NotCheckedReason;
+        return reason is null ? report : WithDatabaseNotChecked(report, reason);
     }
 
     /// <summary>Both paths of one function, computed once per function, secret and database per run.</summary>
@@ -58,18 +62,24 @@ public sealed class NetworkPathService
     public Task<NetworkPathReport> ForFunctionAsync(LambdaFunction function, string? secretArn, DatabaseTarget? database, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(function);
+        return Once(_reports, Key(function, secretArn, database?.Host, database?.Port),
+            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, database), cancellation));
+    }
+
+    private static string Key(LambdaFunction function, string? secretArn, string? host, int? port) =>
+        string.Join('\n', function.Configuration.FunctionArn ?? function.Configuration.FunctionName, secretArn, host, port);
+
+    private NetworkPathRequest Request(LambdaFunction function, string? secretArn, DatabaseTarget? database)
+    {
         var config = function.Configuration;
         var name = config.FunctionName ?? config.FunctionArn ?? throw new ArgumentException("The function has no name.", nameof(function));
-        var key = string.Join('\n', config.FunctionArn ?? name, secretArn, database?.Host, database?.Port);
-        return Once(_reports, key, () =>
-        {
-            string? endpoint = null;
-            config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
-            var request = new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
-                config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database);
-            return _analyzer.Value.AnalyzeAsync(request, cancellation);
-        });
+        string? endpoint = null;
+        config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
+        return new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
+            config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database);
     }
+
+    private static async Task<DatabaseTarget?> TargetOf(Task<DatabaseLookup> lookup) => (await lookup.ConfigureAwait(false)).Target;
 
     /// <summary>
     /// The secret's database: GetSecretValue's host and port (the value itself is dropped at once), matched against the

@@ -97,7 +97,7 @@ public sealed class NetworkServiceTests
         var error = await Assert.ThrowsAsync<TroubleshooterException>(() => new RdsClient(Pipeline(handler)).DescribeDatabasesAsync(CancellationToken.None));
 
         Assert.Equal("TooManyResults", error.ErrorId);
-        Assert.Equal(RdsClient.MaxPages, handler.Bodies.Count);
+        Assert.Equal(RdsClient.MaxPages, handler.Bodies.Count(b => b.StartsWith("Action=DescribeDBInstances")));
     }
 
     private const string Password = "Sup3r-Secret-Value";
