@@ -203,9 +203,17 @@ public sealed class AwsPipeline
 
     private async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellation)
     {
-        if (response.Content.Headers.ContentLength > Options.MaxResponseBytes)
+        var length = response.Content.Headers.ContentLength;
+        if (length > Options.MaxResponseBytes)
             throw new IOException($"The response is larger than {Options.MaxResponseBytes} bytes.");
         await using var stream = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+        if (length is { } announced)
+        {
+            // One buffer of the announced size, no growing copies: a fleet's large pages would churn the large object heap.
+            var exact = new byte[announced];
+            await stream.ReadExactlyAsync(exact, cancellation).ConfigureAwait(false);
+            return exact;
+        }
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;

@@ -12,7 +12,7 @@ public sealed record DatabaseLookup(DatabaseTarget? Target, string? NotCheckedRe
 /// <summary>
 /// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="For"/>): one EC2 client over the
 /// session's pipeline and one <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS
-/// databases listed once; each secret's database address and each function's report computed once.
+/// databases listed once; a secret's database address and report shared by the callers that ask for it at the same time.
 /// </summary>
 public sealed class NetworkPathService
 {
@@ -51,19 +51,19 @@ public sealed class NetworkPathService
         var lookup = readSecretValue ? DatabaseForSecretAsync(secretArn, cancellation) : Task.FromResult(new DatabaseLookup(null));
         // The lookup is once per run and secret, so the secret's ARN names its database in the key.
         var report = await Once(_reports, Key(function, secretArn, readSecretValue ? $"database of {secretArn}" : null, null),
-            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, null), TargetOf(lookup), cancellation)).ConfigureAwait(false);
+            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, null), TargetOf(lookup), cancellation), keep: false).ConfigureAwait(false);
         var reason = (await lookup.ConfigureAwait(false)).NotCheckedReason;
         return reason is null ? report : WithDatabaseNotChecked(report, reason);
     }
 
-    /// <summary>Both paths of one function, computed once per function, secret and database per run.</summary>
+    /// <summary>Both paths of one function, computed once for concurrent callers asking for the same function, secret and database.</summary>
     /// <param name="secretArn">The secret rotated, for the endpoint policy; null checks the function alone.</param>
     /// <param name="database">From <see cref="DatabaseForSecretAsync"/>; null skips the database path.</param>
     public Task<NetworkPathReport> ForFunctionAsync(LambdaFunction function, string? secretArn, DatabaseTarget? database, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(function);
         return Once(_reports, Key(function, secretArn, database?.Host, database?.Port),
-            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, database), cancellation));
+            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, database), cancellation), keep: false);
     }
 
     private static string Key(LambdaFunction function, string? secretArn, string? host, int? port) =>
@@ -86,7 +86,7 @@ public sealed class NetworkPathService
     /// RDS instance and cluster endpoints. Refusals and unreadable secrets come back as a reason, not an exception.
     /// </summary>
     public Task<DatabaseLookup> DatabaseForSecretAsync(string secretArn, CancellationToken cancellation) =>
-        Once(_lookups, secretArn, () => LookUpAsync(secretArn, cancellation));
+        Once(_lookups, secretArn, () => LookUpAsync(secretArn, cancellation), keep: false);
 
     private async Task<DatabaseLookup> LookUpAsync(string secretArn, CancellationToken cancellation)
     {
@@ -152,12 +152,17 @@ public sealed class NetworkPathService
         { SecretArn = report.SecretArn, Database = report.Database };
     }
 
-    /// <summary>One shared task per key; a failed or cancelled one is dropped so a later caller (e.g. after throttling) asks again.</summary>
-    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> start)
+    /// <summary>
+    /// One shared task per key; a failed or cancelled one is dropped so a later caller (e.g. after throttling) asks again.
+    /// Without <paramref name="keep"/>, a finished one is dropped too: per-secret answers are shared while they are being
+    /// worked out, not kept for the rest of the run, where a fleet's would pile up in memory.
+    /// </summary>
+    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> start, bool keep = true)
     {
         var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(start));
-        lazy.Value.ContinueWith(t => cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy)),
-            CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        lazy.Value.ContinueWith(t => cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy)), CancellationToken.None,
+            (keep ? TaskContinuationOptions.NotOnRanToCompletion : TaskContinuationOptions.None) | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         return lazy.Value;
     }
 
