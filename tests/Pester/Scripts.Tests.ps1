@@ -34,7 +34,7 @@ Describe 'bench/Invoke-Benchmark.ps1' {
 
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match '\| one secret, warm \(module loaded\) \| [^|]* \| \d+ ms, \d+ requests'
-        $run.Output | Should -Match '\| sequential request waves, one secret \| at most 4 \| \d+ \|'
+        $run.Output | Should -Match '\| sequential request waves, one secret \| at most 4 \| \d+ \(1: DescribeSecret; 2: '
         $run.Output | Should -Match '\| fleet requests \(AWS''s rates\) \| [^|]* \| \d+ per-secret requests for 200 secrets'
         $run.Output | Should -Match '\| fleet wall time, AWS''s rates \| [^|]* \| [\d.]+ s, \d+ throttled answers \| quota floor'
         $run.Output | Should -Match '\| Import-Module overhead \| [^|]* \| -?\d+ ms'
