@@ -9,7 +9,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Docs')]
     [string[]] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -90,6 +90,18 @@ function Invoke-Test {
     $line = "$passed passed, $failed failed" + $(if ($skipped) { ", $skipped skipped" } else { '' })
     Write-Host $line
     if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Docs {
+    # The check tables in README.md, docs/Test-SecretRotation.md and docs/reference/findings.md come from the check
+    # catalogue; the test that holds them equal writes them when RT_WRITE_DOCS is set.
+    Write-Host '== Docs' -ForegroundColor Cyan
+    $env:RT_WRITE_DOCS = '1'
+    try {
+        Invoke-Native 'Writing the check tables' { dotnet test (Join-Path $Root 'tests/RotationTroubleshooter.Tests') -c $Configuration --nologo -v q `
+            --filter 'FullyQualifiedName~CheckCatalogueTests.The_docs_list_exactly_the_catalogue' }
+    }
+    finally { Remove-Item Env:RT_WRITE_DOCS }
 }
 
 function Invoke-Package {

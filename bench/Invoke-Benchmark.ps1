@@ -31,7 +31,7 @@ $Pwsh = Join-Path $PSHOME 'pwsh.dll'
 $Work = Join-Path ([IO.Path]::GetTempPath()) "rt-bench-$PID"
 New-Item -ItemType Directory -Force $Work | Out-Null
 
-# AWS's published quotas (rotation-facts.md "Request quotas"), as the throttling proxy answers them.
+# AWS's published quotas (docs/reference/rotation.md, "Request quotas"), as the throttling proxy answers them.
 $AwsRates = [ordered]@{
     'secretsmanager:ListSecrets' = '100'; 'secretsmanager:DescribeSecret' = '10000'; 'secretsmanager:GetSecretValue' = '10000'
     'lambda:GetFunction' = '100'; 'lambda' = '15'

@@ -107,6 +107,8 @@ function ConvertTo-HelpBlock($Block, [string] $Raw) {
     if ($Block -is [Markdig.Syntax.ThematicBreakBlock] -or $Block -is [Markdig.Syntax.LinkReferenceDefinitionGroup] -or $Block -is [Markdig.Syntax.BlankLineBlock]) {
         return $null
     }
+    # An HTML comment (e.g. the markers of a generated table) is for the source's readers, not for Get-Help.
+    if ($Block -is [Markdig.Syntax.HtmlBlock] -and $Block.Type -eq [Markdig.Syntax.HtmlBlockType]::Comment) { return $null }
     # Lists, quotes, tables keep their lines; HTML and anything else too, rather than lose the text.
     $kind = if ($Block -is [Markdig.Syntax.ListBlock]) { 'List' }
     elseif ($Block -is [Markdig.Syntax.QuoteBlock]) { 'Quote' }

@@ -16,13 +16,40 @@ public sealed class Finding
         HelpUri = helpUri;
     }
 
-    /// <summary>Stable id scripts can filter on, e.g. <c>PendingVersionStuck</c>.</summary>
+    /// <summary>The secret the finding is about (set by Test-SecretRotation), so a list of findings stands on its own.</summary>
+    public string? SecretArn { get; init; }
+    public string? SecretName { get; init; }
+
+    /// <summary>Stable finding id scripts can filter on, e.g. <c>PendingVersionStuck</c>.</summary>
     public string CheckId { get; }
     public FindingSeverity Severity { get; }
     public string Message { get; }
     public IReadOnlyList<string> Evidence { get; }
     public string? Remediation { get; }
     public string? HelpUri { get; }
+
+    /// <summary>This finding, said of one secret.</summary>
+    public Finding About(string secretArn, string secretName) => new(CheckId, Severity, Message, Evidence, Remediation, HelpUri)
+    {
+        SecretArn = secretArn, SecretName = secretName,
+    };
+
+    /// <summary>
+    /// One finding of this id from two: the other's evidence (and its message, when it says something else) joins this
+    /// one's. With <paramref name="joinText"/> the messages and remediations are joined instead (CheckSkipped: each names
+    /// another permission).
+    /// </summary>
+    public Finding MergedWith(Finding other, bool joinText = false)
+    {
+        var message = joinText && other.Message != Message ? $"{Message} {other.Message}" : Message;
+        var remediation = joinText && other.Remediation != Remediation ? $"{Remediation} {other.Remediation}".Trim() : Remediation;
+        IEnumerable<string> more = joinText || other.Message == Message ? other.Evidence : [other.Message, .. other.Evidence];
+        return new(CheckId, Severity <= other.Severity ? Severity : other.Severity, message,
+            [.. Evidence, .. more.Where(line => !Evidence.Contains(line)).Distinct()], remediation, HelpUri)
+        {
+            SecretArn = SecretArn, SecretName = SecretName,
+        };
+    }
 
     public override string ToString() => $"{Severity} {CheckId}: {Message}";
 }

@@ -4,27 +4,6 @@ public enum RotationAttemptOutcome { Succeeded, Failed, TimedOut, InProgress }
 
 public enum RotationStepOutcome { Succeeded, Failed, TimedOut, InProgress, Unknown }
 
-/// <summary>Stable symptom ids, named after AWS's rotation troubleshooting guide.</summary>
-public static class RotationSymptoms
-{
-    public const string TimeoutReachingSecretsManager = nameof(TimeoutReachingSecretsManager);
-    public const string StalledAfterCreateSecret = nameof(StalledAfterCreateSecret);
-    public const string SecretJsonKeyMissing = nameof(SecretJsonKeyMissing);
-    public const string DatabaseUnreachable = nameof(DatabaseUnreachable);
-    public const string DatabaseLoginRejected = nameof(DatabaseLoginRejected);
-    public const string TestSecretLoginFailed = nameof(TestSecretLoginFailed);
-    public const string RotationNotEnabledForSecret = nameof(RotationNotEnabledForSecret);
-    public const string PendingVersionStuck = nameof(PendingVersionStuck);
-    public const string EngineMismatch = nameof(EngineMismatch);
-    public const string FunctionImportError = nameof(FunctionImportError);
-    public const string KmsAccessDenied = nameof(KmsAccessDenied);
-    public const string Succeeded = nameof(Succeeded);
-    public const string Unknown = nameof(Unknown);
-
-    /// <summary>AWS's guide to the symptoms above.</summary>
-    public const string HelpUri = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot_rotation.html";
-}
-
 /// <summary>One invocation of the rotation function within an attempt (retries of a step are separate steps).</summary>
 public sealed class RotationStep
 {
@@ -92,29 +71,13 @@ public sealed class RotationAttempt
     public RotationAttemptOutcome Outcome { get; }
     /// <summary>The step that failed or timed out (for a stalled attempt, the step that never completed).</summary>
     public string? FailedStep { get; }
-    /// <summary>A <see cref="RotationSymptoms"/> id; null for an attempt in progress with no failure yet.</summary>
+    /// <summary>A symptom id (Logs.RotationSymptoms, a finding id of Test-SecretRotation); null for an attempt in progress with no failure yet.</summary>
     public string? Symptom { get; }
     /// <summary>The log lines and measurements the symptom rests on; password values redacted.</summary>
     public IReadOnlyList<string> Evidence { get; }
     /// <summary>What to change, one line.</summary>
     public string? Remediation { get; }
     public IReadOnlyList<RotationStep> Steps { get; }
-
-    /// <summary>The symptom as a <see cref="Finding"/> (for Test-SecretRotation); null while in progress with no failure.</summary>
-    public Finding? ToFinding()
-    {
-        if (Symptom is null) return null;
-        var severity = Outcome switch
-        {
-            RotationAttemptOutcome.Succeeded => FindingSeverity.Info,
-            RotationAttemptOutcome.InProgress => FindingSeverity.Warning,
-            _ => FindingSeverity.Error,
-        };
-        var message = Outcome == RotationAttemptOutcome.Succeeded
-            ? $"Rotation of version {VersionId ?? "(unknown)"} succeeded at {EndTime:u}."
-            : $"Rotation {Outcome} in {FailedStep ?? "an unknown step"} at {StartTime:u}: {Symptom}.";
-        return new Finding(Symptom, severity, message, Evidence, Remediation, RotationSymptoms.HelpUri);
-    }
 
     public override string ToString() => $"{StartTime:u} {Outcome} {FailedStep} {Symptom}";
 }

@@ -8,7 +8,6 @@ namespace RotationTroubleshooter.Commands;
 [OutputType(typeof(RotationFunctionAge))]
 public sealed class GetRotationFunctionAgeCommand : SecretOrFunctionCmdlet
 {
-    private RotationFunctionAgeCheck? _check;
 
     protected override string Activity => "Dating rotation functions";
 
@@ -18,7 +17,7 @@ public sealed class GetRotationFunctionAgeCommand : SecretOrFunctionCmdlet
         {
             var bySecret = ParameterSetName == SecretSet;
             if (!TryGetSession(id, out var session)) continue;
-            var check = _check ??= new RotationFunctionAgeCheck(session);
+            var check = session.Get<RotationFunctionAgeService>();
             Enqueue(id, async stopToken =>
             {
                 var age = bySecret ? await check.ForSecretAsync(id, stopToken) : await check.ForFunctionAsync(id, stopToken);

@@ -64,7 +64,7 @@ public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
         foreach (var id in bySecret ? SecretId : FunctionName)
         {
             if (!TryGetSession(id, out var session)) continue;
-            var logs = session.Shared(s => new RotationLogService(s));
+            var logs = session.Get<RotationLogService>();
             Enqueue(id, async stopToken =>
             {
                 string? secretArn = null, functionId = id;

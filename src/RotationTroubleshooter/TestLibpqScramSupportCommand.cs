@@ -52,7 +52,7 @@ public sealed class TestLibpqScramSupportCommand : SecretOrFunctionCmdlet
                 foreach (var id in bySecret ? SecretId : FunctionName)
                 {
                     if (!TryGetSession(id, out var session)) continue;
-                    var service = _service ??= Subscribe(FunctionBundleService.For(session));
+                    var service = _service ??= Subscribe(session.Get<FunctionBundleService>());
                     Enqueue(id, async stopToken => bySecret
                         ? await service.ForSecretAsync(id, stopToken)
                         : await service.ForFunctionAsync(id, stopToken));

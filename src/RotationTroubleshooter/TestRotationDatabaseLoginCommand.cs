@@ -63,7 +63,7 @@ public sealed class TestRotationDatabaseLoginCommand : ConcurrentAwsCmdlet
         foreach (var id in SecretId)
         {
             if (!TryGetSession(id, out var session)) continue;
-            var service = session.Shared(s => new DatabaseLoginService(s));
+            var service = session.Get<DatabaseLoginService>();
             var options = _options!;
             var audit = IncludeUserAudit.IsPresent;
             Enqueue(id, async stopToken =>

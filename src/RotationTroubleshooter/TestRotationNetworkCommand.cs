@@ -21,7 +21,7 @@ public sealed class TestRotationNetworkCommand : SecretOrFunctionCmdlet
         foreach (var id in bySecret ? SecretId : FunctionName)
         {
             if (!TryGetSession(id, out var session)) continue;
-            var service = NetworkPathService.For(session);
+            var service = session.Get<NetworkPathService>();
             var readSecretValue = !SkipSecretValue.IsPresent;
             Enqueue(id, async stopToken =>
             {

@@ -46,15 +46,19 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
 
     protected override void BeginProcessing()
     {
-        var unknown = (Check ?? []).Concat(ExcludeCheck ?? []).Where(id => !CheckIds.Selectable.ContainsKey(id)).ToList();
-        if (unknown.Count > 0)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    $"Unknown check id {string.Join(", ", unknown)}. Known: {string.Join(", ", CheckIds.Selectable.Keys)}."),
-                ErrorIds.UnknownCheckId, ErrorCategory.InvalidArgument, unknown));
+        CheckSelection selection;
+        try
+        {
+            selection = CheckCatalogue.Select(Check, ExcludeCheck);
+        }
+        catch (TroubleshooterException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e, (Check ?? []).Concat(ExcludeCheck ?? []).ToArray()));
+            return;
+        }
         _options = new DiagnosisOptions
         {
-            Checks = Check is null ? null : new HashSet<string>(Check, StringComparer.OrdinalIgnoreCase),
-            ExcludedChecks = new HashSet<string>(ExcludeCheck ?? [], StringComparer.OrdinalIgnoreCase),
+            Selection = selection,
             SkipSecretValue = SkipSecretValue,
             IncludeDatabaseLogin = IncludeDatabaseLogin,
             DatabaseProbe = new DatabaseProbeOptions
@@ -74,7 +78,7 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
         foreach (var id in SecretId)
         {
             if (!TryGetSession(id, out var session)) continue;
-            var diagnostician = session.Shared(s => new RotationDiagnostician(s));
+            var diagnostician = session.Get<RotationDiagnostician>();
             Enqueue(id, async stop => [await diagnostician.DiagnoseAsync(id, _options!, stop)]);
         }
     }
@@ -82,7 +86,7 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
     private void DiagnoseListedSecrets()
     {
         if (!TryGetSession("ListSecrets", out var session)) return;
-        var diagnostician = session.Shared(s => new RotationDiagnostician(s));
+        var diagnostician = session.Get<RotationDiagnostician>();
         WriteVerbose(All ? "Listing every secret." : "Listing the secrets that have rotation configured (-All for every secret).");
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
@@ -106,13 +110,13 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
         }
     }
 
-    /// <summary>Tab completion for -Check and -ExcludeCheck.</summary>
+    /// <summary>Tab completion for -Check and -ExcludeCheck: every check and finding id, with its one-line description.</summary>
     public sealed class CheckIdCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters) =>
-            CheckIds.Selectable
-                .Where(c => c.Key.StartsWith(wordToComplete, StringComparison.OrdinalIgnoreCase))
-                .Select(c => new CompletionResult(c.Key, c.Key, CompletionResultType.ParameterValue, c.Value));
+            CheckCatalogue.SelectableIds
+                .Where(c => c.Id.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+                .Select(c => new CompletionResult(c.Id, c.Id, CompletionResultType.ParameterValue, c.Description));
     }
 }

@@ -94,7 +94,9 @@ Describe 'Test-SecretRotation' {
 
         It 'turns denied calls into CheckSkipped findings naming the permission, and still answers' {
             $d = Test-SecretRotation -SecretId checks/short-timeout -EndpointUrl $Proxy.Url
-            $skipped = $d.Findings | Where-Object CheckId -eq CheckSkipped
+            # One finding per id: every check that could not run is named in the one CheckSkipped finding.
+            $skipped = @($d.Findings | Where-Object CheckId -eq CheckSkipped)
+            $skipped | Should -HaveCount 1
             $skipped.Message -join "`n" | Should -Match 'lambda:GetPolicy'
             $skipped.Message -join "`n" | Should -Match 'secretsmanager:GetSecretValue'
             $skipped | ForEach-Object { $_.Severity | Should -Be 'Info' }
@@ -131,12 +133,27 @@ Describe 'Test-SecretRotation' {
             Get-CheckIds $d | Should -Be @('FunctionTimeoutTooShort')
             (Test-SecretRotation -SecretId checks/short-timeout -ExcludeCheck FunctionTimeoutTooShort).Status | Should -Be 'Healthy'
             { Test-SecretRotation -SecretId checks/healthy -Check NoSuchCheck -ErrorAction Stop } | Should -Throw '*Unknown check id NoSuchCheck*'
+            $error[0].FullyQualifiedErrorId | Should -BeLike 'UnknownCheckId*'
         }
 
-        It 'tab-completes check ids' {
+        It 'takes any finding id a diagnosis can carry, in any case, and keeps only that finding' {
+            Get-CheckIds (Test-SecretRotation -SecretId checks/engine-mismatch -Check enginemismatch) | Should -Be @('EngineMismatch')
+            Get-CheckIds (Test-SecretRotation -SecretId checks/disabled -Check RotationDisabled) | Should -Be @('RotationDisabled')
+            (Test-SecretRotation -SecretId checks/disabled -ExcludeCheck rotationdisabled).Status | Should -Be 'Healthy'
+            foreach ($id in 'NoRouteToSecretsManager', 'DatabaseUnreachable', 'pendingversionstuck', 'CurrentCredentialsRejected', 'CheckSkipped') {
+                $d = Test-SecretRotation -SecretId checks/healthy -Check $id -ErrorAction Stop
+                $d.Status | Should -Be 'Healthy' -Because "-Check $id runs the checks that raise it"
+            }
+        }
+
+        It 'tab-completes check and finding ids, with what each means' {
             $line = 'Test-SecretRotation -Check Invoke'
             $completion = TabExpansion2 -inputScript $line -cursorColumn $line.Length
             $completion.CompletionMatches.CompletionText | Should -Contain 'InvokePermissionMissing'
+            $line = 'Test-SecretRotation -ExcludeCheck noroute'
+            $match = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | Select-Object -First 1
+            $match.CompletionText | Should -Be 'NoRouteToSecretsManager'
+            $match.ToolTip | Should -Match 'no network path to Secrets Manager'
         }
 
         It 'never calls GetSecretValue with -SkipSecretValue' {

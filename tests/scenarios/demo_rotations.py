@@ -1,7 +1,7 @@
 """The demo's world: seven broken rotations, one for each problem in AWS's troubleshooting guide, and a healthy one.
 
 Each secret has its own PostgreSQL rotation function (named like AWS's template) and that function's CloudWatch log
-group holds the last rotation attempt, written from the exact strings the templates log (rotation-facts.md).
+group holds the last rotation attempt, written from the exact strings the templates log (docs/reference/rotation.md).
 """
 import json
 import time

@@ -1,4 +1,4 @@
-"""Rotation functions' CloudWatch logs, for Get-RotationFunctionLog, written with the strings in rotation-facts.md.
+"""Rotation functions' CloudWatch logs, for Get-RotationFunctionLog, written with the strings in docs/reference/rotation.md.
 
 Seeded through boto3 (logs.put_log_events) relative to now:
 - rotation-shared (text log format) rotates prod/orders/db and prod/billing/db:

@@ -11,7 +11,7 @@ public sealed record AwsRateLimit(double PerSecond, double Burst)
 }
 
 /// <summary>
-/// AWS's published request quotas (per account and region; rotation-facts.md "Request quotas"), as client-side limits.
+/// AWS's published request quotas (per account and region; docs/reference/rotation.md, "Request quotas"), as client-side limits.
 /// A key is "service:Operation" (that operation's own bucket) or "service" (one bucket the service's other operations
 /// share, as Lambda's control plane does). Operations with no limit are not limited until AWS throttles them.
 /// </summary>

@@ -6,6 +6,15 @@ namespace RotationTroubleshooter.Aws;
 public sealed record LambdaFunction(FunctionConfiguration Configuration, IReadOnlyDictionary<string, string> Tags, FunctionCodeLocation? Code);
 
 /// <summary>
+/// A client or service a run keeps one of: created on first use through <see cref="AwsSession.Get{T}"/> and shared by
+/// every check and cmdlet of the run, so its per-run caches serve them all.
+/// </summary>
+public interface IRunService<TSelf> where TSelf : class, IRunService<TSelf>
+{
+    static abstract TSelf Create(AwsSession session);
+}
+
+/// <summary>
 /// One run's view of AWS: the pipeline, the clients, and caches so that a thing many secrets share (a rotation
 /// function, a stack) is fetched once per run however many pipeline items need it.
 /// </summary>
@@ -14,21 +23,19 @@ public sealed class AwsSession
     private readonly ConcurrentDictionary<string, Lazy<Task<SecretDescription>>> _secrets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<LambdaFunction>>> _functions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<StackSummary?>>> _stacks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _policies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Type, Lazy<object>> _shared = new();
 
     public AwsSession(AwsConnection connection, AwsPipelineOptions? options = null, HttpMessageHandler? handler = null)
     {
         Pipeline = new AwsPipeline(connection, options, handler);
-        SecretsManager = new SecretsManagerClient(Pipeline);
-        Lambda = new LambdaClient(Pipeline);
-        CloudFormation = new CloudFormationClient(Pipeline);
     }
 
     public AwsPipeline Pipeline { get; }
     public AwsConnection Connection => Pipeline.Connection;
-    public SecretsManagerClient SecretsManager { get; }
-    public LambdaClient Lambda { get; }
-    public CloudFormationClient CloudFormation { get; }
+    public SecretsManagerClient SecretsManager => Get<SecretsManagerClient>();
+    public LambdaClient Lambda => Get<LambdaClient>();
+    public CloudFormationClient CloudFormation => Get<CloudFormationClient>();
 
     /// <summary>DescribeSecret once per secret id per run; a missing secret becomes SecretNotFound.</summary>
     public Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellation) =>
@@ -104,16 +111,17 @@ public sealed class AwsSession
     private async Task<IReadOnlyDictionary<string, string>> ListTagsAsync(FunctionConfiguration configuration, CancellationToken cancellation) =>
         configuration.FunctionArn is { } arn ? await Lambda.ListTagsAsync(arn, cancellation).ConfigureAwait(false) : new Dictionary<string, string>();
 
+    /// <summary>The function's resource policy (GetPolicy) once per function per run; null when it has none.</summary>
+    public Task<string?> GetFunctionPolicyAsync(string functionName, CancellationToken cancellation) =>
+        Once(_policies, functionName, name => Lambda.GetPolicyAsync(name, cancellation));
+
     /// <summary>DescribeStacks once per stack name per run; null when the stack no longer exists.</summary>
     public Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation) =>
         Once(_stacks, stackName, name => CloudFormation.DescribeStackAsync(name, cancellation));
 
-    /// <summary>
-    /// One instance per run of a check's own service (e.g. the log reader or the bundle inspector), so a check can keep
-    /// its per-run caches without this class knowing about it.
-    /// </summary>
-    public T Shared<T>(Func<AwsSession, T> create) where T : class =>
-        (T)_shared.GetOrAdd(typeof(T), _ => new Lazy<object>(() => create(this))).Value;
+    /// <summary>The run's one instance of a client or service (e.g. the log reader or the bundle inspector).</summary>
+    public T Get<T>() where T : class, IRunService<T> =>
+        (T)_shared.GetOrAdd(typeof(T), _ => new Lazy<object>(() => T.Create(this))).Value;
 
     private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<string, Task<T>> fetch) =>
         cache.GetOrAdd(key, k => new Lazy<Task<T>>(() => fetch(k))).Value;

@@ -5,8 +5,10 @@ namespace RotationTroubleshooter.Aws;
 public sealed record StackSummary(string StackName, string? StackId, DateTime? CreationTime, string? StackStatus);
 
 /// <summary>CloudFormation (query protocol), the operations the engine reads.</summary>
-public sealed class CloudFormationClient(AwsPipeline pipeline)
+public sealed class CloudFormationClient(AwsPipeline pipeline) : IRunService<CloudFormationClient>
 {
+    public static CloudFormationClient Create(AwsSession session) => new(session.Pipeline);
+
     /// <summary>The stack, or null when CloudFormation says it does not exist (deleted stacks are not listed by name).</summary>
     public async Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation)
     {

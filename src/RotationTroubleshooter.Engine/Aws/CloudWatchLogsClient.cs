@@ -3,8 +3,10 @@ using System.Text.Json.Serialization;
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>CloudWatch Logs (awsJson1.1), the one operation the engine reads: FilterLogEvents.</summary>
-public sealed class CloudWatchLogsClient(AwsPipeline pipeline)
+public sealed class CloudWatchLogsClient(AwsPipeline pipeline) : IRunService<CloudWatchLogsClient>
 {
+    public static CloudWatchLogsClient Create(AwsSession session) => new(session.Pipeline);
+
     private const string Target = "Logs_20140328";
     /// <summary>FilterLogEvents' own page maximum.</summary>
     private const int MaxPageSize = 10_000;

@@ -1,8 +1,10 @@
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>IAM (query protocol, global endpoint): reads a role's policy documents.</summary>
-public sealed class IamClient(AwsPipeline pipeline)
+public sealed class IamClient(AwsPipeline pipeline) : IRunService<IamClient>
 {
+    public static IamClient Create(AwsSession session) => new(session.Pipeline);
+
     private const string Version = "2010-05-08";
 
     /// <summary>Every policy document attached to or embedded in the role, decoded, with where it came from.</summary>

@@ -19,8 +19,10 @@ public sealed class KmsKeyMetadata
 public sealed class GetKeyPolicyResponse { public string? Policy { get; set; } }
 
 /// <summary>KMS (awsJson1.1), the operations the engine reads.</summary>
-public sealed class KmsClient(AwsPipeline pipeline)
+public sealed class KmsClient(AwsPipeline pipeline) : IRunService<KmsClient>
 {
+    public static KmsClient Create(AwsSession session) => new(session.Pipeline);
+
     private const string Target = "TrentService";
 
     public async Task<KmsKeyMetadata> DescribeKeyAsync(string keyId, CancellationToken cancellation) =>

@@ -1,8 +1,10 @@
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>Lambda (restJson1), the operations the engine reads.</summary>
-public sealed class LambdaClient(AwsPipeline pipeline)
+public sealed class LambdaClient(AwsPipeline pipeline) : IRunService<LambdaClient>
 {
+    public static LambdaClient Create(AwsSession session) => new(session.Pipeline);
+
     public Task<GetFunctionResponse> GetFunctionAsync(string functionName, CancellationToken cancellation) =>
         pipeline.RestGetAsync(AwsServices.Lambda, "GetFunction", $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}",
             AwsJsonContext.Default.GetFunctionResponse, cancellation);

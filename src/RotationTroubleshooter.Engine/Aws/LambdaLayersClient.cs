@@ -3,8 +3,10 @@ using System.Text.Json.Serialization;
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>Lambda layers (restJson1): where a layer version's zip can be downloaded.</summary>
-public sealed class LambdaLayersClient(AwsPipeline pipeline)
+public sealed class LambdaLayersClient(AwsPipeline pipeline) : IRunService<LambdaLayersClient>
 {
+    public static LambdaLayersClient Create(AwsSession session) => new(session.Pipeline);
+
     /// <summary>GetLayerVersionByArn: the layer version's content, with a presigned download URL valid for 10 minutes.</summary>
     public Task<LayerVersionResponse> GetLayerVersionByArnAsync(string layerVersionArn, CancellationToken cancellation) =>
         pipeline.RestGetAsync(AwsServices.Lambda, "GetLayerVersionByArn",

@@ -5,8 +5,10 @@ using RotationTroubleshooter.Network;
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>RDS (query protocol, API 2014-10-31): the DB instances and clusters the network check matches a secret's host against.</summary>
-public sealed class RdsClient(AwsPipeline pipeline)
+public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
 {
+    public static RdsClient Create(AwsSession session) => new(session.Pipeline);
+
     private const string ApiVersion = "2014-10-31";
     /// <summary>RDS's largest page.</summary>
     internal const int PageSize = 100;

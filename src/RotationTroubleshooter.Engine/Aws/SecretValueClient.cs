@@ -24,13 +24,14 @@ public sealed record DatabaseSecretVersion(string SecretArn, string? VersionId, 
 /// so that no generic response shape ever holds a secret: the body is parsed in place, the value handed straight to the
 /// parser, and the buffer wiped, whatever happens.
 /// </summary>
-public sealed class SecretValueClient(AwsPipeline pipeline)
+public sealed class SecretValueClient(AwsPipeline pipeline) : IRunService<SecretValueClient>
 {
+    public static SecretValueClient Create(AwsSession session) => new(session.Pipeline);
+
     private const string Operation = "GetSecretValue";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<Task<SecretValue>>> _views = new();
 
     /// <summary>The run's client: the key-name view of a version is read once per run however many checks ask.</summary>
-    public static SecretValueClient For(AwsSession session) => session.Shared(s => new SecretValueClient(s.Pipeline));
 
     /// <summary>What the checks may know of the version labelled <paramref name="versionStage"/>: key names, never values.</summary>
     public Task<SecretValue> GetSecretValueAsync(string secretId, string versionStage, CancellationToken cancellation) =>

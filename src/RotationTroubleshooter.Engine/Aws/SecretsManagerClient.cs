@@ -1,8 +1,10 @@
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>Secrets Manager, the operations the engine reads (no SDK package is served for it).</summary>
-public sealed class SecretsManagerClient(AwsPipeline pipeline)
+public sealed class SecretsManagerClient(AwsPipeline pipeline) : IRunService<SecretsManagerClient>
 {
+    public static SecretsManagerClient Create(AwsSession session) => new(session.Pipeline);
+
     private const string Target = "secretsmanager";
 
     public Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellation) =>

@@ -6,10 +6,10 @@ namespace RotationTroubleshooter.Bundles;
 
 /// <summary>
 /// Downloads a rotation function's deployment package and layers and inspects every libpq in them, once per function
-/// per run: get it with <c>session.Shared(s => new FunctionBundleService(s))</c> (or <see cref="For"/>) so every cmdlet
+/// per run: get it with <c>session.Get&lt;FunctionBundleService&gt;()</c> so every cmdlet
 /// and check of the run shares the cache.
 /// </summary>
-public sealed class FunctionBundleService
+public sealed class FunctionBundleService : IRunService<FunctionBundleService>
 {
     // A zip stores its entries plus headers: an honest package is at most a little larger than its unzipped content.
     private const long ZipOverheadBytes = 16L * 1024 * 1024;
@@ -27,11 +27,11 @@ public sealed class FunctionBundleService
         _session = session;
         _limits = limits;
         _downloader = new BundleDownloader(session.Pipeline.HttpClient, downloadOptions);
-        _layers = new LambdaLayersClient(session.Pipeline);
+        _layers = session.Get<LambdaLayersClient>();
     }
 
     /// <summary>The run's shared instance.</summary>
-    public static FunctionBundleService For(AwsSession session) => session.Shared(s => new FunctionBundleService(s));
+    public static FunctionBundleService Create(AwsSession session) => new(session);
 
     /// <summary>Says what is being downloaded (for -Verbose); raised on worker threads.</summary>
     public event Action<string>? Activity;

@@ -6,13 +6,41 @@ namespace RotationTroubleshooter.Database;
 /// </summary>
 public static class DatabaseLoginFindings
 {
-    public const string CurrentCredentialsRejected = nameof(CurrentCredentialsRejected);
-    public const string PendingCredentialsRejected = nameof(PendingCredentialsRejected);
-    public const string DatabaseRequiresScramButFunctionLibpqTooOld = nameof(DatabaseRequiresScramButFunctionLibpqTooOld);
-    public const string DatabaseRequiresTlsButFunctionPredatesTls = nameof(DatabaseRequiresTlsButFunctionPredatesTls);
-    public const string DatabaseUnreachableFromHere = nameof(DatabaseUnreachableFromHere);
+    public static readonly FindingDefinition CurrentCredentialsRejected = new(nameof(CurrentCredentialsRejected), FindingSeverity.Error,
+        "The AWSCURRENT version of the secret does not log in to the database.",
+        "Make the database and the secret agree: set the user's password to the AWSCURRENT value (or store the working password as a new AWSCURRENT version), then rotate again.",
+        AwsDocs.RotationTroubleshooting);
 
-    private const string HelpUri = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/troubleshoot_rotation.html";
+    public static readonly FindingDefinition PendingCredentialsRejected = new(nameof(PendingCredentialsRejected), FindingSeverity.Error,
+        "The AWSPENDING version of the secret does not log in to the database; testSecret fails this way.",
+        "setSecret did not set the pending password in the database: read that step's log (Get-RotationFunctionLog) and fix what it reports, then rotate again.",
+        AwsDocs.RotationTroubleshooting);
+
+    public static readonly FindingDefinition DatabaseRequiresScramButFunctionLibpqTooOld = new(nameof(DatabaseRequiresScramButFunctionLibpqTooOld), FindingSeverity.Error,
+        "The database asks for scram-sha-256, but the rotation function bundles a libpq older than 10, which cannot do SCRAM.",
+        "Redeploy the rotation function from the current Secrets Manager rotation template (its libpq supports SCRAM), or store the user's password as md5 until then.",
+        AwsDocs.RotationTroubleshooting);
+
+    public static readonly FindingDefinition DatabaseRequiresTlsButFunctionPredatesTls = new(nameof(DatabaseRequiresTlsButFunctionPredatesTls), FindingSeverity.Error,
+        "The database refuses connections without TLS, but the rotation function was deployed before the templates supported TLS.",
+        "Redeploy the rotation function from the current Secrets Manager rotation template, which connects with TLS.",
+        AwsDocs.RotationTroubleshooting);
+
+    public static readonly FindingDefinition DatabaseUnreachableFromHere = new(nameof(DatabaseUnreachableFromHere), FindingSeverity.Warning,
+        "The database could not be reached from the machine running the check.",
+        "Run the test from a host inside the function's VPC and subnets. If it fails there too, allow the database port from the function's security groups in the database's security group, and check routes and network ACLs.",
+        AwsDocs.RotationTroubleshooting);
+
+    public static readonly FindingDefinition DatabaseLoginNotTested = new(nameof(DatabaseLoginNotTested), FindingSeverity.Info,
+        "The database login with a version of the secret was not tested.",
+        "Give the identity running this command what the message names, then run the check again.",
+        AwsDocs.SecretJsonStructure);
+
+    public static IReadOnlyList<FindingDefinition> All { get; } =
+    [
+        CurrentCredentialsRejected, PendingCredentialsRejected, DatabaseRequiresScramButFunctionLibpqTooOld,
+        DatabaseRequiresTlsButFunctionPredatesTls, DatabaseUnreachableFromHere, DatabaseLoginNotTested,
+    ];
 
     /// <param name="results">One result per stage tried (Stage set to AWSCURRENT, AWSPREVIOUS or AWSPENDING).</param>
     /// <param name="functionLibpqMajorVersion">The libpq major version bundled with the rotation function, if known.</param>
@@ -34,46 +62,37 @@ public static class DatabaseLoginFindings
                 evidence.Add("AWSPREVIOUS logs in: the database still has the previous password, so a rotation moved AWSCURRENT without setSecret changing the password.");
             }
 
-            findings.Add(new Finding(CurrentCredentialsRejected, FindingSeverity.Error,
+            findings.Add(CurrentCredentialsRejected.Raise(evidence,
                 $"The AWSCURRENT version of the secret does not log in to {current.Endpoint} as '{current.UserName}': {Describe(current)}.",
-                evidence, Remediation(current, "AWSCURRENT"), HelpUri));
+                Remediation(current, "AWSCURRENT")));
         }
 
         if (byStage.TryGetValue("AWSPENDING", out var pending) && pending.LoginSucceeded == false)
         {
-            findings.Add(new Finding(PendingCredentialsRejected, FindingSeverity.Error,
+            findings.Add(PendingCredentialsRejected.Raise([Evidence(pending)],
                 $"The AWSPENDING version of the secret does not log in to {pending.Endpoint} as '{pending.UserName}': {Describe(pending)}; testSecret fails this way.",
-                [Evidence(pending)], Remediation(pending, "AWSPENDING"), HelpUri));
+                Remediation(pending, "AWSPENDING")));
         }
 
         var scram = all.FirstOrDefault(r => r.AuthenticationMethod == "scram-sha-256" && r.Engine is DatabaseEngine.PostgreSql or DatabaseEngine.Redshift);
         if (scram is not null && functionLibpqMajorVersion is { } libpq && libpq < 10)
         {
-            findings.Add(new Finding(DatabaseRequiresScramButFunctionLibpqTooOld, FindingSeverity.Error,
-                $"{scram.Endpoint} asks for scram-sha-256, but the rotation function bundles libpq {libpq}, which cannot do SCRAM (it needs 10 or later).",
-                [Evidence(scram), $"Bundled libpq major version: {libpq}."],
-                "Redeploy the rotation function from the current Secrets Manager rotation template (its libpq supports SCRAM), or store the user's password as md5 until then.",
-                HelpUri));
+            findings.Add(DatabaseRequiresScramButFunctionLibpqTooOld.Raise([Evidence(scram), $"Bundled libpq major version: {libpq}."],
+                $"{scram.Endpoint} asks for scram-sha-256, but the rotation function bundles libpq {libpq}, which cannot do SCRAM (it needs 10 or later)."));
         }
 
         var tlsRequired = all.FirstOrDefault(r => r.ServerRequiresTls == true);
         if (tlsRequired is not null && functionPredatesTls == true)
         {
-            findings.Add(new Finding(DatabaseRequiresTlsButFunctionPredatesTls, FindingSeverity.Error,
-                $"{tlsRequired.Endpoint} refuses connections without TLS, but the rotation function was deployed before the templates supported TLS.",
-                [Evidence(tlsRequired)],
-                "Redeploy the rotation function from the current Secrets Manager rotation template, which connects with TLS.",
-                HelpUri));
+            findings.Add(DatabaseRequiresTlsButFunctionPredatesTls.Raise([Evidence(tlsRequired)],
+                $"{tlsRequired.Endpoint} refuses connections without TLS, but the rotation function was deployed before the templates supported TLS."));
         }
 
         var unreachable = all.FirstOrDefault(r => !r.TcpReachable || r.FailureKind == DatabaseLoginFailureKind.Timeout);
         if (unreachable is not null)
         {
-            findings.Add(new Finding(DatabaseUnreachableFromHere, FindingSeverity.Warning,
-                $"{unreachable.Endpoint} could not be reached from {unreachable.Vantage}.",
-                [Evidence(unreachable)],
-                "Run the test from a host inside the function's VPC and subnets. If it fails there too, allow the database port from the function's security groups in the database's security group, and check routes and network ACLs.",
-                HelpUri));
+            findings.Add(DatabaseUnreachableFromHere.Raise([Evidence(unreachable)],
+                $"{unreachable.Endpoint} could not be reached from {unreachable.Vantage}."));
         }
 
         return findings;

@@ -23,34 +23,6 @@ public sealed class DatabaseLoginCheck
     public IReadOnlyList<DatabaseLoginResult> Results { get; }
     /// <summary>Stages whose value could not be read (denied, KMS) or used (binary, not JSON, missing keys).</summary>
     public IReadOnlyList<DatabaseStageFailure> Failures { get; }
-
-    /// <summary>
-    /// Test-SecretRotation's findings: <see cref="DatabaseLoginFindings.Evaluate"/> over the results, an Error finding per stage whose
-    /// value a rotation template could not use either (check id = the error id: SecretValueNotJson, SecretValueBinary,
-    /// SecretJsonKeyMissing, SecretValueInvalid, SecretValueEmpty), and an Info finding <c>DatabaseLoginNotTested</c> per stage that
-    /// could not be read here (denied, KMS, missing stage).
-    /// </summary>
-    public IReadOnlyList<Finding> ToFindings(int? functionLibpqMajorVersion = null, bool? functionPredatesTls = null)
-    {
-        var findings = DatabaseLoginFindings.Evaluate(Results, functionLibpqMajorVersion, functionPredatesTls).ToList();
-        foreach (var failure in Failures)
-        {
-            var unusable = failure.Error.Category == FailureCategory.InvalidData && failure.Error.ErrorId.StartsWith("Secret", StringComparison.Ordinal);
-            findings.Add(unusable
-                ? new Finding(failure.Error.ErrorId, FindingSeverity.Error, failure.Error.Message, [$"Error id {failure.Error.ErrorId}."],
-                    "Store the secret value as a JSON object with the keys its rotation template needs (engine, host, username, password; optional port, dbname, ssl).",
-                    SecretJsonHelpUri)
-                : new Finding(DatabaseLoginNotTested, FindingSeverity.Info,
-                    $"The database login with the {failure.Stage} version was not tested: {failure.Error.Message}",
-                    [$"Error id {failure.Error.ErrorId}."], "Give the identity running this command what the message names, then run the check again.",
-                    SecretJsonHelpUri));
-        }
-
-        return findings;
-    }
-
-    public const string DatabaseLoginNotTested = nameof(DatabaseLoginNotTested);
-    private const string SecretJsonHelpUri = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html";
 }
 
 /// <summary>The outcome of a password audit started from a secret: which secret and user it ran as, and what it found.</summary>
@@ -58,16 +30,18 @@ public sealed record PostgresRoleAuditResult(string SecretArn, string AuditedWit
     IReadOnlyList<PostgresNonScramRole> Roles);
 
 /// <summary>
-/// The database login check for one run (one per <see cref="AwsSession"/> through <c>session.Shared(s => new DatabaseLoginService(s))</c>),
+/// The database login check for one run (one per <see cref="AwsSession"/> through <c>session.Get&lt;DatabaseLoginService&gt;()</c>),
 /// so Test-SecretRotation and Test-RotationDatabaseLogin log in once per secret, stage and options however often they ask.
 /// Reads each version with GetSecretValue, logs in with it through <see cref="DatabaseLoginProbe"/>; secret values never leave the engine.
 /// </summary>
-public sealed class DatabaseLoginService(AwsSession session)
+public sealed class DatabaseLoginService(AwsSession session) : IRunService<DatabaseLoginService>
 {
+    public static DatabaseLoginService Create(AwsSession session) => new(session);
+
     /// <summary>The stages tried by default, in this order, when present on the secret.</summary>
     public static IReadOnlyList<string> Stages { get; } = ["AWSCURRENT", "AWSPREVIOUS", "AWSPENDING"];
 
-    private readonly SecretValueClient _values = new(session.Pipeline);
+    private readonly SecretValueClient _values = session.Get<SecretValueClient>();
     private readonly ConcurrentDictionary<string, Lazy<Task<DatabaseLoginCheck>>> _checks = new(StringComparer.Ordinal);
 
     /// <summary>

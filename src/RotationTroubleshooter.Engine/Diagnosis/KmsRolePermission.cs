@@ -7,11 +7,13 @@ namespace RotationTroubleshooter.Diagnosis;
 /// May the rotation function's role use the secret's customer managed key? Reads the role's policies (IAM) and the
 /// key policy (KMS) and evaluates kms:Decrypt and kms:GenerateDataKey on the key with the shared policy evaluator.
 /// </summary>
-internal sealed class KmsRolePermission(AwsSession session)
+public sealed class KmsRolePermission(AwsSession session) : IRunService<KmsRolePermission>
 {
+    public static KmsRolePermission Create(AwsSession session) => new(session);
+
     private static readonly string[] Actions = ["kms:Decrypt", "kms:GenerateDataKey"];
-    private readonly IamClient _iam = new(session.Pipeline);
-    private readonly KmsClient _kms = new(session.Pipeline);
+    private readonly IamClient _iam = session.Get<IamClient>();
+    private readonly KmsClient _kms = session.Get<KmsClient>();
 
     /// <summary>
     /// A key policy statement for the account root only lets IAM policies decide, it grants nothing by itself:

@@ -1,6 +1,6 @@
 namespace RotationTroubleshooter.Diagnosis;
 
-/// <summary>What a rotation function's template needs in the secret (rotation-facts.md, "Secret JSON each template needs").</summary>
+/// <summary>What a rotation function's template needs in the secret (docs/reference/rotation.md, "Secret JSON each template needs").</summary>
 public sealed record RotationTemplate(string Name, IReadOnlyList<string> EngineValues, IReadOnlyList<string> RequiredKeys, bool MultiUser, string IdentifiedBy)
 {
     public bool IsPostgres => EngineValues.Contains("postgres");

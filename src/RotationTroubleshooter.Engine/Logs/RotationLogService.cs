@@ -34,16 +34,18 @@ public sealed class FunctionLogs
 }
 
 /// <summary>
-/// Reads rotation functions' logs once per run (through <see cref="AwsSession.Shared{T}"/>) and rebuilds their rotation
+/// Reads rotation functions' logs once per run (through <see cref="AwsSession.Get{T}"/>) and rebuilds their rotation
 /// attempts, so Get-RotationFunctionLog and Test-SecretRotation share one read per function and window.
 /// </summary>
-public sealed class RotationLogService(AwsSession session)
+public sealed class RotationLogService(AwsSession session) : IRunService<RotationLogService>
 {
+    public static RotationLogService Create(AwsSession session) => new(session);
+
     public static readonly TimeSpan DefaultLookback = TimeSpan.FromDays(7);
     public const int DefaultMaxEvents = 10_000;
 
     private readonly ConcurrentDictionary<(string Function, DateTime Start, DateTime End, int Max), Lazy<Task<FunctionLogs>>> _logs = new();
-    private readonly CloudWatchLogsClient _client = new(session.Pipeline);
+    private readonly CloudWatchLogsClient _client = session.Get<CloudWatchLogsClient>();
 
     /// <summary>The run's default window ends when the service was created, so every caller in a run shares one read.</summary>
     public DateTime DefaultEndTime { get; } = DateTime.UtcNow;

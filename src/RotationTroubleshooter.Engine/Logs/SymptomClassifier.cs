@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace RotationTroubleshooter.Logs;
 
 /// <summary>
-/// AWS's reading of a rotation function's logs (troubleshooting guide and rotation-facts.md): which message or
+/// AWS's reading of a rotation function's logs (troubleshooting guide; docs/reference/rotation.md, "What the functions log"): which message or
 /// duration means which cause, and what to change.
 /// </summary>
 internal static partial class SymptomClassifier
@@ -30,7 +30,7 @@ internal static partial class SymptomClassifier
         {
             outcome = RotationAttemptOutcome.Succeeded;
             var finish = last.StepSuccessRecord;
-            diagnosis = new Diagnosis(RotationSymptoms.Succeeded, finish is null ? [] : [Line(last, finish)], null);
+            diagnosis = new Diagnosis(RotationSymptoms.Succeeded.Id, finish is null ? [] : [Line(last, finish)], null);
         }
         else if (last.Status == InvocationStatus.Running || (last.Status is InvocationStatus.Succeeded or InvocationStatus.Unknown && asOf - end <= runningWindow))
         {
@@ -89,26 +89,26 @@ internal static partial class SymptomClassifier
         {
             var evidence = import is null ? [$"The platform reported Error Type: {inv.PlatformErrorType}"] : new List<string> { Line(inv, import) };
             var module = import is null ? null : ModuleName().Match(import.Text ?? import.Message) is { Success: true } m ? m.Groups[1].Value : null;
-            return new Diagnosis(RotationSymptoms.FunctionImportError, evidence,
+            return new Diagnosis(RotationSymptoms.FunctionImportError.Id, evidence,
                 $"The deployment package lacks {(module is null ? "a module" : $"module '{module}'")}: redeploy the function from AWS's rotation template, or rebuild the package with its native driver built for the function's runtime and architecture.");
         }
         if (Find(inv, "Access to KMS is not allowed") is { } kms)
-            return new Diagnosis(RotationSymptoms.KmsAccessDenied, [Line(inv, kms)],
+            return new Diagnosis(RotationSymptoms.KmsAccessDenied.Id, [Line(inv, kms)],
                 "Grant the function's execution role kms:Decrypt and kms:GenerateDataKey on the secret's customer managed KMS key (in the role policy and the key policy).");
         if (Find(inv, "is not enabled for rotation") is { } notEnabled)
-            return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret, [Line(inv, notEnabled)],
+            return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret.Id, [Line(inv, notEnabled)],
                 "Turn on rotation for this secret with this function (RotateSecret with RotationLambdaARN), or stop invoking the function for it.");
         if (Find(inv, "not set as AWSPENDING for rotation", "has no stage for rotation", "previous rotation isn't complete") is { } pending)
-            return new Diagnosis(RotationSymptoms.PendingVersionStuck, [Line(inv, pending)],
+            return new Diagnosis(RotationSymptoms.PendingVersionStuck.Id, [Line(inv, pending)],
                 "A version is left with the AWSPENDING label: remove it (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>), then rotate again.");
         if (Find(inv, "Database engine must be set to") is { } engine)
         {
             var expected = QuotedWord().Match(engine.Text ?? engine.Message) is { Success: true } e ? e.Groups[1].Value : null;
-            return new Diagnosis(RotationSymptoms.EngineMismatch, [Line(inv, engine)],
+            return new Diagnosis(RotationSymptoms.EngineMismatch.Id, [Line(inv, engine)],
                 $"Set the secret's \"engine\" key to {(expected is null ? "the value this template expects" : $"'{expected}'")}, or rotate it with the template for its database engine.");
         }
         if (FindKeyMissing(inv) is (var keyRecord, var key))
-            return new Diagnosis(RotationSymptoms.SecretJsonKeyMissing, [Line(inv, keyRecord)],
+            return new Diagnosis(RotationSymptoms.SecretJsonKeyMissing.Id, [Line(inv, keyRecord)],
                 $"Add the \"{key}\" key to the secret's JSON (AWSCURRENT); the templates need engine, host, username and password, and masterarn for multi-user rotation.");
 
         var scram = Find(inv, "SCRAM authentication requires libpq version 10");
@@ -125,16 +125,16 @@ internal static partial class SymptomClassifier
             if (duration > DatabaseConnectTimeoutMs && scram is null)
             {
                 evidence.Add($"setSecret ran {Ms(duration)} ms, over the templates' 5000 ms connect timeout: the database did not answer.");
-                return new Diagnosis(RotationSymptoms.DatabaseUnreachable, evidence, DatabaseUnreachableRemedy);
+                return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, DatabaseUnreachableRemedy);
             }
             evidence.Add($"setSecret failed in {Ms(duration)} ms, under the 5000 ms connect timeout: the database answered and refused the login.");
-            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected, evidence, LoginRejectedRemedy(setFailure, scram, tls));
+            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected.Id, evidence, LoginRejectedRemedy(setFailure, scram, tls));
         }
         if (Find(inv, "testSecret: Unable to log into database") is { } testFailure)
         {
             var evidence = new List<string> { Line(inv, testFailure) };
             if (tls is not null) evidence.Add(Line(inv, tls));
-            return new Diagnosis(RotationSymptoms.TestSecretLoginFailed, evidence,
+            return new Diagnosis(RotationSymptoms.TestSecretLoginFailed.Id, evidence,
                 "setSecret changed the password but logging in with it failed: check the user's authentication rules (pg_hba.conf, require_secure_transport), the secret's host, port and dbname, and any replica lag.");
         }
 
@@ -145,18 +145,18 @@ internal static partial class SymptomClassifier
         {
             var evidence = LastLines(inv, 3);
             evidence.Add($"{inv.Step}{(inv.StepInferred ? " (implied by the sequence)" : "")} {DescribeEnd(inv)} while logging in to the database.");
-            return new Diagnosis(RotationSymptoms.DatabaseUnreachable, evidence, DatabaseUnreachableRemedy);
+            return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, DatabaseUnreachableRemedy);
         }
         if (longTask && meaningful.Count == 0)
         {
             var evidence = LastLines(inv, 2);
             evidence.Add($"Nothing was logged after \"{Invocation.FoundCredentials}\"; the invocation {DescribeEnd(inv)}.");
-            return new Diagnosis(RotationSymptoms.TimeoutReachingSecretsManager, evidence,
+            return new Diagnosis(RotationSymptoms.TimeoutReachingSecretsManager.Id, evidence,
                 "The function cannot reach the Secrets Manager endpoint: give its subnets a route to a NAT gateway, or add an interface VPC endpoint com.amazonaws.<region>.secretsmanager with private DNS and security groups allowing TCP 443.");
         }
         var unknown = LastLines(inv, 5);
         if (inv.Status is InvocationStatus.Failed or InvocationStatus.TimedOut) unknown.Add($"{inv.Step} {DescribeEnd(inv)}.");
-        return new Diagnosis(RotationSymptoms.Unknown, unknown,
+        return new Diagnosis(RotationSymptoms.Unknown.Id, unknown,
             "No known symptom matched: read the evidence lines (the last messages of the failing invocation) and the function's full log stream.");
     }
 
@@ -165,7 +165,7 @@ internal static partial class SymptomClassifier
         var evidence = new List<string>();
         if (createSecret.StepSuccessRecord is { } put) evidence.Add(Line(createSecret, put));
         evidence.Add("No setSecret invocation followed createSecret.");
-        return new Diagnosis(RotationSymptoms.StalledAfterCreateSecret, evidence,
+        return new Diagnosis(RotationSymptoms.StalledAfterCreateSecret.Id, evidence,
             "Check that network ACLs and the Secrets Manager VPC endpoint's security groups allow HTTPS (443) and the ephemeral ports both ways for the function's subnets, and that the function timeout is long enough (30 s or more).");
     }
 

@@ -107,9 +107,7 @@ public sealed class NetworkPathAnalyzer
     private static NetworkPathReport NotChecked(NetworkPathRequest request, string? vpcId, List<string> subnetIds, List<string> groupIds, string why)
     {
         var findings = new FindingCollector();
-        findings.Add(NetworkCheckIds.NetworkPathNotChecked, FindingSeverity.Info, "The network path could not be checked.",
-            "Grant ec2:DescribeSubnets, DescribeRouteTables, DescribeNatGateways, DescribeInternetGateways, DescribeVpcEndpoints, DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcPeeringConnections and GetManagedPrefixListEntries, and check the function's subnets exist.",
-            "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html", why);
+        findings.Add(NetworkFindings.NetworkPathNotChecked, why);
         var unknown = new NetworkPath(PathVerdict.Unknown, why, []);
         return new NetworkPathReport(request.FunctionName, vpcId, subnetIds, groupIds, unknown, request.Database is null ? null : unknown, findings.ToList())
             { SecretArn = request.SecretArn, Database = request.Database };
@@ -163,12 +161,12 @@ public sealed class NetworkPathAnalyzer
             {
                 var evidence = $"{endpoint.VpcEndpointId} PrivateDnsEnabled=false; SECRETS_MANAGER_ENDPOINT is {configured ?? "not set"}";
                 if (reachable)
-                    Findings.Add(NetworkCheckIds.EndpointPrivateDnsDisabled, FindingSeverity.Warning,
+                    Findings.Add(NetworkFindings.EndpointPrivateDnsDisabled.Id, FindingSeverity.Warning,
                         "The Secrets Manager VPC endpoint has private DNS disabled, so the function bypasses it and leaves through its internet route.",
                         "Enable private DNS on the endpoint, set SECRETS_MANAGER_ENDPOINT to its DNS name, or delete the unused endpoint.",
-                        "https://docs.aws.amazon.com/secretsmanager/latest/userguide/vpc-endpoint-overview.html", evidence);
+                        AwsDocs.VpcEndpoint, evidence);
                 else
-                    Findings.Add(NetworkCheckIds.EndpointPrivateDnsDisabled, evidence);
+                    Findings.Add(NetworkFindings.EndpointPrivateDnsDisabled, evidence);
             }
             return path.Build("The function reaches the public Secrets Manager endpoint through a NAT gateway.");
         }
@@ -177,14 +175,14 @@ public sealed class NetworkPathAnalyzer
         {
             var id = endpoint.VpcEndpointId;
             var state = endpoint.State?.Value ?? "unknown";
-            Check(path, NetworkCheckIds.NoRouteToSecretsManager, $"Endpoint {id}",
+            Check(path, NetworkFindings.NoRouteToSecretsManager, $"Endpoint {id}",
                 string.Equals(state, "available", StringComparison.OrdinalIgnoreCase)
                     ? RuleDecision.Allow($"{id} is available") : RuleDecision.Block($"{id} is {state}, not available"));
 
             var endpointSubnets = endpoint.SubnetIds.OrEmpty().Where(network.Subnets.ContainsKey).ToList();
             if (endpointSubnets.Count == 0)
             {
-                Check(path, NetworkCheckIds.NoRouteToSecretsManager, $"Endpoint {id} subnets", RuleDecision.Block($"{id} has no subnet (no network interface) in {network.VpcId}"));
+                Check(path, NetworkFindings.NoRouteToSecretsManager, $"Endpoint {id} subnets", RuleDecision.Block($"{id} has no subnet (no network interface) in {network.VpcId}"));
                 return;
             }
             var endpointZones = endpointSubnets.Select(s => network.Subnets[s].AvailabilityZone).Distinct().Order().ToList();
@@ -197,22 +195,22 @@ public sealed class NetworkPathAnalyzer
                     continue;
                 }
                 path.Add($"Endpoint {id} in {zone}", RuleDecision.Allow($"{id} has no subnet in {zone} (only {string.Join(", ", endpointZones)}); {subnetId} reaches it across zones"));
-                Findings.Add(NetworkCheckIds.EndpointNotInFunctionAvailabilityZone,
+                Findings.Add(NetworkFindings.EndpointNotInFunctionAvailabilityZone,
                     $"{id} subnets are in {string.Join(", ", endpointZones)}; function subnet {subnetId} is in {zone}");
             }
 
             var endpointGroups = endpoint.Groups.OrEmpty().Select(g => g.GroupId).Where(g => g is not null).ToList();
             foreach (var subnetId in subnetIds)
-                Check(path, NetworkCheckIds.EndpointSecurityGroupBlocksFunction, $"Endpoint {id} security groups inbound 443",
+                Check(path, NetworkFindings.EndpointSecurityGroupBlocksFunction, $"Endpoint {id} security groups inbound 443",
                     SecurityGroupRules.Evaluate(network, endpointGroups, egress: false, HttpsPort, Peer.Subnet(network, subnetId, groupIds)));
             foreach (var endpointSubnet in endpointSubnets)
-                Check(path, NetworkCheckIds.FunctionSecurityGroupBlocksHttps, "Function security groups outbound 443",
+                Check(path, NetworkFindings.FunctionSecurityGroupBlocksHttps, "Function security groups outbound 443",
                     SecurityGroupRules.Evaluate(network, groupIds, egress: true, HttpsPort, Peer.Subnet(network, endpointSubnet, endpointGroups)));
             foreach (var subnetId in subnetIds)
                 foreach (var endpointSubnet in endpointSubnets.Where(s => s != subnetId))
-                    CheckAclPair(path, NetworkCheckIds.NetworkAclBlocksHttps, network, subnetId, network, endpointSubnet, HttpsPort);
+                    CheckAclPair(path, NetworkFindings.NetworkAclBlocksHttps, network, subnetId, network, endpointSubnet, HttpsPort);
 
-            Check(path, NetworkCheckIds.EndpointPolicyDeniesFunction, $"Endpoint {id} policy", EvaluatePolicy(endpoint));
+            Check(path, NetworkFindings.EndpointPolicyDeniesFunction, $"Endpoint {id} policy", EvaluatePolicy(endpoint));
         }
 
         private RuleDecision EvaluatePolicy(VpcEndpoint endpoint)
@@ -242,20 +240,20 @@ public sealed class NetworkPathAnalyzer
                 var table = network.RouteTableFor(subnetId);
                 if (table is null)
                 {
-                    blocked |= !Check(path, NetworkCheckIds.NoRouteToSecretsManager, $"Route from {subnetId}", RuleDecision.Block($"{subnetId} has no route table"));
+                    blocked |= !Check(path, NetworkFindings.NoRouteToSecretsManager, $"Route from {subnetId}", RuleDecision.Block($"{subnetId} has no route table"));
                     continue;
                 }
                 var tableName = TableName(table, subnetId);
                 var route = DefaultRoute(table);
                 if (route is null)
                 {
-                    blocked |= !Check(path, NetworkCheckIds.NoRouteToSecretsManager, $"Route from {subnetId}",
+                    blocked |= !Check(path, NetworkFindings.NoRouteToSecretsManager, $"Route from {subnetId}",
                         RuleDecision.Block($"{tableName} has no 0.0.0.0/0 route (routes: {string.Join(", ", table.Routes.OrEmpty().Select(r => $"{Destination(r)} -> {Target(r)}"))})"));
                     continue;
                 }
                 if (string.Equals(route.State?.Value, "blackhole", StringComparison.OrdinalIgnoreCase))
                 {
-                    blocked |= !Check(path, NetworkCheckIds.NoRouteToSecretsManager, $"Route from {subnetId}",
+                    blocked |= !Check(path, NetworkFindings.NoRouteToSecretsManager, $"Route from {subnetId}",
                         RuleDecision.Block($"{tableName} route 0.0.0.0/0 -> {Target(route)} is a blackhole"));
                     continue;
                 }
@@ -266,13 +264,13 @@ public sealed class NetworkPathAnalyzer
                 }
                 if (route.GatewayId?.StartsWith("igw-", StringComparison.Ordinal) == true)
                 {
-                    blocked |= !Check(path, NetworkCheckIds.NoRouteToSecretsManager, $"Route from {subnetId}", RuleDecision.Block(
+                    blocked |= !Check(path, NetworkFindings.NoRouteToSecretsManager, $"Route from {subnetId}", RuleDecision.Block(
                         $"{tableName} routes 0.0.0.0/0 to {route.GatewayId}, but Lambda network interfaces have no public IP address; route through a NAT gateway"));
                     continue;
                 }
                 path.Add($"Route from {subnetId}", RuleDecision.Unknown($"{tableName} routes 0.0.0.0/0 to {Target(route)}; traffic beyond it is not analyzed"));
             }
-            blocked |= !Check(path, NetworkCheckIds.FunctionSecurityGroupBlocksHttps, "Function security groups outbound 443",
+            blocked |= !Check(path, NetworkFindings.FunctionSecurityGroupBlocksHttps, "Function security groups outbound 443",
                 SecurityGroupRules.Evaluate(network, groupIds, egress: true, HttpsPort, Peer.Internet));
             return !blocked;
         }
@@ -281,18 +279,18 @@ public sealed class NetworkPathAnalyzer
         {
             var hop = $"Route from {subnetId}";
             if (!network.NatGateways.TryGetValue(natId, out var nat))
-                return Check(path, NetworkCheckIds.NoRouteToSecretsManager, hop, RuleDecision.Block($"{tableName} routes 0.0.0.0/0 to {natId}, which is not in {network.VpcId}"));
+                return Check(path, NetworkFindings.NoRouteToSecretsManager, hop, RuleDecision.Block($"{tableName} routes 0.0.0.0/0 to {natId}, which is not in {network.VpcId}"));
             if (!string.Equals(nat.State?.Value, "available", StringComparison.OrdinalIgnoreCase))
-                return Check(path, NetworkCheckIds.NoRouteToSecretsManager, hop, RuleDecision.Block($"{tableName} routes 0.0.0.0/0 to {natId}, which is {nat.State?.Value ?? "in an unknown state"}"));
+                return Check(path, NetworkFindings.NoRouteToSecretsManager, hop, RuleDecision.Block($"{tableName} routes 0.0.0.0/0 to {natId}, which is {nat.State?.Value ?? "in an unknown state"}"));
             if (string.Equals(nat.ConnectivityType?.Value, "private", StringComparison.OrdinalIgnoreCase))
-                return Check(path, NetworkCheckIds.NoRouteToSecretsManager, hop, RuleDecision.Block($"{tableName} routes 0.0.0.0/0 to {natId}, a private NAT gateway that cannot reach the internet"));
+                return Check(path, NetworkFindings.NoRouteToSecretsManager, hop, RuleDecision.Block($"{tableName} routes 0.0.0.0/0 to {natId}, a private NAT gateway that cannot reach the internet"));
             path.Add(hop, RuleDecision.Allow($"{tableName} routes 0.0.0.0/0 to {natId} (available)"));
 
             var natTable = network.RouteTableFor(nat.SubnetId);
             var natRoute = natTable is null ? null : DefaultRoute(natTable);
             var natTableName = natTable is null ? "no route table" : TableName(natTable, nat.SubnetId);
             var igw = natRoute?.GatewayId is { } gatewayId && network.InternetGateways.Any(g => g.InternetGatewayId == gatewayId) ? gatewayId : null;
-            var reachesInternet = Check(path, NetworkCheckIds.NoRouteToSecretsManager, $"Route from {natId}", igw is not null && !IsBlackhole(natRoute!)
+            var reachesInternet = Check(path, NetworkFindings.NoRouteToSecretsManager, $"Route from {natId}", igw is not null && !IsBlackhole(natRoute!)
                 ? RuleDecision.Allow($"{natId} is in {nat.SubnetId}, whose {natTableName} routes 0.0.0.0/0 to {igw}")
                 : RuleDecision.Block($"{natId} is in {nat.SubnetId}, whose {natTableName} has no 0.0.0.0/0 route to an internet gateway of {network.VpcId}"
                     + (natRoute is null ? "" : $" (0.0.0.0/0 -> {Target(natRoute)})")));
@@ -305,12 +303,12 @@ public sealed class NetworkPathAnalyzer
                 var functionAcl = network.NetworkAclFor(subnetId);
                 var natAcl = network.NetworkAclFor(nat.SubnetId);
                 var function = Peer.Subnet(network, subnetId, []);
-                ok &= CheckAcl(path, NetworkCheckIds.NetworkAclBlocksHttps, $"Network ACL of {subnetId} outbound 443", functionAcl, true, HttpsPort, HttpsPort, Peer.Internet);
-                ok &= CheckAcl(path, NetworkCheckIds.NetworkAclBlocksHttps, $"Network ACL of {subnetId} inbound replies", functionAcl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, Peer.Internet);
-                ok &= CheckAcl(path, NetworkCheckIds.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) inbound 443", natAcl, false, HttpsPort, HttpsPort, function);
-                ok &= CheckAcl(path, NetworkCheckIds.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) outbound 443", natAcl, true, HttpsPort, HttpsPort, Peer.Internet);
-                ok &= CheckAcl(path, NetworkCheckIds.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) inbound replies", natAcl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, Peer.Internet);
-                ok &= CheckAcl(path, NetworkCheckIds.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) outbound replies", natAcl, true, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, function);
+                ok &= CheckAcl(path, NetworkFindings.NetworkAclBlocksHttps, $"Network ACL of {subnetId} outbound 443", functionAcl, true, HttpsPort, HttpsPort, Peer.Internet);
+                ok &= CheckAcl(path, NetworkFindings.NetworkAclBlocksHttps, $"Network ACL of {subnetId} inbound replies", functionAcl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, Peer.Internet);
+                ok &= CheckAcl(path, NetworkFindings.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) inbound 443", natAcl, false, HttpsPort, HttpsPort, function);
+                ok &= CheckAcl(path, NetworkFindings.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) outbound 443", natAcl, true, HttpsPort, HttpsPort, Peer.Internet);
+                ok &= CheckAcl(path, NetworkFindings.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) inbound replies", natAcl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, Peer.Internet);
+                ok &= CheckAcl(path, NetworkFindings.NetworkAclBlocksHttps, $"Network ACL of {nat.SubnetId} (NAT) outbound replies", natAcl, true, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, function);
             }
             return ok;
         }
@@ -325,13 +323,13 @@ public sealed class NetworkPathAnalyzer
                 var peer = IPAddress.TryParse(database.Host, out var address)
                     ? new Peer(new IPNetwork(address, address.GetAddressBytes().Length * 8), [], database.Host)
                     : new Peer(null, [], $"{database.Host} (address not resolved)");
-                Check(path, NetworkCheckIds.FunctionSecurityGroupBlocksDatabase, $"Function security groups outbound {port}",
+                Check(path, NetworkFindings.FunctionSecurityGroupBlocksDatabase, $"Function security groups outbound {port}",
                     SecurityGroupRules.Evaluate(network, groupIds, egress: true, port, peer));
                 foreach (var subnetId in subnetIds)
                 {
                     var acl = network.NetworkAclFor(subnetId);
-                    CheckAcl(path, NetworkCheckIds.NetworkAclBlocksDatabase, $"Network ACL of {subnetId} outbound {port}", acl, true, port, port, peer);
-                    CheckAcl(path, NetworkCheckIds.NetworkAclBlocksDatabase, $"Network ACL of {subnetId} inbound replies", acl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, peer);
+                    CheckAcl(path, NetworkFindings.NetworkAclBlocksDatabase, $"Network ACL of {subnetId} outbound {port}", acl, true, port, port, peer);
+                    CheckAcl(path, NetworkFindings.NetworkAclBlocksDatabase, $"Network ACL of {subnetId} inbound replies", acl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, peer);
                 }
                 return path.Build("");
             }
@@ -350,19 +348,19 @@ public sealed class NetworkPathAnalyzer
                 foreach (var subnetId in subnetIds)
                     foreach (var databaseSubnet in databaseSubnets)
                     {
-                        Check(path, NetworkCheckIds.DatabaseInOtherVpc, $"Route from {subnetId} to {databaseNetwork.VpcId}", RouteBetween(network, subnetId, databaseNetwork, databaseSubnet));
-                        Check(path, NetworkCheckIds.DatabaseInOtherVpc, $"Route from {databaseSubnet} back to {network.VpcId}", RouteBetween(databaseNetwork, databaseSubnet, network, subnetId));
+                        Check(path, NetworkFindings.DatabaseInOtherVpc, $"Route from {subnetId} to {databaseNetwork.VpcId}", RouteBetween(network, subnetId, databaseNetwork, databaseSubnet));
+                        Check(path, NetworkFindings.DatabaseInOtherVpc, $"Route from {databaseSubnet} back to {network.VpcId}", RouteBetween(databaseNetwork, databaseSubnet, network, subnetId));
                     }
 
             foreach (var databaseSubnet in databaseSubnets)
-                Check(path, NetworkCheckIds.FunctionSecurityGroupBlocksDatabase, $"Function security groups outbound {port}",
+                Check(path, NetworkFindings.FunctionSecurityGroupBlocksDatabase, $"Function security groups outbound {port}",
                     SecurityGroupRules.Evaluate(network, groupIds, egress: true, port, Peer.Subnet(databaseNetwork, databaseSubnet, databaseGroups)));
             foreach (var subnetId in subnetIds)
-                Check(path, NetworkCheckIds.DatabaseSecurityGroupBlocksFunction, $"Database security groups inbound {port}",
+                Check(path, NetworkFindings.DatabaseSecurityGroupBlocksFunction, $"Database security groups inbound {port}",
                     SecurityGroupRules.Evaluate(databaseNetwork, databaseGroups, egress: false, port, Peer.Subnet(network, subnetId, groupIds)));
             foreach (var subnetId in subnetIds)
                 foreach (var databaseSubnet in databaseSubnets.Where(s => !(sameVpc && s == subnetId)))
-                    CheckAclPair(path, NetworkCheckIds.NetworkAclBlocksDatabase, network, subnetId, databaseNetwork, databaseSubnet, port);
+                    CheckAclPair(path, NetworkFindings.NetworkAclBlocksDatabase, network, subnetId, databaseNetwork, databaseSubnet, port);
             return path.Build($"The function can connect to {database.ResourceId} on port {port}.");
         }
 
@@ -398,27 +396,27 @@ public sealed class NetworkPathAnalyzer
             return RuleDecision.Block($"{tableName} sends {target} to {Target(route)} via {Destination(route)}, not to a peering connection or transit gateway");
         }
 
-        private void CheckAclPair(PathBuilder path, string checkId, VpcNetwork clientNetwork, string clientSubnet, VpcNetwork serverNetwork, string serverSubnet, int port)
+        private void CheckAclPair(PathBuilder path, FindingDefinition finding, VpcNetwork clientNetwork, string clientSubnet, VpcNetwork serverNetwork, string serverSubnet, int port)
         {
             var client = Peer.Subnet(clientNetwork, clientSubnet, []);
             var server = Peer.Subnet(serverNetwork, serverSubnet, []);
             var clientAcl = clientNetwork.NetworkAclFor(clientSubnet);
             var serverAcl = serverNetwork.NetworkAclFor(serverSubnet);
-            CheckAcl(path, checkId, $"Network ACL of {clientSubnet} outbound {port}", clientAcl, true, port, port, server);
-            CheckAcl(path, checkId, $"Network ACL of {clientSubnet} inbound replies", clientAcl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, server);
-            CheckAcl(path, checkId, $"Network ACL of {serverSubnet} inbound {port}", serverAcl, false, port, port, client);
-            CheckAcl(path, checkId, $"Network ACL of {serverSubnet} outbound replies", serverAcl, true, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, client);
+            CheckAcl(path, finding, $"Network ACL of {clientSubnet} outbound {port}", clientAcl, true, port, port, server);
+            CheckAcl(path, finding, $"Network ACL of {clientSubnet} inbound replies", clientAcl, false, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, server);
+            CheckAcl(path, finding, $"Network ACL of {serverSubnet} inbound {port}", serverAcl, false, port, port, client);
+            CheckAcl(path, finding, $"Network ACL of {serverSubnet} outbound replies", serverAcl, true, NetworkAclRules.EphemeralFrom, NetworkAclRules.EphemeralTo, client);
         }
 
-        private bool CheckAcl(PathBuilder path, string checkId, string hop, NetworkAcl? acl, bool egress, int fromPort, int toPort, Peer peer) =>
-            Check(path, checkId, hop, NetworkAclRules.Evaluate(acl, egress, fromPort, toPort, peer));
+        private bool CheckAcl(PathBuilder path, FindingDefinition finding, string hop, NetworkAcl? acl, bool egress, int fromPort, int toPort, Peer peer) =>
+            Check(path, finding, hop, NetworkAclRules.Evaluate(acl, egress, fromPort, toPort, peer));
 
-        /// <returns>False only when the hop is blocked; a blocked hop adds evidence to the finding <paramref name="checkId"/>.</returns>
-        private bool Check(PathBuilder path, string checkId, string hop, RuleDecision decision)
+        /// <returns>False only when the hop is blocked; a blocked hop adds evidence to the finding <paramref name="finding"/>.</returns>
+        private bool Check(PathBuilder path, FindingDefinition finding, string hop, RuleDecision decision)
         {
             path.Add(hop, decision);
             if (decision.Allowed == false)
-                Findings.Add(checkId, decision.Rule);
+                Findings.Add(finding, decision.Rule);
             return decision.Allowed != false;
         }
 

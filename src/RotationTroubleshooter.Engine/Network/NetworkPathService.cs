@@ -14,7 +14,7 @@ public sealed record DatabaseLookup(DatabaseTarget? Target, string? NotCheckedRe
 /// session's pipeline and one <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS
 /// databases listed once; a secret's database address and report shared by the callers that ask for it at the same time.
 /// </summary>
-public sealed class NetworkPathService
+public sealed class NetworkPathService : IRunService<NetworkPathService>
 {
     private readonly AwsSession _session;
     private readonly Lazy<AmazonEC2Client> _ec2;
@@ -30,12 +30,12 @@ public sealed class NetworkPathService
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Pipeline));
         _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(new Ec2NetworkSnapshot(_ec2.Value)));
-        _rds = new RdsClient(session.Pipeline);
+        _rds = session.Get<RdsClient>();
         _secrets = new SecretHostReader(session);
     }
 
     /// <summary>The run's service: every caller of the same session (Test-RotationNetwork, Test-SecretRotation) shares it.</summary>
-    public static NetworkPathService For(AwsSession session) => session.Shared(s => new NetworkPathService(s));
+    public static NetworkPathService Create(AwsSession session) => new(session);
 
     /// <summary>
     /// The secret's rotation function (DescribeSecret, GetFunction) and, unless <paramref name="readSecretValue"/> is false,
@@ -128,7 +128,7 @@ public sealed class NetworkPathService
         return new DatabaseLookup(target);
     }
 
-    /// <summary>The port each rotation template uses when the secret has none (rotation-facts.md, "Secret JSON each template needs").</summary>
+    /// <summary>The port each rotation template uses when the secret has none (docs/reference/rotation.md, "Secret JSON each template needs").</summary>
     internal static int? DefaultPort(string? engine) => engine?.ToLowerInvariant() switch
     {
         "postgres" or "aurora-postgresql" => 5432,
@@ -143,10 +143,7 @@ public sealed class NetworkPathService
 
     private static NetworkPathReport WithDatabaseNotChecked(NetworkPathReport report, string reason)
     {
-        var finding = new Finding(NetworkCheckIds.DatabasePathNotChecked, FindingSeverity.Info,
-            "The network path to the database was not checked.", [reason],
-            "Grant secretsmanager:GetSecretValue on the secret and rds:DescribeDBInstances, rds:DescribeDBClusters and rds:DescribeDBSubnetGroups, and make the secret a JSON object with host (and port).",
-            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html");
+        var finding = NetworkFindings.DatabasePathNotChecked.Raise([reason]);
         return new NetworkPathReport(report.FunctionName, report.VpcId, report.SubnetIds, report.SecurityGroupIds, report.SecretsManagerPath,
             new NetworkPath(PathVerdict.Unknown, reason, []), [.. report.Findings, finding])
         { SecretArn = report.SecretArn, Database = report.Database };

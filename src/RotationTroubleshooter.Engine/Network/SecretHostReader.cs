@@ -12,7 +12,7 @@ internal sealed class SecretHostReader(AwsSession session)
 {
     public async Task<SecretDatabaseAddress> ReadAsync(string secretId, CancellationToken cancellation)
     {
-        var value = await SecretValueClient.For(session).GetSecretValueAsync(secretId, "AWSCURRENT", cancellation).ConfigureAwait(false);
+        var value = await session.Get<SecretValueClient>().GetSecretValueAsync(secretId, "AWSCURRENT", cancellation).ConfigureAwait(false);
         if (value.NotJsonReason is { } reason)
             throw new TroubleshooterException(ErrorIds.SecretNotJson, FailureCategory.InvalidData,
                 $"Secret '{secretId}' is not a JSON object ({reason}); rotation templates need engine, host, username and password keys.");

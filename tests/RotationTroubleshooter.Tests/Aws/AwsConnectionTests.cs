@@ -140,7 +140,7 @@ public class AwsConnectionTests : IDisposable
     [Fact]
     public void A_malformed_region_is_rejected()
     {
-        var error = Assert.Throws<TroubleshooterException>(() => AwsConnectionResolver.Resolve(Options() with { AccessKey = "a", SecretKey = "b", Region = "Frankfurt" }));
+        var error = Assert.ThrowsAny<TroubleshooterException>(() => AwsConnectionResolver.Resolve(Options() with { AccessKey = "a", SecretKey = "b", Region = "Frankfurt" }));
 
         Assert.Equal("InvalidRegion", error.ErrorId);
     }
@@ -174,7 +174,7 @@ public class AwsConnectionTests : IDisposable
     {
         var connection = AwsConnectionResolver.Resolve(Options() with { AccessKey = "a", SecretKey = "b", Region = "us-east-1", EndpointUrl = "localhost:4566" });
 
-        var error = Assert.Throws<TroubleshooterException>(() => connection.EndpointFor(AwsServices.Lambda));
+        var error = Assert.ThrowsAny<TroubleshooterException>(() => connection.EndpointFor(AwsServices.Lambda));
         Assert.Equal("InvalidEndpointUrl", error.ErrorId);
     }
 
@@ -186,7 +186,7 @@ public class AwsConnectionTests : IDisposable
     public void Secret_ids_are_checked(string id, bool valid)
     {
         if (valid) Assert.Equal(id, AwsArn.CheckSecretId(id));
-        else Assert.Equal("InvalidArn", Assert.Throws<TroubleshooterException>(() => AwsArn.CheckSecretId(id)).ErrorId);
+        else Assert.Equal("InvalidArn", Assert.ThrowsAny<TroubleshooterException>(() => AwsArn.CheckSecretId(id)).ErrorId);
     }
 
     [Theory]
@@ -197,6 +197,6 @@ public class AwsConnectionTests : IDisposable
     public void Function_names_are_checked(string name, bool valid)
     {
         if (valid) Assert.Equal(name, AwsArn.CheckFunctionName(name));
-        else Assert.Throws<TroubleshooterException>(() => AwsArn.CheckFunctionName(name));
+        else Assert.ThrowsAny<TroubleshooterException>(() => AwsArn.CheckFunctionName(name));
     }
 }

@@ -105,7 +105,7 @@ public class AwsRateLimiterTests
     [InlineData("=5")]
     public void A_malformed_override_is_an_InvalidRateLimit_naming_the_variable(string text)
     {
-        var error = Assert.Throws<TroubleshooterException>(() => AwsRateLimits.Resolve(null, text));
+        var error = Assert.ThrowsAny<TroubleshooterException>(() => AwsRateLimits.Resolve(null, text));
 
         Assert.Equal("InvalidRateLimit", error.ErrorId);
         Assert.Contains(AwsRateLimits.EnvironmentVariable, error.Message);

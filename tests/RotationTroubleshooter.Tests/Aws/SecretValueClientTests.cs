@@ -57,7 +57,7 @@ public class SecretValueClientTests
     [InlineData("""["CanaryPassw0rd-4f1d9c"]""", "SecretValueInvalid", "not an object")]
     public async Task A_secret_string_the_templates_cannot_use_is_named_without_its_value(string secretString, string errorId, string text)
     {
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => Read(new OneAnswer(HttpStatusCode.OK, Value(secretString))));
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => Read(new OneAnswer(HttpStatusCode.OK, Value(secretString))));
 
         Assert.Equal(errorId, error.ErrorId);
         Assert.Equal(FailureCategory.InvalidData, error.Category);
@@ -71,7 +71,7 @@ public class SecretValueClientTests
     {
         var body = $$"""{"ARN":"{{Arn}}","VersionId":"v-1","SecretBinary":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(Canary))}}"}""";
 
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => Read(new OneAnswer(HttpStatusCode.OK, body)));
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => Read(new OneAnswer(HttpStatusCode.OK, body)));
 
         Assert.Equal("SecretValueBinary", error.ErrorId);
         Assert.Contains("SecretBinary", error.Message);
@@ -86,7 +86,7 @@ public class SecretValueClientTests
     {
         var handler = new OneAnswer(HttpStatusCode.BadRequest, $$"""{"__type":"{{code}}","Message":"{{message}}"}""");
 
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => Read(handler));
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => Read(handler));
 
         Assert.Equal(errorId, error.ErrorId);
         Assert.Equal(FailureCategory.PermissionDenied, error.Category);
@@ -97,7 +97,7 @@ public class SecretValueClientTests
     [Fact]
     public async Task A_missing_version_is_not_found()
     {
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => Read(new OneAnswer(HttpStatusCode.BadRequest,
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => Read(new OneAnswer(HttpStatusCode.BadRequest,
             """{"__type":"ResourceNotFoundException","Message":"Secrets Manager can't find the specified secret value for staging label: AWSPENDING"}"""), "AWSPENDING"));
 
         Assert.Equal("SecretVersionNotFound", error.ErrorId);

@@ -253,7 +253,7 @@ public sealed class FunctionBundleServiceTests(NativeFixtures fixtures)
         var aws = new FakeAws();
         aws.Serve(CodeUrl, () => Zip(OldBundle()[..500]));
 
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => Service(aws).ForFunctionAsync(Name, CancellationToken.None));
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => Service(aws).ForFunctionAsync(Name, CancellationToken.None));
 
         Assert.Equal("BundleCorrupt", error.ErrorId);
         Assert.Equal(FailureCategory.InvalidData, error.Category);
@@ -264,7 +264,7 @@ public sealed class FunctionBundleServiceTests(NativeFixtures fixtures)
     {
         var aws = new FakeAws { GetFunctionBody = $$$"""{"Configuration":{"FunctionName":"{{{Name}}}","FunctionArn":"{{{FunctionArn}}}","PackageType":"Zip"},"Tags":{}}""" };
 
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => Service(aws).ForFunctionAsync(Name, CancellationToken.None));
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => Service(aws).ForFunctionAsync(Name, CancellationToken.None));
 
         Assert.Equal("CodeLocationUnavailable", error.ErrorId);
         Assert.Contains("lambda:GetFunction", error.Message);

@@ -29,7 +29,7 @@ public sealed class LogFileReaderTests : IDisposable
     private static void AssertDatabaseUnreachable(LogFileReadResult read)
     {
         var a = Assert.Single(RotationLogAnalyzer.Analyze(read.Events, "f", null, T0.AddDays(1)));
-        Assert.Equal(RotationSymptoms.DatabaseUnreachable, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseUnreachable.Id, a.Symptom);
         Assert.Equal(ArnA, a.SecretArn);
         Assert.Equal(["createSecret", "setSecret"], a.Steps.Select(s => s.Step));
     }

@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Diagnosis.Checks;
 using static RotationTroubleshooter.Tests.Logs.Transcript;
 using RotationTroubleshooter.Logs;
 
@@ -30,7 +31,7 @@ public class RotationLogAnalyzerTests
         FullRotation(t, ArnA, Ver1);
         var a = Single(t);
         Assert.Equal(RotationAttemptOutcome.Succeeded, a.Outcome);
-        Assert.Equal(RotationSymptoms.Succeeded, a.Symptom);
+        Assert.Equal(RotationSymptoms.Succeeded.Id, a.Symptom);
         Assert.Equal(ArnA, a.SecretArn);
         Assert.Equal(Ver1, a.VersionId);
         Assert.Equal("SecretsManagerRDSPostgreSQLRotationSingleUser", a.FunctionName);
@@ -42,7 +43,7 @@ public class RotationLogAnalyzerTests
         Assert.True(a.Duration > TimeSpan.FromMilliseconds(1950));
         Assert.Null(a.FailedStep);
         Assert.Contains(a.Evidence, e => e.Contains("Successfully set AWSCURRENT stage", StringComparison.Ordinal));
-        Assert.Equal(FindingSeverity.Info, a.ToFinding()!.Severity);
+        Assert.Equal(FindingSeverity.Info, RotationLogCheck.FindingOf(a)!.Severity);
     }
 
     [Theory, MemberData(nameof(Formats))]
@@ -54,7 +55,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(30030, InvocationEnd.Timeout, []);
         var a = Single(t);
         Assert.Equal(RotationAttemptOutcome.TimedOut, a.Outcome);
-        Assert.Equal(RotationSymptoms.TimeoutReachingSecretsManager, a.Symptom);
+        Assert.Equal(RotationSymptoms.TimeoutReachingSecretsManager.Id, a.Symptom);
         Assert.Equal("createSecret", a.FailedStep);
         Assert.Null(a.SecretArn);
         Assert.Equal(2, a.Steps.Count);
@@ -71,7 +72,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
         var a = Single(t, asOf: T0.AddHours(1));
         Assert.Equal(RotationAttemptOutcome.Failed, a.Outcome);
-        Assert.Equal(RotationSymptoms.StalledAfterCreateSecret, a.Symptom);
+        Assert.Equal(RotationSymptoms.StalledAfterCreateSecret.Id, a.Symptom);
         Assert.Equal("setSecret", a.FailedStep);
         Assert.Equal(Ver1, a.VersionId);
         Assert.Contains("network ACLs", a.Remediation);
@@ -87,7 +88,7 @@ public class RotationLogAnalyzerTests
         Assert.Equal(RotationAttemptOutcome.InProgress, a.Outcome);
         Assert.Null(a.EndTime);
         Assert.Null(a.Symptom);
-        Assert.Null(a.ToFinding());
+        Assert.Null(RotationLogCheck.FindingOf(a));
     }
 
     [Theory, MemberData(nameof(Formats))]
@@ -114,7 +115,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(700, InvocationEnd.Error, [], unhandled: "KeyError: 'host key is missing from secret JSON'");
         var a = Single(t);
         Assert.Equal(RotationAttemptOutcome.Failed, a.Outcome);
-        Assert.Equal(RotationSymptoms.SecretJsonKeyMissing, a.Symptom);
+        Assert.Equal(RotationSymptoms.SecretJsonKeyMissing.Id, a.Symptom);
         Assert.Equal("createSecret", a.FailedStep);
         Assert.Contains("\"host\"", a.Remediation);
         Assert.Contains(a.Evidence, e => e.Contains("host key is missing from secret JSON", StringComparison.Ordinal));
@@ -126,7 +127,7 @@ public class RotationLogAnalyzerTests
         var t = new Transcript(format);
         t.Invoke(700, InvocationEnd.Error, [], unhandled: "KeyError: 'masterarn'");
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.SecretJsonKeyMissing, a.Symptom);
+        Assert.Equal(RotationSymptoms.SecretJsonKeyMissing.Id, a.Symptom);
         Assert.Contains("\"masterarn\"", a.Remediation);
     }
 
@@ -138,7 +139,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(25012, InvocationEnd.Error, ["!" + SetFailed(ArnA)], unhandled: $"ValueError: Unable to log into database with previous, current, or pending secret of secret arn {ArnA}", coldStart: false);
         var a = Single(t);
         Assert.Equal(RotationAttemptOutcome.Failed, a.Outcome);
-        Assert.Equal(RotationSymptoms.DatabaseUnreachable, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseUnreachable.Id, a.Symptom);
         Assert.Equal("setSecret", a.FailedStep);
         Assert.Contains(a.Evidence, e => e.Contains("25012 ms", StringComparison.Ordinal));
         Assert.Contains("security group", a.Remediation);
@@ -152,7 +153,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(30000, InvocationEnd.Timeout, [], coldStart: false);
         var a = Single(t);
         Assert.Equal(RotationAttemptOutcome.TimedOut, a.Outcome);
-        Assert.Equal(RotationSymptoms.DatabaseUnreachable, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseUnreachable.Id, a.Symptom);
         Assert.Equal("setSecret", a.FailedStep);
         Assert.True(a.Steps[1].StepInferred);
         Assert.Equal(ArnA, a.SecretArn);
@@ -165,7 +166,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
         t.Invoke(640, InvocationEnd.Error, ["!" + SetFailed(ArnA)], unhandled: $"ValueError: Unable to log into database with previous, current, or pending secret of secret arn {ArnA}", coldStart: false);
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
         Assert.Contains(a.Evidence, e => e.Contains("640 ms", StringComparison.Ordinal));
         Assert.Contains("username and password", a.Remediation);
     }
@@ -177,7 +178,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
         t.Invoke(300, InvocationEnd.Error, ["!SCRAM authentication requires libpq version 10 or above", "!" + SetFailed(ArnA)], coldStart: false);
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
         Assert.Contains("libpq", a.Remediation);
         Assert.Contains(a.Evidence, e => e.Contains("SCRAM authentication requires libpq version 10", StringComparison.Ordinal));
     }
@@ -189,7 +190,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
         t.Invoke(800, InvocationEnd.Error, ["!Unable to establish SSL/TLS handshake, SSL/TLS is enforced on the host: db.internal", "!" + SetFailed(ArnA)], coldStart: false);
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
         Assert.Contains("\"ssl\": true", a.Remediation);
     }
 
@@ -201,7 +202,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(400, InvocationEnd.Success, [SetOk(ArnA)], coldStart: false);
         t.Invoke(500, InvocationEnd.Error, ["!" + TestFailed(ArnA)], unhandled: $"ValueError: Unable to log into database with pending secret of secret ARN {ArnA}", coldStart: false);
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.TestSecretLoginFailed, a.Symptom);
+        Assert.Equal(RotationSymptoms.TestSecretLoginFailed.Id, a.Symptom);
         Assert.Equal("testSecret", a.FailedStep);
         Assert.Equal(ArnA, a.SecretArn);
     }
@@ -212,7 +213,7 @@ public class RotationLogAnalyzerTests
         var t = new Transcript(format);
         t.Invoke(500, InvocationEnd.Error, [$"!Secret {ArnA} is not enabled for rotation"], unhandled: $"ValueError: Secret {ArnA} is not enabled for rotation");
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.RotationNotEnabledForSecret, a.Symptom);
+        Assert.Equal(RotationSymptoms.RotationNotEnabledForSecret.Id, a.Symptom);
         Assert.Equal(ArnA, a.SecretArn);
     }
 
@@ -223,7 +224,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(500, InvocationEnd.Error, [$"!Secret version {Ver2} not set as AWSPENDING for rotation of secret {ArnA}."],
             unhandled: $"ValueError: Secret version {Ver2} not set as AWSPENDING for rotation of secret {ArnA}.");
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.PendingVersionStuck, a.Symptom);
+        Assert.Equal(RotationSymptoms.PendingVersionStuck.Id, a.Symptom);
         Assert.Equal(Ver2, a.VersionId);
         Assert.Contains("AWSPENDING", a.Remediation);
     }
@@ -234,7 +235,7 @@ public class RotationLogAnalyzerTests
         var t = new Transcript(format);
         t.Invoke(600, InvocationEnd.Error, [], unhandled: "KeyError: \"Database engine must be set to 'postgres' in order to use this rotation lambda\"");
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.EngineMismatch, a.Symptom);
+        Assert.Equal(RotationSymptoms.EngineMismatch.Id, a.Symptom);
         Assert.Contains("'postgres'", a.Remediation);
     }
 
@@ -245,7 +246,7 @@ public class RotationLogAnalyzerTests
         const string error = "Runtime.ImportModuleError: Unable to import module 'lambda_function': No module named '_pg'";
         t.Invoke(120, InvocationEnd.Error, [], unhandled: error, initError: error, coldStart: false);
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.FunctionImportError, a.Symptom);
+        Assert.Equal(RotationSymptoms.FunctionImportError.Id, a.Symptom);
         Assert.Contains("'_pg'", a.Remediation);
         Assert.Equal(RotationAttemptOutcome.Failed, a.Outcome);
     }
@@ -257,7 +258,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(700, InvocationEnd.Error, [],
             unhandled: "ClientError: An error occurred (AccessDeniedException) when calling the GetSecretValue operation: Access to KMS is not allowed");
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.KmsAccessDenied, a.Symptom);
+        Assert.Equal(RotationSymptoms.KmsAccessDenied.Id, a.Symptom);
         Assert.Contains("kms:Decrypt", a.Remediation);
     }
 
@@ -268,7 +269,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
         t.Invoke(300, InvocationEnd.Error, ["!setSecret: something nobody expected"], unhandled: "RuntimeError: flux capacitor offline", coldStart: false);
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.Unknown, a.Symptom);
+        Assert.Equal(RotationSymptoms.Unknown.Id, a.Symptom);
         Assert.Contains(a.Evidence, e => e.Contains("flux capacitor offline", StringComparison.Ordinal));
         Assert.Contains(a.Evidence, e => e.Contains("something nobody expected", StringComparison.Ordinal));
         Assert.Equal("RuntimeError: flux capacitor offline", a.Steps[^1].Error);
@@ -328,7 +329,7 @@ public class RotationLogAnalyzerTests
         Assert.Equal(RotationAttemptOutcome.Succeeded, a.Outcome);
         Assert.Equal(4, a.Steps.Count);
         Assert.Equal(RotationAttemptOutcome.TimedOut, b.Outcome);
-        Assert.Equal(RotationSymptoms.DatabaseUnreachable, b.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseUnreachable.Id, b.Symptom);
         Assert.Equal(["createSecret", "setSecret"], b.Steps.Select(s => s.Step));
 
         var onlyB = RotationLogAnalyzer.Analyze(t.Events, "shared-rotator", ArnB, Later);
@@ -349,7 +350,7 @@ public class RotationLogAnalyzerTests
         var a = Single(t);
         // The handled error in createSecret does not fail that step: the platform reported success.
         Assert.Equal(RotationStepOutcome.Succeeded, a.Steps[0].Outcome);
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
         Assert.Equal(2, a.Steps.Count);
     }
 
@@ -414,7 +415,7 @@ public class RotationLogAnalyzerTests
         t.Wait(TimeSpan.FromDays(1));
         FullRotation(t, ArnB, Ver2);
         var kept = RotationLogAnalyzer.Analyze(t.Events, null, ArnA, Later.AddDays(2));
-        Assert.Equal(RotationSymptoms.TimeoutReachingSecretsManager, Assert.Single(kept).Symptom);
+        Assert.Equal(RotationSymptoms.TimeoutReachingSecretsManager.Id, Assert.Single(kept).Symptom);
         Assert.Empty(RotationLogAnalyzer.Analyze(t.Events, null, ArnA, Later.AddDays(2), includeUnattributed: false));
     }
 
@@ -427,8 +428,8 @@ public class RotationLogAnalyzerTests
         t.Invoke(30030, InvocationEnd.Timeout, []);
         var attempts = RotationLogAnalyzer.Analyze(t.Events, null, null, Later);
         Assert.Equal(2, attempts.Count);
-        Assert.Equal(RotationSymptoms.StalledAfterCreateSecret, attempts[0].Symptom);
-        Assert.Equal((RotationSymptoms.TimeoutReachingSecretsManager, "createSecret"), (attempts[1].Symptom, attempts[1].FailedStep));
+        Assert.Equal(RotationSymptoms.StalledAfterCreateSecret.Id, attempts[0].Symptom);
+        Assert.Equal((RotationSymptoms.TimeoutReachingSecretsManager.Id, "createSecret"), (attempts[1].Symptom, attempts[1].FailedStep));
     }
 
     [Fact]
@@ -437,10 +438,10 @@ public class RotationLogAnalyzerTests
         var t = new Transcript(LambdaLogFormat.Json);
         t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
         t.Invoke(640, InvocationEnd.Error, ["!" + SetFailed(ArnA)], coldStart: false);
-        var finding = Single(t).ToFinding()!;
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, finding.CheckId);
+        var finding = RotationLogCheck.FindingOf(Single(t))!;
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, finding.CheckId);
         Assert.Equal(FindingSeverity.Error, finding.Severity);
-        Assert.Equal(RotationSymptoms.HelpUri, finding.HelpUri);
+        Assert.Equal(AwsDocs.RotationTroubleshooting, finding.HelpUri);
         Assert.Contains("setSecret", finding.Message);
         Assert.NotEmpty(finding.Evidence);
     }
@@ -454,7 +455,7 @@ public class RotationLogAnalyzerTests
             new LogEvent(T0.AddSeconds(1), "INIT_REPORT Init Duration: 210.55 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError"),
         };
         var a = Assert.Single(RotationLogAnalyzer.Analyze(events, null, null, Later));
-        Assert.Equal(RotationSymptoms.FunctionImportError, a.Symptom);
+        Assert.Equal(RotationSymptoms.FunctionImportError.Id, a.Symptom);
         Assert.Contains("'pymssql._pymssql'", a.Remediation);
         Assert.Null(a.Steps[0].RequestId);
     }
@@ -468,7 +469,7 @@ public class RotationLogAnalyzerTests
         t.Invoke(700, InvocationEnd.Error, [$"!setSecret: Unable to log into database using credentials in master secret {master}"], coldStart: false);
         var a = Single(t);
         Assert.Equal(ArnA, a.SecretArn);
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
         Assert.Contains("masterarn", a.Remediation);
         Assert.Empty(RotationLogAnalyzer.Analyze(t.Events, null, master, Later, includeUnattributed: false));
     }
@@ -483,8 +484,8 @@ public class RotationLogAnalyzerTests
         t.Invoke(500, InvocationEnd.Success, [Retrieved(ArnA)]);
         var a = Single(t, asOf: t.Clock.AddSeconds(2));
         Assert.Equal(RotationAttemptOutcome.InProgress, a.Outcome);
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, a.Symptom);
-        Assert.Equal(FindingSeverity.Warning, a.ToFinding()!.Severity);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
+        Assert.Equal(FindingSeverity.Warning, RotationLogCheck.FindingOf(a)!.Severity);
         Assert.Equal(3, a.Steps.Count);
     }
 }

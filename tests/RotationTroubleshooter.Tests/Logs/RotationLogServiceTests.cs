@@ -89,7 +89,7 @@ public class RotationLogServiceTests
     {
         var handler = new FakeAws((_, _) => Json("""{"__type":"ResourceNotFoundException","message":"The specified log group does not exist."}""", HttpStatusCode.BadRequest));
 
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() =>
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() =>
             new CloudWatchLogsClient(Pipeline(handler)).FilterLogEventsAsync("/aws/lambda/f", Start, End, 10, CancellationToken.None));
 
         Assert.Equal("LogGroupNotFound", error.ErrorId);
@@ -112,7 +112,7 @@ public class RotationLogServiceTests
     {
         var handler = World(TwoAttempts(), "/custom/rotation");
         var service = new AwsSession(TestConnections.Create(endpoint: "http://127.0.0.1:1"), new AwsPipelineOptions { MaxAttempts = 1 }, handler)
-            .Shared(s => new RotationLogService(s));
+            .Get<RotationLogService>();
 
         var byName = await service.ForFunctionAsync("rotate-orders", Start, End, 100, CancellationToken.None);
         var again = await service.ReadAsync("rotate-orders", Start, End, 100, CancellationToken.None);
@@ -129,13 +129,13 @@ public class RotationLogServiceTests
     {
         var handler = World(TwoAttempts());
         var session = new AwsSession(TestConnections.Create(endpoint: "http://127.0.0.1:1"), new AwsPipelineOptions { MaxAttempts = 1 }, handler);
-        var service = session.Shared(s => new RotationLogService(s));
+        var service = session.Get<RotationLogService>();
 
         var attempts = await service.ForSecretAsync("prod/orders/db", Start, End, 100, CancellationToken.None);
 
         // The newer attempt belongs to ArnB, which shares the function: it is not this secret's.
         var attempt = Assert.Single(attempts);
-        Assert.Equal(RotationSymptoms.DatabaseLoginRejected, attempt.Symptom);
+        Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, attempt.Symptom);
         Assert.Equal("rotate-orders", attempt.FunctionName);
         Assert.Contains("/aws/lambda/rotate-orders", handler.Requests.Single(r => r.Operation.EndsWith("FilterLogEvents", StringComparison.Ordinal)).Body);
     }

@@ -10,7 +10,7 @@ public enum InvocationEnd { Success, Error, Timeout }
 
 /// <summary>
 /// Writes what Lambda and the Python rotation templates put in CloudWatch Logs, in either log format, with the
-/// strings quoted in rotation-facts.md; then exports it the ways an administrator would.
+/// strings quoted in docs/reference/rotation.md; then exports it the ways an administrator would.
 /// </summary>
 internal sealed class Transcript(LambdaLogFormat format, string stream = Transcript.DefaultStream)
 {

@@ -36,7 +36,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
     {
         var report = await AnalyzeAsync("no-route");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.NoRouteToSecretsManager);
+        var finding = AssertOnlyFindings(report, NetworkFindings.NoRouteToSecretsManager.Id);
         Assert.Equal(PathVerdict.Blocked, report.SecretsManagerPath.Verdict);
         Assert.Contains(finding.Evidence, e => e.StartsWith("main route table rtb-") && e.Contains("has no 0.0.0.0/0 route"));
         Assert.Equal(PathVerdict.Reachable, report.DatabasePath!.Verdict);
@@ -48,7 +48,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("nat-in-private-subnet");
         var report = await AnalyzeAsync("nat-in-private-subnet");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.NoRouteToSecretsManager);
+        var finding = AssertOnlyFindings(report, NetworkFindings.NoRouteToSecretsManager.Id);
         var nat = seeded.GetProperty("natGatewayId").GetString()!;
         Assert.Contains(finding.Evidence, e => e.StartsWith(nat) && e.Contains("no 0.0.0.0/0 route to an internet gateway"));
         Assert.Equal(PathVerdict.Blocked, report.SecretsManagerPath.Verdict);
@@ -60,7 +60,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("function-in-public-subnet");
         var report = await AnalyzeAsync("function-in-public-subnet");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.NoRouteToSecretsManager);
+        var finding = AssertOnlyFindings(report, NetworkFindings.NoRouteToSecretsManager.Id);
         Assert.Contains(finding.Evidence, e => e.Contains($"routes 0.0.0.0/0 to {seeded.GetProperty("internetGatewayId").GetString()}")
             && e.Contains("no public IP address"));
     }
@@ -87,7 +87,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
 
         var report = await new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2)).AnalyzeAsync(request);
 
-        Assert.Equal(NetworkCheckIds.FunctionSecurityGroupBlocksDatabase, Assert.Single(report.Findings).CheckId);
+        Assert.Equal(NetworkFindings.FunctionSecurityGroupBlocksDatabase.Id, Assert.Single(report.Findings).CheckId);
         Assert.Equal(PathVerdict.Blocked, report.DatabasePath!.Verdict);
     }
 
@@ -97,8 +97,8 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("private-dns-off");
         var report = await AnalyzeAsync("private-dns-off");
 
-        AssertOnlyFindings(report, NetworkCheckIds.EndpointPrivateDnsDisabled, NetworkCheckIds.NoRouteToSecretsManager);
-        var finding = report.Findings.Single(f => f.CheckId == NetworkCheckIds.EndpointPrivateDnsDisabled);
+        AssertOnlyFindings(report, NetworkFindings.EndpointPrivateDnsDisabled.Id, NetworkFindings.NoRouteToSecretsManager.Id);
+        var finding = report.Findings.Single(f => f.CheckId == NetworkFindings.EndpointPrivateDnsDisabled.Id);
         Assert.Equal(FindingSeverity.Error, finding.Severity);
         Assert.Contains(finding.Evidence, e => e.StartsWith(seeded.GetProperty("endpointId").GetString()!));
     }
@@ -121,7 +121,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
     {
         var report = await AnalyzeAsync("endpoint-other-az");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.EndpointNotInFunctionAvailabilityZone);
+        var finding = AssertOnlyFindings(report, NetworkFindings.EndpointNotInFunctionAvailabilityZone.Id);
         Assert.Equal(FindingSeverity.Warning, finding.Severity);
         Assert.Contains(finding.Evidence, e => e.Contains("us-east-1c") && e.Contains("is in us-east-1a"));
         Assert.Contains(finding.Evidence, e => e.Contains("is in us-east-1b"));
@@ -135,7 +135,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("endpoint-sg-other-source");
         var report = await AnalyzeAsync("endpoint-sg-other-source");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.EndpointSecurityGroupBlocksFunction);
+        var finding = AssertOnlyFindings(report, NetworkFindings.EndpointSecurityGroupBlocksFunction.Id);
         var endpointGroup = seeded.GetProperty("endpointGroup").GetString()!;
         var functionGroup = seeded.GetProperty("functionGroups")[0].GetString()!;
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{endpointGroup}: no ingress rule allows tcp 443 from") && e.Contains(functionGroup));
@@ -159,7 +159,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("function-sg-no-https");
         var report = await AnalyzeAsync("function-sg-no-https");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.FunctionSecurityGroupBlocksHttps);
+        var finding = AssertOnlyFindings(report, NetworkFindings.FunctionSecurityGroupBlocksHttps.Id);
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{seeded.GetProperty("functionGroups")[0].GetString()}: no egress rule allows tcp 443"));
         Assert.Equal(PathVerdict.Blocked, report.SecretsManagerPath.Verdict);
         Assert.Equal(PathVerdict.Reachable, report.DatabasePath!.Verdict);
@@ -171,7 +171,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("function-sg-https-only");
         var report = await AnalyzeAsync("function-sg-https-only");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.FunctionSecurityGroupBlocksDatabase);
+        var finding = AssertOnlyFindings(report, NetworkFindings.FunctionSecurityGroupBlocksDatabase.Id);
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{seeded.GetProperty("functionGroups")[0].GetString()}: no egress rule allows tcp 5432"));
         Assert.Equal(PathVerdict.Reachable, report.SecretsManagerPath.Verdict);
         Assert.Equal(PathVerdict.Blocked, report.DatabasePath!.Verdict);
@@ -183,7 +183,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("nacl-deny-shadows-allow");
         var report = await AnalyzeAsync("nacl-deny-shadows-allow");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.NetworkAclBlocksHttps);
+        var finding = AssertOnlyFindings(report, NetworkFindings.NetworkAclBlocksHttps.Id);
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{seeded.GetProperty("networkAclId").GetString()} outbound rule 90 denies tcp 443"));
         Assert.Equal(PathVerdict.Blocked, report.SecretsManagerPath.Verdict);
     }
@@ -194,7 +194,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("endpoint-nacl-blocks-replies");
         var report = await AnalyzeAsync("endpoint-nacl-blocks-replies");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.NetworkAclBlocksHttps);
+        var finding = AssertOnlyFindings(report, NetworkFindings.NetworkAclBlocksHttps.Id);
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{seeded.GetProperty("networkAclId").GetString()} outbound: no rule allows tcp 1024-65535"));
     }
 
@@ -204,7 +204,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("endpoint-policy-deny");
         var report = await AnalyzeAsync("endpoint-policy-deny");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.EndpointPolicyDeniesFunction);
+        var finding = AssertOnlyFindings(report, NetworkFindings.EndpointPolicyDeniesFunction.Id);
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{seeded.GetProperty("endpointId").GetString()} policy: statement 2 (Sid NoWrites) denies secretsmanager:PutSecretValue"));
         Assert.Equal(PathVerdict.Blocked, report.SecretsManagerPath.Verdict);
     }
@@ -226,7 +226,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("db-sg-blocks");
         var report = await AnalyzeAsync("db-sg-blocks");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.DatabaseSecurityGroupBlocksFunction);
+        var finding = AssertOnlyFindings(report, NetworkFindings.DatabaseSecurityGroupBlocksFunction.Id);
         var databaseGroup = seeded.GetProperty("database").GetProperty("groups")[0].GetString()!;
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{databaseGroup}: no ingress rule allows tcp 5432 from"));
         Assert.Equal(PathVerdict.Reachable, report.SecretsManagerPath.Verdict);
@@ -239,7 +239,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("db-nacl-blocks");
         var report = await AnalyzeAsync("db-nacl-blocks");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.NetworkAclBlocksDatabase);
+        var finding = AssertOnlyFindings(report, NetworkFindings.NetworkAclBlocksDatabase.Id);
         Assert.Contains(finding.Evidence, e => e.StartsWith($"{seeded.GetProperty("networkAclId").GetString()} inbound rule 50 denies tcp 5432"));
     }
 
@@ -249,7 +249,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var seeded = moto.Scenario("db-other-vpc");
         var report = await AnalyzeAsync("db-other-vpc");
 
-        var finding = AssertOnlyFindings(report, NetworkCheckIds.DatabaseInOtherVpc);
+        var finding = AssertOnlyFindings(report, NetworkFindings.DatabaseInOtherVpc.Id);
         var databaseVpc = seeded.GetProperty("database").GetProperty("vpcId").GetString()!;
         Assert.Contains(finding.Evidence, e => e.StartsWith("main route table rtb-") && e.Contains($"has no route to") && e.Contains(databaseVpc));
         Assert.Contains(finding.Evidence, e => e.Contains(seeded.GetProperty("vpcId").GetString()!));
@@ -274,7 +274,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
         var report = await analyzer.AnalyzeAsync(new NetworkPathRequest("fn", ["subnet-0000000000000dead"], ["sg-1"], RoleArn, null, "us-east-1", SecretArn));
 
         Assert.Equal(PathVerdict.Unknown, report.SecretsManagerPath.Verdict);
-        Assert.Equal(NetworkCheckIds.NetworkPathNotChecked, Assert.Single(report.Findings).CheckId);
+        Assert.Equal(NetworkFindings.NetworkPathNotChecked.Id, Assert.Single(report.Findings).CheckId);
     }
 
     [Fact]
@@ -287,7 +287,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
 
         Assert.Equal(PathVerdict.Unknown, report.SecretsManagerPath.Verdict);
         Assert.Equal(PathVerdict.Unknown, report.DatabasePath!.Verdict);
-        Assert.Equal(NetworkCheckIds.NetworkPathNotChecked, Assert.Single(report.Findings).CheckId);
+        Assert.Equal(NetworkFindings.NetworkPathNotChecked.Id, Assert.Single(report.Findings).CheckId);
     }
 
     private async Task<NetworkPathReport> AnalyzeAsync(string scenario, string? secretsManagerEndpoint = PublicEndpoint)

@@ -94,7 +94,7 @@ public sealed class NetworkServiceTests
         var handler = new ScriptedHandler((_, body) => Ok(
             $"<DescribeDBInstancesResponse {Ns}><DescribeDBInstancesResult><Marker>m{Guid.NewGuid()}</Marker><DBInstances/></DescribeDBInstancesResult></DescribeDBInstancesResponse>", "text/xml"));
 
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => new RdsClient(Pipeline(handler)).DescribeDatabasesAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => new RdsClient(Pipeline(handler)).DescribeDatabasesAsync(CancellationToken.None));
 
         Assert.Equal("TooManyResults", error.ErrorId);
         Assert.Equal(RdsClient.MaxPages, handler.Bodies.Count(b => b.StartsWith("Action=DescribeDBInstances")));
@@ -125,7 +125,7 @@ public sealed class NetworkServiceTests
     [InlineData(Password)]
     public async Task Secret_reader_refuses_a_value_that_is_not_a_json_object_without_quoting_it(string secretString)
     {
-        var error = await Assert.ThrowsAsync<TroubleshooterException>(() => ReadSecretAsync(secretString));
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => ReadSecretAsync(secretString));
 
         Assert.Equal("SecretNotJson", error.ErrorId);
         Assert.DoesNotContain(Password, error.ToString());
@@ -221,7 +221,7 @@ public sealed class NetworkServiceTests
     }
 
     private static NetworkPathService Service(ScriptedHandler handler) =>
-        NetworkPathService.For(new AwsSession(TestConnections.Create(endpoint: "https://aws.test/"), new AwsPipelineOptions { MaxAttempts = 1 }, handler));
+        new AwsSession(TestConnections.Create(endpoint: "https://aws.test/"), new AwsPipelineOptions { MaxAttempts = 1 }, handler).Get<NetworkPathService>();
 
     private static HttpResponseMessage SecretValue(string secretString) =>
         Ok(System.Text.Json.JsonSerializer.Serialize(new { SecretString = secretString }), "application/x-amz-json-1.1");

@@ -84,7 +84,7 @@ public sealed class BadInputTests
     [InlineData("arn:\u0000:secretsmanager")]
     public void A_malformed_secret_ARN_is_an_InvalidArn_error_saying_what_an_ARN_looks_like(string arn)
     {
-        var error = Assert.Throws<TroubleshooterException>(() => AwsArn.CheckSecretId(arn));
+        var error = Assert.ThrowsAny<TroubleshooterException>(() => AwsArn.CheckSecretId(arn));
         Assert.Equal("InvalidArn", error.ErrorId);
         Assert.Equal(FailureCategory.InvalidArgument, error.Category);
         Assert.Contains("arn:aws:secretsmanager:<region>:<account>:secret:<name>", error.Message);
@@ -98,7 +98,7 @@ public sealed class BadInputTests
     [InlineData("")]
     public void A_malformed_function_name_or_ARN_is_a_typed_error(string name)
     {
-        var error = Assert.Throws<TroubleshooterException>(() => AwsArn.CheckFunctionName(name));
+        var error = Assert.ThrowsAny<TroubleshooterException>(() => AwsArn.CheckFunctionName(name));
         Assert.Equal(FailureCategory.InvalidArgument, error.Category);
     }
 

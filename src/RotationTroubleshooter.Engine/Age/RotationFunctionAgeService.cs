@@ -3,8 +3,10 @@ using RotationTroubleshooter.Aws;
 namespace RotationTroubleshooter.Age;
 
 /// <summary>Dates the rotation function the way AWS's guide does: its stack's creation time, else LastModified.</summary>
-public sealed class RotationFunctionAgeCheck(AwsSession session)
+public sealed class RotationFunctionAgeService(AwsSession session) : IRunService<RotationFunctionAgeService>
 {
+    public static RotationFunctionAgeService Create(AwsSession session) => new(session);
+
     public static readonly DateTime TlsTemplateDate = new(2021, 12, 20, 0, 0, 0, DateTimeKind.Utc);
     public static readonly DateTime ScramTemplateDate = new(2021, 12, 30, 0, 0, 0, DateTimeKind.Utc);
 

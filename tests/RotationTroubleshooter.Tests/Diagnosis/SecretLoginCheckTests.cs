@@ -1,7 +1,9 @@
 using RotationTroubleshooter.Database;
-namespace RotationTroubleshooter.Tests.Database;
+using RotationTroubleshooter.Diagnosis.Checks;
 
-public class DatabaseLoginCheckTests
+namespace RotationTroubleshooter.Tests.Diagnosis;
+
+public class SecretLoginCheckTests
 {
     private static DatabaseLoginResult Result(string stage, bool? succeeded, DatabaseLoginFailureKind? kind, bool reachable = true) =>
         new DatabaseLoginResult(stage, DatabaseEngine.PostgreSql, "db:5432", "app", "postgres", reachable, true, true, "scram-sha-256",
@@ -10,16 +12,16 @@ public class DatabaseLoginCheckTests
     [Fact]
     public void Rejected_current_credentials_an_unusable_stage_and_an_unreadable_stage_each_become_a_finding()
     {
-        var check = new DatabaseLoginCheck("arn:s", "prod/db",
+        var login = new DatabaseLoginCheck("arn:s", "prod/db",
             [Result("AWSCURRENT", false, DatabaseLoginFailureKind.PasswordRejected), Result("AWSPREVIOUS", true, null)],
             [
                 new DatabaseStageFailure("AWSPENDING", new TroubleshooterException("SecretValueNotJson", FailureCategory.InvalidData, "not JSON")),
                 new DatabaseStageFailure("AWSPENDING", new TroubleshooterException("KmsAccessDenied", FailureCategory.PermissionDenied, "allow kms:Decrypt")),
             ]);
 
-        var findings = check.ToFindings();
+        var findings = SecretLoginCheck.FindingsOf(login, libpqMajor: null, predatesTls: null).ToList();
 
-        Assert.Equal(["CurrentCredentialsRejected", "SecretValueNotJson", "DatabaseLoginNotTested"], findings.Select(f => f.CheckId));
+        Assert.Equal(["CurrentCredentialsRejected", "SecretNotJson", "DatabaseLoginNotTested"], findings.Select(f => f.CheckId));
         Assert.Equal(FindingSeverity.Error, findings[1].Severity);
         Assert.Equal(FindingSeverity.Info, findings[2].Severity);
         Assert.Contains("kms:Decrypt", findings[2].Message);
