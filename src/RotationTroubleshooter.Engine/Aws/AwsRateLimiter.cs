@@ -136,8 +136,11 @@ internal sealed class TokenBucket
     private static readonly TimeSpan ThrottleDebounce = TimeSpan.FromSeconds(1);
     private const double UnlimitedCeiling = 10_000;
     private const int MaxRemembered = 1024;
-    /// <summary>How early a request may reach AWS, relative to the client's schedule, and still find a token there.</summary>
-    private static readonly TimeSpan JitterReserve = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How early a request may reach AWS, relative to the client's schedule, and still find a token there. The first
+    /// requests of a burst open connections and arrive up to a few hundred milliseconds after the ones that follow them.
+    /// </summary>
+    private static readonly TimeSpan JitterReserve = TimeSpan.FromMilliseconds(500);
 
     private readonly object _lock = new();
     private readonly Func<TimeSpan> _clock;

@@ -10,7 +10,7 @@ namespace RotationTroubleshooter.Aws;
 /// error mapping (<see cref="AwsServiceException"/>) as the engine's own clients. The SDK client must not retry itself
 /// (MaxErrorRetry 0): one retry policy.
 /// </summary>
-public sealed class AwsSdkHttpClientFactory(AwsPipeline pipeline, AwsService service) : HttpClientFactory
+internal sealed class AwsSdkHttpClientFactory(AwsPipeline pipeline, AwsService service) : HttpClientFactory
 {
     private readonly PipelineHandler _handler = new(pipeline, service);
 

@@ -27,22 +27,22 @@ public class AwsRateLimiterTests
     }
 
     [Fact]
-    public async Task A_bucket_lets_its_burst_through_less_a_quarter_second_kept_for_jitter_then_makes_callers_wait_for_the_rate()
+    public async Task A_bucket_lets_its_burst_through_less_half_a_second_kept_for_jitter_then_makes_callers_wait_for_the_rate()
     {
         var limiter = Limiter(overrides: new Dictionary<string, double> { ["logs:FilterLogEvents"] = 8 });
         using var stop = new CancellationTokenSource();
 
-        // AWS's bucket holds 8; the client uses 6 of them at once, so 2 (a quarter second at 8/s) absorb arrival jitter.
-        for (var i = 0; i < 6; i++)
+        // AWS's bucket holds 8; the client uses 4 of them at once, so 4 (half a second at 8/s) absorb arrival jitter.
+        for (var i = 0; i < 4; i++)
             Assert.True(limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).IsCompleted);
-        var seventh = limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).AsTask();
-        Assert.False(seventh.IsCompleted);
+        var fifth = limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).AsTask();
+        Assert.False(fifth.IsCompleted);
 
         _now += TimeSpan.FromSeconds(1.5);
-        // The seventh caller's reserved token is paid back after 1/8 s; the rest of the refill is due now.
+        // The fifth caller's reserved token is paid back after 1/8 s; the rest of the refill is due now.
         Assert.True(limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).IsCompleted);
         stop.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => seventh);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fifth);
     }
 
     [Fact]
