@@ -60,6 +60,8 @@ function Invoke-Test {
     $pester = Get-PesterModulePath
     # The bundle tests build libpq-like fixtures with gcc and read the machine's libpq: install them when missing.
     Invoke-Native 'Installing native test tools' { bash (Join-Path $Root 'tests/native/install-native-tools.sh') }
+    # AWS's real rotation templates (tests/harness) need Debian's PostgreSQL and MySQL drivers.
+    Invoke-Native 'Installing the rotation template drivers' { bash (Join-Path $Root 'tests/harness/install-drivers.sh') }
     $env:AWS_EC2_METADATA_DISABLED = 'true'
     $env:RT_MODULE_PATH = $ModuleOut
     $services = Start-TestServices -StateDirectory (Join-Path $Out 'services')

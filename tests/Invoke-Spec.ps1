@@ -16,6 +16,10 @@ dotnet restore (Join-Path $root 'build/tools.proj') -v q --nologo | Out-Null
 $cache = ((dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
 $env:RT_MODULE_PATH = Join-Path $root 'out/RotationTroubleshooter'
 $env:AWS_EC2_METADATA_DISABLED = 'true'
+if ($Databases) {
+    bash (Join-Path $root 'tests/harness/install-drivers.sh')
+    if ($LASTEXITCODE -ne 0) { throw 'Installing the rotation template drivers failed.' }
+}
 $state = Start-TestServices -StateDirectory (Join-Path ([IO.Path]::GetTempPath()) "rt-spec-$PID") -MotoOnly:(-not $Databases)
 try {
     Import-Module (Join-Path $cache 'pester/5.7.1/tools/Pester.psd1')

@@ -20,6 +20,10 @@ public static class AwsDocs
     public const string RotationTemplates = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_available-rotation-templates.html";
     public const string SecretJsonStructure = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html";
     public const string Rotation = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html";
+    public const string ManagedRotation = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_managed.html";
+    public const string RotationSchedules = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html";
+    public const string RdsSecretsManager = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html";
+    public const string RdsEvents = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/working-with-events.html";
     public const string RotationNetwork = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-network-rqmts.html";
     public const string VpcEndpoint = "https://docs.aws.amazon.com/secretsmanager/latest/userguide/vpc-endpoint-overview.html";
     public const string InterfaceEndpoints = "https://docs.aws.amazon.com/vpc/latest/privatelink/interface-endpoints.html";

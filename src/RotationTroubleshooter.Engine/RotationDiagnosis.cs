@@ -10,9 +10,20 @@ public sealed class RotationDiagnosis
     public RotationStatus Status { get; init; }
     public bool RotationEnabled { get; init; }
     public string? RotationFunctionArn { get; init; }
+    /// <summary>The AWS service that owns the secret (e.g. rds); with no rotation function, it rotates the secret itself (managed rotation).</summary>
+    public string? OwningService { get; init; }
     public DateTime? LastRotatedDate { get; init; }
     public DateTime? NextRotationDate { get; init; }
     public IReadOnlyList<Finding> Findings { get; init; } = [];
+
+    /// <summary>The newest rotation attempt's symptom in the function's logs (a finding id); null when none failed.</summary>
+    public string? Symptom { get; init; }
+
+    /// <summary>The id of the cause the evidence confirms for <see cref="Symptom"/>; null when healthy or undetermined.</summary>
+    public string? Cause { get; init; }
+
+    /// <summary>Every cause AWS's guide gives for the symptom, each with its verdict and evidence, the likeliest first.</summary>
+    public IReadOnlyList<CauseAssessment> Causes { get; init; } = [];
 
     public int ErrorCount => Findings.Count(f => f.Severity == FindingSeverity.Error);
     public int WarningCount => Findings.Count(f => f.Severity == FindingSeverity.Warning);

@@ -54,6 +54,7 @@ public static class ErrorIds
     public const string PathNotFileSystem = nameof(PathNotFileSystem);
     public const string PathNotFound = nameof(PathNotFound);
     public const string RegionNotFound = nameof(RegionNotFound);
+    public const string RotatedByOwningService = nameof(RotatedByOwningService);
     public const string RotationNotConfigured = nameof(RotationNotConfigured);
     public const string SecretHasNoValue = nameof(SecretHasNoValue);
     public const string SecretJsonKeyMissing = nameof(SecretJsonKeyMissing);

@@ -87,7 +87,7 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
     {
         if (!TryGetSession("ListSecrets", out var session)) return;
         var diagnostician = session.Get<RotationDiagnostician>();
-        WriteVerbose(All ? "Listing every secret." : "Listing the secrets that have rotation configured (-All for every secret).");
+        WriteVerbose(All ? "Listing every secret." : "Listing the secrets that rotate, by a function or by their owning service (-All for every secret).");
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
         {
@@ -95,7 +95,7 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
             while (WaitWritingResults(listing.MoveNextAsync()))
             {
                 var secret = listing.Current;
-                if (!All && string.IsNullOrEmpty(secret.RotationLambdaARN)) continue;
+                if (!All && !DiagnosisContext.HasRotationConfigured(secret)) continue;
                 Enqueue(secret.ARN ?? secret.Name ?? "", async stop => [await diagnostician.DiagnoseAsync(secret, _options!, stop)]);
             }
             TotalKnown();

@@ -30,6 +30,23 @@ function Invoke-Scenario([string] $Name, [string] $Endpoint = $env:RT_MOTO_URL, 
 }
 
 <#
+Seeds AWS's real rotation templates through tests/harness (scenarios.py: deploys each template as a Lambda function in
+moto, rotates its secret as Secrets Manager does, the template's own code running against the test databases, and writes
+Lambda's logs). -Name takes scenario names, "name:Text"/"name:JSON", or "all". Returns a hashtable "scenario:Format" ->
+@{ secretArn; secretName; functionName; rotations (each: versionId, outcome, failedStep, invocations) }.
+#>
+function Invoke-RealTemplateScenario([string[]] $Name = @('all')) {
+    if (-not $env:RT_TEST_SERVERS) { throw 'RT_TEST_SERVERS is not set: the real templates log into the test databases (tests/Invoke-Spec.ps1 -Databases).' }
+    $errors = [IO.Path]::GetTempFileName()
+    try {
+        $output = python3 (Join-Path $Root 'tests/harness/scenarios.py') @Name 2>$errors
+        if ($LASTEXITCODE -ne 0) { throw "The harness failed to seed $($Name -join ', '):`n$(Get-Content $errors -Raw)" }
+    }
+    finally { Remove-Item $errors -ErrorAction SilentlyContinue }
+    ($output -join "`n") | ConvertFrom-Json -AsHashtable
+}
+
+<#
 Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RecordFile; RequestLog }.
 -CodeDirectory serves Lambda code downloads from that folder (functions/<name>.zip, layers/<name>-<version>.zip), see
 aws_proxy.py. -Fault takes the proxy's KIND:OPERATION:RATE rules (throttle, 500, reset, slow, truncate); -SlowSeconds is
@@ -118,5 +135,5 @@ function Get-NuGetPackagePath([string] $Id, [string] $Version) {
     Join-Path $cache "$($Id.ToLowerInvariant())/$Version"
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
+Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Invoke-RealTemplateScenario, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
     Set-TestAwsEnvironment, Invoke-FreshPwsh, Get-NuGetPackagePath, Get-FreeTcpPort

@@ -198,7 +198,7 @@ Describe 'Test-SecretRotation' {
             Reset-TestMoto | Out-Null
             Invoke-Scenario rotation_checks | Out-Null
             $text = Test-SecretRotation -SecretId checks/no-permission, checks/healthy | Out-String -Width 120
-            $text | Should -Match 'Name\s+Status\s+Err\s+Warn\s+FirstProblem'
+            $text | Should -Match 'Name\s+Status\s+OwningService\s+Err\s+Warn\s+FirstProblem'
             $text | Should -Match 'checks/no-permission\s+Failing\s+1\s+0\s+Secrets Manager may not invoke'
             $text | Should -Match 'checks/healthy\s+Healthy\s+0\s+0'
         }

@@ -5,6 +5,10 @@
 - safety/multi-user: multi-user secret whose masterarn names safety/master (current and previous canaries);
 - safety/not-json (a canary as plain text), safety/broken-json (JSON cut short around a canary),
   safety/binary (SecretBinary canary bytes), safety/key-missing (no host), all rotated by the same function;
+- safety/managed: the secret RDS manages for DB instance safety-db (ManageMasterUserPassword, rotation on, no
+  function), its value replaced by a canary: the managed-rotation checks read RDS, never the value;
+- safety/redshift-admin: a secret Redshift owns for cluster safety-warehouse (tagged as Redshift tags it; moto's Redshift
+  cannot manage one itself), rotation on, a canary value;
 - a log group per function with a few rotation lines, so that log readers have something to read.
 The secrets name a PostgreSQL on 127.0.0.1: the test server in RT_TEST_SERVERS's servers.json when it runs (the
 canary passwords are then rejected logins), else a closed port (an unreachable database).
@@ -126,6 +130,20 @@ binary = canary("Binary").encode()
 secrets["binary"] = sm.create_secret(Name="safety/binary", SecretBinary=binary)["ARN"]
 configure_rotation(secrets["binary"], single)
 canaries.append(base64.b64encode(binary).decode())
+
+rds = client("rds")
+managed = rds.create_db_instance(DBInstanceIdentifier="safety-db", Engine="postgres", DBInstanceClass="db.t3.micro", MasterUsername="dbadmin",
+                                 ManageMasterUserPassword=True, AllocatedStorage=20)["DBInstance"]["MasterUserSecret"]["SecretArn"]
+sm.rotate_secret(SecretId=managed, RotationRules={"AutomaticallyAfterDays": 7}, RotateImmediately=False)
+sm.put_secret_value(SecretId=managed, SecretString=json.dumps({"username": "dbadmin", "password": canary("Managed")}))
+secrets["managed"] = managed
+client("redshift").create_cluster(ClusterIdentifier="safety-warehouse", NodeType="ra3.xlplus", MasterUsername="dbadmin",
+                                  MasterUserPassword="NotASecret1", ClusterType="single-node")
+secrets["redshift-admin"] = sm.create_secret(
+    Name="safety/redshift-admin", SecretString=json.dumps({"username": "dbadmin", "password": canary("Redshift")}),
+    Tags=[{"Key": "aws:redshift:primaryclusterarn", "Value": f"arn:aws:redshift:{REGION}:{ACCOUNT}:cluster:safety-warehouse"},
+          {"Key": "aws:secretsmanager:owningService", "Value": "redshift"}])["ARN"]
+sm.rotate_secret(SecretId=secrets["redshift-admin"], RotationRules={"AutomaticallyAfterDays": 7}, RotateImmediately=False)
 
 emit({"secrets": secrets, "functions": ["SecretsManagerRDSPostgreSQLRotationSingleUser", "SecretsManagerRDSPostgreSQLRotationMultiUser"],
       "vpc": {"subnet": subnet, "group": group},

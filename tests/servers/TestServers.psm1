@@ -7,7 +7,8 @@
     Start-TestDatabaseServers starts, on free 127.0.0.1 ports, inside one fresh temporary folder:
       - postgresScram: PostgreSQL with ssl=on, hostssl-only access and scram-sha-256 (plain TCP is refused);
       - postgresMd5:   PostgreSQL with ssl=off and md5, so plain logins and the TLS fallback can be tested;
-      - mariadb:       MariaDB with TLS and require_secure_transport=ON.
+      - mariadb:       MariaDB with TLS and require_secure_transport=ON;
+      - unansweredPorts: a closed port (connections refused) and a port that drops SYNs (connections time out).
     Both TLS servers present a certificate for 127.0.0.1/localhost signed by a throwaway CA made here.
     Users, databases and passwords are generated per run and written to <StateDirectory>/servers.json.
     Stop-TestDatabaseServers stops every process named in that file and deletes the temporary folder.
@@ -305,6 +306,29 @@ function Wait-MariaDbReady {
     }
 }
 
+function Start-UnansweredPorts {
+    # A closed port and a port that drops SYNs (unanswered_ports.py), detached like the servers; its command line names
+    # the run's folder, so Stop-TestDatabaseServers finds it.
+    param([string]$Directory)
+    $python = (Get-Command python3 -CommandType Application | Select-Object -First 1).Source
+    $script = Join-Path $PSScriptRoot 'unanswered_ports.py'
+    Invoke-Native -FilePath 'bash' -What 'starting unanswered_ports.py' -ArgumentList @('-c',
+        "exec setsid --fork '$python' '$script' '$Directory' </dev/null >'$(Join-Path $Directory 'ports.log')' 2>&1") | Out-Null
+}
+
+function Wait-UnansweredPorts {
+    param([string]$Directory, [datetime]$Deadline)
+    $file = Join-Path $Directory 'unanswered-ports.json'
+    while (-not (Test-Path -LiteralPath $file)) {
+        if ([datetime]::UtcNow -gt $Deadline) {
+            throw "unanswered_ports.py reported no ports: $(Get-Content (Join-Path $Directory 'ports.log') -Raw -ErrorAction SilentlyContinue)"
+        }
+        Start-Sleep -Milliseconds 50
+    }
+    $ports = Get-Content -LiteralPath $file -Raw | ConvertFrom-Json
+    return [ordered]@{ host = '127.0.0.1'; closedPort = $ports.closedPort; droppedSynPort = $ports.droppedSynPort }
+}
+
 function Start-TestDatabaseServers {
     <#
     .SYNOPSIS
@@ -333,6 +357,7 @@ function Start-TestDatabaseServers {
         postgresScram = $null
         postgresMd5 = $null
         mariadb = $null
+        unansweredPorts = $null
     }
     Write-StateFile -StateDirectory $StateDirectory -State $state
 
@@ -395,6 +420,9 @@ function Start-TestDatabaseServers {
         Start-PostgresCluster -BinDirectory $pgBin -Directory $scram.directory -DataDirectory $scram.dataDirectory
         Start-PostgresCluster -BinDirectory $pgBin -Directory $md5.directory -DataDirectory $md5.dataDirectory
         $maria.dataDirectory = Start-MariaDbServer -ServerPath $mariadbd -Directory $maria.directory -Port $maria.port -Certificates $myCerts
+        $portsDirectory = Join-Path $root 'unanswered-ports'
+        $null = New-Item -ItemType Directory -Path $portsDirectory
+        Start-UnansweredPorts -Directory $portsDirectory
         Write-StateFile -StateDirectory $StateDirectory -State $state
 
         Wait-PostgresReady -BinDirectory $pgBin -Directory $scram.directory -DataDirectory $scram.dataDirectory -Port $scram.port -Deadline $deadline
@@ -403,6 +431,7 @@ function Start-TestDatabaseServers {
         $md5.pid = Get-PidFromFile (Join-Path $md5.dataDirectory 'postmaster.pid')
         Wait-MariaDbReady -Directory $maria.directory -Port $maria.port -Deadline $deadline
         $maria.pid = Get-PidFromFile (Join-Path $maria.directory 'mysqld.pid')
+        $state.unansweredPorts = Wait-UnansweredPorts -Directory $portsDirectory -Deadline $deadline
         Write-StateFile -StateDirectory $StateDirectory -State $state
 
         Invoke-PostgresSql -BinDirectory $pgBin -Directory $scram.directory -Port $scram.port -Sql @"

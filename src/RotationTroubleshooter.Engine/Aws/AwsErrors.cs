@@ -49,7 +49,7 @@ public class AwsServiceException : TroubleshooterException
                 or "AuthFailure" or "KMSAccessDeniedException":
                 return AwsErrorKind.AccessDenied;
             case "ResourceNotFoundException" or "NoSuchEntity" or "NoSuchEntityException" or "DBInstanceNotFound"
-                or "DBClusterNotFoundFault" or "NotFoundException":
+                or "DBClusterNotFoundFault" or "ClusterNotFound" or "NotFoundException":
                 return AwsErrorKind.NotFound;
             case "ExpiredToken" or "ExpiredTokenException" or "RequestExpired":
                 return AwsErrorKind.ExpiredToken;

@@ -22,6 +22,19 @@ public sealed class SecretDescription
     /// <summary>ListSecrets names the same map differently.</summary>
     public Dictionary<string, List<string>>? SecretVersionsToStages { get; set; }
     public Dictionary<string, List<string>>? Stages => VersionIdsToStages ?? SecretVersionsToStages;
+
+    /// <summary>The tag Secrets Manager puts on a secret another AWS service owns (docs/reference/rotation.md, "Managed rotation").</summary>
+    public const string OwningServiceTag = "aws:secretsmanager:owningService";
+
+    /// <summary>The AWS service that owns the secret (OwningService, else its owning-service tag); null for the account's own secrets.</summary>
+    public string? Owner => !string.IsNullOrEmpty(OwningService) ? OwningService : NullIfEmpty(TagValue(OwningServiceTag));
+
+    /// <summary>Managed rotation: the owning service rotates the secret itself, with no rotation function.</summary>
+    public bool IsManagedRotation => Owner != null && string.IsNullOrEmpty(RotationLambdaARN);
+
+    public string? TagValue(string key) => Tags?.FirstOrDefault(t => string.Equals(t.Key, key, StringComparison.Ordinal))?.Value;
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 }
 
 public sealed class ListSecretVersionIdsRequest

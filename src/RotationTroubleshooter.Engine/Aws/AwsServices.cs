@@ -10,6 +10,7 @@ public static class AwsServices
     public static readonly AwsService CloudWatchLogs = new("logs", "logs", "CLOUDWATCH_LOGS");
     public static readonly AwsService CloudFormation = new("cloudformation", "cloudformation", "CLOUDFORMATION");
     public static readonly AwsService Rds = new("rds", "rds", "RDS");
+    public static readonly AwsService Redshift = new("redshift", "redshift", "REDSHIFT");
     public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
     public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
     public static readonly AwsService Kms = new("kms", "kms", "KMS");

@@ -53,12 +53,17 @@ public sealed class AwsSession
         });
 
     /// <summary>
-    /// The secret (DescribeSecret, once per run) and its rotation function's ARN; a secret without one fails with
-    /// RotationNotConfigured, whose message ends with <paramref name="instead"/> (what the caller can do instead).
+    /// The secret (DescribeSecret, once per run) and its rotation function's ARN. A secret its owning service rotates
+    /// fails with RotatedByOwningService; a secret without rotation with RotationNotConfigured, whose message ends with
+    /// <paramref name="instead"/> (what the caller can do instead).
     /// </summary>
     public async Task<(SecretDescription Secret, string FunctionArn)> RotationFunctionOfAsync(string secretId, string instead, CancellationToken cancellation)
     {
         var secret = await DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
+        if (secret.IsManagedRotation)
+            throw new TroubleshooterException(ErrorIds.RotatedByOwningService, FailureCategory.NotFound,
+                $"Secret '{secret.Name ?? secretId}' is rotated by {secret.Owner} itself (managed rotation): it has no rotation function. " +
+                $"Test-SecretRotation -SecretId '{secret.Name ?? secretId}' diagnoses its rotation.");
         if (string.IsNullOrEmpty(secret.RotationLambdaARN))
             throw new TroubleshooterException(ErrorIds.RotationNotConfigured, FailureCategory.NotFound,
                 $"Secret '{secret.Name ?? secretId}' has no rotation function. Configure rotation first (Invoke-SECSecretRotation or the console), or {instead}.");

@@ -4,7 +4,10 @@ using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Aws;
 
-/// <summary>RDS (query protocol, API 2014-10-31): the DB instances and clusters the network check matches a secret's host against.</summary>
+/// <summary>
+/// RDS (query protocol, API 2014-10-31): the DB instances and clusters the network check matches a secret's host against,
+/// and the instance or cluster that owns a managed secret, with its recent events.
+/// </summary>
 public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
 {
     public static RdsClient Create(AwsSession session) => new(session.Pipeline);
@@ -51,6 +54,40 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
         return databases;
     }
 
+    /// <summary>The DB instance or cluster a managed secret names, with its MasterUserSecret; null when it does not exist.</summary>
+    public async Task<OwnerDescription?> DescribeOwnerAsync(OwningResource resource, CancellationToken cancellation)
+    {
+        var (operation, idParameter, list, statusName) = resource.Kind == OwningResourceKind.DBInstance
+            ? ("DescribeDBInstances", "DBInstanceIdentifier", "DBInstances", "DBInstanceStatus")
+            : ("DescribeDBClusters", "DBClusterIdentifier", "DBClusters", "Status");
+        XElement root;
+        try
+        {
+            root = await pipeline.QueryAsync(AwsServices.Rds, operation, ApiVersion, [new(idParameter, resource.Identifier)], cancellation).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
+        {
+            return null;
+        }
+        if (Items(root.Child(operation + "Result").Child(list)).FirstOrDefault() is not { } item) return null;
+        var secret = item.Child("MasterUserSecret");
+        return new OwnerDescription(resource, NullIfEmpty(item.Child(statusName)?.Value), NullIfEmpty(secret.Child("SecretArn")?.Value),
+            NullIfEmpty(secret.Child("SecretStatus")?.Value), NullIfEmpty(secret.Child("KmsKeyId")?.Value));
+    }
+
+    /// <summary>The events RDS recorded for a DB instance or cluster over the last <paramref name="days"/> days (RDS keeps 14), newest first.</summary>
+    public async Task<IReadOnlyList<OwnerEvent>> DescribeEventsAsync(OwningResource resource, int days, CancellationToken cancellation)
+    {
+        var items = await ListAsync("DescribeEvents", "Events", cancellation,
+            [new("SourceIdentifier", resource.Identifier), new("SourceType", resource.RdsSourceType!),
+             new("Duration", (days * 24 * 60).ToString(CultureInfo.InvariantCulture))]).ConfigureAwait(false);
+        return items
+            .Select(e => new OwnerEvent(
+                DateTime.TryParse(e.Child("Date")?.Value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date) ? date : null,
+                e.Child("Message")?.Value ?? "", Items(e.Child("EventCategories")).Select(c => c.Value).ToList()))
+            .OrderByDescending(e => e.Date).ToList();
+    }
+
     private async Task<(string? VpcId, IReadOnlyList<RdsSubnet> Subnets)> DescribeSubnetGroupAsync(string name, CancellationToken cancellation)
     {
         var root = await pipeline.QueryAsync(AwsServices.Rds, "DescribeDBSubnetGroups", ApiVersion, [new("DBSubnetGroupName", name)], cancellation)
@@ -60,7 +97,8 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
     }
 
     /// <summary>All items of a Marker-paginated Describe call.</summary>
-    private async Task<List<XElement>> ListAsync(string operation, string listName, CancellationToken cancellation)
+    private async Task<List<XElement>> ListAsync(string operation, string listName, CancellationToken cancellation,
+        IReadOnlyList<KeyValuePair<string, string>>? filter = null)
     {
         var items = new List<XElement>();
         var pages = 0;
@@ -70,7 +108,7 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
                 if (++pages > MaxPages)
                     throw new TroubleshooterException(ErrorIds.TooManyResults, FailureCategory.LimitsExceeded,
                         $"rds:{operation} returned more than {MaxPages} pages of {PageSize}; stopped reading.");
-                var parameters = new List<KeyValuePair<string, string>> { new("MaxRecords", PageSize.ToString(CultureInfo.InvariantCulture)) };
+                var parameters = new List<KeyValuePair<string, string>>(filter ?? []) { new("MaxRecords", PageSize.ToString(CultureInfo.InvariantCulture)) };
                 if (marker is not null) parameters.Add(new("Marker", marker));
                 var root = await pipeline.QueryAsync(AwsServices.Rds, operation, ApiVersion, parameters, ct).ConfigureAwait(false);
                 return root.Child(operation + "Result");

@@ -14,6 +14,21 @@ public static class CheckCatalogue
         "A check could not run.", "Give the identity running the diagnosis the permission the message names, or try again later.",
         AwsDocs.FunctionPermissions);
 
+    /// <summary>A secret its owning service rotates: the rotation function's checks have nothing to look at (said once, naming them).</summary>
+    public static readonly FindingDefinition FunctionChecksNotApplicable = new(nameof(FunctionChecksNotApplicable), FindingSeverity.Info,
+        "The secret's owning service rotates it itself (managed rotation): it has no rotation function, so the function's checks do not apply.",
+        "Nothing to change: the managed-rotation checks judge this secret's rotation instead.",
+        AwsDocs.ManagedRotation);
+
+    /// <summary>What the diagnosis itself says about its checks (not one check's finding), with who raises it for the docs.</summary>
+    private static readonly IReadOnlyList<(FindingDefinition Finding, string RaisedBy)> AboutTheChecks =
+        [(CheckSkipped, "any check"), (FunctionChecksNotApplicable, "the diagnosis, for the function's checks")];
+
+    /// <summary>Whether a finding is the diagnosis's own word about its checks: any check may be behind it.</summary>
+    internal static bool IsAboutTheChecks(FindingDefinition finding) => AboutTheChecks.Any(a => a.Finding == finding);
+
+    internal static bool IsAboutTheChecks(string findingId) => AboutTheChecks.Any(a => a.Finding.Id == findingId);
+
     /// <summary>The checks in diagnosis order (by area, then id).</summary>
     public static IReadOnlyList<RotationCheck> Checks { get; } = typeof(RotationCheck).Assembly.GetTypes()
         .Where(t => t.IsSubclassOf(typeof(RotationCheck)) && !t.IsAbstract)
@@ -21,15 +36,22 @@ public static class CheckCatalogue
         .OrderBy(c => c.Area).ThenBy(c => c.Id, StringComparer.Ordinal)
         .ToList();
 
-    /// <summary>Every finding id any check can raise (shared definitions once), and CheckSkipped.</summary>
+    /// <summary>The causes AWS's guide gives for the symptoms in the logs, and how evidence decides them (Diagnosis/Causes).</summary>
+    public static IReadOnlyList<Causes.SymptomCauses> SymptomCauses { get; } = typeof(Causes.SymptomCauses).Assembly.GetTypes()
+        .Where(t => t.IsSubclassOf(typeof(Causes.SymptomCauses)) && !t.IsAbstract)
+        .Select(t => (Causes.SymptomCauses)Activator.CreateInstance(t, nonPublic: true)!)
+        .OrderBy(f => f.GetType().Name, StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>Every finding id any check can raise (shared definitions once), and the diagnosis's own (CheckSkipped, FunctionChecksNotApplicable).</summary>
     public static IReadOnlyList<FindingDefinition> Findings { get; } =
-        [.. Checks.SelectMany(c => c.Findings).Distinct(), CheckSkipped];
+        [.. Checks.SelectMany(c => c.Findings).Distinct(), .. AboutTheChecks.Select(a => a.Finding)];
 
     /// <summary>Every id -Check and -ExcludeCheck take, with its one-line description: check ids first, then finding ids.</summary>
     public static IReadOnlyList<(string Id, string Description)> SelectableIds { get; } =
     [
         .. Checks.Select(c => (c.Id, c.Description)),
-        .. Findings.Where(f => f != CheckSkipped && Checks.All(c => !c.Id.Equals(f.Id, StringComparison.OrdinalIgnoreCase)))
+        .. Findings.Where(f => !IsAboutTheChecks(f) && Checks.All(c => !c.Id.Equals(f.Id, StringComparison.OrdinalIgnoreCase)))
             .Select(f => (f.Id, f.Summary)),
     ];
 
@@ -74,7 +96,7 @@ public static class CheckCatalogue
         text.Append("| Finding | Severity | What it means | What to do | Raised by |\n|---|---|---|---|---|\n");
         foreach (var finding in Findings.OrderBy(f => f.Id, StringComparer.Ordinal))
         {
-            var raisedBy = finding == CheckSkipped ? "any check" : string.Join(", ", Raising(finding).Select(c => $"`{c.Id}`"));
+            var raisedBy = AboutTheChecks.FirstOrDefault(a => a.Finding == finding).RaisedBy ?? string.Join(", ", Raising(finding).Select(c => $"`{c.Id}`"));
             text.Append($"| [`{finding.Id}`]({finding.HelpUri}) | {finding.Severity} | {Cell(finding.Summary)} | {Cell(finding.Remediation)} | {raisedBy} |\n");
         }
         return text.ToString();
@@ -105,18 +127,18 @@ public sealed class CheckSelection
     public bool Runs(RotationCheck check)
     {
         if (_excluded.Any(e => e.Check == check) || check.Findings.All(f => _excluded.Any(e => e.Finding == f))) return false;
-        // Any check may raise CheckSkipped: choosing it runs them all and keeps only what could not run.
-        return _included is null || _included.Any(i => i.Check == check || (i.Finding is { } f && (check.Findings.Contains(f) || f == CheckCatalogue.CheckSkipped)));
+        // Any check may be behind CheckSkipped or FunctionChecksNotApplicable: choosing one runs them all and keeps only it.
+        return _included is null || _included.Any(i => i.Check == check || (i.Finding is { } f && (check.Findings.Contains(f) || CheckCatalogue.IsAboutTheChecks(f))));
     }
 
     /// <summary>
     /// A finding is kept unless its id was excluded; when only finding ids chose a check, only those findings (and
-    /// CheckSkipped, which says why something could not be judged) are kept.
+    /// CheckSkipped or FunctionChecksNotApplicable, which say why something could not be judged) are kept.
     /// </summary>
     public bool Keeps(Finding finding, RotationCheck raisedBy)
     {
         if (_excluded.Any(e => e.Finding?.Id == finding.CheckId)) return false;
-        if (_included is null || finding.CheckId == CheckCatalogue.CheckSkipped.Id || _included.Any(i => i.Check == raisedBy)) return true;
+        if (_included is null || CheckCatalogue.IsAboutTheChecks(finding.CheckId) || _included.Any(i => i.Check == raisedBy)) return true;
         return _included.Any(i => i.Finding?.Id == finding.CheckId);
     }
 }

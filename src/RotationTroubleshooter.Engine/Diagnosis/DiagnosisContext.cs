@@ -26,6 +26,7 @@ public sealed class DiagnosisContext
 {
     private readonly List<(RotationCheck By, Finding Finding)> _findings = [];
     private readonly DiagnosisInputs _inputs;
+    private readonly Dictionary<string, Task> _inputTasks = [];
 
     public DiagnosisContext(SecretDescription secret, DiagnosisOptions options, DiagnosisInputs inputs)
     {
@@ -41,6 +42,59 @@ public sealed class DiagnosisContext
     public string RegionName => _inputs.RegionName;
     public bool HasRotationFunction => !string.IsNullOrEmpty(Secret.RotationLambdaARN);
 
+    /// <summary>
+    /// The secret's owning service rotates it itself (managed rotation): it has no function, and rotation is on or its
+    /// owner turns rotation on by default (RDS and Aurora). Other owners' secrets without rotation are not rotating at all.
+    /// </summary>
+    public bool HasManagedRotation => HasManagedRotationConfigured(Secret);
+
+    /// <summary>Whether the secret rotates somehow: by a function or by its owning service (Test-SecretRotation's listing keeps these).</summary>
+    public static bool HasRotationConfigured(SecretDescription secret) =>
+        !string.IsNullOrEmpty(secret.RotationLambdaARN) || HasManagedRotationConfigured(secret);
+
+    private static bool HasManagedRotationConfigured(SecretDescription secret) =>
+        secret.IsManagedRotation && (secret.RotationEnabled == true || OwnersRotatingByDefault.Contains(secret.Owner!));
+
+    /// <summary>RDS rotates the secrets it manages every seven days unless told otherwise (docs/reference/rotation.md, "Managed rotation").</summary>
+    private static readonly HashSet<string> OwnersRotatingByDefault = new(StringComparer.OrdinalIgnoreCase) { "rds" };
+
+    /// <summary>Whether the checks of a target have anything to look at in this secret.</summary>
+    public bool Has(CheckTarget target) => target switch
+    {
+        CheckTarget.RotationFunction => HasRotationFunction,
+        CheckTarget.ManagedRotation => HasManagedRotation,
+        CheckTarget.Rotation => HasRotationFunction || HasManagedRotation,
+        _ => true,
+    };
+
+    /// <summary>The database that owns a managed secret, as its tags name it (RDS, Aurora, Redshift); null for other secrets.</summary>
+    public OwningResource? OwningResource => HasManagedRotation ? OwningResource.OwnerOf(Secret) : null;
+
+    /// <summary>
+    /// The owning database as its service describes it; null when the secret names none or it does not exist. A call
+    /// that cannot be made is rethrown (the check says so) and makes the status Unknown.
+    /// </summary>
+    public async Task<OwnerDescription?> OwnerAsync(CancellationToken cancellation)
+    {
+        if (OwningResource is not { } resource) return null;
+        try
+        {
+            return await _inputs.Owner(resource, cancellation).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (RotationDiagnostician.CannotRun(e))
+        {
+            OwnerUnreadable = e;
+            throw;
+        }
+    }
+
+    /// <summary>Set once <see cref="OwnerAsync"/> could not read the owning database.</summary>
+    public AwsServiceException? OwnerUnreadable { get; private set; }
+
+    /// <summary>The owning RDS instance's or cluster's events over the last <paramref name="days"/> days, newest first.</summary>
+    public Task<IReadOnlyList<OwnerEvent>> OwnerEventsAsync(OwningResource resource, int days, CancellationToken cancellation) =>
+        _inputs.OwnerEvents(resource, days, cancellation);
+
     /// <summary>Versions labelled AWSPENDING that are not AWSCURRENT: a rotation that did not finish.</summary>
     public IEnumerable<string> StuckPendingVersions =>
         (Secret.Stages ?? []).Where(v => v.Value.Contains("AWSPENDING") && !v.Value.Contains("AWSCURRENT")).Select(v => v.Key);
@@ -49,7 +103,7 @@ public sealed class DiagnosisContext
     /// The rotation function; null when none is configured, it does not exist (<see cref="FunctionMissing"/>), or it
     /// could not be read (denied, throttled: the diagnosis then says so once and its status is Unknown).
     /// </summary>
-    public async Task<LambdaFunction?> FunctionAsync(CancellationToken cancellation)
+    public Task<LambdaFunction?> FunctionAsync(CancellationToken cancellation) => Once(nameof(FunctionAsync), async () =>
     {
         if (!HasRotationFunction) return null;
         try
@@ -64,9 +118,9 @@ public sealed class DiagnosisContext
         catch (AwsServiceException e) when (RotationDiagnostician.CannotRun(e))
         {
             FunctionUnreadable = e;
-            return null;
+            return (LambdaFunction?)null;
         }
-    }
+    });
 
     /// <summary>Set once <see cref="FunctionAsync"/> found that the configured function does not exist.</summary>
     public TroubleshooterException? FunctionMissing { get; private set; }
@@ -78,8 +132,8 @@ public sealed class DiagnosisContext
         _inputs.FunctionPolicy(FunctionId(function), cancellation);
 
     /// <summary>The AWSCURRENT value's key names (never values); null with -SkipSecretValue.</summary>
-    public async Task<SecretValue?> SecretValueAsync(CancellationToken cancellation) => Options.SkipSecretValue ? null
-        : await _inputs.SecretValue(SecretArn, cancellation).ConfigureAwait(false);
+    public Task<SecretValue?> SecretValueAsync(CancellationToken cancellation) => Options.SkipSecretValue ? Task.FromResult<SecretValue?>(null)
+        : Once(nameof(SecretValueAsync), async () => (SecretValue?)await _inputs.SecretValue(SecretArn, cancellation).ConfigureAwait(false));
 
     public IAsyncEnumerable<SecretVersionEntry> SecretVersionsAsync(CancellationToken cancellation) => _inputs.SecretVersions(SecretArn, cancellation);
 
@@ -101,29 +155,50 @@ public sealed class DiagnosisContext
     }
 
     /// <summary>The newest rotation attempt in the function's logs that may be this secret's; null when none.</summary>
-    public Task<RotationAttempt?> LatestAttemptAsync(CancellationToken cancellation) => _inputs.LatestAttempt(SecretArn, cancellation);
+    public Task<RotationAttempt?> LatestAttemptAsync(CancellationToken cancellation) =>
+        Once(nameof(LatestAttemptAsync), () => _inputs.LatestAttempt(SecretArn, cancellation));
 
     /// <summary>The function's age as Get-RotationFunctionAge dates it; null without a readable function.</summary>
-    public async Task<RotationFunctionAge?> AgeAsync(CancellationToken cancellation) =>
+    public Task<RotationFunctionAge?> AgeAsync(CancellationToken cancellation) => Once(nameof(AgeAsync), async () =>
         await FunctionAsync(cancellation).ConfigureAwait(false) is { } function
             ? await _inputs.Age(FunctionId(function), cancellation).ConfigureAwait(false)
-            : null;
+            : null);
 
     /// <summary>The libpq builds the function bundles (PostgreSQL templates only); null otherwise.</summary>
-    public async Task<IReadOnlyList<LibpqReport>?> LibpqAsync(CancellationToken cancellation)
+    public Task<IReadOnlyList<LibpqReport>?> LibpqAsync(CancellationToken cancellation) => Once(nameof(LibpqAsync), async () =>
     {
         if (await FunctionAsync(cancellation).ConfigureAwait(false) is not { } function) return null;
         if ((await TemplateAsync(cancellation).ConfigureAwait(false))?.IsPostgres != true) return null;
         return await _inputs.Libpq(FunctionId(function), cancellation).ConfigureAwait(false);
-    }
+    });
 
     /// <summary>The function's VPC paths to Secrets Manager and to the secret's database.</summary>
     public Task<NetworkPathReport> NetworkPathAsync(CancellationToken cancellation) =>
-        _inputs.NetworkPath(SecretArn, !Options.SkipSecretValue, cancellation);
+        Once(nameof(NetworkPathAsync), () => _inputs.NetworkPath(SecretArn, !Options.SkipSecretValue, cancellation));
 
     /// <summary>Logs into the database with each version of the secret (only -IncludeDatabaseLogin asks).</summary>
     public Task<DatabaseLoginCheck> DatabaseLoginAsync(CancellationToken cancellation) =>
-        _inputs.DatabaseLogin(SecretArn, Options.DatabaseProbe, cancellation);
+        Once(nameof(DatabaseLoginAsync), () => _inputs.DatabaseLogin(SecretArn, Options.DatabaseProbe, cancellation));
+
+    /// <summary>An input asked for by several checks (and the cause analysis) is fetched once per diagnosis.</summary>
+    private Task<T> Once<T>(string input, Func<Task<T>> fetch)
+    {
+        lock (_inputTasks)
+        {
+            if (_inputTasks.TryGetValue(input, out var task)) return (Task<T>)task;
+            Task<T> fetched;
+            try
+            {
+                fetched = fetch();
+            }
+            catch (Exception e)
+            {
+                fetched = Task.FromException<T>(e);
+            }
+            _inputTasks[input] = fetched;
+            return fetched;
+        }
+    }
 
     private static string FunctionId(LambdaFunction function) => function.Configuration.FunctionArn ?? function.Configuration.FunctionName!;
 
@@ -131,6 +206,12 @@ public sealed class DiagnosisContext
     public void Add(RotationCheck by, Finding finding)
     {
         lock (_findings) _findings.Add((by, finding.About(SecretArn, SecretName)));
+    }
+
+    /// <summary>Whether <paramref name="check"/> raised a finding of <paramref name="definition"/> in this diagnosis.</summary>
+    public bool Raised(RotationCheck check, FindingDefinition definition)
+    {
+        lock (_findings) return _findings.Any(f => f.By == check && f.Finding.CheckId == definition.Id);
     }
 
     /// <summary>The kept findings, one per id (in check order, evidence merged), most severe first.</summary>

@@ -29,6 +29,10 @@ public sealed record DiagnosisInputs
     /// <summary>The network path of a secret's function, reading the secret's value for its database unless told not to.</summary>
     public Func<string, bool, CancellationToken, Task<NetworkPathReport>> NetworkPath { get; init; } = (_, _, _) => Missing<Task<NetworkPathReport>>("network path")();
     public Func<string, DatabaseProbeOptions, CancellationToken, Task<DatabaseLoginCheck>> DatabaseLogin { get; init; } = (_, _, _) => Missing<Task<DatabaseLoginCheck>>("database login")();
+    /// <summary>The database that owns a managed secret, as its service describes it; null when it does not exist.</summary>
+    public Func<OwningResource, CancellationToken, Task<OwnerDescription?>> Owner { get; init; } = (_, _) => Missing<Task<OwnerDescription?>>("owning database")();
+    /// <summary>The owning RDS instance's or cluster's events over the last N days.</summary>
+    public Func<OwningResource, int, CancellationToken, Task<IReadOnlyList<OwnerEvent>>> OwnerEvents { get; init; } = (_, _, _) => Missing<Task<IReadOnlyList<OwnerEvent>>>("owner events")();
 
     /// <summary>Everything read through the run's session and its per-run services.</summary>
     public static DiagnosisInputs From(AwsSession session) => new()
@@ -45,5 +49,9 @@ public sealed record DiagnosisInputs
         Libpq = session.Get<FunctionBundleService>().ForFunctionAsync,
         NetworkPath = session.Get<NetworkPathService>().ForSecretAsync,
         DatabaseLogin = (arn, options, ct) => session.Get<DatabaseLoginService>().ForSecretAsync(arn, null, options, ct),
+        Owner = (resource, ct) => resource.IsRds
+            ? session.Get<RdsClient>().DescribeOwnerAsync(resource, ct)
+            : session.Get<RedshiftClient>().DescribeOwnerAsync(resource, ct),
+        OwnerEvents = session.Get<RdsClient>().DescribeEventsAsync,
     };
 }

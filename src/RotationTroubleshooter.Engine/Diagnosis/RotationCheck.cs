@@ -1,7 +1,13 @@
 namespace RotationTroubleshooter.Diagnosis;
 
 /// <summary>Where a check looks; orders the catalogue and its documentation.</summary>
-public enum CheckArea { Configuration, Function, SecretValue, Logs, Bundle, Network, Database }
+public enum CheckArea { Configuration, OwningService, Function, SecretValue, Logs, Bundle, Network, Database }
+
+/// <summary>
+/// What a check looks at: a rotation function; the rotation an owning service does itself (managed rotation); either
+/// kind of rotation; or any secret.
+/// </summary>
+public enum CheckTarget { RotationFunction, ManagedRotation, Rotation, Secret }
 
 /// <summary>
 /// One check of Test-SecretRotation: a class under Diagnosis/Checks, found by <see cref="CheckCatalogue"/>. It declares
@@ -24,8 +30,11 @@ public abstract class RotationCheck
     /// <summary>The IAM actions the check calls (the identity running the diagnosis needs them).</summary>
     public abstract IReadOnlyList<string> Permissions { get; }
 
-    /// <summary>Whether the check has anything to look at for this secret (most need a rotation function).</summary>
-    public virtual bool AppliesTo(DiagnosisContext context) => context.HasRotationFunction;
+    /// <summary>What the check looks at; most look at the rotation function, and do not apply to managed rotation.</summary>
+    public virtual CheckTarget Target => CheckTarget.RotationFunction;
+
+    /// <summary>Whether the check has anything to look at for this secret (its target, and what else it needs).</summary>
+    public virtual bool AppliesTo(DiagnosisContext context) => context.Has(Target);
 
     public abstract Task RunAsync(DiagnosisContext context, CancellationToken cancellation);
 

@@ -40,17 +40,28 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
     /// <summary>Runs the checks that apply to the secret at the same time, then says its status.</summary>
     internal static async Task<RotationDiagnosis> DiagnoseAsync(DiagnosisContext context, IEnumerable<RotationCheck> checks, CancellationToken cancellation)
     {
-        await Task.WhenAll(checks.Where(c => c.AppliesTo(context)).Select(check => RunAsync(check, context, cancellation))).ConfigureAwait(false);
+        var chosen = checks.ToList();
+        var running = chosen.Where(c => c.AppliesTo(context)).ToList();
+        await Task.WhenAll(running.Select(check => RunAsync(check, context, cancellation))).ConfigureAwait(false);
         if (context.FunctionUnreadable is { } unreadable)
         {
             var functionCheck = CheckCatalogue.Checks.OfType<Checks.RotationFunctionCheck>().Single();
             context.Add(functionCheck, Skipped(functionCheck.Id, unreadable));
         }
+        if (context.HasManagedRotation && chosen.Where(c => c.Target == CheckTarget.RotationFunction).ToList() is [var first, ..] notApplicable)
+            context.Add(first, CheckCatalogue.FunctionChecksNotApplicable.Raise(
+                [$"OwningService={context.Secret.Owner}, no RotationLambdaARN", $"Not applicable: {string.Join(", ", notApplicable.Select(c => c.Id))}"],
+                $"{context.Secret.Owner} rotates this secret itself (managed rotation): it has no rotation function, so the function's {notApplicable.Count} check{(notApplicable.Count == 1 ? "" : "s")} do not apply."));
         var findings = context.Findings();
+        // The cause of the logs' symptom, when the logs were read: its finding (and remediation) comes first.
+        var (symptom, cause, causes) = running.OfType<Checks.RotationLogCheck>().Any()
+            ? await Causes.CauseAnalysis.AssessAsync(context, findings, cancellation).ConfigureAwait(false)
+            : (null, null, []);
+        if (cause != null) findings = [.. findings.Where(f => f.CheckId == cause), .. findings.Where(f => f.CheckId != cause)];
         var secret = context.Secret;
-        var status = !context.HasRotationFunction ? RotationStatus.NotConfigured
+        var status = !context.Has(CheckTarget.Rotation) ? RotationStatus.NotConfigured
             : findings.Any(f => f.Severity == FindingSeverity.Error) ? RotationStatus.Failing
-            : context.FunctionUnreadable != null ? RotationStatus.Unknown
+            : (context.FunctionUnreadable ?? context.OwnerUnreadable) != null ? RotationStatus.Unknown
             : findings.Any(f => f.Severity == FindingSeverity.Warning) ? RotationStatus.Warning
             : RotationStatus.Healthy;
         return new RotationDiagnosis
@@ -59,10 +70,14 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
             Name = context.SecretName,
             Status = status,
             RotationEnabled = secret.RotationEnabled == true,
-            RotationFunctionArn = secret.RotationLambdaARN,
+            RotationFunctionArn = string.IsNullOrEmpty(secret.RotationLambdaARN) ? null : secret.RotationLambdaARN,
+            OwningService = secret.Owner,
             LastRotatedDate = secret.LastRotatedDate,
             NextRotationDate = secret.NextRotationDate,
             Findings = findings,
+            Symptom = symptom,
+            Cause = cause,
+            Causes = causes,
         };
     }
 

@@ -18,7 +18,8 @@ public static class RotationTemplates
         ("redshift", "Redshift", ["redshift"], ["engine", "host", "username", "password"]),
         ("mongodb", "MongoDB", ["mongo"], ["engine", "host", "username", "password"]),
         ("documentdb", "MongoDB", ["mongo"], ["engine", "host", "username", "password"]),
-        ("db2", "Db2", ["db2"], ["engine", "host", "username", "password", "masterarn"]),
+        // The Db2 templates accept any engine starting with db2; RDS names its editions db2-se (Standard) and db2-ae (Advanced).
+        ("db2", "Db2", ["db2", "db2-se", "db2-ae"], ["engine", "host", "username", "password", "masterarn"]),
     ];
 
     /// <summary>

@@ -138,7 +138,9 @@ internal sealed partial class Invocation(string? requestId, string? logStreamNam
     [
         "Unable to log into database", "is not enabled for rotation", "not set as AWSPENDING for rotation",
         "has no stage for rotation", "key is missing from secret JSON", "Database engine must be set to",
-        "Access to KMS is not allowed", "Unable to import module",
+        "Access to KMS is not allowed", "Unable to import module", "Unable to log into rdsadmin database", "Attempting to modify user",
+        "is not the same host as", "appended would exceed", "is not a valid DB Instance ARN", "is not a valid DB Cluster ARN",
+        "Encountered API error while fetching connection parameters", "Error encountered when attempting to set password",
     ];
 
     private static bool IsTemplateFailure(string text)

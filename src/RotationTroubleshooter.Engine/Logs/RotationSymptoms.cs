@@ -13,8 +13,8 @@ public static class RotationSymptoms
         AwsDocs.RotationTroubleshooting);
 
     public static readonly FindingDefinition StalledAfterCreateSecret = new(nameof(StalledAfterCreateSecret), FindingSeverity.Error,
-        "createSecret finished and no setSecret followed: the attempt stalled after createSecret.",
-        "Check that network ACLs and the Secrets Manager VPC endpoint's security groups allow HTTPS (443) and the ephemeral ports both ways for the function's subnets, and that the function timeout is long enough (30 s or more).",
+        "createSecret finished and no setSecret followed, or the invocation timed out right after createSecret's line: the attempt stalled after createSecret.",
+        "Check that network ACLs and the Secrets Manager VPC endpoint's security groups allow HTTPS (443) and the ephemeral ports both ways for the function's subnets, that the endpoint policy allows the function's role, and that the function timeout is long enough (30 s or more).",
         AwsDocs.RotationTroubleshooting);
 
     /// <summary>Also raised from the secret's JSON by Test-SecretRotation: one finding carries both pieces of evidence.</summary>
@@ -28,9 +28,10 @@ public static class RotationSymptoms
         "Let the function reach the database: allow the database port outbound from the function's security group and inbound on the database's, with a route and network ACLs between their subnets (and a function timeout above 30 s).",
         AwsDocs.RotationTroubleshooting);
 
+    /// <summary>The templates log one line whatever refused the login, so the remediation names every candidate.</summary>
     public static readonly FindingDefinition DatabaseLoginRejected = new(nameof(DatabaseLoginRejected), FindingSeverity.Error,
-        "setSecret could not log into the database, faster than the 5 s connect timeout: the database answered and the login failed.",
-        "The database refused the credentials: make the secret's username and password (AWSCURRENT) match the database user, then rotate again.",
+        "setSecret could not log into the database, faster than the 5 s connect timeout: something answered at once (a refused login or a refused connection).",
+        "One of: the secret's username or password does not match the database user; nothing listens on the secret's host and port; the database accepts the user only over TLS and the function connects without it; the database wants scram-sha-256 and the function's libpq is older than 10. Test-RotationDatabaseLogin, run from the function's network, tells them apart.",
         AwsDocs.RotationTroubleshooting);
 
     public static readonly FindingDefinition TestSecretLoginFailed = new(nameof(TestSecretLoginFailed), FindingSeverity.Error,
@@ -65,6 +66,46 @@ public static class RotationSymptoms
         "Grant the function's execution role kms:Decrypt and kms:GenerateDataKey on the secret's customer managed KMS key (in the role policy and the key policy).",
         AwsDocs.FunctionPermissions);
 
+    public static readonly FindingDefinition PendingUserMismatch = new(nameof(PendingUserMismatch), FindingSeverity.Error,
+        "The AWSPENDING version names another user than the version setSecret compares it with (\"Attempting to modify user ... other than current user\"): the pending version is stale.",
+        "The AWSPENDING version names another user than AWSCURRENT (multi-user: than AWSCURRENT's user or its _clone) or, when AWSCURRENT could not log in, AWSPREVIOUS; usually the secret's username was changed while a rotation was unfinished: take the AWSPENDING label off that version (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>) so that the next rotation makes a new one from AWSCURRENT, and make AWSCURRENT's username and password valid on the database.",
+        AwsDocs.RotationTroubleshooting);
+
+    public static readonly FindingDefinition PendingHostMismatch = new(nameof(PendingHostMismatch), FindingSeverity.Error,
+        "The AWSPENDING version names another host or database than the version setSecret compares it with (\"Attempting to modify user for host ...\"): the pending version is stale.",
+        "The AWSPENDING version names another host (or database) than the version the template compares it with, usually because the secret was edited while a rotation was unfinished: take the AWSPENDING label off that version (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>) so that the next rotation makes a new one from AWSCURRENT, and make AWSCURRENT name the database to rotate.",
+        AwsDocs.RotationTroubleshooting);
+
+    public static readonly FindingDefinition MasterHostMismatch = new(nameof(MasterHostMismatch), FindingSeverity.Error,
+        "The master secret names another host than this secret, and this one is not its RDS read replica (\"is not the same host as/rds replica of master\").",
+        "The master secret (masterarn) names another host than this secret, and this secret's host is not an RDS read replica of it: point masterarn at the master secret of this secret's database, or make both secrets name the same endpoint.",
+        AwsDocs.RotationTemplates);
+
+    public static readonly FindingDefinition CloneUsernameTooLong = new(nameof(CloneUsernameTooLong), FindingSeverity.Error,
+        "Multi-user rotation cannot make the _clone user: the name would pass the engine's limit (\"username length with _clone appended would exceed\").",
+        "Multi-user rotation alternates between the user and the user with _clone appended, which would be longer than the engine allows (the limit is in the evidence): use a username at least 6 characters shorter than that limit, or rotate this user with the single-user template.",
+        AwsDocs.RotationTemplates);
+
+    public static readonly FindingDefinition MasterDatabaseNotFound = new(nameof(MasterDatabaseNotFound), FindingSeverity.Error,
+        "The master secret is managed by RDS or Redshift and the database its tag names was not found (\"is not a valid DB Instance ARN\").",
+        "The master secret holds only username and password (a secret managed by RDS or Redshift), so the template finds its host from the database ARN in the secret's aws:rds:primaryDBInstanceArn / primaryDBClusterArn (Redshift: aws:redshift:primaryclusterarn) tag, and no such database was found: point masterarn at the database's current managed master secret, or add engine, host, port and dbname to the master secret.",
+        AwsDocs.RotationTemplates);
+
+    public static readonly FindingDefinition ConnectionParametersLookupFailed = new(nameof(ConnectionParametersLookupFailed), FindingSeverity.Error,
+        "The template could not look up the master secret's database with RDS or Redshift (\"Encountered API error while fetching connection parameters\").",
+        "The template could not ask RDS (DescribeDBInstances/DescribeDBClusters) or Redshift about the master secret's database (the API error is in the evidence): allow the function's role rds:DescribeDBInstances and rds:DescribeDBClusters (Redshift: redshift:DescribeClusters, redshift-serverless:ListNamespaces and ListWorkgroups) and, in a VPC, give it a route to that API (NAT gateway or an interface VPC endpoint).",
+        AwsDocs.FunctionPermissions);
+
+    public static readonly FindingDefinition SetPasswordFailed = new(nameof(SetPasswordFailed), FindingSeverity.Error,
+        "MongoDB accepted the login but refused to change the password (\"Error encountered when attempting to set password\").",
+        "MongoDB accepted the login but refused to change the password (updateUser or createUser): give the user that makes the change the privilege to do it (changeOwnPassword for single-user rotation; userAdmin on the database for the master user of multi-user rotation), then rotate again.",
+        AwsDocs.RotationTroubleshooting);
+
+    public static readonly FindingDefinition TlsHostnameMismatch = new(nameof(TlsHostnameMismatch), FindingSeverity.Error,
+        "The database's TLS certificate does not name the host in the secret (\"Hostname verification failed\", or libpq's \"does not match host name\").",
+        "The database's TLS certificate does not name the host in the secret (an IP address, a CNAME or a proxy name instead of the name the certificate was issued for): set the secret's host to a name the certificate carries (for RDS, the instance or cluster endpoint), then rotate again.",
+        AwsDocs.RotationTroubleshooting);
+
     /// <summary>The newest attempt succeeded (an Info finding).</summary>
     public static readonly FindingDefinition Succeeded = new(nameof(Succeeded), FindingSeverity.Info,
         "The newest rotation attempt succeeded.", "Nothing to do.", AwsDocs.RotationTroubleshooting);
@@ -79,7 +120,8 @@ public static class RotationSymptoms
     [
         TimeoutReachingSecretsManager, StalledAfterCreateSecret, SecretJsonKeyMissing, DatabaseUnreachable, DatabaseLoginRejected,
         TestSecretLoginFailed, RotationNotEnabledForSecret, PendingVersionStuck, EngineMismatch, FunctionImportError, KmsAccessDenied,
-        Succeeded, Unknown,
+        PendingUserMismatch, PendingHostMismatch, MasterHostMismatch, CloneUsernameTooLong, MasterDatabaseNotFound,
+        ConnectionParametersLookupFailed, SetPasswordFailed, TlsHostnameMismatch, Succeeded, Unknown,
     ];
 
     /// <summary>The definition of a symptom id; null for an id this build does not know.</summary>

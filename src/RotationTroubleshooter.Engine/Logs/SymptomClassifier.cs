@@ -110,35 +110,53 @@ internal static partial class SymptomClassifier
         if (FindKeyMissing(inv) is (var keyRecord, var key))
             return new Diagnosis(RotationSymptoms.SecretJsonKeyMissing.Id, [Line(inv, keyRecord)],
                 $"Add the \"{key}\" key to the secret's JSON (AWSCURRENT); the templates need engine, host, username and password, and masterarn for multi-user rotation.");
+        foreach (var (needles, symptom) in SelfExplainingMessages)
+            if (Find(inv, needles) is { } message)
+                return new Diagnosis(symptom.Id, [Line(inv, message)], symptom.Remediation);
+        if (Find(inv, "Encountered API error while fetching connection parameters") is { } lookup)
+            return new Diagnosis(RotationSymptoms.ConnectionParametersLookupFailed.Id, [Line(inv, lookup)],
+                (lookup.Text ?? lookup.Message).Contains("NotFound", StringComparison.Ordinal)
+                    ? MasterLookupNotFoundRemedy : RotationSymptoms.ConnectionParametersLookupFailed.Remediation);
 
         var scram = Find(inv, "SCRAM authentication requires libpq version 10");
-        var tls = Find(inv, "Unable to establish SSL/TLS handshake", "Hostname verification failed");
+        var tlsEnforced = Find(inv, "SSL/TLS is enforced on the host");
+        var hostname = Find(inv, "Hostname verification failed", "does not match host name");
+        // Logged by every login the template first tries over TLS against a server without it, healthy rotations too:
+        // it explains a failure only when the secret forbids the fall-back to plain ("ssl": true).
+        var noTls = Find(inv, "SSL/TLS is not enabled on the host", "check that SSL/TLS is enabled on the host");
         // The raised ValueError repeats the message without the "setSecret:" prefix.
-        var setFailure = Find(inv, "setSecret: Unable to log into database") ??
-                         (inv.Step == Invocation.SetSecret ? Find(inv, "Unable to log into database") : null);
+        var setFailure = Find(inv, "setSecret: Unable to log into") ??
+                         (inv.Step == Invocation.SetSecret ? Find(inv, "Unable to log into database", "Unable to log into rdsadmin database") : null);
+        var testFailure = Find(inv, "testSecret: Unable to log into database");
+        if (hostname is not null && (setFailure ?? testFailure) is { } refused)
+            return new Diagnosis(RotationSymptoms.TlsHostnameMismatch.Id, [Line(inv, refused), Line(inv, hostname)],
+                RotationSymptoms.TlsHostnameMismatch.Remediation);
         if (setFailure is not null)
         {
             var duration = inv.EffectiveDurationMs ?? (setFailure.Timestamp - inv.StartTime).TotalMilliseconds;
             var evidence = new List<string> { Line(inv, setFailure) };
             if (scram is not null) evidence.Add(Line(inv, scram));
-            if (tls is not null) evidence.Add(Line(inv, tls));
+            if (tlsEnforced is not null) evidence.Add(Line(inv, tlsEnforced));
             if (duration > DatabaseConnectTimeoutMs && scram is null)
             {
                 evidence.Add($"setSecret ran {Ms(duration)} ms, over the templates' 5000 ms connect timeout: the database did not answer.");
                 return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, DatabaseUnreachableRemedy);
             }
-            evidence.Add($"setSecret failed in {Ms(duration)} ms, under the 5000 ms connect timeout: the database answered and refused the login.");
-            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected.Id, evidence, LoginRejectedRemedy(setFailure, scram, tls));
+            evidence.Add($"setSecret failed in {Ms(duration)} ms, under the 5000 ms connect timeout: something answered at once (a refused login or a refused connection).");
+            return new Diagnosis(RotationSymptoms.DatabaseLoginRejected.Id, evidence, LoginRejectedRemedy(setFailure, scram, tlsEnforced, noTls, attempt.SecretArn));
         }
-        if (Find(inv, "testSecret: Unable to log into database") is { } testFailure)
+        if (testFailure is not null)
         {
             var evidence = new List<string> { Line(inv, testFailure) };
-            if (tls is not null) evidence.Add(Line(inv, tls));
+            if (tlsEnforced is not null) evidence.Add(Line(inv, tlsEnforced));
             return new Diagnosis(RotationSymptoms.TestSecretLoginFailed.Id, evidence,
                 "setSecret changed the password but logging in with it failed: check the user's authentication rules (pg_hba.conf, require_secure_transport), the secret's host, port and dbname, and any replica lag.");
         }
 
         var meaningful = inv.MeaningfulRecords.ToList();
+        if (inv.Status == InvocationStatus.TimedOut && meaningful.Count > 0 &&
+            Invocation.StepOf(meaningful[^1].Text ?? meaningful[^1].Message) == Invocation.CreateSecret)
+            return Stalled(inv, meaningful[^1]);
         var durationMs = inv.EffectiveDurationMs;
         var longTask = inv.Status == InvocationStatus.TimedOut || durationMs >= DatabaseConnectTimeoutMs;
         if (longTask && inv.Step is Invocation.SetSecret or Invocation.TestSecret)
@@ -160,29 +178,62 @@ internal static partial class SymptomClassifier
             "No known symptom matched: read the evidence lines (the last messages of the failing invocation) and the function's full log stream.");
     }
 
-    private static Diagnosis Stalled(Invocation createSecret)
+    /// <summary>
+    /// Template messages that say what is wrong by themselves (docs/reference/template-log-strings.md), most specific
+    /// first: "Attempting to modify user for host" before "Attempting to modify user".
+    /// </summary>
+    private static readonly (string[] Needles, FindingDefinition Symptom)[] SelfExplainingMessages =
+    [
+        (["Attempting to modify user for host", "Attempting to modify user for a DB", "Attempting to modify user for DB"], RotationSymptoms.PendingHostMismatch),
+        (["Attempting to modify user"], RotationSymptoms.PendingUserMismatch),
+        (["is not the same host as"], RotationSymptoms.MasterHostMismatch),
+        (["appended would exceed"], RotationSymptoms.CloneUsernameTooLong),
+        (["is not a valid DB Instance ARN", "is not a valid DB Cluster ARN", "but Redshift can't find"], RotationSymptoms.MasterDatabaseNotFound),
+        (["Error encountered when attempting to set password"], RotationSymptoms.SetPasswordFailed),
+    ];
+
+    /// <summary>createSecret logged, then nothing: either no setSecret invocation followed, or the invocation timed out right after the line.</summary>
+    private static Diagnosis Stalled(Invocation inv, LogEvent? createLine = null)
     {
         var evidence = new List<string>();
-        if (createSecret.StepSuccessRecord is { } put) evidence.Add(Line(createSecret, put));
-        evidence.Add("No setSecret invocation followed createSecret.");
-        return new Diagnosis(RotationSymptoms.StalledAfterCreateSecret.Id, evidence,
-            "Check that network ACLs and the Secrets Manager VPC endpoint's security groups allow HTTPS (443) and the ephemeral ports both ways for the function's subnets, and that the function timeout is long enough (30 s or more).");
+        if ((createLine ?? inv.StepSuccessRecord) is { } put) evidence.Add(Line(inv, put));
+        evidence.Add(createLine is null ? "No setSecret invocation followed createSecret." : $"Nothing was logged after it; the invocation {DescribeEnd(inv)}.");
+        return new Diagnosis(RotationSymptoms.StalledAfterCreateSecret.Id, evidence, RotationSymptoms.StalledAfterCreateSecret.Remediation);
     }
+
+    // DescribeDBInstances by identifier fails for an unknown one: a host that is no RDS instance (the replica check runs
+    // when the master secret names another host) or a tag naming a deleted database.
+    private const string MasterLookupNotFoundRemedy =
+        "RDS has no database by the identifier the template looked up: either the master secret (masterarn) names another host than this secret, and this secret's host is no RDS instance endpoint whose replica source could be checked, or the master secret's aws:rds:primaryDBInstanceArn / primaryDBClusterArn tag names a database that no longer exists. Make masterarn name the master secret of this secret's database, with the same host.";
 
     private const string DatabaseUnreachableRemedy =
         "Let the function reach the database: allow the database port outbound from the function's security group and inbound on the database's, with a route and network ACLs between their subnets (and a function timeout above 30 s).";
 
-    private static string LoginRejectedRemedy(LogEvent failure, LogEvent? scram, LogEvent? tls)
+    /// <summary>
+    /// A fast failed login: the templates log the same line whatever refused it, so the remedy names every candidate
+    /// unless the log itself confirms one (old libpq, TLS enforced).
+    /// </summary>
+    private static string LoginRejectedRemedy(LogEvent failure, LogEvent? scram, LogEvent? tlsEnforced, LogEvent? noTls, string? secretArn)
     {
         if (scram is not null)
             return "The function's bundled libpq is older than 10 and cannot do scram-sha-256: redeploy the rotation function from the current AWS template (see Test-LibpqScramSupport).";
-        if (tls is not null && (tls.Text ?? tls.Message).Contains("enforced", StringComparison.Ordinal))
+        if (tlsEnforced is not null)
             return "The database requires TLS but the login did not use it: set \"ssl\": true in the secret, or redeploy a template version with SSL/TLS support.";
-        if (tls is not null)
-            return "The TLS handshake failed: make the secret's host match the server certificate's name, or set \"ssl\" to match what the database offers.";
-        if ((failure.Text ?? failure.Message).Contains("master secret", StringComparison.Ordinal))
-            return "The database refused the master secret's credentials: make the secret named by masterarn match the database's admin user, then rotate again.";
-        return "The database refused the credentials: make the secret's username and password (AWSCURRENT) match the database user, then rotate again.";
+        var text = failure.Text ?? failure.Message;
+        var whose = text.Contains("master secret", StringComparison.Ordinal) ? "the master secret's (masterarn)"
+            : text.Contains("admin secret", StringComparison.Ordinal) ? "the admin secret's"
+            : text.Contains("current credentials", StringComparison.Ordinal) ? "the secret's current (AWSCURRENT)"
+            : "the secret's";
+        var candidates = new List<string>
+        {
+            $"{whose} username or password does not match the database user",
+            "nothing listens on the secret's host and port (the connection is refused)",
+            "the database accepts this user only over TLS and the function connects without it (\"ssl\": false in the secret, or a template from before 2021-12-20)",
+            "the database wants scram-sha-256 and the function's libpq is older than 10 (Test-LibpqScramSupport)",
+        };
+        if (noTls is not null) candidates.Add("the secret sets \"ssl\": true but the database offers no TLS (\"SSL/TLS is not enabled on the host\")");
+        var probe = secretArn is null ? "Test-RotationDatabaseLogin" : $"Test-RotationDatabaseLogin -SecretId {secretArn}";
+        return $"The function could not log in, and no connect waited for its timeout. One of: {string.Join("; ", candidates)}. {probe}, run from the function's network, tells them apart.";
     }
 
     private static (LogEvent Record, string Key)? FindKeyMissing(Invocation inv)

@@ -142,7 +142,7 @@ public class CheckTests
         _f.Secret.RotationRules = new RotationRules { ScheduleExpression = "rate(10 days)" };
         _f.Secret.LastRotatedDate = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
         var finding = Assert.Single(_f.Run<RotationScheduleCheck>());
-        Assert.Contains("every 10 days", finding.Message);
+        Assert.Contains("rate(10 days)", finding.Message);
 
         _f.Secret.LastRotatedDate = new DateTime(2026, 11, 25, 0, 0, 0, DateTimeKind.Utc);
         Assert.Empty(_f.Run<RotationScheduleCheck>());

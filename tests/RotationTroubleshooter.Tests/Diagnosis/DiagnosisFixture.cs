@@ -42,6 +42,28 @@ internal sealed class DiagnosisFixture
         return this;
     }
 
+    public const string InstanceArn = "arn:aws:rds:us-east-1:123456789012:db:orders";
+
+    /// <summary>
+    /// The secret as RDS makes it for an instance with a managed master password (owning service, tags, rotation on, no
+    /// function), and RDS's answers: the instance names this secret as its MasterUserSecret, active, and has no events.
+    /// </summary>
+    public DiagnosisFixture ManagedByRds()
+    {
+        Secret.RotationLambdaARN = null;
+        Secret.OwningService = "rds";
+        Secret.Tags = [new AwsTag { Key = "aws:rds:primaryDBInstanceArn", Value = InstanceArn }, new AwsTag { Key = "aws:secretsmanager:owningService", Value = "rds" }];
+        Secret.RotationRules = new RotationRules { AutomaticallyAfterDays = 7, ScheduleExpression = "rate(7 days)" };
+        Secret.LastRotatedDate = Options.Now.AddDays(-3);
+        Secret.NextRotationDate = Options.Now.AddDays(4);
+        Inputs = Inputs with
+        {
+            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", SecretArn, "active", "arn:aws:kms:us-east-1:123456789012:key/k")),
+            OwnerEvents = (_, _, _) => Task.FromResult<IReadOnlyList<OwnerEvent>>([]),
+        };
+        return this;
+    }
+
     /// <summary>Diagnoses the secret with these checks of the catalogue (by class), as Test-SecretRotation would.</summary>
     public RotationDiagnosis Diagnose(params Type[] checks) =>
         RotationDiagnostician.DiagnoseAsync(new DiagnosisContext(Secret, Options, Inputs),

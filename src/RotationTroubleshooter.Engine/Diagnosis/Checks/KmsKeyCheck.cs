@@ -14,7 +14,7 @@ internal sealed class KmsKeyCheck : RotationCheck
     public override IReadOnlyList<FindingDefinition> Findings => [CustomerManagedKeyNeedsRolePermission];
     public override IReadOnlyList<string> Permissions =>
         ["lambda:GetFunction", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion", "kms:DescribeKey", "kms:GetKeyPolicy"];
-    public override bool AppliesTo(DiagnosisContext context) => context.HasRotationFunction && !string.IsNullOrEmpty(context.Secret.KmsKeyId);
+    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && !string.IsNullOrEmpty(context.Secret.KmsKeyId);
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

@@ -11,6 +11,7 @@ internal sealed class PendingVersionCheck : RotationCheck
     public override CheckArea Area => CheckArea.Configuration;
     public override IReadOnlyList<FindingDefinition> Findings => [RotationSymptoms.PendingVersionStuck];
     public override IReadOnlyList<string> Permissions => ["secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"];
+    public override CheckTarget Target => CheckTarget.Rotation;
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
@@ -33,9 +34,11 @@ internal sealed class PendingVersionCheck : RotationCheck
             var evidence = new List<string> { $"Version {version} has stages {string.Join(", ", context.Secret.Stages![version])}" };
             if (created.TryGetValue(version, out var date))
                 evidence.Add($"Version {version} was created {date:yyyy-MM-dd HH:mm}Z ({(context.Options.Now - date).TotalDays:0} days ago)");
-            context.Add(this, RotationSymptoms.PendingVersionStuck.Raise(evidence,
-                remediation: "Find why the last rotation stopped (Get-RotationFunctionLog), fix it, then remove the label: " +
-                             $"Update-SECSecretVersionStage -SecretId '{context.SecretName}' -VersionStage AWSPENDING -RemoveFromVersionId {version}, and rotate again."));
+            context.Add(this, RotationSymptoms.PendingVersionStuck.Raise(evidence, remediation: context.HasManagedRotation
+                ? $"The last rotation {context.Secret.Owner} started did not finish: fix what the diagnosis's other findings name (the owner's status and events), " +
+                  $"then rotate again: {ManagedRotationCheck.RotateCommand(context)}."
+                : "Find why the last rotation stopped (Get-RotationFunctionLog), fix it, then remove the label: " +
+                  $"Update-SECSecretVersionStage -SecretId '{context.SecretName}' -VersionStage AWSPENDING -RemoveFromVersionId {version}, and rotate again."));
         }
         // The stuck label is known from DescribeSecret; the diagnosis also says why its age is missing.
         if (undated != null) throw undated;

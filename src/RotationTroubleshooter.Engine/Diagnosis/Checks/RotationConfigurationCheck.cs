@@ -18,13 +18,16 @@ internal sealed class RotationConfigurationCheck : RotationCheck
     public override CheckArea Area => CheckArea.Configuration;
     public override IReadOnlyList<FindingDefinition> Findings => [RotationNotConfigured, RotationDisabled];
     public override IReadOnlyList<string> Permissions => ["secretsmanager:DescribeSecret"];
-    public override bool AppliesTo(DiagnosisContext context) => true;
+    public override CheckTarget Target => CheckTarget.Secret;
 
     public override Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
         var secret = context.Secret;
+        if (context.HasManagedRotation) return Task.CompletedTask;
         if (!context.HasRotationFunction)
-            context.Add(this, RotationNotConfigured.Raise([$"DescribeSecret: RotationEnabled={secret.RotationEnabled?.ToString() ?? "absent"}, no RotationLambdaARN"]));
+            context.Add(this, RotationNotConfigured.Raise(
+                [$"DescribeSecret: RotationEnabled={secret.RotationEnabled?.ToString() ?? "absent"}, no RotationLambdaARN{(secret.Owner is { } owner ? $", OwningService={owner}" : "")}"],
+                secret.Owner is { } by ? $"Rotation is not configured for this secret, which {by} owns." : null));
         else if (secret.RotationEnabled != true)
             context.Add(this, RotationDisabled.Raise([$"RotationEnabled=false, RotationLambdaARN={secret.RotationLambdaARN}"]));
         return Task.CompletedTask;

@@ -1,10 +1,9 @@
-using System.Text.RegularExpressions;
-
 namespace RotationTroubleshooter.Diagnosis.Checks;
 
-/// <summary>The last rotation happened on schedule.</summary>
-internal sealed partial class RotationScheduleCheck : RotationCheck
+/// <summary>The last rotation happened on schedule, whoever rotates the secret (a function or its owning service).</summary>
+internal sealed class RotationScheduleCheck : RotationCheck
 {
+    /// <summary>A day's leeway before a missed window counts: AWS may start a rotation late in its window.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromDays(1);
 
     public static readonly FindingDefinition RotationOverdue = new(nameof(RotationOverdue), FindingSeverity.Error,
@@ -13,34 +12,37 @@ internal sealed partial class RotationScheduleCheck : RotationCheck
         AwsDocs.RotationTroubleshooting);
 
     public override string Id => RotationOverdue.Id;
-    public override string Description => "`NextRotationDate` has not passed, and the last rotation is not older than the schedule";
+    public override string Description =>
+        "`NextRotationDate` has not passed, and no rotation window of the schedule (`rate()`, `cron()`, `AutomaticallyAfterDays`, with its `Duration`) closed since the last rotation without one";
     public override CheckArea Area => CheckArea.Configuration;
     public override IReadOnlyList<FindingDefinition> Findings => [RotationOverdue];
     public override IReadOnlyList<string> Permissions => ["secretsmanager:DescribeSecret"];
-    public override bool AppliesTo(DiagnosisContext context) => context.HasRotationFunction && context.Secret.RotationEnabled == true;
+    public override CheckTarget Target => CheckTarget.Rotation;
+    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.Secret.RotationEnabled == true;
 
     public override Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
         var secret = context.Secret;
         var now = context.Options.Now;
+        var last = secret.LastRotatedDate;
+        var lastText = last is { } t ? $"{t:yyyy-MM-dd HH:mm}Z" : "never";
+        var schedule = RotationSchedule.Of(secret.RotationRules);
+        var scheduleText = schedule is null ? [] : new[] { $"Schedule: {schedule.Description}" };
         if (secret.NextRotationDate is { } next && next + Grace < now)
         {
-            context.Add(this, RotationOverdue.Raise(
-                [$"NextRotationDate={next:yyyy-MM-dd HH:mm}Z", $"LastRotatedDate={secret.LastRotatedDate?.ToString("yyyy-MM-dd HH:mm") ?? "never"}"],
-                $"Rotation is overdue: it was due {next:yyyy-MM-dd} and has not succeeded since."));
+            context.Add(this, RotationOverdue.Raise([$"NextRotationDate={next:yyyy-MM-dd HH:mm}Z", $"LastRotatedDate={lastText}", .. scheduleText],
+                $"Rotation is overdue: it was due {next:yyyy-MM-dd} and has not succeeded since.", Remediation(context)));
             return Task.CompletedTask;
         }
-        var days = secret.RotationRules?.AutomaticallyAfterDays ?? RateDays(secret.RotationRules?.ScheduleExpression);
-        if (days is > 0 && secret.LastRotatedDate is { } last && last + TimeSpan.FromDays(days.Value) + Grace < now)
-            context.Add(this, RotationOverdue.Raise([$"LastRotatedDate={last:yyyy-MM-dd HH:mm}Z", $"Schedule: every {days} days"],
-                $"Rotation is overdue: the schedule asks for every {days} days, the last rotation was {last:yyyy-MM-dd}."));
+        if (last is { } rotated && schedule?.FirstWindowAfter(rotated) is { } window && window.Closes + Grace < now)
+            context.Add(this, RotationOverdue.Raise(
+                [$"LastRotatedDate={lastText}", $"Schedule: {schedule.Description}", $"Window {window.Opens:yyyy-MM-dd HH:mm}Z to {window.Closes:yyyy-MM-dd HH:mm}Z passed without a rotation"],
+                $"Rotation is overdue: the schedule ({schedule.Description}) opened a window on {window.Opens:yyyy-MM-dd HH:mm}Z, the last rotation was {lastText}.",
+                Remediation(context)));
         return Task.CompletedTask;
     }
 
-    /// <summary>Days of a <c>rate(N days)</c> schedule expression; null for other expressions.</summary>
-    internal static long? RateDays(string? expression) =>
-        expression != null && RateExpression().Match(expression.Trim()) is { Success: true } m ? long.Parse(m.Groups[1].Value) : null;
-
-    [GeneratedRegex(@"^rate\((\d+) days?\)$")]
-    private static partial Regex RateExpression();
+    private static string Remediation(DiagnosisContext context) => context.HasManagedRotation
+        ? $"{context.Secret.Owner} rotates this secret: fix what the diagnosis's other findings name (the owner's status and events), then rotate it now: {ManagedRotationCheck.RotateCommand(context)}."
+        : RotationOverdue.Remediation;
 }

@@ -26,7 +26,7 @@ internal sealed class SecretJsonCheck : RotationCheck
     public override IReadOnlyList<FindingDefinition> Findings =>
         [SecretNotJson, RotationSymptoms.SecretJsonKeyMissing, RotationSymptoms.EngineMismatch, MasterSecretUnreadable];
     public override IReadOnlyList<string> Permissions => ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "lambda:GetFunction"];
-    public override bool AppliesTo(DiagnosisContext context) => context.HasRotationFunction && !context.Options.SkipSecretValue;
+    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && !context.Options.SkipSecretValue;
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

@@ -17,7 +17,7 @@ internal sealed class SecretLoginCheck : RotationCheck
     public override IReadOnlyList<FindingDefinition> Findings =>
         [.. DatabaseLoginFindings.All, SecretJsonCheck.SecretNotJson, RotationSymptoms.SecretJsonKeyMissing, SecretValueInvalid];
     public override IReadOnlyList<string> Permissions => ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
-    public override bool AppliesTo(DiagnosisContext context) => context.HasRotationFunction && context.Options.IncludeDatabaseLogin;
+    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.Options.IncludeDatabaseLogin;
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

@@ -1,0 +1,176 @@
+# AWS's real rotation functions (../shared/peers/aws-rotation-lambdas), run by tests/harness as Secrets Manager and
+# Lambda run them against the test run's databases and broken ports; the module reads what they logged.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    # The templates log into real servers; without them the spec fails (it never skips).
+    if (-not $env:RT_TEST_SERVERS -or -not (Test-Path $env:RT_TEST_SERVERS)) {
+        throw 'RT_TEST_SERVERS does not name the servers.json of running test databases: run this spec with tests/Invoke-Spec.ps1 -Databases or ./build.ps1 Test.'
+    }
+    Set-TestAwsEnvironment
+    Reset-TestMoto | Out-Null
+    $PSDefaultParameterValues['Get-RotationFunctionLog:EndpointUrl'] = $env:RT_MOTO_URL
+    $PSDefaultParameterValues['Test-SecretRotation:EndpointUrl'] = $env:RT_MOTO_URL
+    $script:Seeds = Invoke-RealTemplateScenario all
+
+    # Every seeded secret diagnosed in one run, as an administrator would (-ThrottleLimit secrets at once).
+    $arns = @($Seeds.Values | ForEach-Object secretArn)
+    $script:Diagnoses = @{}
+    $script:DiagnosisErrors = @()
+    $arns | Test-SecretRotation -ErrorVariable +script:DiagnosisErrors -ErrorAction SilentlyContinue |
+        ForEach-Object { $Diagnoses[$_.SecretArn] = $_ }
+
+    function Get-NewestAttempt([string] $Key) {
+        @(Get-RotationFunctionLog -SecretId $Seeds[$Key].secretArn)[-1]
+    }
+}
+
+AfterAll {
+    $PSDefaultParameterValues.Remove('Get-RotationFunctionLog:EndpointUrl')
+    $PSDefaultParameterValues.Remove('Test-SecretRotation:EndpointUrl')
+}
+
+Describe 'The harness plays Secrets Manager' {
+    It 'leaves the labels as a real rotation does: <Key>' -TestCases @(
+        @{ Key = 'healthy-without-tls:Text' }, @{ Key = 'wrong-password:JSON' }
+    ) {
+        $rotation = $Seeds[$Key].rotations[-1]
+        $stages = $rotation.versionStages
+        if ($rotation.outcome -eq 'Succeeded') {
+            $stages[$rotation.versionId] | Sort-Object | Should -Be @('AWSCURRENT', 'AWSPENDING')
+            @($stages.Values | Where-Object { $_ -contains 'AWSPREVIOUS' }) | Should -HaveCount 1
+        }
+        else {
+            $stages[$rotation.versionId] | Should -Be @('AWSPENDING')
+            @($stages.Values | Where-Object { $_ -contains 'AWSCURRENT' }) | Should -HaveCount 1
+        }
+    }
+
+    It 'stops at the first step that fails and reattempts the pending version the next time' {
+        $runs = $Seeds['reattempt-after-fix:Text'].rotations
+        $runs[0].invocations.step | Should -Be @('createSecret', 'setSecret')
+        $runs[1].reattempt | Should -BeTrue
+        $runs[1].versionId | Should -Be $runs[0].versionId
+        $runs[1].invocations.step | Should -Be @('createSecret', 'setSecret', 'testSecret', 'finishSecret')
+    }
+
+    It 'enforces the function timeout: <Key>' -TestCases @(@{ Key = 'dropped-syn:Text' }, @{ Key = 'dropped-syn:JSON' }) {
+        $setSecret = $Seeds[$Key].rotations[0].invocations[-1]
+        $setSecret.status | Should -Be 'timeout'
+        $setSecret.durationMs | Should -Be 4000
+    }
+}
+
+Describe 'Get-RotationFunctionLog on what the real templates logged' {
+    It '<Key>: <Outcome> in <FailedStep>, <Symptom>' -TestCases @(
+        @{ Key = 'wrong-password:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'username or password does not match' }
+        @{ Key = 'wrong-password:JSON'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'username or password does not match' }
+        @{ Key = 'refused-port:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'nothing listens on the secret''s host and port' }
+        @{ Key = 'refused-port:JSON'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'nothing listens on the secret''s host and port' }
+        @{ Key = 'dropped-syn:Text'; Outcome = 'TimedOut'; FailedStep = 'setSecret'; Symptom = 'DatabaseUnreachable'; Names = 'database port outbound' }
+        @{ Key = 'dropped-syn:JSON'; Outcome = 'TimedOut'; FailedStep = 'setSecret'; Symptom = 'DatabaseUnreachable'; Names = 'database port outbound' }
+        @{ Key = 'dropped-syn-logged:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseUnreachable'; Names = 'network ACLs' }
+        @{ Key = 'tls-required-postgres:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'only over TLS' }
+        @{ Key = 'tls-required-postgres:JSON'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'only over TLS' }
+        @{ Key = 'tls-required-mariadb:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'only over TLS' }
+        @{ Key = 'missing-key:Text'; Outcome = 'Failed'; FailedStep = 'createSecret'; Symptom = 'SecretJsonKeyMissing'; Names = '"host"' }
+        @{ Key = 'missing-key:JSON'; Outcome = 'Failed'; FailedStep = 'createSecret'; Symptom = 'SecretJsonKeyMissing'; Names = '"host"' }
+        @{ Key = 'engine-mismatch:Text'; Outcome = 'Failed'; FailedStep = 'createSecret'; Symptom = 'EngineMismatch'; Names = '''postgres''' }
+        @{ Key = 'multi-user-without-masterarn:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'SecretJsonKeyMissing'; Names = '"masterarn"' }
+        @{ Key = 'multi-user-without-masterarn:JSON'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'SecretJsonKeyMissing'; Names = '"masterarn"' }
+        @{ Key = 'multi-user-bad-master:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'master secret''s (masterarn) username or password' }
+        @{ Key = 'multi-user-master-other-host:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'ConnectionParametersLookupFailed'; Names = 'names another host' }
+        @{ Key = 'multi-user-master-database-gone:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'ConnectionParametersLookupFailed'; Names = 'aws:rds:primaryDBInstanceArn' }
+        @{ Key = 'clone-username-too-long:Text'; Outcome = 'Failed'; FailedStep = 'createSecret'; Symptom = 'CloneUsernameTooLong'; Names = 'shorter' }
+        @{ Key = 'driver-missing:Text'; Outcome = 'Failed'; FailedStep = 'createSecret'; Symptom = 'FunctionImportError'; Names = 'module ''pg''' }
+        @{ Key = 'driver-missing:JSON'; Outcome = 'Failed'; FailedStep = 'createSecret'; Symptom = 'FunctionImportError'; Names = 'module ''pg''' }
+    ) {
+        $attempt = Get-NewestAttempt $Key
+        $attempt.Outcome | Should -Be $Outcome
+        $attempt.FailedStep | Should -Be $FailedStep
+        $attempt.Symptom | Should -Be $Symptom
+        $attempt.Remediation | Should -BeLike "*$Names*"
+    }
+
+    It 'reads the template''s guard against a version that lost AWSPENDING as PendingVersionStuck' {
+        # The guard runs before any step message, so the log does not say which step Secrets Manager reattempted.
+        $attempt = Get-NewestAttempt 'pending-guard:Text'
+        $attempt.Outcome | Should -Be 'Failed'
+        $attempt.Symptom | Should -Be 'PendingVersionStuck'
+        $attempt.VersionId | Should -Be $Seeds['pending-guard:Text'].rotations[0].versionId
+        $attempt.Evidence -join "`n" | Should -BeLike '*not set as AWSPENDING for rotation*'
+    }
+
+    It 'a fast failed login names every candidate and the command that tells them apart: <Key>' -TestCases @(
+        @{ Key = 'wrong-password:Text' }, @{ Key = 'refused-port:JSON' }, @{ Key = 'tls-required-postgres:Text' }, @{ Key = 'tls-required-mariadb:Text' }
+    ) {
+        $attempt = Get-NewestAttempt $Key
+        foreach ($candidate in 'username or password does not match', 'nothing listens', 'only over TLS', 'scram-sha-256') {
+            $attempt.Remediation | Should -BeLike "*$candidate*"
+        }
+        $attempt.Remediation | Should -BeLike "*Test-RotationDatabaseLogin -SecretId $($Seeds[$Key].secretArn)*"
+    }
+
+    It 'does not take the TLS fall-back lines for the cause: <Key>' -TestCases @(
+        @{ Key = 'wrong-password:Text' }, @{ Key = 'multi-user-bad-master:Text' }
+    ) {
+        $attempt = Get-NewestAttempt $Key
+        $raw = Get-RotationFunctionLog -FunctionName $Seeds[$Key].functionName -Raw
+        ($raw.Message -join "`n") | Should -BeLike '*SSL/TLS is not enabled on the host*'
+        $attempt.Remediation | Should -Not -BeLike '*TLS handshake failed*'
+        $attempt.Evidence -join "`n" | Should -Not -BeLike '*SSL/TLS is not enabled*'
+    }
+
+    It 'reads a healthy rotation that logged TLS fall-back errors as Succeeded: <Key>' -TestCases @(
+        @{ Key = 'healthy-without-tls:Text' }, @{ Key = 'healthy-without-tls:JSON' }, @{ Key = 'reattempt-after-fix:Text' }
+    ) {
+        $attempt = Get-NewestAttempt $Key
+        $attempt.Outcome | Should -Be 'Succeeded'
+        $attempt.Symptom | Should -Be 'Succeeded'
+        $attempt.VersionId | Should -Be $Seeds[$Key].rotations[-1].versionId
+        $attempt.Steps[-1].Step | Should -Be 'finishSecret'
+    }
+
+    It 'keeps the failed setSecret and the reattempt that succeeded in one attempt' {
+        $attempt = Get-NewestAttempt 'reattempt-after-fix:Text'
+        $attempt.Steps.Step | Should -Be @('createSecret', 'setSecret', 'createSecret', 'setSecret', 'testSecret', 'finishSecret')
+        $attempt.Steps[1].Outcome | Should -Be 'Failed'
+    }
+}
+
+Describe 'Test-SecretRotation on the secrets the real templates rotated' {
+    It 'diagnoses every secret without an error' {
+        $DiagnosisErrors | Should -BeNullOrEmpty
+        $Diagnoses.Count | Should -Be $Seeds.Count
+    }
+
+    It '<Key> is <Status>, its log symptom among the findings' -TestCases @(
+        @{ Key = 'wrong-password:Text'; Status = 'Failing'; Symptom = 'DatabaseLoginRejected' }
+        @{ Key = 'refused-port:Text'; Status = 'Failing'; Symptom = 'DatabaseLoginRejected' }
+        @{ Key = 'dropped-syn:JSON'; Status = 'Failing'; Symptom = 'DatabaseUnreachable' }
+        @{ Key = 'tls-required-postgres:JSON'; Status = 'Failing'; Symptom = 'DatabaseLoginRejected' }
+        @{ Key = 'tls-required-mariadb:Text'; Status = 'Failing'; Symptom = 'DatabaseLoginRejected' }
+        @{ Key = 'missing-key:Text'; Status = 'Failing'; Symptom = 'SecretJsonKeyMissing' }
+        @{ Key = 'engine-mismatch:Text'; Status = 'Failing'; Symptom = 'EngineMismatch' }
+        @{ Key = 'multi-user-without-masterarn:JSON'; Status = 'Failing'; Symptom = 'SecretJsonKeyMissing' }
+        @{ Key = 'multi-user-bad-master:Text'; Status = 'Failing'; Symptom = 'DatabaseLoginRejected' }
+        @{ Key = 'pending-guard:Text'; Status = 'Failing'; Symptom = 'PendingVersionStuck' }
+        @{ Key = 'driver-missing:Text'; Status = 'Failing'; Symptom = 'FunctionImportError' }
+        @{ Key = 'healthy-without-tls:Text'; Status = 'Healthy'; Symptom = 'Succeeded' }
+        @{ Key = 'healthy-without-tls:JSON'; Status = 'Healthy'; Symptom = 'Succeeded' }
+        @{ Key = 'reattempt-after-fix:Text'; Status = 'Healthy'; Symptom = 'Succeeded' }
+    ) {
+        $diagnosis = $Diagnoses[$Seeds[$Key].secretArn]
+        $diagnosis.Status | Should -Be $Status
+        $diagnosis.Findings.CheckId | Should -Contain $Symptom
+    }
+
+    It 'finds nothing about TLS in a healthy rotation on a server without TLS: <Key>' -TestCases @(
+        @{ Key = 'healthy-without-tls:Text' }, @{ Key = 'healthy-without-tls:JSON' }
+    ) {
+        $diagnosis = $Diagnoses[$Seeds[$Key].secretArn]
+        @($diagnosis.Findings | Where-Object Severity -ne 'Info') | Should -BeNullOrEmpty
+        ($diagnosis.Findings | ForEach-Object { "$($_.CheckId) $($_.Message) $($_.Evidence) $($_.Remediation)" }) -join "`n" |
+            Should -Not -MatchExactly '\bTLS\b|\bSSL\b|handshake'
+    }
+}
