@@ -18,6 +18,8 @@ public sealed class SecretDescription
     public RotationRules? RotationRules { get; set; }
     [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? LastRotatedDate { get; set; }
     [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? NextRotationDate { get; set; }
+    public string? OwningService { get; set; }
+    public List<AwsTag>? Tags { get; set; }
     public Dictionary<string, List<string>>? VersionIdsToStages { get; set; }
     /// <summary>ListSecrets names the same map differently.</summary>
     public Dictionary<string, List<string>>? SecretVersionsToStages { get; set; }
@@ -69,6 +71,12 @@ public sealed class RotationRules
     public long? AutomaticallyAfterDays { get; set; }
     public string? Duration { get; set; }
     public string? ScheduleExpression { get; set; }
+}
+
+public sealed class AwsTag
+{
+    public string? Key { get; set; }
+    public string? Value { get; set; }
 }
 
 public sealed class ListSecretsRequest
