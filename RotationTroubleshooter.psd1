@@ -15,6 +15,8 @@
         'Test-LibpqScramSupport'
         'Test-RotationNetwork'
         'Get-RotationFunctionLog'
+        'Repair-SecretRotation'
+        'Start-SecretRotation'
     )
     AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()
@@ -26,12 +28,29 @@
         'Formats/LibpqReport.format.ps1xml'
         'Formats/NetworkPathReport.format.ps1xml'
         'Formats/RotationAttempt.format.ps1xml'
+        'Formats/RepairAction.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{
             Tags         = @('AWS', 'SecretsManager', 'Rotation', 'Lambda', 'Troubleshooting', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
-            ReleaseNotes = 'See README.md.'
+            ProjectUri   = 'https://github.com/RotationTroubleshooter/RotationTroubleshooter'
+            ReleaseNotes = @'
+0.1.0
+- Test-SecretRotation: one diagnosis per secret, each check of AWS's rotation troubleshooting guide, findings with
+  evidence, remediation and a link; Get-RotationFunctionLog, Get-RotationFunctionAge, Test-LibpqScramSupport,
+  Test-RotationNetwork and Test-RotationDatabaseLogin for the logs, age, bundled libpq, VPC path and database logins.
+- Pipeline: every cmdlet takes the others' output, Get-SECSecretList output and plain objects with Name, ARN, SecretId,
+  FunctionName, FunctionArn or RotationLambdaARN; a Lambda function given for a secret is recognised. Results come out
+  in input order while -ThrottleLimit items are worked on at once.
+- Exports read as words: findings, evidence and other lists in Export-Csv and ConvertTo-Html, enum names in
+  ConvertTo-Json. Dates are UTC DateTime values, as AWS.Tools returns them; table headers are property names.
+- AWS.Tools' credential, region and endpoint parameters; -Credential takes AWS credentials only; missing credentials
+  or region stop the command once; an ARN's region wins for its item; AWS_PROFILE, AWS_CONFIG_FILE and
+  AWS_SHARED_CREDENTIALS_FILE changed in the session are honoured.
+- Read-only, never returns or prints a secret value, and works beside AWS.Tools (its own AWSSDK.Core in a private
+  load context).
+'@
         }
     }
 }

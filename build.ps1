@@ -38,7 +38,7 @@ function Invoke-Build {
     Get-ChildItem (Join-Path $staging 'engine') -File | Where-Object Extension -in '.dll', '.json' |
         Where-Object Name -ne 'RotationTroubleshooter.Engine.deps.json' | Copy-Item -Destination $dependencies
     Copy-Item (Join-Path $staging 'cmdlets/RotationTroubleshooter.dll') $ModuleOut
-    Copy-Item (Join-Path $Root 'RotationTroubleshooter.psd1') $ModuleOut
+    Copy-Item (Join-Path $Root 'RotationTroubleshooter.psd1'), (Join-Path $Root 'README.md') $ModuleOut
     Copy-Item (Join-Path $Root 'src/RotationTroubleshooter/Formats') $ModuleOut -Recurse
     & (Join-Path $Root 'build/New-ModuleHelp.ps1') -ModulePath $ModuleOut -DocsPath (Join-Path $Root 'docs') `
         -OutputPath (Join-Path $ModuleOut 'en-US/RotationTroubleshooter.dll-Help.xml')
@@ -128,6 +128,8 @@ function Invoke-Demo {
     Invoke-Build
     Write-Host '== Demo' -ForegroundColor Cyan
     $env:AWS_EC2_METADATA_DISABLED = 'true'
+    # The demo's rotation runs AWS's real PostgreSQL template through the harness, which needs its drivers.
+    Invoke-Native 'Installing the rotation template drivers' { bash (Join-Path $Root 'tests/harness/install-drivers.sh') }
     $services = Start-TestServices -StateDirectory (Join-Path $Out 'demo-services') -MotoOnly
     try {
         dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File (Join-Path $Root 'demo/Show-Demo.ps1') `

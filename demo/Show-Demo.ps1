@@ -19,6 +19,8 @@ function Show([string] $Title, [scriptblock] $Command) {
 }
 
 $env:RT_MOTO_URL = $MotoUrl
+# What a user's shell has: credentials and a region (and, below, the emulator's endpoint).
+$env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_REGION = 'us-east-1'
 Write-Host "Seeding moto at $MotoUrl with rotation functions, secrets and their logs..." -ForegroundColor Cyan
 # Three network layouts (healthy, no route to Secrets Manager, database security group closed), each in its own VPC.
 $env:RT_NETWORK_SCENARIOS = 'endpoint-healthy no-route db-sg-blocks'
@@ -34,17 +36,23 @@ foreach ($version in '94', '10') {
     $bundle = New-Item -ItemType Directory -Force (Join-Path $bundles "function-libpq$version")
     Copy-Item (Join-Path $bundles "fixtures/pg$version/*"), (Join-Path $bundles "fixtures/libpq$version/*") $bundle
 }
+# The demo's PostgreSQL functions carry these bundles as their code, served where Lambda's presigned Code.Location
+# would be (moto's names a host it does not serve): demo/reports-db's function an old one, the others a current one.
+$code = New-Item -ItemType Directory -Force (Join-Path $bundles 'code/functions')
+$functions = (aws lambda list-functions --endpoint-url $MotoUrl --region us-east-1 --output json | ConvertFrom-Json).Functions.FunctionName
+foreach ($function in $functions -like 'SecretsManagerRDSPostgreSQLRotation-*') {
+    $bundle = if ($function -like '*-reports-db') { 'function-libpq94' } else { 'function-libpq10' }
+    Compress-Archive -Path (Join-Path $bundles "$bundle/*") -DestinationPath (Join-Path $code "$function.zip")
+}
 
 # moto cannot backdate a stack: a loopback proxy answers DescribeStacks for the 2021 stack from a recorded AWS response.
 $port = Get-FreeTcpPort
 $log = Join-Path ([IO.Path]::GetTempPath()) "rt-demo-proxy-$port.log"
 $proxy = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source @(
     (Join-Path $root 'tests/fakes/aws_proxy.py'), '--upstream', $MotoUrl, '--port', "$port",
-    '--recorded', (Join-Path $root 'tests/fakes/recorded/legacy-stack.json')) $log
+    '--recorded', (Join-Path $root 'tests/fakes/recorded/legacy-stack.json'), '--code-dir', (Split-Path $code)) $log
 try {
     Wait-HttpReady "http://127.0.0.1:$port/moto-api/" $proxy $log
-    # What a user's shell has: credentials, a region, and (here) the emulator's endpoint.
-    $env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_REGION = 'us-east-1'
     $env:AWS_ENDPOINT_URL = "http://127.0.0.1:$port"
     Import-Module $ModulePath
     $export = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "rt-demo-$PID")
@@ -54,6 +62,12 @@ try {
     Show 'Every secret that rotates, one diagnosis each' { Test-SecretRotation | Sort-Object Status, Name | Format-Table -AutoSize }
     Show 'One secret in full' { Test-SecretRotation -SecretId demo/payments-db | Format-List }
     Show 'Its findings, each with evidence and a remediation' { (Test-SecretRotation -SecretId demo/payments-db).Findings | Where-Object Severity -ne Info | Format-List }
+    Show 'Why? Every cause AWS''s guide gives for the symptom, weighed against the evidence (and what would settle the rest)' {
+        (Test-SecretRotation -SecretId demo/reports-db).Causes | Format-Table Id, Verdict, Command -AutoSize -Wrap
+    }
+    Show 'What each verdict rests on' {
+        (Test-SecretRotation -SecretId demo/reports-db).Causes | Where-Object Verdict -ne RuledOut | Format-List Id, Verdict, Evidence, Command
+    }
     Show 'The rotation attempts behind it, step by step' { Get-RotationFunctionLog -SecretId demo/payments-db -Last 1 | Select-Object -ExpandProperty Steps | Format-Table -AutoSize }
     Show 'The same logs exported by the AWS CLI, read offline' {
         Get-RotationFunctionLog -Path (Join-Path $export 'orders-db.json') | Format-Table -AutoSize
@@ -67,6 +81,25 @@ try {
     }
     Show 'When were the rotation functions set up?' { 'prod/orders/db', 'prod/legacy/db' | Get-RotationFunctionAge | Format-Table -AutoSize }
     Show 'A function that no stack dates' { Get-RotationFunctionAge -FunctionName rotation-no-stack-tag | Format-List }
+    Show 'Close the loop, 1: what would the mechanical repairs change? (-WhatIf: nothing is changed)' {
+        Test-SecretRotation | Sort-Object Name | Repair-SecretRotation -WhatIf | Format-Table -AutoSize
+    }
+    Show '2: make them (-Confirm:$false: this script cannot answer the prompt each change would show)' {
+        Test-SecretRotation -SecretId demo/billing-db, demo/analytics-db | Repair-SecretRotation -Confirm:$false |
+            Where-Object Status -ne NotRepairable | Format-List SecretName, CheckId, Status, Target, Before, After
+    }
+    # Secrets Manager would now call the rotation function: here the harness plays it, running AWS's real PostgreSQL
+    # template for the version Start-SecretRotation starts. The demo has no database, so the template stops in setSecret.
+    $watcherLog = Join-Path ([IO.Path]::GetTempPath()) "rt-demo-rotation-$PID.log"
+    $watcher = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source @(
+        (Join-Path $root 'tests/scenarios/start_rotation.py'), 'run', 'demo/billing-db', 'SecretsManagerRDSPostgreSQLRotation-billing-db') $watcherLog
+    Show '3: rotate and follow the attempt step by step (Write-Progress shows each step and its time as the logs show it)' {
+        Test-SecretRotation -SecretId demo/billing-db | Start-SecretRotation -Wait -TimeoutSeconds 120 -Confirm:$false |
+            Format-List Outcome, FailedStep, Symptom, Evidence, Remediation, @{ n = 'Steps'; e = { $_.Steps | ForEach-Object { '{0} {1} {2:0} ms' -f $_.Step, $_.Outcome, $_.DurationMs } } }
+    }
+    if (-not $watcher.WaitForExit(60000)) { throw "The rotation harness did not finish; see $watcherLog." }
+    if ($watcher.ExitCode -ne 0) { throw "The rotation harness failed:`n$(Get-Content $watcherLog -Raw)" }
+
     Show 'Errors name what was wrong and never stop the pipeline' {
         'demo/healthy-db', 'demo/no-such-secret', 'arn:aws:secretsmanager:bad' | Test-SecretRotation -ErrorAction Continue 2>&1 |
             ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { "error $($_.FullyQualifiedErrorId.Split(',')[0]): $($_.Exception.Message)" } else { "$($_.Name): $($_.Status)" } }
@@ -74,6 +107,7 @@ try {
 }
 finally {
     Stop-ServerProcess $proxy
+    if ($watcher -and -not $watcher.HasExited) { Stop-ServerProcess $watcher }
     if ($export) { Remove-Item $export -Recurse -Force -ErrorAction SilentlyContinue }
     Remove-Item $bundles -Recurse -Force -ErrorAction SilentlyContinue
 }

@@ -1,7 +1,7 @@
 namespace RotationTroubleshooter;
 
 /// <summary>How far the evidence decides a candidate cause of a rotation's symptom.</summary>
-public enum CauseVerdict { Confirmed, Likely, Undetermined, RuledOut }
+public enum CauseVerdict : long { Confirmed, Likely, Undetermined, RuledOut } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
 /// <summary>
 /// One cause AWS's troubleshooting guide gives for the symptom the rotation logs show, weighed against the evidence:
@@ -14,7 +14,7 @@ public sealed class CauseAssessment
         Id = cause.Id;
         Verdict = verdict;
         Summary = cause.Summary;
-        Evidence = evidence;
+        Evidence = Readable.Lines(evidence);
         Command = command;
         Remediation = cause.Remediation;
         HelpUri = cause.HelpUri;

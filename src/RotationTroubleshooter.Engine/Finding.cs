@@ -1,6 +1,10 @@
 namespace RotationTroubleshooter;
 
-public enum FindingSeverity { Error, Warning, Info }
+/// <summary>
+/// The output enums are based on long: PowerShell's ConvertTo-Json writes such enums by name (they do not fit JavaScript's
+/// numbers), so JSON exports say "Error", not 0 (docs/reference/powershell-output.md).
+/// </summary>
+public enum FindingSeverity : long { Error, Warning, Info }
 
 /// <summary>One conclusion of a check: what is wrong (or could not be checked), the evidence, and what to change.</summary>
 public sealed class Finding
@@ -11,7 +15,7 @@ public sealed class Finding
         CheckId = checkId;
         Severity = severity;
         Message = message;
-        Evidence = evidence ?? [];
+        Evidence = Readable.Lines(evidence);
         Remediation = remediation;
         HelpUri = helpUri;
     }
@@ -24,6 +28,7 @@ public sealed class Finding
     public string CheckId { get; }
     public FindingSeverity Severity { get; }
     public string Message { get; }
+    /// <summary>The facts the finding rests on, one per line (in an export: the lines, not a type name).</summary>
     public IReadOnlyList<string> Evidence { get; }
     public string? Remediation { get; }
     public string? HelpUri { get; }

@@ -1,7 +1,7 @@
 namespace RotationTroubleshooter;
 
 /// <summary>The PostgreSQL client a Lambda bundle uses.</summary>
-public enum PostgresDriver
+public enum PostgresDriver : long // long: ConvertTo-Json writes it by name (see FindingSeverity)
 {
     /// <summary>The bundle carries no PostgreSQL client at all.</summary>
     None,
@@ -28,7 +28,7 @@ public sealed class LibpqReport
         LibpqMajorVersion = libpqMajorVersion;
         SupportsScramSha256 = supportsScramSha256;
         Driver = driver;
-        Evidence = evidence.ToArray(); // a plain string[]: PowerShell indexes it (Evidence[0]) and serialises it like any array
+        Evidence = Readable.Lines(evidence);
     }
 
     /// <summary>Where the bundle came from, as the caller named it (function name, layer ARN, zip path).</summary>
@@ -48,8 +48,17 @@ public sealed class LibpqReport
 
     public PostgresDriver Driver { get; }
 
+    /// <summary>The function whose bundle this is; null for files given with -Path.</summary>
+    public string? FunctionArn { get; private init; }
+
+    /// <summary>The secret the answer was asked for, when the input was a secret.</summary>
+    public string? SecretArn { get; private init; }
+
     /// <summary>One line per fact the verdict rests on.</summary>
     public IReadOnlyList<string> Evidence { get; }
+
+    internal LibpqReport For(string? functionArn, string? secretArn) =>
+        new(Source, Path, RunPath, LibpqMajorVersion, SupportsScramSha256, Driver, Evidence) { FunctionArn = functionArn, SecretArn = secretArn };
 
     public override string ToString() =>
         $"{Source}:{Path} libpq {LibpqMajorVersion?.ToString() ?? "?"} SCRAM {SupportsScramSha256?.ToString() ?? "unknown"} ({Driver})";

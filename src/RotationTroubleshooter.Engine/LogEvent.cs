@@ -1,9 +1,10 @@
 using System.Runtime.CompilerServices;
 using RotationTroubleshooter.Logs;
+using RotationTroubleshooter.Text;
 namespace RotationTroubleshooter;
 
 /// <summary>What kind of record a Lambda log line is.</summary>
-public enum LogEventKind
+public enum LogEventKind : long // long: ConvertTo-Json writes it by name (see FindingSeverity)
 {
     /// <summary>A record written by the function through the runtime's logger (<c>[INFO]\t..</c> or a JSON object with a level).</summary>
     Function,
@@ -23,7 +24,7 @@ public enum LogEventKind
 
 /// <summary>
 /// One CloudWatch Logs event of a rotation function, with what the Lambda log formats say about it.
-/// The message is stored with anything that looks like a password value redacted.
+/// The message is stored with anything that looks like a password value redacted and control characters made visible.
 /// </summary>
 public sealed class LogEvent
 {
@@ -38,17 +39,18 @@ public sealed class LogEvent
     internal LogEvent(DateTime? timestamp, string message, string? logStreamName, DateTime? ingestionTime, DateTime fallback)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Message = SecretRedactor.Redact(LambdaLogParser.TrimRecord(message));
-        LogStreamName = string.IsNullOrEmpty(logStreamName) ? null : logStreamName;
+        Message = SecretRedactor.Redact(UntrustedText.Lines(LambdaLogParser.TrimRecord(message)));
+        LogStreamName = string.IsNullOrEmpty(logStreamName) ? null : UntrustedText.Line(logStreamName);
         IngestionTime = ingestionTime is { } i ? DateTime.SpecifyKind(i.Kind == DateTimeKind.Local ? i.ToUniversalTime() : i, DateTimeKind.Utc) : null;
         var parsed = LambdaLogParser.Parse(Message);
         Kind = parsed.Kind;
-        RequestId = parsed.RequestId;
-        Level = parsed.Level;
-        Text = parsed.Text;
+        // A JSON record's \u escapes decode to control characters again: what the parser took out is cleaned too.
+        RequestId = UntrustedText.LineOrNull(parsed.RequestId);
+        Level = UntrustedText.LineOrNull(parsed.Level);
+        Text = UntrustedText.LinesOrNull(parsed.Text);
         DurationMs = parsed.DurationMs;
-        Status = parsed.Status;
-        ErrorType = parsed.ErrorType;
+        Status = UntrustedText.LineOrNull(parsed.Status);
+        ErrorType = UntrustedText.LineOrNull(parsed.ErrorType);
         EmbeddedTime = parsed.Time;
         var time = timestamp ?? parsed.Time ?? fallback;
         Timestamp = DateTime.SpecifyKind(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time, DateTimeKind.Utc);

@@ -2,7 +2,7 @@ using RotationTroubleshooter.Network;
 namespace RotationTroubleshooter;
 
 /// <summary>Whether a network path works, as far as the AWS configuration shows.</summary>
-public enum PathVerdict { Reachable, Blocked, Unknown }
+public enum PathVerdict : long { Reachable, Blocked, Unknown } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
 /// <summary>One step on a path: the resource that carries or filters the traffic and the rule that decided.</summary>
 public sealed class NetworkHop
@@ -31,7 +31,7 @@ public sealed class NetworkPath
     {
         Verdict = verdict;
         Reason = reason;
-        Hops = hops;
+        Hops = Readable.Lines(hops);
     }
 
     public PathVerdict Verdict { get; }
@@ -49,11 +49,11 @@ public sealed class NetworkPathReport
     {
         FunctionName = functionName;
         VpcId = vpcId;
-        SubnetIds = subnetIds;
-        SecurityGroupIds = securityGroupIds;
+        SubnetIds = Readable.Ids(subnetIds);
+        SecurityGroupIds = Readable.Ids(securityGroupIds);
         SecretsManagerPath = secretsManagerPath;
         DatabasePath = databasePath;
-        Findings = findings;
+        Findings = Readable.Findings(findings);
     }
 
     public string FunctionName { get; }

@@ -1,8 +1,8 @@
 namespace RotationTroubleshooter;
 
-public enum RotationAttemptOutcome { Succeeded, Failed, TimedOut, InProgress }
+public enum RotationAttemptOutcome : long { Succeeded, Failed, TimedOut, InProgress } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
-public enum RotationStepOutcome { Succeeded, Failed, TimedOut, InProgress, Unknown }
+public enum RotationStepOutcome : long { Succeeded, Failed, TimedOut, InProgress, Unknown } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
 /// <summary>One invocation of the rotation function within an attempt (retries of a step are separate steps).</summary>
 public sealed class RotationStep
@@ -54,13 +54,15 @@ public sealed class RotationAttempt
         Outcome = outcome;
         FailedStep = failedStep;
         Symptom = symptom;
-        Evidence = evidence;
+        Evidence = Readable.Lines(evidence);
         Remediation = remediation;
-        Steps = steps;
+        Steps = Readable.Items(steps);
     }
 
     /// <summary>The secret the messages name; null when the function logged nothing that names it.</summary>
     public string? SecretArn { get; }
+    /// <summary>The secret's name, read from <see cref="SecretArn"/>.</summary>
+    public string? SecretName => Aws.AwsArn.SecretNameOf(SecretArn);
     /// <summary>The version id (ClientRequestToken) the messages name, when they do.</summary>
     public string? VersionId { get; }
     public string? FunctionName { get; }

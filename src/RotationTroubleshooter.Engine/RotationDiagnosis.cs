@@ -1,6 +1,6 @@
 namespace RotationTroubleshooter;
 
-public enum RotationStatus { Healthy, Warning, Failing, NotConfigured, Unknown }
+public enum RotationStatus : long { Healthy, Warning, Failing, NotConfigured, Unknown } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
 /// <summary>One secret's rotation, diagnosed: the status, and every finding with its evidence and remediation.</summary>
 public sealed class RotationDiagnosis
@@ -14,7 +14,9 @@ public sealed class RotationDiagnosis
     public string? OwningService { get; init; }
     public DateTime? LastRotatedDate { get; init; }
     public DateTime? NextRotationDate { get; init; }
-    public IReadOnlyList<Finding> Findings { get; init; } = [];
+    /// <summary>In an export: "Error DatabaseUnreachable; Warning FunctionRuntimeDeprecated".</summary>
+    public IReadOnlyList<Finding> Findings { get => _findings; init => _findings = Readable.Findings(value); }
+    private readonly IReadOnlyList<Finding> _findings = Readable.Findings([]);
 
     /// <summary>The newest rotation attempt's symptom in the function's logs (a finding id); null when none failed.</summary>
     public string? Symptom { get; init; }
@@ -23,7 +25,9 @@ public sealed class RotationDiagnosis
     public string? Cause { get; init; }
 
     /// <summary>Every cause AWS's guide gives for the symptom, each with its verdict and evidence, the likeliest first.</summary>
-    public IReadOnlyList<CauseAssessment> Causes { get; init; } = [];
+    /// <summary>In an export: "Confirmed DatabaseSecurityGroupBlocksFunction; RuledOut ...".</summary>
+    public IReadOnlyList<CauseAssessment> Causes { get => _causes; init => _causes = Readable.Items(value); }
+    private readonly IReadOnlyList<CauseAssessment> _causes = Readable.Items<CauseAssessment>([]);
 
     public int ErrorCount => Findings.Count(f => f.Severity == FindingSeverity.Error);
     public int WarningCount => Findings.Count(f => f.Severity == FindingSeverity.Warning);

@@ -17,5 +17,6 @@ public sealed class RotationFunctionAge
     public bool? PredatesTlsSupport { get; init; }
     /// <summary>True: set up before 2021-12-30; false: after; null: cannot tell.</summary>
     public bool? PredatesScramSupport { get; init; }
-    public IReadOnlyList<string> Evidence { get; init; } = [];
+    public IReadOnlyList<string> Evidence { get => _evidence; init => _evidence = Readable.Lines(value); }
+    private readonly IReadOnlyList<string> _evidence = Readable.Lines<string>([]);
 }

@@ -1,7 +1,7 @@
 namespace RotationTroubleshooter;
 
 /// <summary>What a failure means to the user; the cmdlets map it to PowerShell's ErrorCategory in one place.</summary>
-public enum FailureCategory { NotFound, PermissionDenied, InvalidArgument, InvalidData, Unavailable, LimitsExceeded, Authentication, Other }
+public enum FailureCategory { NotFound, PermissionDenied, InvalidArgument, InvalidData, Unavailable, LimitsExceeded, Authentication, InvalidOperation, Timeout, Other }
 
 /// <summary>
 /// Every failure the engine raises: a stable id scripts can match (one of <see cref="ErrorIds"/>) and a message saying
@@ -33,7 +33,10 @@ public static class ErrorIds
     public const string BundleDownloadNotFound = nameof(BundleDownloadNotFound);
     public const string CaCertificateInvalid = nameof(CaCertificateInvalid);
     public const string CodeLocationUnavailable = nameof(CodeLocationUnavailable);
+    public const string ChangedSinceConfirmed = nameof(ChangedSinceConfirmed);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
+    public const string FunctionEnvironmentUnreadable = nameof(FunctionEnvironmentUnreadable);
+    public const string FunctionGivenAsSecret = nameof(FunctionGivenAsSecret);
     public const string FunctionNotFound = nameof(FunctionNotFound);
     public const string GetSecretValueDenied = nameof(GetSecretValueDenied);
     public const string InvalidArn = nameof(InvalidArn);
@@ -53,9 +56,12 @@ public static class ErrorIds
     public const string NotAFile = nameof(NotAFile);
     public const string PathNotFileSystem = nameof(PathNotFileSystem);
     public const string PathNotFound = nameof(PathNotFound);
+    public const string PendingVersionStuck = nameof(PendingVersionStuck);
     public const string RegionNotFound = nameof(RegionNotFound);
     public const string RotatedByOwningService = nameof(RotatedByOwningService);
+    public const string RepairFailed = nameof(RepairFailed);
     public const string RotationNotConfigured = nameof(RotationNotConfigured);
+    public const string RotationWaitTimedOut = nameof(RotationWaitTimedOut);
     public const string SecretHasNoValue = nameof(SecretHasNoValue);
     public const string SecretJsonKeyMissing = nameof(SecretJsonKeyMissing);
     public const string SecretNotFound = nameof(SecretNotFound);
@@ -68,6 +74,7 @@ public static class ErrorIds
     public const string StageNotFound = nameof(StageNotFound);
     public const string TooManyResults = nameof(TooManyResults);
     public const string UnknownCheckId = nameof(UnknownCheckId);
+    public const string UnrecognizedInput = nameof(UnrecognizedInput);
     public const string UnexpectedError = nameof(UnexpectedError);
     public const string UserAuditFailed = nameof(UserAuditFailed);
     public const string UserAuditLoginFailed = nameof(UserAuditLoginFailed);

@@ -5,7 +5,8 @@ namespace RotationTroubleshooter.Commands;
 
 /// <summary>
 /// A cmdlet that works on many pipeline items at once (up to -ThrottleLimit), writing each answer on the pipeline
-/// thread as soon as it is known, with progress, and stopping promptly on Ctrl+C with no work left running.
+/// thread in input order (an answer waits only for those before it), with progress, and stopping promptly on Ctrl+C with
+/// no work left running.
 /// </summary>
 public abstract class ConcurrentAwsCmdlet : AwsCmdlet
 {
@@ -17,6 +18,7 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
     private readonly Stopwatch _sinceProgress = new();
     private readonly Stopwatch _sinceStart = new();
     private SemaphoreSlim? _slots;
+    private Task _lastTurn = Task.CompletedTask;
     private int _done;
     private bool _totalKnown;
     private bool _progressShown;
@@ -29,17 +31,35 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
     /// <summary>The activity shown by Write-Progress, e.g. "Dating rotation functions".</summary>
     protected abstract string Activity { get; }
 
-    /// <summary>Starts work on one item; its results and failure are written when they arrive.</summary>
+    /// <summary>
+    /// Starts work on one item; its results, failure and verbose lines (whatever its work posts to
+    /// <see cref="AwsCmdlet.Messages"/>) are written after those of the items enqueued before it.
+    /// </summary>
     protected void Enqueue(object target, Func<CancellationToken, Task<IEnumerable<object>>> work)
     {
         _slots ??= new SemaphoreSlim(ThrottleLimit);
         if (!_sinceStart.IsRunning) _sinceStart.Start();
         var slots = _slots;
+        var item = Messages.Begin();
+        var previousTurn = _lastTurn;
+        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _lastTurn = turn.Task;
         var task = Task.Run(async () =>
         {
+            PipelineMessages.BelongTo(item);
             try
             {
-                await slots.WaitAsync(StopToken).ConfigureAwait(false);
+                try
+                {
+                    // Slots are taken in input order: the thread pool starts these tasks in any order, and an early
+                    // item waiting behind later ones would hold back every answer after it.
+                    await previousTurn.ConfigureAwait(false);
+                    await slots.WaitAsync(StopToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    turn.SetResult();
+                }
                 try
                 {
                     var results = await work(StopToken).ConfigureAwait(false);
@@ -56,13 +76,17 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
             }
             finally
             {
+                Messages.Finish(item);
                 Interlocked.Increment(ref _done);
-                Messages.Post(ReportProgress);
+                Messages.PostNow(ReportProgress);
             }
         });
         lock (_running) _running.Add(task);
         Messages.Drain();
     }
+
+    /// <summary>An item that failed before any work: its error is written in its place.</summary>
+    protected void EnqueueFailure(object target, Exception error) => Enqueue(target, _ => Task.FromException<IEnumerable<object>>(error));
 
     /// <summary>
     /// Says that every item has been enqueued (e.g. after listing them), so progress shows a percentage and an estimate

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RotationTroubleshooter.Age;
+using RotationTroubleshooter.Aws;
 
 namespace RotationTroubleshooter.Commands;
 
@@ -8,21 +9,20 @@ namespace RotationTroubleshooter.Commands;
 [OutputType(typeof(RotationFunctionAge))]
 public sealed class GetRotationFunctionAgeCommand : SecretOrFunctionCmdlet
 {
-
     protected override string Activity => "Dating rotation functions";
 
-    protected override void ProcessRecord()
+    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
+        [Said(await session.Get<RotationFunctionAgeService>().ForSecretAsync(secretId, stop))];
+
+    protected override async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
+        [Said(await session.Get<RotationFunctionAgeService>().ForFunctionAsync(functionId, stop))];
+
+    private RotationFunctionAge Said(RotationFunctionAge age)
     {
-        foreach (var id in ParameterSetName == SecretSet ? SecretId : FunctionName)
-        {
-            var bySecret = ParameterSetName == SecretSet;
-            if (!TryGetSession(id, out var session)) continue;
-            var check = session.Get<RotationFunctionAgeService>();
-            Enqueue(id, async stopToken =>
-            {
-                var age = bySecret ? await check.ForSecretAsync(id, stopToken) : await check.ForFunctionAsync(id, stopToken);
-                return [age];
-            });
-        }
+        Messages.Post(() => WriteVerbose($"{age.FunctionName}: set up {(age.CreatedDate is { } d ? $"{d:yyyy-MM-dd HH:mm}Z" : "at an unknown time")} " +
+            $"(from {age.CreatedDateSource}); predates TLS support: {Word(age.PredatesTlsSupport)}, SCRAM support: {Word(age.PredatesScramSupport)}."));
+        return age;
     }
+
+    private static string Word(bool? value) => value is null ? "unknown" : value.Value ? "yes" : "no";
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Logs;
 
 namespace RotationTroubleshooter.Commands;
@@ -8,24 +9,23 @@ namespace RotationTroubleshooter.Commands;
 [Alias("Get-RotationFunctionLogs")]
 [OutputType(typeof(RotationAttempt))]
 [OutputType(typeof(LogEvent))]
-public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
+public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
 {
-    private const string PathSet = "Path";
-
     private readonly List<LogEvent> _fileEvents = [];
     private readonly List<string> _files = [];
-    private DateTime _start, _end;
+    private (DateTime Start, DateTime End) _live, _fileWindow;
 
-    [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Default: 7 days before -EndTime (live); no lower bound for files.</summary>
+    /// <summary>Default: 7 days before -EndTime (live); no lower bound for files. A time of unspecified kind is UTC.</summary>
     [Parameter]
     public DateTime? StartTime { get; set; }
 
-    /// <summary>Default: now (live); no upper bound for files.</summary>
+    /// <summary>Default: now (live); no upper bound for files. A time of unspecified kind is UTC.</summary>
     [Parameter]
     public DateTime? EndTime { get; set; }
 
@@ -44,55 +44,59 @@ public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
 
     protected override void BeginProcessing()
     {
-        var live = ParameterSetName != PathSet;
-        _end = EndTime is { } end ? Utc(end) : live ? DateTime.UtcNow : DateTime.MaxValue;
-        _start = StartTime is { } start ? Utc(start) : live ? _end - RotationLogService.DefaultLookback : DateTime.MinValue;
-        if (_start >= _end)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-StartTime ({_start:u}) must be before -EndTime ({_end:u})."),
-                "InvalidTimeWindow", ErrorCategory.InvalidArgument, StartTime));
+        base.BeginProcessing();
+        var end = EndTime is { } e ? Utc(e) : DateTime.UtcNow;
+        _live = (StartTime is { } s ? Utc(s) : end - RotationLogService.DefaultLookback, end);
+        _fileWindow = (StartTime is { } fs ? Utc(fs) : DateTime.MinValue, EndTime is { } fe ? Utc(fe) : DateTime.MaxValue);
+        var window = ParameterSetName == PathSet ? _fileWindow : _live;
+        if (window.Start >= window.End)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-StartTime ({window.Start:u}) must be before -EndTime ({window.End:u})."),
+                ErrorIds.InvalidTimeWindow, ErrorCategory.InvalidArgument, StartTime));
     }
 
     protected override void ProcessRecord()
     {
         if (ParameterSetName == PathSet)
         {
-            foreach (var path in Path) ReadFiles(path);
+            foreach (var path in Path) ReadFiles(path, literal: false);
             return;
         }
-        var bySecret = ParameterSetName == SecretSet;
-        var maxEvents = MaxEvents > 0 ? MaxEvents : RotationLogService.DefaultMaxEvents;
-        foreach (var id in bySecret ? SecretId : FunctionName)
+        base.ProcessRecord();
+    }
+
+    protected override void ProcessFile(string path) => ReadFiles(path, literal: true);
+
+    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
+    {
+        var logs = session.Get<RotationLogService>();
+        var (secret, functionArn) = await logs.RotatedSecretAsync(secretId, stop);
+        return await ReadAsync(logs, functionArn, secret.ARN ?? secretId, stop);
+    }
+
+    protected override Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
+        ReadAsync(session.Get<RotationLogService>(), functionId, null, stop);
+
+    /// <summary>The function's attempts in the window; with a secret, only that secret's (and those that name none).</summary>
+    private async Task<IEnumerable<object>> ReadAsync(RotationLogService logs, string functionId, string? secretArn, CancellationToken stop)
+    {
+        var read = await logs.ReadAsync(functionId, _live.Start, _live.End, MaxEvents > 0 ? MaxEvents : RotationLogService.DefaultMaxEvents, stop);
+        var attempts = secretArn is null ? read.Attempts : RotationLogService.OfSecret(read.Attempts, secretArn);
+        Messages.Post(() =>
         {
-            if (!TryGetSession(id, out var session)) continue;
-            var logs = session.Get<RotationLogService>();
-            Enqueue(id, async stopToken =>
-            {
-                string? secretArn = null, functionId = id;
-                if (bySecret)
-                {
-                    var (secret, functionArn) = await logs.RotatedSecretAsync(id, stopToken);
-                    secretArn = secret.ARN ?? id;
-                    functionId = functionArn;
-                }
-                var read = await logs.ReadAsync(functionId, _start, _end, maxEvents, stopToken);
-                Messages.Post(() =>
-                {
-                    WriteVerbose($"Read {read.Events.Count} events of log group '{read.LogGroupName}' from {read.StartTime:u} to {read.EndTime:u}.");
-                    foreach (var warning in read.Warnings) WriteWarning(warning);
-                });
-                var attempts = secretArn is null ? read.Attempts : RotationLogService.OfSecret(read.Attempts, secretArn);
-                return Select(read.Events, attempts, whole: secretArn is null);
-            });
-        }
+            WriteVerbose($"{functionId}: read {read.Events.Count} events of log group '{read.LogGroupName}' from {read.StartTime:u} to {read.EndTime:u}: " +
+                         $"{attempts.Count} rotation attempt(s){(attempts.Count > 0 ? $", the newest {attempts[^1].Outcome} ({attempts[^1].Symptom ?? "no symptom yet"})" : "")}.");
+            foreach (var warning in read.Warnings) WriteWarning(warning);
+        });
+        return Select(read.Events, attempts, whole: secretArn is null);
     }
 
     protected override void EndProcessing()
     {
         base.EndProcessing();
-        if (ParameterSetName != PathSet || _files.Count == 0) return;
+        if (_files.Count == 0) return;
         // Several get-log-events exports carry no stream names: each file is its own stream, so a traceback is not joined to another file's request.
-        var events = _fileEvents.Where(e => e.Timestamp >= _start && e.Timestamp <= _end).ToList();
-        var attempts = RotationLogAnalyzer.Analyze(events, null, null, EndTime is null ? null : _end);
+        var events = _fileEvents.Where(e => e.Timestamp >= _fileWindow.Start && e.Timestamp <= _fileWindow.End).ToList();
+        var attempts = RotationLogAnalyzer.Analyze(events, null, null, EndTime is null ? null : _fileWindow.End);
         WriteVerbose($"Read {events.Count} events from {_files.Count} file(s); {attempts.Count} rotation attempt(s).");
         foreach (var item in Select(events.OrderBy(e => e.Timestamp).ToList(), attempts, whole: true)) WriteObject(item);
     }
@@ -105,12 +109,15 @@ public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
         return whole && ReferenceEquals(chosen, attempts) ? events : RotationLogService.EventsOf(events, chosen);
     }
 
-    private void ReadFiles(string path)
+    private void ReadFiles(string path, bool literal)
     {
         List<string> files;
         try
         {
-            files = [.. SessionState.Path.GetResolvedProviderPathFromPSPath(path, out var provider)];
+            ProviderInfo provider;
+            files = literal
+                ? [SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _)]
+                : [.. SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider)];
             if (provider.Name != "FileSystem")
                 throw new TroubleshooterException(ErrorIds.NotAFile, FailureCategory.InvalidArgument, $"'{path}' is not a file system path.");
         }
@@ -164,6 +171,14 @@ public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
         }
     }
 
-    /// <summary>PowerShell's [datetime] literals are local time.</summary>
-    private static DateTime Utc(DateTime time) => time.Kind == DateTimeKind.Utc ? time : time.ToUniversalTime();
+    /// <summary>
+    /// A time as its Kind says: Local (Get-Date, or text with a zone) is converted; Unspecified (text without a zone, such as
+    /// '2026-12-01 10:00') is UTC, as this cmdlet's output shows times.
+    /// </summary>
+    private static DateTime Utc(DateTime time) => time.Kind switch
+    {
+        DateTimeKind.Local => time.ToUniversalTime(),
+        DateTimeKind.Unspecified => DateTime.SpecifyKind(time, DateTimeKind.Utc),
+        _ => time,
+    };
 }

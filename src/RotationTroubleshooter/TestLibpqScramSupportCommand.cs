@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Bundles;
 
 namespace RotationTroubleshooter.Commands;
@@ -6,18 +7,17 @@ namespace RotationTroubleshooter.Commands;
 /// <summary>Test-LibpqScramSupport: can the libpq in a rotation function's bundle log in with scram-sha-256.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "LibpqScramSupport", DefaultParameterSetName = SecretSet)]
 [OutputType(typeof(LibpqReport))]
-public sealed class TestLibpqScramSupportCommand : SecretOrFunctionCmdlet
+public sealed class TestLibpqScramSupportCommand : SecretFunctionOrFileCmdlet
 {
-    private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
-    private FunctionBundleService? _service;
+    private readonly HashSet<FunctionBundleService> _subscribed = [];
 
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
     [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
@@ -26,48 +26,44 @@ public sealed class TestLibpqScramSupportCommand : SecretOrFunctionCmdlet
 
     protected override void ProcessRecord()
     {
-        switch (ParameterSetName)
+        if (ParameterSetName is PathSet or LiteralPathSet)
         {
-            case PathSet or LiteralPathSet:
-                // Local files are read one after the other on the pipeline thread: answers come in the order given.
-                foreach (var path in ResolvePaths(ParameterSetName == PathSet ? Path : LiteralPath, literal: ParameterSetName == LiteralPathSet))
-                {
-                    WriteVerbose($"Inspecting {path}.");
-                    try
-                    {
-                        WriteObject(FunctionBundleService.InspectPath(path, cancellation: StopToken), enumerateCollection: true);
-                    }
-                    catch (TroubleshooterException e)
-                    {
-                        WriteFailure(e, path);
-                    }
-                    catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
-                    {
-                        return;
-                    }
-                }
-                break;
-            default:
-                var bySecret = ParameterSetName == SecretSet;
-                foreach (var id in bySecret ? SecretId : FunctionName)
-                {
-                    if (!TryGetSession(id, out var session)) continue;
-                    var service = _service ??= Subscribe(session.Get<FunctionBundleService>());
-                    Enqueue(id, async stopToken => bySecret
-                        ? await service.ForSecretAsync(id, stopToken)
-                        : await service.ForFunctionAsync(id, stopToken));
-                }
-                break;
+            foreach (var path in ResolvePaths(ParameterSetName == PathSet ? Path : LiteralPath, literal: ParameterSetName == LiteralPathSet))
+                Inspect(path);
+            return;
         }
+        base.ProcessRecord();
     }
 
-    private FunctionBundleService Subscribe(FunctionBundleService service)
+    protected override void ProcessFile(string path)
     {
-        service.Activity += message => Messages.Post(() => WriteVerbose(message));
+        foreach (var resolved in ResolvePaths([path], literal: true)) Inspect(resolved);
+    }
+
+    /// <summary>A local bundle, read without AWS; several at once, answered in the order given.</summary>
+    private void Inspect(string path) => Enqueue(path, stop =>
+    {
+        Messages.Post(() => WriteVerbose($"Inspecting {path}."));
+        return Task.FromResult<IEnumerable<object>>(FunctionBundleService.InspectPath(path, cancellation: stop));
+    });
+
+    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
+        await Bundles(session).ForSecretAsync(secretId, stop);
+
+    protected override async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
+        await Bundles(session).ForFunctionAsync(functionId, stop);
+
+    private FunctionBundleService Bundles(AwsSession session)
+    {
+        var service = session.Get<FunctionBundleService>();
+        lock (_subscribed)
+        {
+            if (_subscribed.Add(service)) service.Activity += message => Messages.Post(() => WriteVerbose(message));
+        }
         return service;
     }
 
-    /// <summary>File-system paths, wildcards expanded; a path that matches nothing is one error, the others go on.</summary>
+    /// <summary>File-system paths, wildcards expanded; a path that matches nothing is one error (in its place), the others go on.</summary>
     private List<string> ResolvePaths(string[] paths, bool literal)
     {
         var resolved = new List<string>();
@@ -81,17 +77,17 @@ public sealed class TestLibpqScramSupportCommand : SecretOrFunctionCmdlet
                     : SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
                 if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
                 {
-                    WriteFailure(new TroubleshooterException(ErrorIds.PathNotFileSystem, FailureCategory.InvalidArgument,
-                        $"'{path}' is on the {provider.Name} provider; give a zip, folder or shared object on the file system."), path);
+                    EnqueueFailure(path, new TroubleshooterException(ErrorIds.PathNotFileSystem, FailureCategory.InvalidArgument,
+                        $"'{path}' is on the {provider.Name} provider; give a zip, folder or shared object on the file system."));
                     continue;
                 }
                 if (found.Count == 0)
-                    WriteFailure(new TroubleshooterException(ErrorIds.PathNotFound, FailureCategory.NotFound, $"No file or folder matches '{path}'."), path);
+                    EnqueueFailure(path, new TroubleshooterException(ErrorIds.PathNotFound, FailureCategory.NotFound, $"No file or folder matches '{path}'."));
                 resolved.AddRange(found);
             }
             catch (Exception e) when (e is ItemNotFoundException or System.Management.Automation.DriveNotFoundException or ProviderNotFoundException)
             {
-                WriteFailure(new TroubleshooterException(ErrorIds.PathNotFound, FailureCategory.NotFound, $"{path}: {e.Message}", e), path);
+                EnqueueFailure(path, new TroubleshooterException(ErrorIds.PathNotFound, FailureCategory.NotFound, $"{path}: {e.Message}", e));
             }
         }
         return resolved;

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Database;
 
 namespace RotationTroubleshooter.Commands;
@@ -7,16 +8,12 @@ namespace RotationTroubleshooter.Commands;
 /// Test-RotationDatabaseLogin: logs into the database with each version of a secret, the way the rotation function would, and
 /// names why a login fails.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "RotationDatabaseLogin")]
+[Cmdlet(VerbsDiagnostic.Test, "RotationDatabaseLogin", DefaultParameterSetName = SecretSet)]
 [OutputType(typeof(DatabaseLoginResult), typeof(PostgresNonScramRole))]
-public sealed class TestRotationDatabaseLoginCommand : ConcurrentAwsCmdlet
+public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
 {
     private DatabaseProbeOptions? _options;
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("ARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] SecretId { get; set; } = [];
+    private string[]? _stages;
 
     [Parameter]
     [ValidateSet("AWSCURRENT", "AWSPREVIOUS", "AWSPENDING")]
@@ -33,14 +30,22 @@ public sealed class TestRotationDatabaseLoginCommand : ConcurrentAwsCmdlet
     [Parameter]
     public SwitchParameter IncludeUserAudit { get; set; }
 
+    /// <summary>Also log in without verified TLS where the template would, answering only scram-sha-256 there.</summary>
+    [Parameter]
+    public SwitchParameter AllowPlaintextLogin { get; set; }
+
     protected override string Activity => "Logging into databases";
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
+        // ValidateSet ignores case; the stage labels themselves do not.
+        _stages = VersionStage?.Select(s => s.ToUpperInvariant()).Distinct().ToArray();
         var options = new DatabaseProbeOptions
         {
             Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
             TrustedCaCertificatePath = CaCertificatePath is null ? null : GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
+            AllowPlaintextLogin = AllowPlaintextLogin,
         };
         try
         {
@@ -56,58 +61,48 @@ public sealed class TestRotationDatabaseLoginCommand : ConcurrentAwsCmdlet
         WriteVerbose($"Logging in from {DatabaseLoginProbe.Vantage}.");
     }
 
-    protected override void ProcessRecord()
+    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
     {
-        // ValidateSet ignores case; the stage labels themselves do not.
-        var stages = VersionStage?.Select(s => s.ToUpperInvariant()).Distinct().ToArray();
-        foreach (var id in SecretId)
+        var service = session.Get<DatabaseLoginService>();
+        var options = _options!;
+        var check = await service.ForSecretAsync(secretId, _stages, options, stop);
+        var failures = check.Failures.ToDictionary(f => f.Stage, f => f.Error, StringComparer.Ordinal);
+        // Written here, in stage order, so each stage's error sits where its result would be.
+        foreach (var stage in DatabaseLoginService.Stages)
         {
-            if (!TryGetSession(id, out var session)) continue;
-            var service = session.Get<DatabaseLoginService>();
-            var options = _options!;
-            var audit = IncludeUserAudit.IsPresent;
-            Enqueue(id, async stopToken =>
+            var result = check.Results.FirstOrDefault(r => r.Stage == stage);
+            if (result is not null)
             {
-                var check = await service.ForSecretAsync(id, stages, options, stopToken);
-                var failures = check.Failures.ToDictionary(f => f.Stage, f => f.Error, StringComparer.Ordinal);
-                // Written here, in stage order, so each stage's error sits where its result would be.
-                foreach (var stage in DatabaseLoginService.Stages)
+                Messages.Post(() =>
                 {
-                    var result = check.Results.FirstOrDefault(r => r.Stage == stage);
-                    if (result is not null)
-                    {
-                        Messages.Post(() =>
-                        {
-                            WriteVerbose($"{check.SecretName ?? check.SecretArn} {stage}: {result.Message}");
-                            WriteObject(result);
-                        });
-                    }
-                    else if (failures.TryGetValue(stage, out var error))
-                    {
-                        Messages.Post(() => WriteFailure(error, id));
-                    }
-                }
-
-                if (audit)
-                {
-                    try
-                    {
-                        var roles = await service.AuditUsersAsync(id, options, stopToken);
-                        Messages.Post(() =>
-                        {
-                            WriteVerbose($"User audit of {roles.Endpoint} as '{roles.AuditedAs}' (secret {roles.AuditedWithSecretArn}): " +
-                                         $"{roles.Roles.Count} login role(s) without a SCRAM password.");
-                            foreach (var role in roles.Roles) WriteObject(role);
-                        });
-                    }
-                    catch (TroubleshooterException e)
-                    {
-                        Messages.Post(() => WriteFailure(e, id));
-                    }
-                }
-
-                return [];
-            });
+                    WriteVerbose($"{check.SecretName ?? check.SecretArn} {stage}: {result.Message}");
+                    WriteObject(result);
+                });
+            }
+            else if (failures.TryGetValue(stage, out var error))
+            {
+                Messages.Post(() => WriteFailure(error, secretId));
+            }
         }
+
+        if (IncludeUserAudit)
+        {
+            try
+            {
+                var roles = await service.AuditUsersAsync(secretId, options, stop);
+                Messages.Post(() =>
+                {
+                    WriteVerbose($"User audit of {roles.Endpoint} as '{roles.AuditedAs}' (secret {roles.AuditedWithSecretArn}): " +
+                                 $"{roles.Roles.Count} login role(s) without a SCRAM password.");
+                    foreach (var role in roles.Roles) WriteObject(role);
+                });
+            }
+            catch (TroubleshooterException e)
+            {
+                Messages.Post(() => WriteFailure(e, secretId));
+            }
+        }
+        return [];
     }
+
 }

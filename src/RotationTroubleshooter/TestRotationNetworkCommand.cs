@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Commands;
@@ -8,37 +9,26 @@ namespace RotationTroubleshooter.Commands;
 [OutputType(typeof(NetworkPathReport))]
 public sealed class TestRotationNetworkCommand : SecretOrFunctionCmdlet
 {
-
     /// <summary>Do not call GetSecretValue: the database path is then not checked.</summary>
     [Parameter(ParameterSetName = SecretSet)]
+    [Parameter(ParameterSetName = InputSet)]
     public SwitchParameter SkipSecretValue { get; set; }
 
     protected override string Activity => "Checking rotation network paths";
 
-    protected override void ProcessRecord()
+    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
+        [Said(await session.Get<NetworkPathService>().ForSecretAsync(secretId, !SkipSecretValue.IsPresent, stop))];
+
+    protected override async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop)
     {
-        var bySecret = ParameterSetName == SecretSet;
-        foreach (var id in bySecret ? SecretId : FunctionName)
-        {
-            if (!TryGetSession(id, out var session)) continue;
-            var service = session.Get<NetworkPathService>();
-            var readSecretValue = !SkipSecretValue.IsPresent;
-            Enqueue(id, async stopToken =>
-            {
-                NetworkPathReport report;
-                if (bySecret)
-                {
-                    report = await service.ForSecretAsync(id, readSecretValue, stopToken);
-                }
-                else
-                {
-                    var function = await session.GetFunctionAsync(id, stopToken);
-                    report = await service.ForFunctionAsync(function, null, null, stopToken);
-                }
-                Messages.Post(() => WriteVerbose($"{report.FunctionName}: Secrets Manager {report.SecretsManagerPath.Verdict}" +
-                    (report.DatabasePath is null ? "" : $", database {report.DatabasePath.Verdict}") + $", {report.Findings.Count} finding(s)."));
-                return [report];
-            });
-        }
+        var function = await session.GetFunctionAsync(functionId, stop);
+        return [Said(await session.Get<NetworkPathService>().ForFunctionAsync(function, null, null, stop))];
+    }
+
+    private NetworkPathReport Said(NetworkPathReport report)
+    {
+        Messages.Post(() => WriteVerbose($"{report.FunctionName}: Secrets Manager {report.SecretsManagerPath.Verdict}" +
+            (report.DatabasePath is null ? "" : $", database {report.DatabasePath.Verdict}") + $", {report.Findings.Count} finding(s)."));
+        return report;
     }
 }

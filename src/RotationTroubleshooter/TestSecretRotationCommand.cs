@@ -1,6 +1,8 @@
 using System.Collections;
+using System.Diagnostics;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Diagnosis;
 using RotationTroubleshooter.Database;
 
@@ -9,16 +11,10 @@ namespace RotationTroubleshooter.Commands;
 /// <summary>Test-SecretRotation: one diagnosis per secret, with findings that name the problem and the fix.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "SecretRotation", DefaultParameterSetName = ListSet)]
 [OutputType(typeof(RotationDiagnosis))]
-public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
+public sealed class TestSecretRotationCommand : SecretCmdlet
 {
-    private const string SecretSet = "SecretId";
     private const string ListSet = "List";
     private DiagnosisOptions? _options;
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("ARN")]
-    [ValidateNotNullOrEmpty]
-    public string[] SecretId { get; set; } = [];
 
     /// <summary>Without input: every secret, not only those with rotation configured.</summary>
     [Parameter(ParameterSetName = ListSet)]
@@ -38,14 +34,23 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
     [Parameter]
     public SwitchParameter IncludeDatabaseLogin { get; set; }
 
+    /// <summary>Never ask the database anything when the logs show a failed login (not even without credentials).</summary>
+    [Parameter]
+    public SwitchParameter SkipDatabaseProbe { get; set; }
+
     /// <summary>With -IncludeDatabaseLogin: a PEM bundle of CAs to trust (e.g. the RDS bundle) instead of this machine's store.</summary>
     [Parameter]
     public string? CaCertificatePath { get; set; }
+
+    /// <summary>With -IncludeDatabaseLogin: also log in without verified TLS where the template would, answering only scram-sha-256 there.</summary>
+    [Parameter]
+    public SwitchParameter AllowPlaintextLogin { get; set; }
 
     protected override string Activity => "Diagnosing secret rotation";
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         CheckSelection selection;
         try
         {
@@ -61,9 +66,11 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
             Selection = selection,
             SkipSecretValue = SkipSecretValue,
             IncludeDatabaseLogin = IncludeDatabaseLogin,
+            SkipDatabaseProbe = SkipDatabaseProbe,
             DatabaseProbe = new DatabaseProbeOptions
             {
                 TrustedCaCertificatePath = CaCertificatePath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(CaCertificatePath),
+                AllowPlaintextLogin = AllowPlaintextLogin,
             },
         };
     }
@@ -71,32 +78,32 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
     protected override void ProcessRecord()
     {
         if (ParameterSetName == ListSet)
-        {
             DiagnoseListedSecrets();
-            return;
-        }
-        foreach (var id in SecretId)
-        {
-            if (!TryGetSession(id, out var session)) continue;
-            var diagnostician = session.Get<RotationDiagnostician>();
-            Enqueue(id, async stop => [await diagnostician.DiagnoseAsync(id, _options!, stop)]);
-        }
+        else
+            base.ProcessRecord();
     }
+
+    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
+        [await DiagnoseAsync(AwsArn.SecretNameOf(secretId) ?? secretId, options => session.Get<RotationDiagnostician>().DiagnoseAsync(secretId, options, stop))];
+
+    protected override string FunctionInstead(string functionId) =>
+        $"To diagnose the secrets it rotates: Test-SecretRotation | Where-Object RotationFunctionArn -like '*:function:{FunctionNameOf(functionId)}'.";
 
     private void DiagnoseListedSecrets()
     {
-        if (!TryGetSession("ListSecrets", out var session)) return;
+        var session = SessionFor(null);
         var diagnostician = session.Get<RotationDiagnostician>();
         WriteVerbose(All ? "Listing every secret." : "Listing the secrets that rotate, by a function or by their owning service (-All for every secret).");
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
         {
-            // Diagnoses start while later pages are listed; results arriving meanwhile are written.
+            // Diagnoses start while later pages are listed; results arriving meanwhile are written, in listing order.
             while (WaitWritingResults(listing.MoveNextAsync()))
             {
                 var secret = listing.Current;
                 if (!All && !DiagnosisContext.HasRotationConfigured(secret)) continue;
-                Enqueue(secret.ARN ?? secret.Name ?? "", async stop => [await diagnostician.DiagnoseAsync(secret, _options!, stop)]);
+                var id = secret.ARN ?? secret.Name ?? "";
+                Enqueue(id, async stop => [await DiagnoseAsync(secret.Name ?? id, options => diagnostician.DiagnoseAsync(secret, options, stop))]);
             }
             TotalKnown();
         }
@@ -108,6 +115,22 @@ public sealed class TestSecretRotationCommand : ConcurrentAwsCmdlet
         {
             listing.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>One diagnosis, with -Verbose lines in its place: each check as it ran and what it found, then the verdict.</summary>
+    private async Task<RotationDiagnosis> DiagnoseAsync(string label, Func<DiagnosisOptions, Task<RotationDiagnosis>> diagnose)
+    {
+        var started = Stopwatch.StartNew();
+        var options = _options! with
+        {
+            CheckRan = (check, took, found) => Messages.Post(() => WriteVerbose(
+                $"{label}: {check.Id} checked {check.Description} ({took.TotalMilliseconds:0} ms): " +
+                (found.Count == 0 ? "nothing found." : string.Join("; ", found.Select(f => $"{f.Severity} {f.CheckId}: {f.Message}"))))),
+        };
+        var diagnosis = await diagnose(options);
+        Messages.Post(() => WriteVerbose($"{diagnosis.Name}: {diagnosis.Status}, {diagnosis.ErrorCount} error(s) and " +
+                                         $"{diagnosis.WarningCount} warning(s), in {started.ElapsedMilliseconds} ms."));
+        return diagnosis;
     }
 
     /// <summary>Tab completion for -Check and -ExcludeCheck: every check and finding id, with its one-line description.</summary>

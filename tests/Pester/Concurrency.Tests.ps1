@@ -75,6 +75,46 @@ Describe 'Test-SecretRotation on many secrets' {
         }
     }
 
+    Context 'order' {
+        It 'writes results in input order, while later secrets finish first' {
+            # The first secrets' requests are held back, so the ones after them finish earlier.
+            $proxy = Start-AwsProxy -Delay 'db000=800', 'db001=800', 'db004=800'
+            try {
+                $d = $Names[0..11] | Test-SecretRotation -EndpointUrl $proxy.Url -ThrottleLimit 4
+                $d.Name | Should -Be $Names[0..11]
+                $requests = Get-ProxyRequest $proxy
+                @($requests | Where-Object { $_.op -eq 'secretsmanager:DescribeSecret' -and $_.end - $_.start -ge 0.8 }) | Should -HaveCount 3
+                Get-MaxInFlight $requests 'secretsmanager:GetSecretValue' | Should -BeGreaterThan 1
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+
+        It 'keeps ListSecrets'' order when it lists the secrets itself' {
+            $proxy = Start-AwsProxy -Delay 'db000=800', 'db003=800'
+            try {
+                $listed = (aws secretsmanager list-secrets --endpoint-url $env:RT_MOTO_URL --region us-east-1 --output json | ConvertFrom-Json).SecretList.Name
+                $d = Test-SecretRotation -EndpointUrl $proxy.Url -ThrottleLimit 8
+                $d.Name | Should -Be $listed
+                @(Get-ProxyRequest $proxy | Where-Object { $_.op -eq 'secretsmanager:GetSecretValue' -and $_.end - $_.start -ge 0.8 }) | Should -HaveCount 2
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+
+        It 'writes each item''s errors and verbose lines in its place' {
+            $proxy = Start-AwsProxy -Delay 'db000=800'
+            try {
+                $records = $Names[0], 'fleet/missing', $Names[1] | Get-RotationFunctionAge -EndpointUrl $proxy.Url -Verbose -ErrorAction Continue *>&1
+                $kinds = $records | ForEach-Object {
+                    if ($_ -is [System.Management.Automation.ErrorRecord]) { "error $($_.TargetObject)" }
+                    elseif ($_ -is [System.Management.Automation.VerboseRecord]) { 'verbose' }
+                    else { "age $($_.SecretArn -replace '^.*:secret:' -replace '-\w{6}$')" }
+                }
+                $kinds -join ', ' | Should -Be "verbose, age $($Names[0]), error fleet/missing, verbose, age $($Names[1])"
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+    }
+
     Context 'progress' {
         BeforeAll { $script:Proxy = Start-AwsProxy -LatencyMs 30 }
         AfterAll { Stop-AwsProxy $Proxy }

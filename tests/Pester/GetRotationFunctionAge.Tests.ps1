@@ -157,11 +157,12 @@ Describe 'Get-RotationFunctionAge' {
 
     Context 'display' {
         It 'shows a table with the function, the date, its source and both verdicts' {
-            $text = Get-RotationFunctionAge -FunctionName rotation-legacy-2021, rotation-no-stack-tag | Out-String -Width 160
+            $text = Get-RotationFunctionAge -FunctionName rotation-legacy-2021, rotation-no-stack-tag | Out-String -Width 120
 
-            $text | Should -Match 'FunctionName\s+CreatedDate\s+From\s+PredatesTls\s+PredatesScram\s+Template'
-            $text | Should -Match 'rotation-legacy-2021\s+2021-06-14\s+Stack\s+True\s+True\s+SecretsManagerRDSPostgreSQLRotationSingleUser 1.1.55'
-            $text | Should -Match 'rotation-no-stack-tag\s+\d{4}-\d\d-\d\d\s+LastModified\s+unknown\s+unknown'
+            $text | Should -Match 'FunctionName\s+CreatedDate\s+CreatedDateSource\s+PredatesTlsSupport\s+PredatesScramSupport\s+TemplateVersion'
+            $text | Should -Match 'rotation-legacy-2021\s+2021-06-14\s+CloudFormationStack\s+True\s+True\s+1.1.55'
+            $text | Should -Match 'rotation-no-stack-tag\s+\d{4}-\d\d-\d\d\s+LambdaLastModified\s+unknown\s+unknown'
+            $text -split "`n" | ForEach-Object { $_.TrimEnd().Length } | Measure-Object -Maximum | ForEach-Object Maximum | Should -BeLessOrEqual 120
         }
     }
 }

@@ -26,7 +26,7 @@ Describe 'Get-RotationFunctionLog' {
 
             $attempts | Should -HaveCount 5
             $attempts[0].PSObject.TypeNames | Should -Contain 'RotationTroubleshooter.RotationAttempt'
-            $attempts.Symptom | Should -Be @('DatabaseLoginRejected', 'TestSecretLoginFailed', 'PendingVersionStuck', 'Succeeded', $null)
+            $attempts.Symptom | Should -Be @('DatabaseLoginRejected', 'TestSecretLoginFailed', 'RotatedVersionNotPending', 'Succeeded', $null)
             $attempts.Outcome | Should -Be @('Failed', 'Failed', 'Failed', 'Succeeded', 'InProgress')
             $attempts.FunctionName | Select-Object -Unique | Should -Be 'rotation-shared'
             $attempts[0].StartTime | Should -BeLessThan $attempts[-1].StartTime
@@ -40,7 +40,7 @@ Describe 'Get-RotationFunctionLog' {
             $orders.Symptom | Should -Be @('TestSecretLoginFailed', 'Succeeded')
             $orders.VersionId | Should -Be @($Seed.versions.'orders-fail', $Seed.versions.'orders-ok')
             $billing.SecretArn | Select-Object -Unique | Should -Be $Seed.secrets.billing
-            $billing.Symptom | Should -Be @('DatabaseLoginRejected', 'PendingVersionStuck', $null)
+            $billing.Symptom | Should -Be @('DatabaseLoginRejected', 'RotatedVersionNotPending', $null)
         }
 
         It 'shows each step of a failed attempt, the failing step, the evidence and a remediation' {
@@ -205,7 +205,7 @@ Describe 'Get-RotationFunctionLog' {
         It 'reads a filter-log-events export of the text log format like the live logs (plus the older attempt)' {
             $attempts = Get-RotationFunctionLog -Path $Files.filterText
 
-            $attempts.Symptom | Should -Be @('Succeeded', 'DatabaseLoginRejected', 'TestSecretLoginFailed', 'PendingVersionStuck', 'Succeeded', $null)
+            $attempts.Symptom | Should -Be @('Succeeded', 'DatabaseLoginRejected', 'TestSecretLoginFailed', 'RotatedVersionNotPending', 'Succeeded', $null)
             @($attempts | Where-Object FunctionName) | Should -BeNullOrEmpty
         }
 
@@ -281,7 +281,7 @@ Import-Module '$(Get-TestModulePath)'
             $byEntry = [pscustomobject]@{ ARN = $Seed.secrets.billing; Name = 'not-used-for-binding' } | Get-RotationFunctionLog
 
             $byString.SecretArn | Select-Object -Unique | Should -Be $Seed.secrets.orders
-            $byEntry.Symptom | Should -Contain 'PendingVersionStuck'
+            $byEntry.Symptom | Should -Contain 'RotatedVersionNotPending'
         }
 
         It 'binds function objects by FunctionName, FunctionArn or RotationLambdaARN' {
@@ -319,14 +319,14 @@ Import-Module '$(Get-TestModulePath)'
     }
 
     Context 'display' {
-        It 'shows a table readable at 80 columns: start, outcome, failed step, symptom, duration, secret' {
-            $lines = (Get-RotationFunctionLog -FunctionName rotation-json, rotation-shared | Out-String -Width 80) -split "`n"
+        It 'shows a table readable at 120 columns: start, outcome, failed step, symptom, duration, secret' {
+            $lines = (Get-RotationFunctionLog -FunctionName rotation-json, rotation-shared | Out-String -Width 120) -split "`n"
 
-            $lines | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
-            $lines -match '^Start \(UTC\)\s+Outcome\s+Failed\s+Symptom\s+Took\s+Secret' | Should -HaveCount 1
-            $lines -match '^\d\d-\d\d \d\d:\d\d TimedOut\s+create TimeoutReachingSecretsManager\s+3m00s \(not named\)$' | Should -HaveCount 1
-            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+set\s+DatabaseUnreachable\s+27\.2s prod/json/db$' | Should -HaveCount 1
-            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+test\s+TestSecretLoginFailed\s+\d+\.\ds prod/orders/db$' | Should -HaveCount 1
+            $lines | Where-Object { $_.TrimEnd().Length -gt 120 } | Should -BeNullOrEmpty
+            $lines -match '^Start \(UTC\)\s+Outcome\s+FailedStep\s+Symptom\s+Duration\s+SecretName' | Should -HaveCount 1
+            $lines -match '^\d\d-\d\d \d\d:\d\d TimedOut\s+createSecret\s+TimeoutReachingSecretsManager\s+3m00s \(not named\)$' | Should -HaveCount 1
+            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+setSecret\s+DatabaseUnreachable\s+27\.2s prod/json/db$' | Should -HaveCount 1
+            $lines -match '^\d\d-\d\d \d\d:\d\d Failed\s+testSecret\s+TestSecretLoginFailed\s+\d+\.\ds prod/orders/db$' | Should -HaveCount 1
         }
 
         It 'shows steps and log events as tables too' {

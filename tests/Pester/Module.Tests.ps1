@@ -26,7 +26,24 @@ Describe 'The module' {
 
         $manifest.CompatiblePSEditions | Should -Be @('Core')
         $manifest.PowerShellVersion | Should -Be ([version]'7.6')
-        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @('Get-RotationFunctionAge', 'Get-RotationFunctionLog', 'Test-LibpqScramSupport', 'Test-RotationDatabaseLogin', 'Test-RotationNetwork', 'Test-SecretRotation')
+        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @('Get-RotationFunctionAge', 'Get-RotationFunctionLog', 'Repair-SecretRotation', 'Start-SecretRotation', 'Test-LibpqScramSupport', 'Test-RotationDatabaseLogin', 'Test-RotationNetwork', 'Test-SecretRotation')
+        $manifest.ProjectUri.Scheme | Should -Be 'https'
+        $manifest.LicenseUri.Scheme | Should -Be 'https'
+        $manifest.ReleaseNotes | Should -Match "^$([regex]::Escape($manifest.Version.ToString()))\s"
+        $manifest.ReleaseNotes | Should -Not -Match 'See README'
+    }
+
+    It 'offers the AWS parameters only in the parameter sets that call AWS' {
+        Import-Module $ModulePath -Force
+        foreach ($command in Get-Command -Module RotationTroubleshooter) {
+            foreach ($set in $command.ParameterSets) {
+                $offline = $set.Name -in 'Path', 'LiteralPath'
+                foreach ($parameter in 'Region', 'ProfileName', 'ProfileLocation', 'AccessKey', 'SecretKey', 'SessionToken', 'Credential', 'EndpointUrl') {
+                    ($set.Parameters.Name -contains $parameter) | Should -Be (-not $offline) -Because "$($command.Name) -$parameter in the $($set.Name) set"
+                }
+            }
+        }
+        (Get-Command Test-LibpqScramSupport).ParameterSets.Name | Should -Contain 'LiteralPath'
     }
 
     It 'exports only approved verbs and loads its format views' {
@@ -73,12 +90,12 @@ Add-Type -Path '$sdk'
 Remove-Item Env:AWS_ACCESS_KEY_ID, Env:AWS_SECRET_ACCESS_KEY, Env:AWS_REGION
 `$global:StoredAWSCredentials = [Amazon.Runtime.BasicAWSCredentials]::new('AKIAFOREIGNSDK000001', 'foreign-sdk-secret-canary')
 `$global:StoredAWSRegion = 'us-east-1'
-Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl '$env:RT_MOTO_URL' -Debug *>&1 | ForEach-Object { "Stored: `$_ `$(`$_.StackName)" }
+Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl '$env:RT_MOTO_URL' -Debug -Verbose *>&1 | ForEach-Object { "Stored: `$_ `$(`$_.StackName)" }
 Remove-Module RotationTroubleshooter
 Import-Module '$ModulePath'
 Remove-Variable StoredAWSCredentials -Scope Global
 `$credential = [Amazon.Runtime.BasicAWSCredentials]::new('AKIAFOREIGNSDK000002', 'foreign-sdk-secret-canary')
-Get-RotationFunctionAge -FunctionName rotation-from-stack -Credential `$credential -EndpointUrl '$env:RT_MOTO_URL' -Debug *>&1 | ForEach-Object { "Parameter: `$_ `$(`$_.StackName)" }
+Get-RotationFunctionAge -FunctionName rotation-from-stack -Credential `$credential -EndpointUrl '$env:RT_MOTO_URL' -Debug -Verbose *>&1 | ForEach-Object { "Parameter: `$_ `$(`$_.StackName)" }
 "@
         $result.ExitCode | Should -Be 0
         $result.Output | Should -Match 'Stored: .*Set-AWSCredential'
@@ -117,10 +134,12 @@ try { Save-PSResource -Name RotationTroubleshooter -Repository RtLocalTest -Path
 finally { Unregister-PSResourceRepository -Name RtLocalTest }
 Import-Module (Join-Path `$target 'RotationTroubleshooter')
 "Saved=`$((Get-Command Get-RotationFunctionAge).Source)"
+"Readme=`$(Test-Path (Join-Path `$target 'RotationTroubleshooter/*/README.md'))"
 "Age=`$((Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl '$env:RT_MOTO_URL').StackName)"
 Remove-Item `$target -Recurse -Force
 "@
         $result.Output | Should -Match 'Saved=RotationTroubleshooter'
+        $result.Output | Should -Match 'Readme=True'
         $result.Output | Should -Match 'Age=orders-rotation'
     }
 }

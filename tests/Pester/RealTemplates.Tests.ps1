@@ -92,11 +92,11 @@ Describe 'Get-RotationFunctionLog on what the real templates logged' {
         $attempt.Remediation | Should -BeLike "*$Names*"
     }
 
-    It 'reads the template''s guard against a version that lost AWSPENDING as PendingVersionStuck' {
+    It 'reads the template''s guard against a version that lost AWSPENDING as RotatedVersionNotPending' {
         # The guard runs before any step message, so the log does not say which step Secrets Manager reattempted.
         $attempt = Get-NewestAttempt 'pending-guard:Text'
         $attempt.Outcome | Should -Be 'Failed'
-        $attempt.Symptom | Should -Be 'PendingVersionStuck'
+        $attempt.Symptom | Should -Be 'RotatedVersionNotPending'
         $attempt.VersionId | Should -Be $Seeds['pending-guard:Text'].rotations[0].versionId
         $attempt.Evidence -join "`n" | Should -BeLike '*not set as AWSPENDING for rotation*'
     }
@@ -154,7 +154,7 @@ Describe 'Test-SecretRotation on the secrets the real templates rotated' {
         @{ Key = 'engine-mismatch:Text'; Status = 'Failing'; Symptom = 'EngineMismatch' }
         @{ Key = 'multi-user-without-masterarn:JSON'; Status = 'Failing'; Symptom = 'SecretJsonKeyMissing' }
         @{ Key = 'multi-user-bad-master:Text'; Status = 'Failing'; Symptom = 'DatabaseLoginRejected' }
-        @{ Key = 'pending-guard:Text'; Status = 'Failing'; Symptom = 'PendingVersionStuck' }
+        @{ Key = 'pending-guard:Text'; Status = 'Failing'; Symptom = 'RotatedVersionNotPending' }
         @{ Key = 'driver-missing:Text'; Status = 'Failing'; Symptom = 'FunctionImportError' }
         @{ Key = 'healthy-without-tls:Text'; Status = 'Healthy'; Symptom = 'Succeeded' }
         @{ Key = 'healthy-without-tls:JSON'; Status = 'Healthy'; Symptom = 'Succeeded' }
@@ -172,5 +172,87 @@ Describe 'Test-SecretRotation on the secrets the real templates rotated' {
         @($diagnosis.Findings | Where-Object Severity -ne 'Info') | Should -BeNullOrEmpty
         ($diagnosis.Findings | ForEach-Object { "$($_.CheckId) $($_.Message) $($_.Evidence) $($_.Remediation)" }) -join "`n" |
             Should -Not -MatchExactly '\bTLS\b|\bSSL\b|handshake'
+    }
+}
+
+Describe 'From symptom to cause on the secrets the real templates rotated' {
+    It '<Key>: <Symptom> is caused by <Cause>, and its remediation comes first' -TestCases @(
+        @{ Key = 'refused-port:Text'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabasePortClosed' }
+        @{ Key = 'refused-port:JSON'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabasePortClosed' }
+        @{ Key = 'dropped-syn:JSON'; Symptom = 'DatabaseUnreachable'; Cause = 'DatabaseDoesNotAnswer' }
+        @{ Key = 'dropped-syn-logged:Text'; Symptom = 'DatabaseUnreachable'; Cause = 'DatabaseDoesNotAnswer' }
+        @{ Key = 'tls-required-postgres:Text'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabaseRequiresTlsSecretDisablesIt' }
+        @{ Key = 'tls-required-postgres:JSON'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabaseRequiresTlsSecretDisablesIt' }
+        @{ Key = 'missing-key:Text'; Symptom = 'SecretJsonKeyMissing'; Cause = 'SecretJsonKeyMissing' }
+        @{ Key = 'engine-mismatch:Text'; Symptom = 'EngineMismatch'; Cause = 'EngineMismatch' }
+        @{ Key = 'multi-user-without-masterarn:Text'; Symptom = 'SecretJsonKeyMissing'; Cause = 'SecretJsonKeyMissing' }
+        @{ Key = 'pending-guard:Text'; Symptom = 'RotatedVersionNotPending'; Cause = 'RotatedVersionNotPending' }
+        @{ Key = 'clone-username-too-long:Text'; Symptom = 'CloneUsernameTooLong'; Cause = 'CloneUsernameTooLong' }
+    ) {
+        $diagnosis = $Diagnoses[$Seeds[$Key].secretArn]
+        $diagnosis.Symptom | Should -Be $Symptom
+        $diagnosis.Cause | Should -Be $Cause
+        ($diagnosis.Causes | Where-Object Id -eq $Cause).Verdict | Should -Be 'Confirmed'
+        $diagnosis.Findings[0].CheckId | Should -Be $Cause
+        # Never two causes confirmed where the scenario has one.
+        @($diagnosis.Causes | Where-Object Verdict -eq 'Confirmed') | Should -HaveCount 1
+    }
+
+    It 'a wrong password, which no probe without the password can see, is the likely cause and the command that settles it is named' {
+        $diagnosis = $Diagnoses[$Seeds['wrong-password:Text'].secretArn]
+        $diagnosis.Cause | Should -BeNullOrEmpty
+        $diagnosis.Causes[0].Id | Should -Be 'CurrentCredentialsRejected'
+        $diagnosis.Causes[0].Verdict | Should -Be 'Likely'
+        $diagnosis.Causes[0].Command | Should -BeLike "Test-RotationDatabaseLogin -SecretId '$($Seeds['wrong-password:Text'].secretName)'*"
+        ($diagnosis.Causes | Where-Object Id -eq 'DatabasePortClosed').Verdict | Should -Be 'RuledOut'
+        ($diagnosis.Causes | Where-Object Id -eq 'DatabaseRequiresScramButFunctionLibpqTooOld').Evidence -join ' ' | Should -BeLike '*asks this user for md5*'
+    }
+
+    It 'a bad master secret is the likely cause of a multi-user login failure' {
+        $diagnosis = $Diagnoses[$Seeds['multi-user-bad-master:Text'].secretArn]
+        $master = $diagnosis.Causes | Where-Object Id -eq 'MasterCredentialsRejected'
+        $master.Verdict | Should -Be 'Likely'
+        $master.Command | Should -BeLike "Test-RotationDatabaseLogin -SecretId '$($Seeds['multi-user-bad-master:Text'].masterSecretArn)'*"
+    }
+
+    It 'MariaDB answers a user that requires TLS as it answers a wrong password: undetermined, until a login over verified TLS tells' {
+        $key = 'tls-required-mariadb:Text'
+        $diagnosis = $Diagnoses[$Seeds[$key].secretArn]
+        $diagnosis.Cause | Should -BeNullOrEmpty
+        $tls = $diagnosis.Causes | Where-Object Id -eq 'DatabaseRequiresTlsSecretDisablesIt'
+        $tls.Verdict | Should -Be 'Undetermined'
+        $tls.Command | Should -BeLike 'Test-RotationDatabaseLogin -SecretId*'
+
+        $ca = (Get-Content $env:RT_TEST_SERVERS -Raw | ConvertFrom-Json).caCertificatePath
+        $settled = Test-SecretRotation -SecretId $Seeds[$key].secretArn -IncludeDatabaseLogin -CaCertificatePath $ca
+        $settled.Cause | Should -Be 'DatabaseRequiresTlsSecretDisablesIt'
+        ($settled.Causes | Where-Object Id -eq 'CurrentCredentialsRejected').Verdict | Should -Not -Be 'Confirmed'
+    }
+
+    It 'the engine error in the logs and in the secret is one finding with both pieces of evidence' {
+        $diagnosis = $Diagnoses[$Seeds['engine-mismatch:Text'].secretArn]
+        $engine = @($diagnosis.Findings | Where-Object CheckId -eq 'EngineMismatch')
+        $engine | Should -HaveCount 1
+        $engine[0].Evidence -join "`n" | Should -BeLike '*Database engine must be set to*'
+        $engine[0].Evidence -join "`n" | Should -BeLike '*The template accepts engine*'
+        @($diagnosis.Findings.CheckId | Group-Object | Where-Object Count -gt 1) | Should -BeNullOrEmpty
+    }
+
+    It 'names no symptom and no cause for a rotation that succeeded: <Key>' -TestCases @(
+        @{ Key = 'healthy-without-tls:Text' }, @{ Key = 'reattempt-after-fix:Text' }
+    ) {
+        $diagnosis = $Diagnoses[$Seeds[$Key].secretArn]
+        $diagnosis.Symptom | Should -BeNullOrEmpty
+        $diagnosis.Cause | Should -BeNullOrEmpty
+        $diagnosis.Causes | Should -BeNullOrEmpty
+    }
+
+    It 'asks the database nothing with -SkipDatabaseProbe, and says which command would settle it' {
+        $diagnosis = Test-SecretRotation -SecretId $Seeds['refused-port:Text'].secretArn -SkipDatabaseProbe
+        $diagnosis.Cause | Should -BeNullOrEmpty
+        $closed = $diagnosis.Causes | Where-Object Id -eq 'DatabasePortClosed'
+        $closed.Verdict | Should -Be 'Undetermined'
+        $closed.Evidence -join ' ' | Should -BeLike '*-SkipDatabaseProbe*'
+        $closed.Command | Should -Be "Test-SecretRotation -SecretId '$($Seeds['refused-port:Text'].secretName)'"
     }
 }

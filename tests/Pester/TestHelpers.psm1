@@ -50,11 +50,12 @@ function Invoke-RealTemplateScenario([string[]] $Name = @('all')) {
 Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RecordFile; RequestLog }.
 -CodeDirectory serves Lambda code downloads from that folder (functions/<name>.zip, layers/<name>-<version>.zip), see
 aws_proxy.py. -Fault takes the proxy's KIND:OPERATION:RATE rules (throttle, 500, reset, slow, truncate); -SlowSeconds is
-how long "slow" waits. -Throttle 'service:Operation=rate' answers AWS throttling errors above that rate.
+how long "slow" waits. -Throttle 'service:Operation=rate' answers AWS throttling errors above that rate. -Delay 'TEXT=MS'
+makes requests whose body or path names TEXT wait MS more.
 #>
 function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0,
     [string] $CodeDirectory, [string[]] $ExpiredCode = @(), [string[]] $FlakyCode = @(), [string[]] $Fault = @(), [double] $SlowSeconds = 30,
-    [string[]] $Throttle = @()) {
+    [string[]] $Throttle = @(), [string[]] $Delay = @()) {
     $port = Get-FreeTcpPort
     $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
     New-Item -ItemType Directory -Force $state | Out-Null
@@ -65,6 +66,7 @@ function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorde
         '--record-file', $recordFile, '--slow-seconds', "$SlowSeconds", '--request-log', $requestLog)
     foreach ($rule in $Fault) { $arguments += @('--fault', $rule) }
     foreach ($rule in $Throttle) { $arguments += @('--throttle', $rule) }
+    foreach ($rule in $Delay) { $arguments += @('--delay', $rule) }
     if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
     if ($CodeDirectory) { $arguments += @('--code-dir', $CodeDirectory) }
     foreach ($name in $ExpiredCode) { $arguments += @('--expired-code', $name) }

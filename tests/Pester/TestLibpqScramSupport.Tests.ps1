@@ -280,18 +280,18 @@ Import-Module '$(Get-TestModulePath)'
     }
 
     Context 'display' {
-        It 'shows a table readable at 80 columns, grouped by bundle' {
-            $text = Test-LibpqScramSupport -FunctionName rotation-psycopg2 | Out-String -Width 80
+        It 'shows a table readable at 120 columns, grouped by bundle' {
+            $text = Test-LibpqScramSupport -FunctionName rotation-psycopg2 | Out-String -Width 120
 
             $text | Should -Match 'Source: rotation-psycopg2'
-            $text | Should -Match 'Path\s+Libpq\s+ScramSha256\s+Driver'
+            $text | Should -Match 'Path\s+LibpqMajorVersion\s+SupportsScramSha256\s+Driver'
             $text | Should -Match 'psycopg2_binary.libs/libpq-be3d6e4e.so.5.15\s+15\s+True\s+Psycopg2'
             $text -split "`n" | ForEach-Object { $_.TrimEnd().Length } | Measure-Object -Maximum |
-                ForEach-Object Maximum | Should -BeLessOrEqual 80
+                ForEach-Object Maximum | Should -BeLessOrEqual 120
         }
 
         It 'shows unknown verdicts and bundles without a client in words' {
-            $text = Test-LibpqScramSupport -FunctionName rotation-no-client, rotation-image | Out-String -Width 80
+            $text = Test-LibpqScramSupport -FunctionName rotation-no-client, rotation-image | Out-String -Width 120
 
             $text | Should -Match '\(no PostgreSQL client\)\s+\?\s+unknown\s+None'
             $text | Should -Match '\(not inspected\)\s+\?\s+unknown\s+Unknown'

@@ -80,22 +80,27 @@ Describe 'Test-RotationDatabaseLogin' {
             $r.Endpoint | Should -Be "127.0.0.1:$($Seed.closedPort)"
         }
 
-        It 'without the CA, names the TLS handshake and does not log in' {
+        It 'without the CA, sends no password and says how to make the test possible' {
             $PSDefaultParameterValues.Remove('Test-RotationDatabaseLogin:CaCertificatePath')
             try { $r = Test-RotationDatabaseLogin -SecretId db/postgres-app -VersionStage AWSCURRENT }
             finally { $PSDefaultParameterValues['Test-RotationDatabaseLogin:CaCertificatePath'] = $Ca }
-            $r.LoginSucceeded | Should -BeFalse
-            $r.FailureKind | Should -BeIn @('TlsHandshakeFailed', 'TlsRequired')
-            $r.Message | Should -Match 'certificate'
+            $r.LoginSucceeded | Should -BeNullOrEmpty
+            $r.FailureKind | Should -Be 'NoVerifiedTls'
+            $r.Message | Should -Match "the server's certificate did not verify \(it does not chain to a root in this machine's trust store\)"
+            $r.Message | Should -Match '-CaCertificatePath'
         }
     }
 
     Context 'md5 and MariaDB' {
-        It 'reports md5 for the md5 server, over a plain connection after TLS is not offered' {
-            $r = Test-RotationDatabaseLogin -SecretId db/postgres-md5
-            $r.LoginSucceeded | Should -BeTrue
-            $r.AuthenticationMethod | Should -Be 'md5'
-            $r.TlsUsed | Should -BeFalse
+        It 'does not log into the md5 server, which offers no TLS, and names the md5 hash the function would send' {
+            foreach ($allow in $false, $true) {
+                $r = Test-RotationDatabaseLogin -SecretId db/postgres-md5 -AllowPlaintextLogin:$allow
+                $r.LoginSucceeded | Should -BeNullOrEmpty
+                $r.FailureKind | Should -Be 'NoVerifiedTls'
+                $r.AuthenticationMethod | Should -Be 'md5'
+                $r.TlsUsed | Should -BeFalse
+                $r.Message | Should -Match 'The rotation function logs in without TLS \(the server offers no TLS and the secret has no ssl key\) and sends an md5 hash'
+            }
         }
 
         It 'logs in to MariaDB over TLS with mysql_native_password' {
@@ -106,11 +111,13 @@ Describe 'Test-RotationDatabaseLogin' {
             $r.TlsUsed | Should -BeTrue
         }
 
-        It 'tells a MariaDB that requires TLS from a wrong password, with one extra TLS login' {
+        It 'learns over verified TLS that a MariaDB refuses the plain login a secret with "ssl": false asks for' {
             $r = Test-RotationDatabaseLogin -SecretId db/mariadb-ssl-false
+            $r.LoginSucceeded | Should -BeFalse
             $r.FailureKind | Should -Be 'TlsRequired'
             $r.TlsUsed | Should -BeFalse
-            $r.Message | Should -Match 'second login over TLS'
+            $r.Message | Should -Match "Attempt 1, plain \(no TLS\): not tried"
+            $r.Message | Should -Match "TLS with certificate verification, in place of the function's plain login: logged in"
         }
     }
 
@@ -127,12 +134,18 @@ Describe 'Test-RotationDatabaseLogin' {
         }
 
         It 'says why when the secret itself may not read pg_authid, and still reports the login' {
-            $out = Test-RotationDatabaseLogin -SecretId db/postgres-md5 -IncludeUserAudit -ErrorVariable failures -ErrorAction SilentlyContinue
-            $out.LoginSucceeded | Should -BeTrue
+            $out = Test-RotationDatabaseLogin -SecretId db/postgres-ssl-false -IncludeUserAudit -ErrorVariable failures -ErrorAction SilentlyContinue
+            $out.FailureKind | Should -Be 'TlsRequired'
             $failures | Should -HaveCount 1
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'UserAuditNotPermitted,*'
             $failures[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
             $failures[0].Exception.Message | Should -Match 'no masterarn'
+        }
+
+        It 'does not log in for the audit where the login test would not either' {
+            $null = Test-RotationDatabaseLogin -SecretId db/postgres-md5 -IncludeUserAudit -AllowPlaintextLogin -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'UserAuditLoginFailed,*'
+            $failures[0].Exception.Message | Should -Match 'stopped unanswered: the server asked for md5'
         }
 
         It 'refuses to audit a MariaDB secret' {
@@ -201,12 +214,12 @@ Describe 'Test-RotationDatabaseLogin' {
             $counts['secretsmanager:GetSecretValue'] | Should -Be 3
         }
 
-        It 'shows a table that fits 80 columns, grouped by secret name' {
-            $text = Test-RotationDatabaseLogin -SecretId db/postgres-app, db/postgres-closed-port | Out-String -Width 80
+        It 'shows a table that fits 120 columns, grouped by secret name' {
+            $text = Test-RotationDatabaseLogin -SecretId db/postgres-app, db/postgres-closed-port | Out-String -Width 120
             $lines = $text -split "`r?`n"
-            $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+            $lines | Where-Object { $_.Length -gt 120 } | Should -BeNullOrEmpty
             $text | Should -Match 'Secret: db/postgres-app'
-            $text | Should -Match 'Stage\s+Endpoint\s+Login\s+FailureKind\s+Auth\s+TLS\s+Ms'
+            $text | Should -Match 'Stage\s+Endpoint\s+LoginSucceeded\s+FailureKind\s+AuthenticationMethod\s+TlsUsed\s+DurationMs'
             $text | Should -Match 'AWSPREVIOUS\s+127\.0\.0\.1:\d+\s+False\s+PasswordRejected\s+scram-sha-256\s+True'
         }
     }

@@ -303,14 +303,14 @@ Describe 'Test-RotationNetwork' {
     }
 
     Context 'display' {
-        It 'shows function, VPC, both verdicts and the first blocking rule in 80 columns' {
-            $text = $Reports['no-route'], $Reports['endpoint-healthy'] | Out-String -Width 80
+        It 'shows function, VPC, both verdicts and the first blocking rule in 120 columns' {
+            $text = $Reports['no-route'], $Reports['endpoint-healthy'] | Out-String -Width 120
             $lines = $text -split "`n" | Where-Object { $_.Trim() }
 
-            $lines[0] | Should -Match '^FunctionName / VpcId\s+SecretsMgr\s+Database\s+Why'
+            $lines[0] | Should -Match '^FunctionName / VpcId\s+SecretsManagerPath\s+DatabasePath\s+Blocked or unknown because'
             $text | Should -Match "no-route\s+Blocked\s+Reachable\s+main route table rtb-"
             $text | Should -Match ([regex]::Escape($Seed.'no-route'.vpcId))
-            $lines | Where-Object { $_.TrimEnd().Length -gt 80 } | Should -BeNullOrEmpty
+            $lines | Where-Object { $_.TrimEnd().Length -gt 120 } | Should -BeNullOrEmpty
         }
 
         It 'lists every hop with the rule that decided it' {

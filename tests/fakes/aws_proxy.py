@@ -5,7 +5,8 @@ It forwards every request to moto, and can:
   {"service", "operation", "match", "status", "headers", "body"}; "match" is a substring of the request body or path),
   for what moto cannot do, such as a stack created in 2021;
 - count requests per service:operation (--count-file, rewritten after every request);
-- add latency per request (--latency-ms);
+- add latency per request (--latency-ms), and more to requests whose body or path names a text (--delay TEXT=MS,
+  repeatable), so that items of one run finish in an order other than the one they started in;
 - record every request it sees, one JSON line each {"service", "operation", "method", "path", "body" (a digest)} (--record-file),
   so a test can say which operations a run used;
 - inject faults (--fault KIND:OPERATION:RATE, repeatable; OPERATION "*" is every operation, RATE 0..1, drawn from
@@ -46,6 +47,8 @@ LAMBDA_ROUTES = [
     ("GET", r"^/2017-03-31/tags/", "ListTags"),
     ("GET", r"^/2018-10-31/layers/", "GetLayerVersion"),
     ("GET", r"^/2018-10-31/layers\?", "GetLayerVersionByArn"),
+    ("PUT", r"^/2015-03-31/functions/[^/]+/configuration", "UpdateFunctionConfiguration"),
+    ("POST", r"^/2015-03-31/functions/[^/]+/policy", "AddPermission"),
 ]
 
 
@@ -112,6 +115,7 @@ class State:
         self.recorded = json.load(open(args.recorded)) if args.recorded else []
         self.count_file = args.count_file
         self.latency = args.latency_ms / 1000.0
+        self.delays = [(text.encode(), float(ms) / 1000.0) for text, ms in (rule.rsplit("=", 1) for rule in args.delay or [])]
         self.counts = {}
         self.lock = threading.Lock()
         self.throttles = parse_throttles(args.throttle)
@@ -213,8 +217,9 @@ def make_handler(state):
                 if fault and self.inject(fault, service, body):
                     return
             throttled = self.logged is not None and state.throttled(service, operation)
-            if state.latency:
-                time.sleep(state.latency)
+            wait = state.latency + sum(s for text, s in state.delays if text in body or text in self.path.encode())
+            if wait:
+                time.sleep(wait)
             if throttled:
                 self.logged = self.logged[:2] + (True,)
                 status, headers, text = THROTTLE_ANSWERS.get(service, JSON_THROTTLE)
@@ -321,6 +326,7 @@ def main():
     parser.add_argument("--recorded")
     parser.add_argument("--count-file")
     parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--delay", action="append", help="TEXT=MS: requests naming TEXT wait MS more")
     parser.add_argument("--throttle", action="append", help="service:Operation=rate[/burst] or service=rate[/burst]")
     parser.add_argument("--request-log")
     parser.add_argument("--record-file")

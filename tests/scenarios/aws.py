@@ -11,9 +11,9 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
-def client(service, endpoint=None):
+def client(service, endpoint=None, region=REGION):
     endpoint = endpoint or os.environ["RT_MOTO_URL"]
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+    return boto3.client(service, endpoint_url=endpoint, region_name=region,
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
@@ -35,13 +35,23 @@ def ensure_role(name="rotation-lambda-role"):
         return iam.get_role(RoleName=name)["Role"]["Arn"]
 
 
-def create_function(name, tags=None, runtime="python3.9", timeout=30, environment=None, code=None, role=None, **extra):
-    lam = client("lambda")
+def create_function(name, tags=None, runtime="python3.9", timeout=30, environment=None, code=None, role=None, region=REGION, **extra):
+    lam = client("lambda", region=region)
     return lam.create_function(
         FunctionName=name, Runtime=runtime, Role=role or ensure_role(), Handler="lambda_function.lambda_handler",
         Code={"ZipFile": code or handler_zip()}, Timeout=timeout, Tags=tags or {},
-        Environment={"Variables": environment if environment is not None else {"SECRETS_MANAGER_ENDPOINT": f"https://secretsmanager.{REGION}.amazonaws.com"}},
+        Environment={"Variables": environment if environment is not None else {"SECRETS_MANAGER_ENDPOINT": f"https://secretsmanager.{region}.amazonaws.com"}},
         **extra)
+
+
+def configure_rotation(secret_arn, function_arn):
+    """RotateSecret as an admin configures rotation; moto's Lambda runs no step, so the AWSPENDING it leaves is removed."""
+    sm = client("secretsmanager")
+    sm.rotate_secret(SecretId=secret_arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30},
+                     RotateImmediately=False)
+    for version, stages in sm.describe_secret(SecretId=secret_arn)["VersionIdsToStages"].items():
+        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
+            sm.update_secret_version_stage(SecretId=secret_arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
 
 
 def create_stack(name):

@@ -1,5 +1,5 @@
 """Prints what a read-only run must leave unchanged, read through boto3: every secret's versions and stages,
-LastChangedDate and rotation settings; every function's configuration revision and resource policy; every log group
+LastChangedDate and rotation settings; every function's configuration revision, timeout, environment and resource policy; every log group
 and stream; every stack. LastAccessedDate is left out: reading a secret's value moves it, in AWS as well."""
 from aws import client, emit
 
@@ -28,6 +28,7 @@ for page in lam.get_paginator("list_functions").paginate():
         except lam.exceptions.ResourceNotFoundException:
             policy = None
         state["functions"][f["FunctionName"]] = {"revision": f.get("RevisionId"), "modified": f.get("LastModified"),
+                                                 "timeout": f.get("Timeout"), "environment": f.get("Environment", {}).get("Variables"),
                                                  "policy": policy, "tags": lam.list_tags(Resource=f["FunctionArn"]).get("Tags")}
 
 for page in logs.get_paginator("describe_log_groups").paginate():

@@ -3,7 +3,7 @@
 Seeded through boto3 (logs.put_log_events) relative to now:
 - rotation-shared (text log format) rotates prod/orders/db and prod/billing/db:
   orders succeeded 10 days ago (outside the default 7-day window), failed testSecret (TestSecretLoginFailed) 2 days ago,
-  succeeded 2 hours ago; billing failed setSecret fast (DatabaseLoginRejected) 3 days ago, PendingVersionStuck 1 day
+  succeeded 2 hours ago; billing failed setSecret fast (DatabaseLoginRejected) 3 days ago, RotatedVersionNotPending 1 day
   ago, and is in progress now (createSecret done, setSecret started). Print-output noise in a second stream.
 - rotation-json (JSON log format) rotates prod/json/db: TimeoutReachingSecretsManager 3 days ago (two timed-out
   invocations), DatabaseUnreachable 2 days ago, KmsAccessDenied 1 day ago, succeeded 3 hours ago.

@@ -14,6 +14,10 @@ public static partial class AwsArn
     [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex FunctionName();
 
+    // Secrets Manager appends a hyphen and six random characters to the name in every secret ARN.
+    [GeneratedRegex(@"^arn:aws[a-z-]*:secretsmanager:[^:]+:\d{12}:secret:(?<name>.+)-[A-Za-z0-9]{6}$")]
+    private static partial Regex SecretArnName();
+
     /// <summary>A secret name or ARN, checked; throws <see cref="TroubleshooterException"/> InvalidArn on a malformed ARN.</summary>
     public static string CheckSecretId(string value)
     {
@@ -42,6 +46,16 @@ public static partial class AwsArn
                 $"'{id}' is not a Lambda function name (1-64 letters, digits, '-' or '_') or ARN.");
         return id;
     }
+
+    /// <summary>Whether the text is a Lambda function ARN (with or without a version or alias).</summary>
+    public static bool IsFunctionArn(string value) => FunctionArn().IsMatch(value.Trim());
+
+    /// <summary>Whether the text could be a Lambda function's name.</summary>
+    public static bool IsFunctionName(string value) => FunctionName().IsMatch(value.Trim());
+
+    /// <summary>The secret's name in a secret ARN; null for anything else.</summary>
+    public static string? SecretNameOf(string? arn) =>
+        arn is not null && SecretArnName().Match(arn) is { Success: true } m ? m.Groups["name"].Value : null;
 
     /// <summary>The region part of an ARN, or null.</summary>
     public static string? RegionOf(string arn) => arn.StartsWith("arn:", StringComparison.Ordinal) && arn.Split(':') is { Length: > 4 } parts ? parts[3] : null;

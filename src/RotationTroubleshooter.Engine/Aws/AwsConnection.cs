@@ -1,3 +1,4 @@
+using System.Reflection;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
@@ -28,6 +29,24 @@ public sealed class AwsConnection
     public string RegionName => Region.SystemName;
     public string RegionSource { get; }
 
+    /// <summary>
+    /// The same credentials and endpoints in another region (an ARN's region wins over the run's for that item, as in
+    /// AWS.Tools).
+    /// </summary>
+    public AwsConnection ForRegion(string regionName, string regionSource) =>
+        string.Equals(regionName, RegionName, StringComparison.Ordinal)
+            ? this
+            : new AwsConnection(Credentials, CredentialSource, AwsConnectionResolver.ParseRegion(regionName, regionSource), regionSource, _endpointUrl, _environment);
+
+    /// <summary>Each service whose endpoint is not the public one, with where the override comes from.</summary>
+    public IEnumerable<(AwsService Service, Uri Uri, string Source)> EndpointOverrides() =>
+        from service in AwsServices.All
+        let endpoint = ResolveEndpoint(service)
+        where endpoint.Source != PublicEndpoint
+        select (service, endpoint.Uri, endpoint.Source);
+
+    private const string PublicEndpoint = "public endpoint";
+
     /// <summary>-EndpointUrl, then AWS_ENDPOINT_URL_&lt;SERVICE&gt;, then AWS_ENDPOINT_URL, then the public endpoint.</summary>
     public Uri EndpointFor(AwsService service) => ResolveEndpoint(service).Uri;
 
@@ -45,8 +64,8 @@ public sealed class AwsConnection
         }
         var suffix = Region.PartitionDnsSuffix ?? "amazonaws.com";
         if (service.Global && Region.PartitionName == "aws")
-            return (new Uri($"https://{service.EndpointPrefix}.{suffix}/"), "public endpoint");
-        return (new Uri($"https://{service.EndpointPrefix}.{Region.SystemName}.{suffix}/"), "public endpoint");
+            return (new Uri($"https://{service.EndpointPrefix}.{suffix}/"), PublicEndpoint);
+        return (new Uri($"https://{service.EndpointPrefix}.{Region.SystemName}.{suffix}/"), PublicEndpoint);
     }
 
     private static Uri ParseEndpoint(string value, string origin)
@@ -63,11 +82,26 @@ public static class AwsConnectionResolver
     public static AwsConnection Resolve(AwsConnectionOptions options)
     {
         var env = options.Environment;
-        // AWSSDK.Core reads AWS_SHARED_CREDENTIALS_FILE once per process; naming it here honours a change made later in the session.
+        FollowSharedFileVariables(env);
         var profiles = new CredentialProfileStoreChain(options.ProfileLocation ?? env("AWS_SHARED_CREDENTIALS_FILE"));
         var (credentials, credentialSource, profileName) = ResolveCredentials(options, profiles);
         var (region, regionSource) = ResolveRegion(options, profiles, profileName);
         return new AwsConnection(credentials, credentialSource, region, regionSource, options.EndpointUrl, env);
+    }
+
+    // AWSSDK.Core reads AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE once per process and has no public way to change
+    // them (docs/reference/powershell-output.md); its own non-public default-path setters make a later change count.
+    private static readonly MethodInfo? SetCredentialsFilePath =
+        typeof(SharedCredentialsFile).GetProperty(nameof(SharedCredentialsFile.DefaultFilePath))?.GetSetMethod(nonPublic: true);
+    private static readonly MethodInfo? SetConfigFilePath =
+        typeof(SharedCredentialsFile).GetProperty(nameof(SharedCredentialsFile.DefaultConfigFilePath))?.GetSetMethod(nonPublic: true);
+
+    private static void FollowSharedFileVariables(Func<string, string?> env)
+    {
+        var credentials = env("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } c ? c : Path.Combine(SharedCredentialsFile.DefaultDirectory, "credentials");
+        var config = env("AWS_CONFIG_FILE") is { Length: > 0 } f ? f : Path.Combine(SharedCredentialsFile.DefaultConfigDirectory, "config");
+        SetCredentialsFilePath?.Invoke(null, [credentials]);
+        SetConfigFilePath?.Invoke(null, [config]);
     }
 
     private static (AWSCredentials, string, string?) ResolveCredentials(AwsConnectionOptions o, CredentialProfileStoreChain profiles)
@@ -94,8 +128,8 @@ public static class AwsConnectionResolver
         {
             using var chain = new DefaultAWSCredentialsIdentityResolver();
             var resolved = chain.ResolveIdentity(null);
-            var source = !string.IsNullOrEmpty(o.Environment("AWS_ACCESS_KEY_ID"))
-                ? "environment variables (AWS_ACCESS_KEY_ID)"
+            var source = !string.IsNullOrEmpty(o.Environment("AWS_ACCESS_KEY_ID")) ? "environment variables (AWS_ACCESS_KEY_ID)"
+                : o.Environment("AWS_PROFILE") is { Length: > 0 } profile ? $"profile '{profile}' (AWS_PROFILE)"
                 : $"the SDK default chain ({resolved.GetType().Name})";
             return (resolved, source, null);
         }
@@ -147,7 +181,7 @@ public static class AwsConnectionResolver
             "environment variables AWS_REGION/AWS_DEFAULT_REGION and instance metadata. Pass -Region, e.g. -Region us-east-1.");
     }
 
-    private static RegionEndpoint ParseRegion(string value, string origin)
+    internal static RegionEndpoint ParseRegion(string value, string origin)
     {
         var name = value.Trim();
         if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z]{2}(-[a-z]+)+-\\d+$"))

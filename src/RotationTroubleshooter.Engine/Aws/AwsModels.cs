@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -37,6 +38,9 @@ public sealed class SecretDescription
     public string? TagValue(string key) => Tags?.FirstOrDefault(t => string.Equals(t.Key, key, StringComparison.Ordinal))?.Value;
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+    /// <summary>Versions labelled AWSPENDING that are not AWSCURRENT: a rotation that did not finish, which makes the next RotateSecret fail.</summary>
+    public IEnumerable<string> StuckPendingVersions =>
+        (Stages ?? []).Where(v => v.Value.Contains("AWSPENDING") && !v.Value.Contains("AWSCURRENT")).Select(v => v.Key);
 }
 
 public sealed class ListSecretVersionIdsRequest
@@ -62,15 +66,50 @@ public sealed class SecretVersionEntry
 
 public sealed class FunctionPolicyResponse
 {
-    public string? Policy { get; set; }
+    [JsonConverter(typeof(UntrustedJsonDocumentConverter))] public string? Policy { get; set; }
     public string? RevisionId { get; set; }
 }
 
 public sealed class RotationRules
 {
-    public long? AutomaticallyAfterDays { get; set; }
-    public string? Duration { get; set; }
-    public string? ScheduleExpression { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public long? AutomaticallyAfterDays { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Duration { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ScheduleExpression { get; set; }
+
+    /// <summary>The schedule in words, e.g. "every 30 days" or "cron(0 16 1,15 * ? *), 2h window".</summary>
+    public override string ToString() =>
+        (ScheduleExpression ?? (AutomaticallyAfterDays is { } days ? $"every {days} days" : "no schedule")) + (Duration is { } d ? $", {d} window" : "");
+}
+
+public sealed class RotateSecretRequest
+{
+    public string SecretId { get; set; } = "";
+    /// <summary>The new version's id: a retried request with the same token does not start a second rotation.</summary>
+    public string ClientRequestToken { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RotationLambdaARN { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public RotationRules? RotationRules { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? RotateImmediately { get; set; }
+}
+
+public sealed class RotateSecretResponse
+{
+    public string? ARN { get; set; }
+    public string? Name { get; set; }
+    public string? VersionId { get; set; }
+}
+
+public sealed class UpdateSecretVersionStageRequest
+{
+    public string SecretId { get; set; } = "";
+    public string VersionStage { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RemoveFromVersionId { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? MoveToVersionId { get; set; }
+}
+
+public sealed class UpdateSecretVersionStageResponse
+{
+    public string? ARN { get; set; }
+    public string? Name { get; set; }
 }
 
 public sealed class AwsTag
@@ -130,6 +169,9 @@ public sealed class FunctionConfiguration
     public FunctionEnvironment? Environment { get; set; }
     public List<FunctionLayer>? Layers { get; set; }
     public FunctionLoggingConfig? LoggingConfig { get; set; }
+    /// <summary>Changes with every update; an update naming it fails if the function changed since it was read.</summary>
+    public string? RevisionId { get; set; }
+    public string? KMSKeyArn { get; set; }
 
     /// <summary>Lambda's LastModified, e.g. 2021-11-02T10:11:12.000+0000, as UTC.</summary>
     public DateTime? LastModifiedUtc =>
@@ -146,7 +188,43 @@ public sealed class FunctionVpcConfig
     public string? VpcId { get; set; }
 }
 
-public sealed class FunctionEnvironment { public Dictionary<string, string>? Variables { get; set; } }
+public sealed class FunctionEnvironment
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Dictionary<string, string>? Variables { get; set; }
+    /// <summary>Set instead of Variables when Lambda could not decrypt them for the caller (a customer managed key).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public FunctionEnvironmentError? Error { get; set; }
+}
+
+public sealed class FunctionEnvironmentError
+{
+    public string? ErrorCode { get; set; }
+    public string? Message { get; set; }
+}
+
+/// <summary>Lambda AddPermission's body; RevisionId makes it fail if the policy changed since it was read.</summary>
+public sealed class AddPermissionRequest
+{
+    public string StatementId { get; set; } = "";
+    public string Action { get; set; } = "";
+    public string Principal { get; set; } = "";
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? SourceArn { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? SourceAccount { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RevisionId { get; set; }
+}
+
+public sealed class AddPermissionResponse
+{
+    /// <summary>The statement as Lambda stored it, a JSON document.</summary>
+    public string? Statement { get; set; }
+}
+
+/// <summary>Lambda UpdateFunctionConfiguration's body, only what the repairs change; unset members are left as they are.</summary>
+public sealed class UpdateFunctionConfigurationRequest
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? Timeout { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public FunctionEnvironment? Environment { get; set; }
+    public string RevisionId { get; set; } = "";
+}
 
 public sealed class FunctionLayer
 {
@@ -179,7 +257,7 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, Converters = [typeof(UntrustedStringConverter)])]
 [JsonSerializable(typeof(DescribeSecretRequest))]
 [JsonSerializable(typeof(SecretDescription))]
 [JsonSerializable(typeof(ListSecretsRequest))]
@@ -190,6 +268,13 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
 [JsonSerializable(typeof(ListSecretVersionIdsRequest))]
 [JsonSerializable(typeof(ListSecretVersionIdsResponse))]
 [JsonSerializable(typeof(FunctionPolicyResponse))]
+[JsonSerializable(typeof(RotateSecretRequest))]
+[JsonSerializable(typeof(RotateSecretResponse))]
+[JsonSerializable(typeof(UpdateSecretVersionStageRequest))]
+[JsonSerializable(typeof(UpdateSecretVersionStageResponse))]
+[JsonSerializable(typeof(AddPermissionRequest))]
+[JsonSerializable(typeof(AddPermissionResponse))]
+[JsonSerializable(typeof(UpdateFunctionConfigurationRequest))]
 [JsonSerializable(typeof(KmsKeyRequest))]
 [JsonSerializable(typeof(DescribeKeyResponse))]
 [JsonSerializable(typeof(GetKeyPolicyResponse))]

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Xml.Linq;
 using Amazon;
 using Amazon.Runtime.Signing;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -49,9 +50,11 @@ public sealed record AwsPipelineOptions
 /// </summary>
 public sealed class AwsPipeline
 {
-    // One connection pool per process: sockets are reused across cmdlet invocations.
+    // One connection pool per process: sockets are reused across cmdlet invocations. Redirects are not followed: AWS
+    // APIs do not redirect, and the bundle downloader follows only those that stay on the same host.
     private static readonly HttpClient SharedClient = new(new SocketsHttpHandler
     {
+        AllowAutoRedirect = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
         MaxConnectionsPerServer = 64,
@@ -251,7 +254,8 @@ public sealed class AwsPipeline
             // An error body that is not the protocol's shape: the status code still classifies it.
         }
         // Codes arrive as "Code:http://..." or "namespace#Code" depending on the service.
-        code = code?.Split(':')[0];
+        code = UntrustedText.LineOrNull(code?.Split(':')[0]);
+        message = UntrustedText.LineOrNull(message);
         if (code?.LastIndexOf('#') is int hash and >= 0) code = code[(hash + 1)..];
         var kind = AwsServiceException.Classify(code, response.StatusCode);
         var text = $"{request.Service.SigningName}:{request.Operation} failed: {code ?? ((int)response.StatusCode).ToString()}" +
@@ -271,7 +275,7 @@ public sealed class AwsPipeline
     private static (string?, string?) ParseXmlError(byte[] body, string? code)
     {
         if (body.Length == 0) return (code, null);
-        var doc = XDocument.Parse(Encoding.UTF8.GetString(body));
+        var doc = AwsProtocols.ParseXml(body, body.Length);
         var error = doc.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
         string? Get(string name) => error?.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
         return (code ?? Get("Code"), Get("Message"));

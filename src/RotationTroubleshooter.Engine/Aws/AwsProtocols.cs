@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using System.Xml;
 using System.Xml.Linq;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -33,6 +35,20 @@ public static class AwsProtocols
         return Deserialize(response.Body, responseType, service, operation);
     }
 
+    /// <summary>restJson1 with a JSON body (Lambda's POST and PUT operations): the path names the resource.</summary>
+    public static async Task<TResponse> RestSendAsync<TRequest, TResponse>(this AwsPipeline pipeline, AwsService service, string operation,
+        HttpMethod method, string pathAndQuery, TRequest body, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType,
+        CancellationToken cancellation)
+    {
+        var request = new AwsRequest
+        {
+            Service = service, Operation = operation, Protocol = AwsProtocol.RestJson, Method = method, PathAndQuery = pathAndQuery,
+            Body = JsonSerializer.SerializeToUtf8Bytes(body, requestType), ContentType = "application/json",
+        };
+        var response = await pipeline.SendAsync(request, cancellation).ConfigureAwait(false);
+        return Deserialize(response.Body, responseType, service, operation);
+    }
+
     /// <summary>AWS query protocol (CloudFormation, RDS, IAM): form-encoded POST, XML answer.</summary>
     public static async Task<XElement> QueryAsync(this AwsPipeline pipeline, AwsService service, string operation, string apiVersion,
         IEnumerable<KeyValuePair<string, string>> parameters, CancellationToken cancellation)
@@ -49,12 +65,28 @@ public static class AwsProtocols
         var response = await pipeline.SendAsync(request, cancellation).ConfigureAwait(false);
         try
         {
-            return XDocument.Parse(Encoding.UTF8.GetString(response.Body)).Root ?? throw new System.Xml.XmlException("empty document");
+            return ParseXml(response.Body, response.Body.Length).Root ?? throw new XmlException("empty document");
         }
-        catch (System.Xml.XmlException e)
+        catch (XmlException e)
         {
             throw Malformed(service, operation, e);
         }
+    }
+
+    /// <summary>
+    /// Every XML answer the engine reads (AWS query APIs, S3 errors): DTDs prohibited, so no entity can expand or reach
+    /// out; element and attribute text cleaned of control characters (one-line: no field the engine reads spans lines).
+    /// docs/reference/safety.md, "Terminals".
+    /// </summary>
+    /// <exception cref="XmlException">Not well-formed, or it declares a DTD.</exception>
+    public static XDocument ParseXml(byte[] body, int length)
+    {
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreWhitespace = true };
+        using var reader = XmlReader.Create(new MemoryStream(body, 0, length, writable: false), settings);
+        var document = XDocument.Load(reader);
+        foreach (var text in document.DescendantNodes().OfType<XText>()) text.Value = UntrustedText.Line(text.Value);
+        foreach (var attribute in document.Descendants().SelectMany(e => e.Attributes())) attribute.Value = UntrustedText.Line(attribute.Value);
+        return document;
     }
 
     private static T Deserialize<T>(byte[] body, JsonTypeInfo<T> type, AwsService service, string operation)

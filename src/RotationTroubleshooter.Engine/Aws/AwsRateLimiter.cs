@@ -25,8 +25,11 @@ public static class AwsRateLimits
         ["secretsmanager:ListSecrets"] = AwsRateLimit.Of(100),
         ["secretsmanager:DescribeSecret"] = AwsRateLimit.Of(10_000),
         ["secretsmanager:GetSecretValue"] = AwsRateLimit.Of(10_000),
+        // Secrets Manager's writes: 50/s (UpdateSecretVersionStage shares it with PutSecretValue and UpdateSecret).
+        ["secretsmanager:RotateSecret"] = AwsRateLimit.Of(50),
+        ["secretsmanager:UpdateSecretVersionStage"] = AwsRateLimit.Of(50),
         ["lambda:GetFunction"] = AwsRateLimit.Of(100),
-        // GetPolicy, GetFunctionConfiguration, ListTags...: 15/s together.
+        // GetPolicy, GetFunctionConfiguration, ListTags, and the repairs' AddPermission and UpdateFunctionConfiguration: 15/s together.
         ["lambda"] = AwsRateLimit.Of(15),
         ["logs:FilterLogEvents"] = AwsRateLimit.Of(5),
         // Unpublished; about 5/s is what users report.

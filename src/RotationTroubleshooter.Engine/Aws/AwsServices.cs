@@ -14,4 +14,6 @@ public static class AwsServices
     public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
     public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
     public static readonly AwsService Kms = new("kms", "kms", "KMS");
+
+    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Ec2, Iam, Kms];
 }

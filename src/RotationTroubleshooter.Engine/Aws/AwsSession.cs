@@ -71,6 +71,41 @@ public sealed class AwsSession
     }
 
     /// <summary>
+    /// Whether an id given for a secret names a Lambda function instead: a function ARN, or a name no secret has but a
+    /// function does. Any other failure is left for the caller's own DescribeSecret (cached) to report.
+    /// </summary>
+    public async Task<bool> NamesFunctionAsync(string id, CancellationToken cancellation)
+    {
+        if (AwsArn.IsFunctionArn(id)) return true;
+        if (id.StartsWith("arn:", StringComparison.Ordinal) || !AwsArn.IsFunctionName(id)) return false;
+        try
+        {
+            await DescribeSecretAsync(id, cancellation).ConfigureAwait(false);
+            return false;
+        }
+        catch (TroubleshooterException e) when (e.ErrorId == ErrorIds.SecretNotFound)
+        {
+            try
+            {
+                await GetFunctionAsync(id, cancellation).ConfigureAwait(false);
+                return true;
+            }
+            catch (TroubleshooterException)
+            {
+                return false;
+            }
+        }
+        catch (TroubleshooterException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The error for a function given where only a secret will do.</summary>
+    public static TroubleshooterException FunctionGivenAsSecret(string id, string instead) =>
+        new(ErrorIds.FunctionGivenAsSecret, FailureCategory.InvalidArgument, $"'{id}' is a Lambda function, not a secret. {instead}");
+
+    /// <summary>
     /// A description the run already has (a ListSecrets entry): later DescribeSecret calls for it by ARN or name are
     /// answered from it.
     /// </summary>
@@ -129,13 +164,25 @@ public sealed class AwsSession
 
     /// <summary>The function's resource policy (GetPolicy) once per function per run; null when it has none.</summary>
     public Task<string?> GetFunctionPolicyAsync(string functionName, CancellationToken cancellation) =>
-        Once(_policies, functionName, name => Lambda.GetPolicyAsync(name, cancellation));
+        Once(_policies, functionName, async name => (await Lambda.GetPolicyAsync(name, cancellation).ConfigureAwait(false))?.Policy);
 
     /// <summary>DescribeStacks once per stack name per run; null when the stack no longer exists.</summary>
     public Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation) =>
         Once(_stacks, stackName, name => CloudFormation.DescribeStackAsync(name, cancellation));
 
     /// <summary>The run's one instance of a client or service (e.g. the log reader or the bundle inspector).</summary>
+    /// <summary>
+    /// The same run in another region (an ARN's region wins for its item): its own caches, since resources are regional,
+    /// and this run's <see cref="Text.SecretMask"/>, so a secret value read in any region is masked in every output.
+    /// </summary>
+    public AwsSession InRegion(AwsConnection connection, AwsPipelineOptions? options)
+    {
+        var regional = new AwsSession(connection, options);
+        var mask = Get<Text.SecretMask>();
+        regional._shared[typeof(Text.SecretMask)] = new Lazy<object>(mask);
+        return regional;
+    }
+
     public T Get<T>() where T : class, IRunService<T> =>
         (T)_shared.GetOrAdd(typeof(T), _ => new Lazy<object>(() => T.Create(this))).Value;
 

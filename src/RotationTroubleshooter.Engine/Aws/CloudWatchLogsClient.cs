@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -90,12 +91,12 @@ public sealed class FilteredLogEvent
 {
     [JsonPropertyName("logStreamName")] public string? LogStreamName { get; set; }
     [JsonPropertyName("timestamp")] public long? Timestamp { get; set; }
-    [JsonPropertyName("message")] public string? Message { get; set; }
+    [JsonPropertyName("message"), JsonConverter(typeof(UntrustedLinesConverter))] public string? Message { get; set; }
     [JsonPropertyName("ingestionTime")] public long? IngestionTime { get; set; }
 }
 
 // Its own context: a second partial AwsJsonContext declaration makes the System.Text.Json generator emit duplicate files.
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, Converters = [typeof(UntrustedStringConverter)])]
 [JsonSerializable(typeof(FilterLogEventsRequest))]
 [JsonSerializable(typeof(FilterLogEventsResponse))]
 internal sealed partial class LogsJsonContext : JsonSerializerContext;

@@ -3,6 +3,13 @@ using Amazon.Runtime;
 
 namespace RotationTroubleshooter.Aws;
 
+/// <summary>What -Credential accepts, asked without handing AWSSDK.Core types to the cmdlet layer.</summary>
+public static class CredentialObjects
+{
+    /// <summary>Whether the value is AWS credentials: an AWSCredentials of any SDK version, or AWS.Tools' wrapper of one.</summary>
+    public static bool AreCredentials(object? value) => ForeignCredentials.TryWrap(value) is not null;
+}
+
 /// <summary>
 /// Reads credentials from objects made by another copy of AWSSDK.Core (AWS.Tools loads its own), which are foreign
 /// types here: by shape, not by type. Keys are read at signing time, so refreshing credentials keep refreshing.

@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>IAM (query protocol, global endpoint): reads a role's policy documents.</summary>
@@ -19,7 +21,7 @@ public sealed class IamClient(AwsPipeline pipeline) : IRunService<IamClient>
             var document = await pipeline.QueryAsync(AwsServices.Iam, "GetPolicyVersion", Version,
                 [new("PolicyArn", arn), new("VersionId", version)], cancellation).ConfigureAwait(false);
             if (document.Descendants().FirstOrDefault(e => e.Name.LocalName == "Document")?.Value is { } text)
-                documents.Add((arn, Uri.UnescapeDataString(text)));
+                documents.Add((arn, UntrustedJsonDocument.Clean(Uri.UnescapeDataString(text))));
         }
         var inline = await pipeline.QueryAsync(AwsServices.Iam, "ListRolePolicies", Version, [new("RoleName", roleName)], cancellation).ConfigureAwait(false);
         foreach (var name in inline.Descendants().Where(e => e.Name.LocalName == "member").Select(e => e.Value))
@@ -27,7 +29,7 @@ public sealed class IamClient(AwsPipeline pipeline) : IRunService<IamClient>
             var policy = await pipeline.QueryAsync(AwsServices.Iam, "GetRolePolicy", Version,
                 [new("RoleName", roleName), new("PolicyName", name)], cancellation).ConfigureAwait(false);
             if (policy.Descendants().FirstOrDefault(e => e.Name.LocalName == "PolicyDocument")?.Value is { } text)
-                documents.Add(($"inline policy {name}", Uri.UnescapeDataString(text)));
+                documents.Add(($"inline policy {name}", UntrustedJsonDocument.Clean(Uri.UnescapeDataString(text))));
         }
         return documents;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -16,7 +17,7 @@ public sealed class KmsKeyMetadata
     public string? KeyManager { get; set; }
 }
 
-public sealed class GetKeyPolicyResponse { public string? Policy { get; set; } }
+public sealed class GetKeyPolicyResponse { [JsonConverter(typeof(UntrustedJsonDocumentConverter))] public string? Policy { get; set; } }
 
 /// <summary>KMS (awsJson1.1), the operations the engine reads.</summary>
 public sealed class KmsClient(AwsPipeline pipeline) : IRunService<KmsClient>

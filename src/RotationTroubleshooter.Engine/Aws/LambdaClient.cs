@@ -1,6 +1,6 @@
 namespace RotationTroubleshooter.Aws;
 
-/// <summary>Lambda (restJson1), the operations the engine reads.</summary>
+/// <summary>Lambda (restJson1): the operations the engine reads, and the two the repairs write.</summary>
 public sealed class LambdaClient(AwsPipeline pipeline) : IRunService<LambdaClient>
 {
     public static LambdaClient Create(AwsSession session) => new(session.Pipeline);
@@ -10,17 +10,16 @@ public sealed class LambdaClient(AwsPipeline pipeline) : IRunService<LambdaClien
             AwsJsonContext.Default.GetFunctionResponse, cancellation);
 
     public Task<FunctionConfiguration> GetFunctionConfigurationAsync(string functionName, CancellationToken cancellation) =>
-        pipeline.RestGetAsync(AwsServices.Lambda, "GetFunctionConfiguration",
-            $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/configuration",
+        pipeline.RestGetAsync(AwsServices.Lambda, "GetFunctionConfiguration", ConfigurationPath(functionName),
             AwsJsonContext.Default.FunctionConfiguration, cancellation);
 
-    /// <summary>The function's resource policy document, or null when it has none.</summary>
-    public async Task<string?> GetPolicyAsync(string functionName, CancellationToken cancellation)
+    /// <summary>The function's resource policy document and its revision, or null when it has none.</summary>
+    public async Task<FunctionPolicyResponse?> GetPolicyAsync(string functionName, CancellationToken cancellation)
     {
         try
         {
-            return (await pipeline.RestGetAsync(AwsServices.Lambda, "GetPolicy", $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/policy",
-                AwsJsonContext.Default.FunctionPolicyResponse, cancellation).ConfigureAwait(false)).Policy;
+            return await pipeline.RestGetAsync(AwsServices.Lambda, "GetPolicy", PolicyPath(functionName),
+                AwsJsonContext.Default.FunctionPolicyResponse, cancellation).ConfigureAwait(false);
         }
         catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
         {
@@ -32,4 +31,18 @@ public sealed class LambdaClient(AwsPipeline pipeline) : IRunService<LambdaClien
     public async Task<IReadOnlyDictionary<string, string>> ListTagsAsync(string functionArn, CancellationToken cancellation) =>
         (await pipeline.RestGetAsync(AwsServices.Lambda, "ListTags", $"/2017-03-31/tags/{Uri.EscapeDataString(functionArn)}",
             AwsJsonContext.Default.ListTagsResponse, cancellation).ConfigureAwait(false)).Tags ?? new Dictionary<string, string>();
+
+    /// <summary>Adds one statement to the function's resource policy; returns the statement as Lambda stored it.</summary>
+    public async Task<string?> AddPermissionAsync(string functionName, AddPermissionRequest statement, CancellationToken cancellation) =>
+        (await pipeline.RestSendAsync(AwsServices.Lambda, "AddPermission", HttpMethod.Post, PolicyPath(functionName), statement,
+            AwsJsonContext.Default.AddPermissionRequest, AwsJsonContext.Default.AddPermissionResponse, cancellation).ConfigureAwait(false)).Statement;
+
+    /// <summary>Changes what <paramref name="change"/> sets; fails with PreconditionFailed when the function's RevisionId moved on.</summary>
+    public Task<FunctionConfiguration> UpdateFunctionConfigurationAsync(string functionName, UpdateFunctionConfigurationRequest change,
+        CancellationToken cancellation) =>
+        pipeline.RestSendAsync(AwsServices.Lambda, "UpdateFunctionConfiguration", HttpMethod.Put, ConfigurationPath(functionName), change,
+            AwsJsonContext.Default.UpdateFunctionConfigurationRequest, AwsJsonContext.Default.FunctionConfiguration, cancellation);
+
+    private static string ConfigurationPath(string functionName) => $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/configuration";
+    private static string PolicyPath(string functionName) => $"/2015-03-31/functions/{Uri.EscapeDataString(functionName)}/policy";
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -28,6 +29,6 @@ public sealed class LayerVersionContent
 }
 
 // Its own context: a second partial declaration of AwsJsonContext makes the System.Text.Json generator fail (duplicate hint names).
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, Converters = [typeof(UntrustedStringConverter)])]
 [JsonSerializable(typeof(LayerVersionResponse))]
 internal sealed partial class LambdaLayersJsonContext : JsonSerializerContext;

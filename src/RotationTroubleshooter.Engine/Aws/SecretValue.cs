@@ -27,10 +27,10 @@ public sealed class SecretValue
                 NotJsonReason = $"the SecretString is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object";
                 return;
             }
-            KeyNames = root.EnumerateObject().Select(p => p.Name).ToList();
+            KeyNames = root.EnumerateObject().Select(p => Text.UntrustedText.Line(p.Name)).ToList();
             foreach (var property in root.EnumerateObject().Where(p => NonSecretKeys.Contains(p.Name)))
                 if (property.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
-                    _publicValues[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+                    _publicValues[property.Name] = Text.UntrustedText.Line(property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText());
         }
         catch (JsonException e)
         {

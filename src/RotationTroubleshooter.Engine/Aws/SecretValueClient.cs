@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RotationTroubleshooter.Database;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -24,14 +25,14 @@ public sealed record DatabaseSecretVersion(string SecretArn, string? VersionId, 
 /// so that no generic response shape ever holds a secret: the body is parsed in place, the value handed straight to the
 /// parser, and the buffer wiped, whatever happens.
 /// </summary>
-public sealed class SecretValueClient(AwsPipeline pipeline) : IRunService<SecretValueClient>
+public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = null) : IRunService<SecretValueClient>
 {
-    public static SecretValueClient Create(AwsSession session) => new(session.Pipeline);
+    /// <summary>The run's client: it tells the run's <see cref="SecretMask"/> every value it reads.</summary>
+    public static SecretValueClient Create(AwsSession session) => new(session.Pipeline, session.Get<SecretMask>());
 
     private const string Operation = "GetSecretValue";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<Task<SecretValue>>> _views = new();
 
-    /// <summary>The run's client: the key-name view of a version is read once per run however many checks ask.</summary>
 
     /// <summary>What the checks may know of the version labelled <paramref name="versionStage"/>: key names, never values.</summary>
     public Task<SecretValue> GetSecretValueAsync(string secretId, string versionStage, CancellationToken cancellation) =>
@@ -73,7 +74,7 @@ public sealed class SecretValueClient(AwsPipeline pipeline) : IRunService<Secret
 
         try
         {
-            return Parse(response.Body, secretId, versionStage, read);
+            return Parse(response.Body, secretId, versionStage, read, mask);
         }
         finally
         {
@@ -81,7 +82,7 @@ public sealed class SecretValueClient(AwsPipeline pipeline) : IRunService<Secret
         }
     }
 
-    private static T Parse<T>(byte[] body, string secretId, string stage, Func<JsonElement, string, string?, T> read)
+    private static T Parse<T>(byte[] body, string secretId, string stage, Func<JsonElement, string, string?, T> read, SecretMask? mask)
     {
         JsonDocument document;
         try
@@ -104,7 +105,37 @@ public sealed class SecretValueClient(AwsPipeline pipeline) : IRunService<Secret
             if (root.ValueKind != JsonValueKind.Object)
                 throw new AwsServiceException(AwsErrorKind.ServiceFault, "secretsmanager", Operation, null,
                     $"secretsmanager:{Operation} for '{secretId}' ({stage}) returned a response that is not a JSON object.");
-            return read(root, Text("ARN") ?? secretId, Text("VersionId"));
+            if (mask is not null) Register(root, mask);
+            return read(root, UntrustedText.LineOrNull(Text("ARN")) ?? secretId, UntrustedText.LineOrNull(Text("VersionId")));
+        }
+    }
+
+    /// <summary>
+    /// Tells the run's mask what this value holds, so that it is masked in whatever text the run shows (the mask keeps
+    /// these strings for the run: it cannot mask what it does not know).
+    /// </summary>
+    private static void Register(JsonElement root, SecretMask mask)
+    {
+        if (root.TryGetProperty("SecretString", out var text) && text.ValueKind == JsonValueKind.String)
+            mask.RegisterSecretString(text.GetString());
+        if (root.TryGetProperty("SecretBinary", out var binary) && binary.ValueKind == JsonValueKind.String && binary.GetString() is { } base64)
+        {
+            mask.Register(base64);
+            if (binary.TryGetBytesFromBase64(out var bytes))
+            {
+                try
+                {
+                    mask.Register(new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes));
+                }
+                catch (System.Text.DecoderFallbackException)
+                {
+                    // Not text: it cannot turn up in text either.
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(bytes);
+                }
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 namespace RotationTroubleshooter.Aws;
 
-/// <summary>Secrets Manager, the operations the engine reads (no SDK package is served for it).</summary>
+/// <summary>Secrets Manager: the operations the engine reads, and the two that start rotations and move labels (no SDK package is served for it).</summary>
 public sealed class SecretsManagerClient(AwsPipeline pipeline) : IRunService<SecretsManagerClient>
 {
     public static SecretsManagerClient Create(AwsSession session) => new(session.Pipeline);
@@ -23,4 +23,17 @@ public sealed class SecretsManagerClient(AwsPipeline pipeline) : IRunService<Sec
             (token, ct) => pipeline.JsonAsync(AwsServices.SecretsManager, Target, "ListSecrets", new ListSecretsRequest { NextToken = token },
                 AwsJsonContext.Default.ListSecretsRequest, AwsJsonContext.Default.ListSecretsResponse, ct),
             page => page.SecretList, page => page.NextToken, cancellation);
+
+    /// <summary>
+    /// Starts a rotation (and, with rules, configures it); the token becomes the new version's id, so a retried request
+    /// does not start a second rotation.
+    /// </summary>
+    public Task<RotateSecretResponse> RotateSecretAsync(RotateSecretRequest request, CancellationToken cancellation) =>
+        pipeline.JsonAsync(AwsServices.SecretsManager, Target, "RotateSecret", request,
+            AwsJsonContext.Default.RotateSecretRequest, AwsJsonContext.Default.RotateSecretResponse, cancellation);
+
+    /// <summary>Moves or removes one staging label; never reads or writes a value.</summary>
+    public Task<UpdateSecretVersionStageResponse> UpdateSecretVersionStageAsync(UpdateSecretVersionStageRequest request, CancellationToken cancellation) =>
+        pipeline.JsonAsync(AwsServices.SecretsManager, Target, "UpdateSecretVersionStage", request,
+            AwsJsonContext.Default.UpdateSecretVersionStageRequest, AwsJsonContext.Default.UpdateSecretVersionStageResponse, cancellation);
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Bundles;
 
@@ -126,7 +127,8 @@ internal sealed class ZipBundle : Bundle
                     $"unzips to more than the {limits.MaxTotalUncompressedBytes:N0} bytes allowed (Lambda's unzipped limit is {ZipLimits.LambdaUnzippedLimitBytes:N0})");
             if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\'))
                 continue;
-            var path = SafeRelativePath(entry.FullName);
+            // Entry names come from the zip: control characters in them become visible (the entry is found by this name).
+            var path = UntrustedText.LineOrNull(SafeRelativePath(entry.FullName));
             if (path is null || path.Length == 0)
             {
                 unsafePaths.Add(entry.FullName);
@@ -141,8 +143,8 @@ internal sealed class ZipBundle : Bundle
             Notes.Add($"Ignored {unsafePaths.Count} zip entr{(unsafePaths.Count == 1 ? "y" : "ies")} with an absolute or '..' path: {string.Join(", ", unsafePaths.Take(5).Select(Shorten))}");
     }
 
-    /// <summary>Entry names come from the zip: keep hostile ones from flooding a message.</summary>
-    private static string Shorten(string name) => name.Length <= 200 ? name : name[..200] + "...";
+    /// <summary>Entry names come from the zip: keep hostile ones from flooding a message or driving the terminal.</summary>
+    private static string Shorten(string name) => UntrustedText.Line(name.Length <= 200 ? name : name[..200] + "...");
 
     public override byte[]? Read(BundleFile file, out string? problem)
     {

@@ -1,6 +1,5 @@
 using System.Net;
-using System.Text;
-using System.Xml.Linq;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Bundles;
 
@@ -26,11 +25,18 @@ public sealed class BundleDownloadException(string errorId, FailureCategory cate
     public HttpStatusCode? StatusCode { get; } = statusCode;
 }
 
-/// <summary>Streams a presigned S3 URL (unsigned GET), capped in size and time, retried on transient faults.</summary>
+/// <summary>
+/// Streams a presigned S3 URL (unsigned GET), capped in size and time, retried on transient faults. Only over https
+/// (http only to a loopback address, which no network between here and there can see), and redirects are followed only
+/// to the same host: the URL comes from an AWS answer, and whoever could change it in flight must not point the download
+/// anywhere else (docs/reference/safety.md, "Downloads"). The HTTP client must not follow redirects itself (the
+/// pipeline's does not).
+/// </summary>
 internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions options)
 {
     private const int ChunkBytes = 81920;
     private const int ErrorBodyBytes = 4096;
+    private const int MaxRedirects = 5;
 
     /// <summary>The downloaded bytes at position 0 (memory or a self-deleting temporary file); the caller disposes it.</summary>
     /// <param name="what">What is downloaded, for messages, e.g. "the deployment package of 'f'".</param>
@@ -39,7 +45,10 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
             throw new BundleDownloadException(ErrorIds.BundleDownloadFailed, FailureCategory.InvalidData, $"Lambda gave no usable download URL for {what}.");
         // The query of a presigned URL carries a signature and possibly a session token: never show it.
-        var shown = uri.GetLeftPart(UriPartial.Path);
+        var shown = UntrustedText.Line(uri.GetLeftPart(UriPartial.Path));
+        if (!IsSafeScheme(uri))
+            throw new BundleDownloadException(ErrorIds.BundleDownloadFailed, FailureCategory.InvalidData,
+                $"Lambda's download URL for {what} ({shown}) is not https; it was not downloaded (anyone on the network could change what comes back).");
         for (var attempt = 1; ; attempt++)
         {
             string reason;
@@ -68,8 +77,7 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
         Stream? result = null;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);
+            using var response = await SendFollowingSameHostAsync(uri, shown, what, stall.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw await StatusFailureAsync(response, shown, what, stall.Token).ConfigureAwait(false);
             if (response.Content.Headers.ContentLength > maxBytes)
@@ -110,6 +118,31 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
         {
             await DisposeAsync(result).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private static bool IsSafeScheme(Uri uri) => uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback);
+
+    /// <summary>GET, following up to <see cref="MaxRedirects"/> redirects that stay on the same host and scheme rule.</summary>
+    private async Task<HttpResponseMessage> SendFollowingSameHostAsync(Uri uri, string shown, string what, CancellationToken cancellation)
+    {
+        for (var redirects = 0; ; redirects++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellation).ConfigureAwait(false);
+            if ((int)response.StatusCode is < 300 or >= 400 || response.StatusCode == HttpStatusCode.NotModified)
+                return response;
+            var location = response.Headers.Location;
+            response.Dispose();
+            var next = location is null ? null : location.IsAbsoluteUri ? location : new Uri(uri, location);
+            if (next is null || redirects >= MaxRedirects)
+                throw new BundleDownloadException(ErrorIds.BundleDownloadFailed, FailureCategory.InvalidData,
+                    $"The download of {what} from {shown} was redirected {(next is null ? "without a location" : $"more than {MaxRedirects} times")}; it was not followed.");
+            if (!string.Equals(next.Host, uri.Host, StringComparison.OrdinalIgnoreCase) || !IsSafeScheme(next))
+                throw new BundleDownloadException(ErrorIds.BundleDownloadFailed, FailureCategory.InvalidData,
+                    $"The download of {what} from {shown} was redirected to {UntrustedText.Line(next.GetLeftPart(UriPartial.Authority))}, " +
+                    "another host or not https; it was not followed.");
+            uri = next;
         }
     }
 
@@ -166,7 +199,7 @@ internal sealed class BundleDownloader(HttpClient http, BundleDownloadOptions op
             await using var body = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
             var buffer = new byte[ErrorBodyBytes];
             var length = await body.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellation).ConfigureAwait(false);
-            var error = XDocument.Parse(Encoding.UTF8.GetString(buffer, 0, length)).Root;
+            var error = Aws.AwsProtocols.ParseXml(buffer, length).Root;
             return (error?.Element("Code")?.Value, error?.Element("Message")?.Value);
         }
         catch (Exception e) when (e is System.Xml.XmlException or IOException or HttpRequestException)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using ELFSharp.ELF;
 using ELFSharp.ELF.Sections;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Bundles;
 
@@ -57,7 +58,8 @@ internal static class ElfAnalyzer
                         continue;
                     if (strings is null)
                         return ElfReadResult.Failed("has a dynamic section but no .dynstr string table to read it with");
-                    var text = strings[(long)ValueOf(entry)];
+                    // Names and search paths come from the file: control characters in them become visible.
+                    var text = UntrustedText.Line(strings[(long)ValueOf(entry)]);
                     switch (entry.Tag)
                     {
                         case DynamicTag.Needed: needed.Add(text); break;
@@ -98,7 +100,7 @@ internal static class ElfAnalyzer
         // ELFSharp reports malformed input through many exception types (EndOfStream, ArgumentOutOfRange, InvalidOperation, ...).
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            return ElfReadResult.Failed($"is a malformed ELF file ({ex.GetType().Name}: {ex.Message})");
+            return ElfReadResult.Failed($"is a malformed ELF file ({ex.GetType().Name}: {UntrustedText.Line(ex.Message)})");
         }
     }
 

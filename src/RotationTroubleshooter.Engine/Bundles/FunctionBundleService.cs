@@ -45,16 +45,18 @@ public sealed class FunctionBundleService : IRunService<FunctionBundleService>
     {
         var function = await _session.GetFunctionAsync(functionName, cancellation).ConfigureAwait(false);
         var key = function.Configuration.FunctionArn ?? AwsArn.CheckFunctionName(functionName);
-        return await _byFunction.GetOrAdd(key, _ => new Lazy<Task<IReadOnlyList<LibpqReport>>>(() => InspectAsync(functionName, function, cancellation)))
+        var reports = await _byFunction.GetOrAdd(key, _ => new Lazy<Task<IReadOnlyList<LibpqReport>>>(() => InspectAsync(functionName, function, cancellation)))
             .Value.ConfigureAwait(false);
+        return reports.Select(r => r.For(function.Configuration.FunctionArn, null)).ToList();
     }
 
     /// <summary>The reports for the secret's rotation function (found with DescribeSecret).</summary>
     /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, and those of <see cref="ForFunctionAsync"/>.</exception>
     public async Task<IReadOnlyList<LibpqReport>> ForSecretAsync(string secretId, CancellationToken cancellation)
     {
-        var (_, functionArn) = await _session.RotationFunctionOfAsync(secretId, "inspect a function with -FunctionName or a bundle with -Path", cancellation).ConfigureAwait(false);
-        return await ForFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
+        var (secret, functionArn) = await _session.RotationFunctionOfAsync(secretId, "inspect a function with -FunctionName or a bundle with -Path", cancellation).ConfigureAwait(false);
+        var reports = await ForFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
+        return reports.Select(r => r.For(r.FunctionArn, secret.ARN)).ToList();
     }
 
     /// <summary>Offline: a zip, a folder (an unpacked bundle) or one shared object; no AWS call.</summary>

@@ -72,19 +72,9 @@ public sealed class DatabaseConnectionInfo
             }
 
             var engineName = RequiredString(root, "engine");
-            var (engine, defaultPort, defaultDatabase) = engineName.ToLowerInvariant() switch
-            {
-                "postgres" or "aurora-postgresql" => (DatabaseEngine.PostgreSql, 5432, "postgres"),
-                "mysql" or "aurora-mysql" => (DatabaseEngine.MySql, 3306, (string?)null),
-                "mariadb" => (DatabaseEngine.MariaDb, 3306, null),
-                "oracle" => (DatabaseEngine.Oracle, 1521, null),
-                "sqlserver" => (DatabaseEngine.SqlServer, 1433, "master"),
-                "redshift" => (DatabaseEngine.Redshift, 5439, "dev"),
-                "mongo" => (DatabaseEngine.MongoDb, 27017, "admin"),
-                "db2" => (DatabaseEngine.Db2, 50000, null),
-                _ => throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue, 
-                    $"The 'engine' value '{Truncate(engineName)}' is not one a rotation template accepts (postgres, aurora-postgresql, mysql, aurora-mysql, mariadb, oracle, sqlserver, redshift, mongo, db2)."),
-            };
+            var (engine, defaultPort, defaultDatabase) = DatabaseEngines.Of(engineName)
+                ?? throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue,
+                    $"The 'engine' value '{Truncate(engineName)}' is not one a rotation template accepts (postgres, aurora-postgresql, mysql, aurora-mysql, mariadb, oracle, sqlserver, redshift, mongo, db2...).");
 
             var host = RequiredString(root, "host");
             if (engine == DatabaseEngine.MongoDb && host.Contains("://", StringComparison.Ordinal))
@@ -177,15 +167,13 @@ public sealed class DatabaseConnectionInfo
             return DatabaseTlsPreference.TlsThenPlain;
         }
 
-        // As the templates' get_ssl_config: a boolean or the strings "true"/"false" decide; anything else means try TLS, then plain.
-        return value.ValueKind switch
+        return DatabaseEngines.TlsPreferenceOf(value.ValueKind switch
         {
-            JsonValueKind.True => DatabaseTlsPreference.TlsOnly,
-            JsonValueKind.False => DatabaseTlsPreference.PlainOnly,
-            JsonValueKind.String when string.Equals(value.GetString(), "true", StringComparison.OrdinalIgnoreCase) => DatabaseTlsPreference.TlsOnly,
-            JsonValueKind.String when string.Equals(value.GetString(), "false", StringComparison.OrdinalIgnoreCase) => DatabaseTlsPreference.PlainOnly,
-            _ => DatabaseTlsPreference.TlsThenPlain,
-        };
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            JsonValueKind.String => value.GetString(),
+            _ => null,
+        });
     }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";

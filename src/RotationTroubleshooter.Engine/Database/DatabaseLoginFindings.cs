@@ -31,6 +31,11 @@ public static class DatabaseLoginFindings
         "Run the test from a host inside the function's VPC and subnets. If it fails there too, allow the database port from the function's security groups in the database's security group, and check routes and network ACLs.",
         AwsDocs.RotationTroubleshooting);
 
+    public static readonly FindingDefinition DatabaseRequiresTlsSecretDisablesIt = new(nameof(DatabaseRequiresTlsSecretDisablesIt), FindingSeverity.Error,
+        "The database accepts this user only over TLS, and the secret's \"ssl\": false makes the function connect without it.",
+        "Set \"ssl\" to true in the secret (or remove the key, so the function tries TLS first), then rotate again.",
+        AwsDocs.RotationTroubleshooting);
+
     public static readonly FindingDefinition DatabaseLoginNotTested = new(nameof(DatabaseLoginNotTested), FindingSeverity.Info,
         "The database login with a version of the secret was not tested.",
         "Give the identity running this command what the message names, then run the check again.",
@@ -39,7 +44,7 @@ public static class DatabaseLoginFindings
     public static IReadOnlyList<FindingDefinition> All { get; } =
     [
         CurrentCredentialsRejected, PendingCredentialsRejected, DatabaseRequiresScramButFunctionLibpqTooOld,
-        DatabaseRequiresTlsButFunctionPredatesTls, DatabaseUnreachableFromHere, DatabaseLoginNotTested,
+        DatabaseRequiresTlsButFunctionPredatesTls, DatabaseRequiresTlsSecretDisablesIt, DatabaseUnreachableFromHere, DatabaseLoginNotTested,
     ];
 
     /// <param name="results">One result per stage tried (Stage set to AWSCURRENT, AWSPREVIOUS or AWSPENDING).</param>
@@ -54,7 +59,13 @@ public static class DatabaseLoginFindings
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var findings = new List<Finding>();
 
-        if (byStage.TryGetValue("AWSCURRENT", out var current) && current.LoginSucceeded == false)
+        if (byStage.TryGetValue("AWSCURRENT", out var current) && current is { LoginSucceeded: false, FailureKind: DatabaseLoginFailureKind.TlsRequired })
+        {
+            // Not the credentials: the server refuses the connection the secret's "ssl": false makes.
+            findings.Add(DatabaseRequiresTlsSecretDisablesIt.Raise([Evidence(current)],
+                $"{current.Endpoint} accepts '{current.UserName}' only over TLS, and the secret's \"ssl\": false makes the function connect without it."));
+        }
+        else if (current is { LoginSucceeded: false })
         {
             var evidence = new List<string> { Evidence(current) };
             if (byStage.TryGetValue("AWSPREVIOUS", out var previous) && previous.LoginSucceeded == true)
@@ -88,7 +99,17 @@ public static class DatabaseLoginFindings
                 $"{tlsRequired.Endpoint} refuses connections without TLS, but the rotation function was deployed before the templates supported TLS."));
         }
 
-        var unreachable = all.FirstOrDefault(r => !r.TcpReachable || r.FailureKind == DatabaseLoginFailureKind.Timeout);
+        // A login not tried to keep the password safe, or at an address no database has, says why and what would make it possible.
+        foreach (var notTried in all.Where(r => r.FailureKind is DatabaseLoginFailureKind.NoVerifiedTls or DatabaseLoginFailureKind.LinkLocalAddress))
+        {
+            findings.Add(DatabaseLoginNotTested.Raise([Evidence(notTried)],
+                $"The database login with the {notTried.Stage} version was not tested: {notTried.Message}",
+                notTried.FailureKind == DatabaseLoginFailureKind.LinkLocalAddress
+                    ? "Correct the secret's host key to the database's endpoint."
+                    : "Pass the CA bundle that signed the database's certificate (-CaCertificatePath), or run the check from a host in the function's VPC."));
+        }
+
+        var unreachable = all.FirstOrDefault(r => r.FailureKind is DatabaseLoginFailureKind.Unreachable or DatabaseLoginFailureKind.Timeout);
         if (unreachable is not null)
         {
             findings.Add(DatabaseUnreachableFromHere.Raise([Evidence(unreachable)],
@@ -104,7 +125,7 @@ public static class DatabaseLoginFindings
         DatabaseLoginFailureKind.UserMissing => "the user does not exist",
         DatabaseLoginFailureKind.UnknownDatabase => "the database named by dbname does not exist (or the user may not use it)",
         DatabaseLoginFailureKind.TlsRequired => "the server requires TLS and the secret's ssl key turns it off",
-        DatabaseLoginFailureKind.TlsHandshakeFailed => "TLS could not be set up",
+        DatabaseLoginFailureKind.TlsHandshakeFailed => "the server offers no TLS (or broke off the TLS handshake)",
         DatabaseLoginFailureKind.Timeout => "the server did not answer in time",
         DatabaseLoginFailureKind.Unreachable => "the server could not be reached",
         _ => "the login failed",
@@ -118,7 +139,7 @@ public static class DatabaseLoginFindings
             "Make the database and the secret agree: set the user's password to the AWSCURRENT value (or store the working password as a new AWSCURRENT version), then rotate again.",
         DatabaseLoginFailureKind.UnknownDatabase => "Correct the dbname key in the secret, or create the database.",
         DatabaseLoginFailureKind.TlsRequired => "Remove the ssl key from the secret or set it to true, so the function connects with TLS.",
-        DatabaseLoginFailureKind.TlsHandshakeFailed => "Make sure the server offers TLS with a certificate from a CA the function trusts (for Amazon RDS, the RDS CA), for the host name in the secret.",
+        DatabaseLoginFailureKind.TlsHandshakeFailed => "Turn on TLS on the server with a certificate from a CA the function trusts (for Amazon RDS, the RDS CA), for the host name in the secret.",
         _ => "Check the database's availability and the network path from the rotation function.",
     };
 

@@ -5,15 +5,18 @@ using System.Security.Cryptography.X509Certificates;
 namespace RotationTroubleshooter.Database;
 
 /// <summary>
-/// Logs into a database with one version of a secret the way the rotation templates do: TLS with certificate
-/// verification first, then plain as a fallback unless the secret's <c>ssl</c> key says otherwise, 5 s per attempt.
-/// PostgreSQL and Redshift through Npgsql, MySQL and MariaDB through MySqlConnector; for Oracle, SQL Server, MongoDB and
-/// Db2 only TCP reachability and a TLS handshake are probed. Never throws for a database's answer; the password never
+/// Logs into a database with one version of a secret the way the rotation templates do (TLS with certificate
+/// verification first, then plain as a fallback unless the secret's <c>ssl</c> key says otherwise, 5 s per attempt), as
+/// far as <see cref="LoginTransportPolicy"/> allows: the password, or anything derived from it, goes only over TLS whose
+/// certificate verified. PostgreSQL and Redshift through Npgsql, MySQL and MariaDB through MySqlConnector; for Oracle,
+/// SQL Server, MongoDB and Db2 only TCP reachability and a TLS handshake are probed. Connects only to the secret's host
+/// and port, never to a link-local or metadata address. Never throws for a database's answer; the password never
 /// reaches the result.
 /// </summary>
 public sealed class DatabaseLoginProbe
 {
     private readonly DatabaseProbeOptions _options;
+    private readonly LoginTransportPolicy _policy;
 
     public DatabaseLoginProbe(DatabaseProbeOptions? options = null)
     {
@@ -34,7 +37,7 @@ public sealed class DatabaseLoginProbe
             X509Certificate2Collection? certificates = null;
             try
             {
-                certificates = NetworkProbe.LoadTrust(path);
+                certificates = LoginTransportPolicy.LoadTrust(path);
             }
             catch (CryptographicException)
             {
@@ -45,7 +48,11 @@ public sealed class DatabaseLoginProbe
                 throw new ArgumentException($"'{path}' holds no PEM certificates; pass a PEM bundle of CA certificates (such as the RDS CA bundle).", nameof(options));
             }
         }
+
+        _policy = new LoginTransportPolicy(_options);
     }
+
+    internal LoginTransportPolicy Policy => _policy;
 
     /// <summary>"this machine (host name)": the vantage point every result states.</summary>
     public static string Vantage { get; } =
@@ -56,6 +63,12 @@ public sealed class DatabaseLoginProbe
     {
         ArgumentNullException.ThrowIfNull(connection);
         var stopwatch = Stopwatch.StartNew();
+        if (await NetworkProbe.RefusedAddressAsync(connection.Host, _options.Timeout, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return Result(connection, stage, stopwatch, tcpReachable: false, tlsUsed: null, requiresTls: null, authenticationMethod: null,
+                loginSucceeded: null, DatabaseLoginFailureKind.LinkLocalAddress, $"Login not tried: {refused}.");
+        }
+
         var tcp = await NetworkProbe.TryConnectAsync(connection.Host, connection.Port, _options.Timeout, cancellationToken).ConfigureAwait(false);
         if (!tcp.Reachable)
         {
@@ -67,10 +80,10 @@ public sealed class DatabaseLoginProbe
         {
             case DatabaseEngine.PostgreSql or DatabaseEngine.Redshift:
                 return FromEngineOutcome(connection, stage, stopwatch,
-                    await PostgresLogin.RunAsync(connection, _options, cancellationToken).ConfigureAwait(false));
+                    await PostgresLogin.RunAsync(connection, _options, _policy, cancellationToken).ConfigureAwait(false));
             case DatabaseEngine.MySql or DatabaseEngine.MariaDb:
                 return FromEngineOutcome(connection, stage, stopwatch,
-                    await MySqlLogin.RunAsync(connection, _options, cancellationToken).ConfigureAwait(false));
+                    await MySqlLogin.RunAsync(connection, _options, _policy, cancellationToken).ConfigureAwait(false));
             case DatabaseEngine.SqlServer:
                 var prelogin = await SqlServerPreloginProbe.ProbeAsync(connection.Host, connection.Port, _options.Timeout, cancellationToken).ConfigureAwait(false);
                 return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: null,
@@ -80,7 +93,7 @@ public sealed class DatabaseLoginProbe
             default:
                 var tls = connection.Tls == DatabaseTlsPreference.PlainOnly
                     ? null
-                    : await NetworkProbe.TryTlsHandshakeAsync(connection.Host, connection.Port, _options.Timeout, _options.TrustedCaCertificatePath, cancellationToken).ConfigureAwait(false);
+                    : await NetworkProbe.TryTlsHandshakeAsync(connection.Host, connection.Port, _options.Timeout, _policy, cancellationToken).ConfigureAwait(false);
                 var tlsText = tls is null ? "No TLS handshake probed (the secret's ssl key is false)." : $"TLS probe: {tls.Detail}.";
                 return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: tls?.HandshakeCompleted, requiresTls: null,
                     authenticationMethod: null, loginSucceeded: null, failureKind: null,
@@ -90,18 +103,86 @@ public sealed class DatabaseLoginProbe
 
     private const string NotTried = "Login not tried: this tool logs in only to PostgreSQL, Redshift, MySQL and MariaDB.";
 
-    private static DatabaseLoginResult FromEngineOutcome(DatabaseConnectionInfo connection, string? stage, Stopwatch stopwatch, EngineLoginOutcome outcome)
+    private DatabaseLoginResult FromEngineOutcome(DatabaseConnectionInfo connection, string? stage, Stopwatch stopwatch, EngineLoginOutcome outcome)
     {
-        var reported = outcome.Reported;
-        var succeeded = reported.Outcome == AttemptOutcome.Succeeded;
-        var headline = succeeded
-            ? $"Login succeeded over {(reported.OverTls ? "TLS (certificate verified)" : "a plain connection (no TLS)")}."
-            : $"Login failed: {Words(reported.FailureKind!.Value)}.";
-        var attempts = string.Join(" ", outcome.Attempts.Select((a, i) => $"Attempt {i + 1}, {a.Describe()}."));
-        var notes = outcome.Notes.Count == 0 ? string.Empty : " " + string.Join(" ", outcome.Notes);
-        var message = $"{headline} {attempts}{notes}";
-        return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: TlsUsed(reported),
-            outcome.ServerRequiresTls, outcome.AuthenticationMethod, succeeded, reported.FailureKind, message);
+        var attempts = outcome.Attempts;
+        var template = attempts.Where(a => a.Role == AttemptRole.Template).ToList();
+        var judged = attempts.Where(a => a.JudgedCredentials && a.Outcome != AttemptOutcome.Succeeded).MaxBy(a => a.Rank);
+        var notes = new List<string>(outcome.Notes);
+        LoginAttempt reported;
+        bool? succeeded;
+        string headline;
+        if (template.FirstOrDefault(a => a.Outcome == AttemptOutcome.Succeeded) is { } success)
+        {
+            (reported, succeeded) = (success, true);
+            headline = $"Login succeeded over {(success.OverTls ? "TLS (certificate verified)" : "a plain connection (no TLS) with scram-sha-256")}.";
+        }
+        else if (judged is not null)
+        {
+            // The server judged these credentials (over verified TLS or scram): the function's login meets the same answer.
+            (reported, succeeded) = (judged, false);
+            headline = $"Login failed: {Words(judged.FailureKind!.Value)}.";
+        }
+        else if (connection.Tls == DatabaseTlsPreference.PlainOnly && outcome.ServerRequiresTls == true)
+        {
+            reported = template.FirstOrDefault(a => a.Outcome == AttemptOutcome.TlsRequired)
+                       ?? new LoginAttempt(false, AttemptOutcome.TlsRequired, "the server refuses connections without TLS (learnt without sending a password)");
+            succeeded = false;
+            headline = $"Login failed: {Words(DatabaseLoginFailureKind.TlsRequired)}.";
+        }
+        else if (template.Any(a => a.Outcome is AttemptOutcome.NotSafe or AttemptOutcome.TlsCertificateRejected)
+                 && template.All(a => a.Outcome is AttemptOutcome.NotSafe or AttemptOutcome.TlsCertificateRejected or AttemptOutcome.TlsNotOffered))
+        {
+            // Every login the template makes was stopped, or would have been, for want of a verified connection.
+            reported = attempts.Where(a => a.Outcome is AttemptOutcome.NotSafe or AttemptOutcome.TlsCertificateRejected).MaxBy(a => a.Rank)!;
+            succeeded = null;
+            headline = $"Login not tried: no connection to {connection.Endpoint} would carry the password safely from here. {Instead(connection, attempts, outcome)}";
+            if (attempts.FirstOrDefault(a => a.Role == AttemptRole.StandIn && a.Outcome == AttemptOutcome.Succeeded) is not null)
+            {
+                notes.Add("Over verified TLS instead, the credentials log in.");
+            }
+        }
+        else
+        {
+            // A login that ran and failed for another reason explains the result better than the one this test skipped.
+            reported = attempts.Where(a => a.Outcome != AttemptOutcome.NotSafe).MaxBy(a => a.Rank) ?? attempts.MaxBy(a => a.Rank)!;
+            succeeded = false;
+            headline = $"Login failed: {Words(reported.FailureKind!.Value)}.";
+        }
+
+        var failureKind = succeeded == true ? (DatabaseLoginFailureKind?)null : succeeded == null ? DatabaseLoginFailureKind.NoVerifiedTls : reported.FailureKind;
+        var described = string.Join(" ", attempts.Select((a, i) => $"Attempt {i + 1}, {a.Describe()}."));
+        var message = $"{headline} {described}{(notes.Count == 0 ? "" : " " + string.Join(" ", notes))}";
+        return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: TlsUsed(reported), outcome.ServerRequiresTls, outcome.AuthenticationMethod,
+            succeeded, failureKind, message);
+    }
+
+    /// <summary>What the rotation function does where this test would not go, and how to make the test possible.</summary>
+    private string Instead(DatabaseConnectionInfo connection, IReadOnlyList<LoginAttempt> attempts, EngineLoginOutcome outcome)
+    {
+        var asked = outcome.PlainAuthenticationMethod is { } method ? $" (the server asks for {method} there, learnt without a password)" : "";
+        var plain = outcome.ServerRequiresTls == true
+            ? "is refused before any password is sent (the server requires TLS)"
+            : $"sends {LoginTransportPolicy.Reveals(outcome.PlainAuthenticationMethod)}{asked}";
+        if (attempts.Any(a => a.Outcome == AttemptOutcome.TlsCertificateRejected))
+        {
+            var function = connection.Tls switch
+            {
+                DatabaseTlsPreference.TlsOnly => "The rotation function verifies the certificate against its own trust store (the Lambda runtime's, which holds the Amazon RDS CAs) and, the secret's ssl key being true, never logs in without TLS.",
+                _ => "The rotation function verifies the certificate against its own trust store (the Lambda runtime's, which holds the Amazon RDS CAs); " +
+                     $"where that fails too, its login without TLS {plain}.",
+            };
+            return $"{function} To make this test possible, pass the CA bundle that signed the server's certificate with -CaCertificatePath " +
+                   "(for Amazon RDS, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem), or run it from a host in the function's VPC that trusts it.";
+        }
+
+        var why = connection.Tls == DatabaseTlsPreference.PlainOnly ? "the secret's ssl key is false" : "the server offers no TLS and the secret has no ssl key";
+        var possible = connection.Engine is DatabaseEngine.MySql or DatabaseEngine.MariaDb
+            ? "turn on TLS on the server (and leave the ssl key out or set it to true)"
+            : outcome.PlainAuthenticationMethod is "scram-sha-256" || outcome.PlainAuthenticationMethod is null
+                ? "turn on TLS on the server, or run it from a host in the function's VPC with -AllowPlaintextLogin (a scram-sha-256 login without TLS)"
+                : $"turn on TLS on the server; this test never answers {outcome.PlainAuthenticationMethod} without verified TLS, even with -AllowPlaintextLogin";
+        return $"The rotation function logs in without TLS ({why}) and {plain}. To make this test possible, {possible}.";
     }
 
     private static bool? TlsUsed(LoginAttempt reported) =>
@@ -115,7 +196,7 @@ public sealed class DatabaseLoginProbe
         DatabaseLoginFailureKind.UserMissing => "the user does not exist",
         DatabaseLoginFailureKind.UnknownDatabase => "the credentials work but the database named by dbname does not exist (MySQL and MariaDB also say so when the user has no privileges on it)",
         DatabaseLoginFailureKind.TlsRequired => "the server refuses connections without TLS",
-        DatabaseLoginFailureKind.TlsHandshakeFailed => "TLS could not be set up",
+        DatabaseLoginFailureKind.TlsHandshakeFailed => "the server offers no TLS (or broke off the TLS handshake)",
         DatabaseLoginFailureKind.Timeout => "no answer within the timeout",
         DatabaseLoginFailureKind.Unreachable => "the server could not be reached",
         _ => "see the attempts",

@@ -59,7 +59,7 @@ public sealed class DatabaseLoginService(AwsSession session) : IRunService<Datab
         if (stages?.FirstOrDefault(s => !Stages.Contains(s, StringComparer.Ordinal)) is { } unknown)
             throw new ArgumentException($"'{unknown}' is not one of the stages the login test knows ({string.Join(", ", Stages)}).", nameof(stages));
         var wanted = stages is { Count: > 0 } ? Stages.Where(s => stages.Contains(s, StringComparer.Ordinal)).ToList() : null;
-        var key = $"{arn}|{(wanted is null ? "*" : string.Join(",", wanted))}|{options.Timeout.Ticks}|{options.TrustedCaCertificatePath}";
+        var key = $"{arn}|{(wanted is null ? "*" : string.Join(",", wanted))}|{options.Timeout.Ticks}|{options.TrustedCaCertificatePath}|{options.AllowPlaintextLogin}";
         return await _checks.GetOrAdd(key, _ => new Lazy<Task<DatabaseLoginCheck>>(() => CheckAsync(secret, arn, wanted, probe, cancellation)))
             .Value.ConfigureAwait(false);
     }

@@ -11,4 +11,11 @@ public sealed class DatabaseProbeOptions
     /// bundle trusts <c>/etc/pki/tls/cert.pem</c>; pass the RDS CA bundle or a test CA here).
     /// </summary>
     public string? TrustedCaCertificatePath { get; init; }
+
+    /// <summary>
+    /// Also make the templates' fallback to a plain connection (or the plain login a secret with <c>ssl</c> false asks for),
+    /// answering only a scram-sha-256 challenge there: never the password in clear text, an md5 hash or a MySQL/MariaDB
+    /// method. Off: logins go only over TLS whose certificate verified (see <see cref="LoginTransportPolicy"/>).
+    /// </summary>
+    public bool AllowPlaintextLogin { get; init; }
 }

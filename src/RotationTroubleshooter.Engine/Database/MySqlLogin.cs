@@ -6,85 +6,38 @@ namespace RotationTroubleshooter.Database;
 /// <summary>MySQL and MariaDB logins through MySqlConnector, attempted as the rotation templates attempt them.</summary>
 internal static class MySqlLogin
 {
-    /// <summary>MySQL's ER_SECURE_TRANSPORT_REQUIRED (MySqlConnector's enum has no name for it).</summary>
-    private const int SecureTransportRequired = 3159;
-
-    internal static async Task<EngineLoginOutcome> RunAsync(DatabaseConnectionInfo info, DatabaseProbeOptions options, CancellationToken cancellationToken)
+    internal static async Task<EngineLoginOutcome> RunAsync(DatabaseConnectionInfo info, DatabaseProbeOptions options, LoginTransportPolicy policy,
+        CancellationToken cancellationToken)
     {
-        var attempts = new List<LoginAttempt>();
         var notes = new List<string>();
         bool? requiresTls = null;
-        foreach (var overTls in PostgresLogin.AttemptPlan(info.Tls))
+        string? greetingMethod = null;
+        var attempts = await policy.RunAsync(info, async _ =>
         {
-            var (attempt, serverRequiresTls) = await TryLoginAsync(info, overTls, options, cancellationToken).ConfigureAwait(false);
-            attempts.Add(attempt);
+            var (attempt, serverRequiresTls, greeting) = await TryLoginAsync(info, policy, options, cancellationToken).ConfigureAwait(false);
             requiresTls ??= serverRequiresTls;
-            if (attempt.Outcome == AttemptOutcome.Succeeded)
-            {
-                break;
-            }
-        }
+            greetingMethod ??= greeting;
+            return attempt;
+        }).ConfigureAwait(false);
 
         var reported = attempts.MaxBy(a => a.Rank)!;
-        var plain = attempts.FirstOrDefault(a => !a.OverTls);
-        if (plain?.Outcome == AttemptOutcome.TlsRequired)
-        {
-            requiresTls = true;
-        }
-        else if (plain?.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.UnknownDatabase)
-        {
-            requiresTls = false;
-        }
-
-        if (plain?.Outcome == AttemptOutcome.PasswordRejected
-            && attempts.Any(a => a.OverTls && a.Outcome is AttemptOutcome.Succeeded or AttemptOutcome.UnknownDatabase))
-        {
-            // The password was accepted over TLS, so the plain "Access denied" can only mean TLS is required.
-            requiresTls = true;
-        }
-
-        if (plain?.Outcome == AttemptOutcome.PasswordRejected && !attempts.Any(a => a.OverTls))
-        {
-            // MariaDB answers a plain login to a server or user that requires TLS with the same "Access denied" as a
-            // wrong password; one login over TLS tells the two apart.
-            var (tlsCheck, _) = await TryLoginAsync(info, overTls: true, options, cancellationToken).ConfigureAwait(false);
-            if (tlsCheck.Outcome == AttemptOutcome.Succeeded)
-            {
-                reported = plain with
-                {
-                    Outcome = AttemptOutcome.TlsRequired,
-                    Detail = plain.Detail + "; the same credentials log in over TLS, so the server refuses them only because TLS is not used",
-                };
-                attempts[attempts.IndexOf(plain)] = reported;
-                requiresTls = true;
-                notes.Add("A second login over TLS was made to tell a required TLS from a wrong password.");
-            }
-            else
-            {
-                notes.Add($"A second login over TLS to tell a required TLS from a wrong password did not succeed either: {tlsCheck.Detail}");
-            }
-        }
-        else if (plain?.Outcome == AttemptOutcome.PasswordRejected
-                 && attempts.FirstOrDefault(a => a.OverTls) is { Outcome: AttemptOutcome.TlsCertificateRejected } tlsRejected)
-        {
-            // The plain refusal may only mean TLS is required, so the certificate problem is the one to fix first.
-            reported = tlsRejected;
-            notes.Add("The plain login was refused too; MySQL and MariaDB give the same answer for a wrong password and for a login that must use TLS.");
-        }
-
         if (reported.Outcome == AttemptOutcome.PasswordRejected)
         {
             notes.Add("MySQL and MariaDB give the same answer for a wrong password, a user that does not exist, and a user not allowed from this host.");
         }
 
         var authenticationMethod = reported.AuthenticationMethod ?? attempts.Select(a => a.AuthenticationMethod).FirstOrDefault(m => m is not null);
-        return new EngineLoginOutcome(attempts, reported, requiresTls, authenticationMethod, notes);
+        return new EngineLoginOutcome(attempts, reported, requiresTls, authenticationMethod, notes, greetingMethod);
     }
 
-    private static async Task<(LoginAttempt Attempt, bool? ServerRequiresTls)> TryLoginAsync(DatabaseConnectionInfo info, bool overTls,
-        DatabaseProbeOptions options, CancellationToken cancellationToken)
+    /// <summary>One login over TLS, the certificate checked by <paramref name="policy"/> before anything else is sent.</summary>
+    /// <returns>The attempt, whether the server or account insists on TLS (read once logged in), and the method the server's greeting names.</returns>
+    private static async Task<(LoginAttempt Attempt, bool? ServerRequiresTls, string? GreetingMethod)> TryLoginAsync(DatabaseConnectionInfo info,
+        LoginTransportPolicy policy, DatabaseProbeOptions options, CancellationToken cancellationToken)
     {
+        const bool overTls = true;
         var capture = new AuthenticationMethodCapture();
+        var certificate = policy.CheckFor(info.Host);
         var builder = new MySqlConnectionStringBuilder
         {
             Server = info.Host,
@@ -94,8 +47,12 @@ internal static class MySqlLogin
             ConnectionTimeout = (uint)Math.Max(1, Math.Ceiling(options.Timeout.TotalSeconds)),
             DefaultCommandTimeout = (uint)Math.Max(1, Math.Ceiling(options.Timeout.TotalSeconds)),
             Pooling = false,
-            SslMode = overTls ? MySqlSslMode.VerifyFull : MySqlSslMode.None,
-            // Never hand the password to a key the server (or someone in between) supplies over a plain connection.
+            // Required with the policy's callback, not VerifyFull: MySqlConnector's VerifyFull lets a certificate that fails
+            // verification through and checks it only after the login (MariaDB's zero-configuration TLS), by which time
+            // the password, or a hash of it, has gone to whoever answered. The callback refuses it at the handshake
+            // (docs/reference/safety.md, "What the drivers let a caller refuse").
+            SslMode = MySqlSslMode.Required,
+            // Never hand the password to a key the server (or someone in between) supplies.
             AllowPublicKeyRetrieval = false,
             ApplicationName = "RotationTroubleshooter",
         };
@@ -104,12 +61,9 @@ internal static class MySqlLogin
             builder.Database = info.DatabaseName;
         }
 
-        if (overTls && options.TrustedCaCertificatePath is { } caPath)
-        {
-            builder.SslCa = caPath;
-        }
-
-        await using var dataSource = new MySqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(capture).Build();
+        // No SslCa: MySqlConnector ignores the callback when one is set; the policy verifies against the CA bundle itself.
+        await using var dataSource = new MySqlDataSourceBuilder(builder.ConnectionString).UseLoggerFactory(capture)
+            .UseRemoteCertificateValidationCallback(certificate.Validate).Build();
         await using var connection = dataSource.CreateConnection();
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(options.Timeout + TimeSpan.FromSeconds(1));
@@ -120,12 +74,12 @@ internal static class MySqlLogin
             var requiresTls = await ReadTlsRequirementAsync(connection, timeoutSource.Token).ConfigureAwait(false);
             return (new LoginAttempt(overTls, AttemptOutcome.Succeeded,
                 $"logged in as '{info.UserName}'" + (info.DatabaseName is null ? string.Empty : $" to database '{info.DatabaseName}'"),
-                capture.Method), requiresTls);
+                capture.Method), requiresTls, capture.GreetingMethod);
         }
         // Anything a driver throws becomes a reported attempt; only the caller's own cancellation propagates.
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            return (Classify(ex, overTls, info.Password) with { AuthenticationMethod = capture.Method }, null);
+            return (Classify(ex, overTls, info.Password, certificate.Explain()) with { AuthenticationMethod = capture.Method }, null, capture.GreetingMethod);
         }
     }
 
@@ -160,7 +114,7 @@ internal static class MySqlLogin
         }
     }
 
-    internal static LoginAttempt Classify(Exception exception, bool overTls, string password)
+    internal static LoginAttempt Classify(Exception exception, bool overTls, string password, string? certificateProblem = null)
     {
         var detail = SecretScrubber.Describe(exception, password);
         if (exception is MySqlException { Number: > 0 } server && server.ErrorCode != MySqlErrorCode.UnableToConnectToHost)
@@ -172,14 +126,12 @@ internal static class MySqlLogin
                 (int)MySqlErrorCode.UnknownDatabase => AttemptOutcome.UnknownDatabase,
                 // The password was accepted; MySQL does not say whether the database is missing or just not granted.
                 (int)MySqlErrorCode.DatabaseAccessDenied => AttemptOutcome.UnknownDatabase,
-                SecureTransportRequired => AttemptOutcome.TlsRequired,
-                _ when server.Message.Contains("insecure transport", StringComparison.OrdinalIgnoreCase) => AttemptOutcome.TlsRequired,
                 _ => AttemptOutcome.Other,
             };
             return new LoginAttempt(overTls, outcome, text);
         }
 
-        if (LoginAttempt.FromDriverFailure(exception, overTls, detail) is { } common)
+        if (LoginAttempt.FromDriverFailure(exception, overTls, detail, certificateProblem) is { } common)
         {
             return common;
         }
@@ -199,6 +151,9 @@ internal static class MySqlLogin
     private sealed class AuthenticationMethodCapture : ILoggerFactory, ILogger
     {
         internal string? Method { get; private set; }
+
+        /// <summary>The plugin the server's greeting names, read before TLS: what a login without TLS would start with.</summary>
+        internal string? GreetingMethod { get; private set; }
 
         public ILogger CreateLogger(string categoryName) => this;
 
@@ -222,7 +177,11 @@ internal static class MySqlLogin
                 // "AuthPluginName": the server's initial handshake; "AuthenticationMethod": an auth switch request for this user.
                 if (key is "AuthPluginName" or "AuthenticationMethod" && value is string name && name.Length is > 0 and < 64)
                 {
-                    Method = name;
+                    Method = Text.UntrustedText.Line(name);
+                    if (key == "AuthPluginName")
+                    {
+                        GreetingMethod ??= Method;
+                    }
                 }
             }
         }

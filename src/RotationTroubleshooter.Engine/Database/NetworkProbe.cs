@@ -1,7 +1,7 @@
+using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 
 namespace RotationTroubleshooter.Database;
 
@@ -53,7 +53,7 @@ internal static class NetworkProbe
     }
 
     /// <summary>A TLS handshake straight after TCP connect (Oracle TCPS, MongoDB, Db2 SSL ports); reports whether the certificate is trusted.</summary>
-    internal static async Task<TlsOutcome> TryTlsHandshakeAsync(string host, int port, TimeSpan timeout, string? trustedCaPath, CancellationToken cancellationToken)
+    internal static async Task<TlsOutcome> TryTlsHandshakeAsync(string host, int port, TimeSpan timeout, LoginTransportPolicy policy, CancellationToken cancellationToken)
     {
         var (socket, tcp) = await OpenAsync(host, port, timeout, cancellationToken).ConfigureAwait(false);
         if (socket is null)
@@ -66,7 +66,6 @@ internal static class NetworkProbe
         using var tls = new SslStream(stream, leaveInnerStreamOpen: false);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
-        var trust = LoadTrust(trustedCaPath);
         try
         {
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
@@ -75,7 +74,7 @@ internal static class NetworkProbe
                 // Accept any certificate to finish the handshake, but record whether it would have been trusted.
                 RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
                 {
-                    policyErrors = trust is null ? errors : VerifyAgainst(trust, certificate, host, errors);
+                    policyErrors = policy.Verify(host, certificate, errors);
                     return true;
                 },
             }, timeoutSource.Token).ConfigureAwait(false);
@@ -94,36 +93,53 @@ internal static class NetworkProbe
         }
     }
 
-    internal static X509Certificate2Collection? LoadTrust(string? trustedCaPath)
+    /// <summary>
+    /// Why the probes will not connect to <paramref name="host"/>, or null. A link-local address (169.254.0.0/16, fe80::/10)
+    /// or one of EC2's own IPv6 services (fd00:ec2::/32) is never a database: it is where instance metadata and
+    /// credentials are served (169.254.169.254, fd00:ec2::254), so a secret naming one gets no connection from here.
+    /// Names are resolved first; a name that does not resolve is left to the TCP probe to report
+    /// (docs/reference/safety.md, "Addresses that are never a database").
+    /// </summary>
+    internal static async Task<string?> RefusedAddressAsync(string host, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        if (trustedCaPath is null)
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var literal))
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeoutSource.CancelAfter(timeout);
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(host, timeoutSource.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or ArgumentException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                return null;
+            }
+        }
+
+        var refused = addresses.Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a).FirstOrDefault(IsInstanceLocal);
+        if (refused is null)
         {
             return null;
         }
 
-        var collection = new X509Certificate2Collection();
-        collection.ImportFromPemFile(trustedCaPath);
-        return collection;
+        var what = refused.Equals(InstanceMetadataV4) || refused.Equals(InstanceMetadataV6) ? "the instance metadata service's address" : "a link-local address";
+        var resolved = refused.ToString() == host.Trim('[', ']') ? "" : $" (it resolves to {refused})";
+        return $"the host{resolved} is {what}, which no database has; this test does not connect to it. Correct the secret's host key";
     }
 
-    private static SslPolicyErrors VerifyAgainst(X509Certificate2Collection trust, X509Certificate? certificate, string host, SslPolicyErrors errors)
+    private static readonly IPAddress InstanceMetadataV4 = IPAddress.Parse("169.254.169.254");
+    private static readonly IPAddress InstanceMetadataV6 = IPAddress.Parse("fd00:ec2::254");
+    private static readonly IPNetwork Ec2ServicesV6 = IPNetwork.Parse("fd00:ec2::/32");
+
+    private static bool IsInstanceLocal(IPAddress address) => address.AddressFamily switch
     {
-        if (certificate is null)
-        {
-            return SslPolicyErrors.RemoteCertificateNotAvailable;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(trust);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = new X509Certificate2(certificate);
-        var result = chain.Build(leaf) ? SslPolicyErrors.None : SslPolicyErrors.RemoteCertificateChainErrors;
-        if (!leaf.MatchesHostname(host))
-        {
-            result |= SslPolicyErrors.RemoteCertificateNameMismatch;
-        }
-
-        return result | (errors & SslPolicyErrors.RemoteCertificateNotAvailable);
-    }
+        AddressFamily.InterNetwork => address.GetAddressBytes() is [169, 254, ..],
+        AddressFamily.InterNetworkV6 => address.IsIPv6LinkLocal || Ec2ServicesV6.Contains(address),
+        _ => false,
+    };
 }

@@ -5,9 +5,10 @@ namespace RotationTroubleshooter.Database;
 /// <summary>PostgreSQL and Redshift logins through Npgsql, attempted as the rotation templates attempt them.</summary>
 internal static class PostgresLogin
 {
-    internal static async Task<EngineLoginOutcome> RunAsync(DatabaseConnectionInfo info, DatabaseProbeOptions options, CancellationToken cancellationToken)
+    internal static async Task<EngineLoginOutcome> RunAsync(DatabaseConnectionInfo info, DatabaseProbeOptions options, LoginTransportPolicy policy,
+        CancellationToken cancellationToken)
     {
-        var (session, attempts) = await OpenAsync(info, options, cancellationToken).ConfigureAwait(false);
+        var (session, attempts) = await OpenAsync(info, options, policy, cancellationToken).ConfigureAwait(false);
         if (session is not null)
         {
             await session.DisposeAsync().ConfigureAwait(false);
@@ -27,7 +28,7 @@ internal static class PostgresLogin
         bool? requiresTls = null;
         PostgresStartupProbe.Answer? plainAnswer = null;
         var plainAttempt = attempts.FirstOrDefault(a => !a.OverTls);
-        if (plainAttempt is not null && plainAttempt.Outcome is not (AttemptOutcome.Other or AttemptOutcome.Timeout or AttemptOutcome.Unreachable))
+        if (plainAttempt is not null && (plainAttempt.JudgedCredentials || plainAttempt.Outcome == AttemptOutcome.TlsRequired))
         {
             requiresTls = plainAttempt.Outcome == AttemptOutcome.TlsRequired;
         }
@@ -35,6 +36,10 @@ internal static class PostgresLogin
         {
             plainAnswer = await PostgresStartupProbe.ProbeAsync(info.Host, info.Port, info.UserName, database, useTls: false, options.Timeout, cancellationToken).ConfigureAwait(false);
             requiresTls = plainAnswer.RefusedForNoEncryption ? true : plainAnswer.AuthenticationMethod is not null ? false : null;
+            if (plainAnswer.RefusedForNoEncryption)
+            {
+                notes.Add($"Without TLS the server refuses the connection before asking for a password: {SecretScrubber.Scrub(plainAnswer.ErrorMessage, info.Password, 300)}.");
+            }
         }
 
         // The authentication the server asks for on the transport the reported attempt used.
@@ -60,32 +65,35 @@ internal static class PostgresLogin
             notes.Add("The server asks for scram-sha-256: the rotation function's libpq must be version 10 or later.");
         }
 
-        return new EngineLoginOutcome(attempts, reported, requiresTls, authenticationMethod, notes);
+        return new EngineLoginOutcome(attempts, reported, requiresTls, authenticationMethod, notes, plainAnswer?.AuthenticationMethod);
     }
 
-    /// <summary>Opens a connection the way the templates do (TLS first, plain as fallback when allowed); null with the attempts when none opened.</summary>
+    /// <summary>
+    /// Opens a connection as the templates do (TLS first, plain as the fallback), as far as <paramref name="policy"/> lets it;
+    /// null with the attempts when none opened.
+    /// </summary>
     internal static async Task<(Session? Session, IReadOnlyList<LoginAttempt> Attempts)> OpenAsync(DatabaseConnectionInfo info,
-        DatabaseProbeOptions options, CancellationToken cancellationToken)
+        DatabaseProbeOptions options, LoginTransportPolicy policy, CancellationToken cancellationToken)
     {
-        var attempts = new List<LoginAttempt>();
-        foreach (var overTls in AttemptPlan(info.Tls))
+        Session? opened = null;
+        var attempts = await policy.RunAsync(info, async planned =>
         {
-            var session = new Session(CreateDataSource(info, overTls, options));
+            var certificate = policy.CheckFor(info.Host);
+            var session = new Session(CreateDataSource(info, planned, options, certificate));
             try
             {
                 await OpenWithTimeoutAsync(session.Connection, options, cancellationToken).ConfigureAwait(false);
-                attempts.Add(new LoginAttempt(overTls, AttemptOutcome.Succeeded, $"logged in as '{info.UserName}' to database '{session.Connection.Database}'"));
-                return (session, attempts);
+                opened = session;
+                return new LoginAttempt(planned.OverTls, AttemptOutcome.Succeeded, $"logged in as '{info.UserName}' to database '{session.Connection.Database}'");
             }
             // Anything a driver throws becomes a reported attempt; only the caller's own cancellation propagates.
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 await session.DisposeAsync().ConfigureAwait(false);
-                attempts.Add(Classify(ex, overTls, info.Password));
+                return Classify(ex, planned.OverTls, info.Password, certificate.Explain());
             }
-        }
-
-        return (null, attempts);
+        }).ConfigureAwait(false);
+        return (opened, attempts);
     }
 
     /// <summary>An open connection and the unpooled data source it came from, disposed together.</summary>
@@ -100,13 +108,6 @@ internal static class PostgresLogin
         }
     }
 
-    internal static IEnumerable<bool> AttemptPlan(DatabaseTlsPreference preference) => preference switch
-    {
-        DatabaseTlsPreference.TlsOnly => [true],
-        DatabaseTlsPreference.PlainOnly => [false],
-        _ => [true, false],
-    };
-
     private static async Task OpenWithTimeoutAsync(NpgsqlConnection connection, DatabaseProbeOptions options, CancellationToken cancellationToken)
     {
         // Npgsql enforces its own Timeout; this bound also covers name resolution and a server that stalls mid-handshake.
@@ -116,7 +117,8 @@ internal static class PostgresLogin
         await connection.OpenAsync(timeoutSource.Token).WaitAsync(timeoutSource.Token).ConfigureAwait(false);
     }
 
-    private static NpgsqlDataSource CreateDataSource(DatabaseConnectionInfo info, bool overTls, DatabaseProbeOptions options)
+    private static NpgsqlDataSource CreateDataSource(DatabaseConnectionInfo info, PlannedAttempt planned, DatabaseProbeOptions options,
+        LoginTransportPolicy.CertificateCheck certificate)
     {
         var builder = new NpgsqlConnectionStringBuilder
         {
@@ -128,21 +130,29 @@ internal static class PostgresLogin
             Timeout = Math.Max(1, (int)Math.Ceiling(options.Timeout.TotalSeconds)),
             // One physical login per attempt and nothing kept open afterwards.
             Pooling = false,
-            SslMode = overTls ? SslMode.VerifyFull : SslMode.Disable,
+            // Require with the policy's own validation: Npgsql refuses VerifyFull beside a callback, and the callback is the rule.
+            SslMode = planned.OverTls ? SslMode.Require : SslMode.Disable,
+            GssEncryptionMode = GssEncryptionMode.Disable,
             ApplicationName = "RotationTroubleshooter",
         };
-        if (overTls && options.TrustedCaCertificatePath is { } caPath)
+        if (planned.ScramOnly)
         {
-            builder.RootCertificate = caPath;
+            // Without verified TLS only a challenge that does not send the password or its md5 is answered.
+            builder.RequireAuth = "ScramSHA256";
         }
 
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        if (planned.OverTls)
+        {
+            dataSourceBuilder.UseUserCertificateValidationCallback(certificate.Validate);
+        }
+
         // No catalog queries at open: the probe does one login and nothing else.
         dataSourceBuilder.ConfigureTypeLoading(typeLoading => typeLoading.EnableTypeLoading(false));
         return dataSourceBuilder.Build();
     }
 
-    internal static LoginAttempt Classify(Exception exception, bool overTls, string password)
+    internal static LoginAttempt Classify(Exception exception, bool overTls, string password, string? certificateProblem = null)
     {
         var detail = SecretScrubber.Describe(exception, password);
         if (exception is PostgresException pg)
@@ -160,11 +170,27 @@ internal static class PostgresLogin
             return new LoginAttempt(overTls, outcome, text);
         }
 
-        if (LoginAttempt.FromDriverFailure(exception, overTls, detail) is { } common)
+        if (exception.Message.Contains("authentication method is not allowed", StringComparison.Ordinal) && exception.Message.Split('"') is [_, var method, ..])
+        {
+            return new LoginAttempt(overTls, AttemptOutcome.NotSafe,
+                $"stopped unanswered: the server asked for {Words(method)} on a connection without verified TLS, and only a scram-sha-256 challenge is answered there",
+                Words(method));
+        }
+
+        if (LoginAttempt.FromDriverFailure(exception, overTls, detail, certificateProblem) is { } common)
         {
             return common;
         }
 
         return new LoginAttempt(overTls, AttemptOutcome.Other, detail);
     }
+
+    /// <summary>Npgsql's name of an authentication method in PostgreSQL's words.</summary>
+    private static string Words(string npgsqlName) => npgsqlName switch
+    {
+        "Password" => "password",
+        "MD5" => "md5",
+        "ScramSHA256" => "scram-sha-256",
+        _ => SecretScrubber.Scrub(npgsqlName, null, 40),
+    };
 }

@@ -63,7 +63,8 @@ public static class PostgresPasswordAudit
         }
 
         options ??= new DatabaseProbeOptions();
-        var (session, attempts) = await PostgresLogin.OpenAsync(privileged, options, cancellationToken).ConfigureAwait(false);
+        // The audit logs in under the same rule as the login test: the password goes only over TLS whose certificate verified.
+        var (session, attempts) = await PostgresLogin.OpenAsync(privileged, options, new LoginTransportPolicy(options), cancellationToken).ConfigureAwait(false);
         if (session is null)
         {
             throw new DatabaseAuditException(DatabaseAuditFailure.LoginFailed, SecretScrubber.Scrub(

@@ -17,13 +17,17 @@ internal static class PostgresStartupProbe
 
     internal sealed record Answer(bool? TlsAccepted, string? AuthenticationMethod, string? SqlState, string? ErrorMessage, string? Failure)
     {
+        /// <summary>With a policy given: why the server's certificate would not carry a password (null when it verified).</summary>
+        internal SslPolicyErrors? CertificateProblem { get; init; }
+
         /// <summary>The server refused a plain connection because its pg_hba.conf allows this user only over TLS.</summary>
         internal bool RefusedForNoEncryption => SqlState == "28000" && ErrorMessage is { } m
             && m.Contains("no pg_hba.conf entry", StringComparison.Ordinal) && m.Contains("no encryption", StringComparison.Ordinal);
     }
 
+    /// <param name="policy">When given, the server's certificate is judged by it (the answer says whether it verified).</param>
     internal static async Task<Answer> ProbeAsync(string host, int port, string userName, string database, bool useTls,
-        TimeSpan timeout, CancellationToken cancellationToken)
+        TimeSpan timeout, CancellationToken cancellationToken, LoginTransportPolicy? policy = null)
     {
         var (socket, tcp) = await NetworkProbe.OpenAsync(host, port, timeout, cancellationToken).ConfigureAwait(false);
         if (socket is null)
@@ -52,29 +56,21 @@ internal static class PostgresStartupProbe
                     return new Answer(false, null, null, null, "the server does not offer TLS");
                 }
 
-                // Only the authentication request is read and no password is sent, so the certificate does not matter here.
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+                // Only the authentication request is read and no password is sent: any certificate may finish the
+                // handshake; the policy, when given, records whether it would have carried a password.
+                SslPolicyErrors? certificateProblem = null;
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, _, errors) =>
+                {
+                    if (policy?.Verify(host, certificate, errors) is { } verdict && verdict != SslPolicyErrors.None) certificateProblem = verdict;
+                    return true;
+                });
                 stream = tls;
                 await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, token).ConfigureAwait(false);
+                var answer = await ReadAnswerAsync(stream, userName, database, true, token).ConfigureAwait(false);
+                return answer with { CertificateProblem = certificateProblem };
             }
 
-            await stream.WriteAsync(BuildStartupMessage(userName, database), token).ConfigureAwait(false);
-            var header = new byte[5];
-            await stream.ReadExactlyAsync(header, token).ConfigureAwait(false);
-            var length = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
-            if (length < 4 || length > MaxMessageLength)
-            {
-                return new Answer(tlsAccepted, null, null, null, "the server's answer is not a PostgreSQL message");
-            }
-
-            var body = new byte[length - 4];
-            await stream.ReadExactlyAsync(body, token).ConfigureAwait(false);
-            return header[0] switch
-            {
-                (byte)'R' when body.Length >= 4 => new Answer(tlsAccepted, DescribeAuthenticationRequest(body), null, null, null),
-                (byte)'E' => ParseError(tlsAccepted, body),
-                _ => new Answer(tlsAccepted, null, null, null, $"unexpected first message '{(char)header[0]}'"),
-            };
+            return await ReadAnswerAsync(stream, userName, database, tlsAccepted, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -88,6 +84,28 @@ internal static class PostgresStartupProbe
         {
             await stream.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Sends the startup message and reads the server's first answer: an authentication request or an error.</summary>
+    private static async Task<Answer> ReadAnswerAsync(Stream stream, string userName, string database, bool? tlsAccepted, CancellationToken token)
+    {
+        await stream.WriteAsync(BuildStartupMessage(userName, database), token).ConfigureAwait(false);
+        var header = new byte[5];
+        await stream.ReadExactlyAsync(header, token).ConfigureAwait(false);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
+        if (length < 4 || length > MaxMessageLength)
+        {
+            return new Answer(tlsAccepted, null, null, null, "the server's answer is not a PostgreSQL message");
+        }
+
+        var body = new byte[length - 4];
+        await stream.ReadExactlyAsync(body, token).ConfigureAwait(false);
+        return header[0] switch
+        {
+            (byte)'R' when body.Length >= 4 => new Answer(tlsAccepted, DescribeAuthenticationRequest(body), null, null, null),
+            (byte)'E' => ParseError(tlsAccepted, body),
+            _ => new Answer(tlsAccepted, null, null, null, $"unexpected first message '{(char)header[0]}'"),
+        };
     }
 
     private static byte[] BuildStartupMessage(string userName, string database)

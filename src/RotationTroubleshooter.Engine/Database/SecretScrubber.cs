@@ -1,12 +1,14 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter.Database;
 
-/// <summary>Removes a secret from text that came from elsewhere (driver exceptions), before it can reach any output.</summary>
+/// <summary>
+/// Makes text from a database driver or server (exception messages, error text) safe to show: the password masked,
+/// control characters made visible, one line, bounded.
+/// </summary>
 internal static class SecretScrubber
 {
-    internal const string Mask = "********";
-    internal const int MinimumMaskedLength = 4;
-
-    /// <summary>Replaces every occurrence of <paramref name="secret"/> and bounds the text's length.</summary>
+    /// <summary>Replaces every occurrence of <paramref name="secret"/> (4 characters or more, as <see cref="SecretMask"/>) and bounds the text's length.</summary>
     internal static string Scrub(string? text, string? secret, int maxLength = 600)
     {
         if (string.IsNullOrEmpty(text))
@@ -14,14 +16,12 @@ internal static class SecretScrubber
             return string.Empty;
         }
 
-        // A secret of one to three characters occurs in ordinary words by chance: masking it would garble every message
-        // while protecting nothing, so only longer secrets are masked.
-        if (secret is { Length: >= MinimumMaskedLength })
+        if (secret is { Length: >= SecretMask.MinimumLength })
         {
-            text = text.Replace(secret, Mask, StringComparison.Ordinal);
+            text = text.Replace(secret, SecretMask.Mask, StringComparison.Ordinal);
         }
 
-        text = text.ReplaceLineEndings(" ").Trim();
+        text = UntrustedText.Line(text.ReplaceLineEndings(" ").Trim());
         return text.Length <= maxLength ? text : text[..maxLength] + "...";
     }
 

@@ -43,9 +43,12 @@ public static class CheckCatalogue
         .OrderBy(f => f.GetType().Name, StringComparer.Ordinal)
         .ToList();
 
-    /// <summary>Every finding id any check can raise (shared definitions once), and the diagnosis's own (CheckSkipped, FunctionChecksNotApplicable).</summary>
+    /// <summary>
+    /// Every finding id any check can raise (shared definitions once), the causes no check raises (a cause only the cause
+    /// analysis names), and the diagnosis's own (CheckSkipped, FunctionChecksNotApplicable).
+    /// </summary>
     public static IReadOnlyList<FindingDefinition> Findings { get; } =
-        [.. Checks.SelectMany(c => c.Findings).Distinct(), .. AboutTheChecks.Select(a => a.Finding)];
+        [.. Checks.SelectMany(c => c.Findings).Concat(SymptomCauses.SelectMany(f => f.Causes)).Distinct(), .. AboutTheChecks.Select(a => a.Finding)];
 
     /// <summary>Every id -Check and -ExcludeCheck take, with its one-line description: check ids first, then finding ids.</summary>
     public static IReadOnlyList<(string Id, string Description)> SelectableIds { get; } =
@@ -58,8 +61,12 @@ public static class CheckCatalogue
     /// <summary>The definition of a finding id (any case); null when no check raises it.</summary>
     public static FindingDefinition? Finding(string id) => Findings.FirstOrDefault(f => f.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The checks that can raise a finding id.</summary>
-    public static IEnumerable<RotationCheck> Raising(FindingDefinition finding) => Checks.Where(c => c.Findings.Contains(finding));
+    /// <summary>The checks that can raise a finding id; for a cause no check raises, the one whose symptom it explains (the logs).</summary>
+    public static IEnumerable<RotationCheck> Raising(FindingDefinition finding)
+    {
+        var raising = Checks.Where(c => c.Findings.Contains(finding)).ToList();
+        return raising.Count > 0 || !SymptomCauses.Any(f => f.Causes.Contains(finding)) ? raising : Checks.OfType<Checks.RotationLogCheck>();
+    }
 
     /// <summary>The checks and findings -Check and -ExcludeCheck name; an id the catalogue does not know is an UnknownCheckId failure.</summary>
     /// <exception cref="TroubleshooterException">UnknownCheckId, naming the known ids.</exception>
@@ -128,7 +135,7 @@ public sealed class CheckSelection
     {
         if (_excluded.Any(e => e.Check == check) || check.Findings.All(f => _excluded.Any(e => e.Finding == f))) return false;
         // Any check may be behind CheckSkipped or FunctionChecksNotApplicable: choosing one runs them all and keeps only it.
-        return _included is null || _included.Any(i => i.Check == check || (i.Finding is { } f && (check.Findings.Contains(f) || CheckCatalogue.IsAboutTheChecks(f))));
+        return _included is null || _included.Any(i => i.Check == check || (i.Finding is { } f && (CheckCatalogue.Raising(f).Contains(check) || CheckCatalogue.IsAboutTheChecks(f))));
     }
 
     /// <summary>

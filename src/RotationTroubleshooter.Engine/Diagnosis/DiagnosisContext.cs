@@ -13,9 +13,13 @@ public sealed record DiagnosisOptions
     /// <summary>Never call GetSecretValue.</summary>
     public bool SkipSecretValue { get; init; }
     public bool IncludeDatabaseLogin { get; init; }
+    /// <summary>Never ask the database anything, not even without credentials (-SkipDatabaseProbe).</summary>
+    public bool SkipDatabaseProbe { get; init; }
     /// <summary>How -IncludeDatabaseLogin connects (timeout, trusted CA).</summary>
     public DatabaseProbeOptions DatabaseProbe { get; init; } = new();
     public DateTime Now { get; init; } = DateTime.UtcNow;
+    /// <summary>Told each check that ran, how long it took and what it found (for -Verbose); called on worker threads.</summary>
+    public Action<RotationCheck, TimeSpan, IReadOnlyList<Finding>>? CheckRan { get; init; }
 }
 
 /// <summary>
@@ -94,10 +98,6 @@ public sealed class DiagnosisContext
     /// <summary>The owning RDS instance's or cluster's events over the last <paramref name="days"/> days, newest first.</summary>
     public Task<IReadOnlyList<OwnerEvent>> OwnerEventsAsync(OwningResource resource, int days, CancellationToken cancellation) =>
         _inputs.OwnerEvents(resource, days, cancellation);
-
-    /// <summary>Versions labelled AWSPENDING that are not AWSCURRENT: a rotation that did not finish.</summary>
-    public IEnumerable<string> StuckPendingVersions =>
-        (Secret.Stages ?? []).Where(v => v.Value.Contains("AWSPENDING") && !v.Value.Contains("AWSCURRENT")).Select(v => v.Key);
 
     /// <summary>
     /// The rotation function; null when none is configured, it does not exist (<see cref="FunctionMissing"/>), or it
@@ -200,12 +200,37 @@ public sealed class DiagnosisContext
         }
     }
 
+    /// <summary>
+    /// What the secret's database answers without credentials (port, TLS, authentication); null when the secret's value
+    /// was not read or names no host.
+    /// </summary>
+    public Task<DatabaseServerFacts?> DatabaseServerAsync(CancellationToken cancellation) => Once(nameof(DatabaseServerAsync), async () =>
+    {
+        var value = await SecretValueAsync(cancellation).ConfigureAwait(false);
+        if (value?.NotJsonReason is not null || DatabaseEngines.Of(value?.GetPublicValue("engine")) is not { } engine
+            || value!.GetPublicValue("host") is not { Length: > 0 } host) return null;
+        var port = int.TryParse(value.GetPublicValue("port"), out var p) && p is > 0 and < 65536 ? p : engine.DefaultPort;
+        return (DatabaseServerFacts?)await _inputs.DatabaseServer(engine.Engine, host, port, value.GetPublicValue("username") ?? "",
+            value.GetPublicValue("dbname") ?? engine.DefaultDatabase ?? "", Options.DatabaseProbe, cancellation).ConfigureAwait(false);
+    });
+
+    /// <summary>What the secret's ssl key tells the template; null when the value was not read.</summary>
+    public async Task<DatabaseTlsPreference?> TlsPreferenceAsync(CancellationToken cancellation) =>
+        await SecretValueAsync(cancellation).ConfigureAwait(false) is { NotJsonReason: null } value
+            ? DatabaseEngines.TlsPreferenceOf(value.GetPublicValue("ssl")) : null;
+
     private static string FunctionId(LambdaFunction function) => function.Configuration.FunctionArn ?? function.Configuration.FunctionName!;
 
     /// <summary>Adds a finding of <paramref name="by"/>; another check's finding of the same id becomes more evidence of one finding.</summary>
     public void Add(RotationCheck by, Finding finding)
     {
         lock (_findings) _findings.Add((by, finding.About(SecretArn, SecretName)));
+    }
+
+    /// <summary>What one check added so far.</summary>
+    internal IReadOnlyList<Finding> FindingsOf(RotationCheck check)
+    {
+        lock (_findings) return _findings.Where(f => f.By == check).Select(f => f.Finding).ToList();
     }
 
     /// <summary>Whether <paramref name="check"/> raised a finding of <paramref name="definition"/> in this diagnosis.</summary>

@@ -34,6 +34,10 @@ public sealed record DiagnosisInputs
     /// <summary>The owning RDS instance's or cluster's events over the last N days.</summary>
     public Func<OwningResource, int, CancellationToken, Task<IReadOnlyList<OwnerEvent>>> OwnerEvents { get; init; } = (_, _, _) => Missing<Task<IReadOnlyList<OwnerEvent>>>("owner events")();
 
+    /// <summary>What a database answers without credentials (<see cref="DatabaseServerProbe"/>).</summary>
+    public Func<DatabaseEngine, string, int, string, string, DatabaseProbeOptions, CancellationToken, Task<DatabaseServerFacts>> DatabaseServer { get; init; } =
+        DatabaseServerProbe.ProbeAsync;
+
     /// <summary>Everything read through the run's session and its per-run services.</summary>
     public static DiagnosisInputs From(AwsSession session) => new()
     {

@@ -55,9 +55,9 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
         var findings = context.Findings();
         // The cause of the logs' symptom, when the logs were read: its finding (and remediation) comes first.
         var (symptom, cause, causes) = running.OfType<Checks.RotationLogCheck>().Any()
-            ? await Causes.CauseAnalysis.AssessAsync(context, findings, cancellation).ConfigureAwait(false)
+            ? await Causes.CauseAnalysis.AssessAsync(context, findings, running, cancellation).ConfigureAwait(false)
             : (null, null, []);
-        if (cause != null) findings = [.. findings.Where(f => f.CheckId == cause), .. findings.Where(f => f.CheckId != cause)];
+        if (cause != null) findings = findings.Where(f => f.CheckId == cause).Concat(findings.Where(f => f.CheckId != cause)).ToList();
         var secret = context.Secret;
         var status = !context.Has(CheckTarget.Rotation) ? RotationStatus.NotConfigured
             : findings.Any(f => f.Severity == FindingSeverity.Error) ? RotationStatus.Failing
@@ -84,6 +84,7 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
     /// <summary>Runs one check; a denied or throttled call, or a check's own failure, becomes CheckSkipped instead of failing the diagnosis.</summary>
     private static async Task RunAsync(RotationCheck check, DiagnosisContext context, CancellationToken cancellation)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await check.RunAsync(context, cancellation).ConfigureAwait(false);
@@ -99,6 +100,7 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
                 $"Fix what the message names, then run Test-SecretRotation -Check {check.Id} again; the other checks ran.",
                 FindingSeverity.Info));
         }
+        context.Options.CheckRan?.Invoke(check, System.Diagnostics.Stopwatch.GetElapsedTime(started), context.FindingsOf(check));
     }
 
     /// <summary>Failures that stop one check but say nothing about the rotation: denied, throttled, AWS or network trouble.</summary>

@@ -4,6 +4,10 @@ namespace RotationTroubleshooter.Diagnosis;
 public sealed record RotationTemplate(string Name, IReadOnlyList<string> EngineValues, IReadOnlyList<string> RequiredKeys, bool MultiUser, string IdentifiedBy)
 {
     public bool IsPostgres => EngineValues.Contains("postgres");
+
+    /// <summary>Whether the template accepts a secret's engine value (the Db2 templates any that starts with db2).</summary>
+    public bool Accepts(string engine) =>
+        EngineValues.Contains(engine, StringComparer.Ordinal) || (Name == "Db2" && engine.StartsWith("db2", StringComparison.Ordinal));
 }
 
 public static class RotationTemplates

@@ -88,8 +88,9 @@ internal static class PlainTextReader
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool HasControlCharacters(string line)
     {
+        // ESC and BEL are kept: a coloured console copy is text, and LogEvent makes its escape sequences visible.
         foreach (var c in line)
-            if ((c < ' ' && c != '\t') || c == '\uFFFD' || c == '\u007F') return true;
+            if ((c < ' ' && c is not ('\t' or '\u001b' or '\u0007')) || c == '\uFFFD' || c == '\u007F') return true;
         return false;
     }
 

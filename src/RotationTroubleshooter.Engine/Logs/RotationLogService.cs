@@ -65,6 +65,16 @@ public sealed class RotationLogService(AwsSession session) : IRunService<Rotatio
         return await read.Value.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The function's logs from <paramref name="startTime"/> until now, read afresh on every call (not kept for the run):
+    /// for following a rotation while it runs.
+    /// </summary>
+    public async Task<FunctionLogs> ReadUntilNowAsync(string functionName, DateTime startTime, int maxEvents, CancellationToken cancellation)
+    {
+        var (name, group, note) = await LogGroupOfAsync(functionName, cancellation).ConfigureAwait(false);
+        return await ReadUncachedAsync(name, group, note, Utc(startTime), DateTime.UtcNow, maxEvents, cancellation).ConfigureAwait(false);
+    }
+
     /// <summary>Every rotation attempt of the function in the window, oldest first.</summary>
     public async Task<IReadOnlyList<RotationAttempt>> ForFunctionAsync(string functionName, DateTime startTime, DateTime endTime, int maxEvents,
         CancellationToken cancellation) =>

@@ -50,6 +50,12 @@ public static class RotationSymptoms
         "Find why the last rotation stopped (Get-RotationFunctionLog), fix it, then remove the AWSPENDING label from that version (Update-SECSecretVersionStage -VersionStage AWSPENDING -RemoveFromVersionId <id>) and rotate again.",
         AwsDocs.RotationTroubleshooting);
 
+    /// <summary>The templates' guard: the version Secrets Manager invokes them for is not (or no longer) labelled AWSPENDING.</summary>
+    public static readonly FindingDefinition RotatedVersionNotPending = new(nameof(RotatedVersionNotPending), FindingSeverity.Error,
+        "Secrets Manager called the function for a version that is not labelled AWSPENDING (\"not set as AWSPENDING\" or \"has no stage for rotation\"): the label was moved or removed while the rotation was retried.",
+        "Start a new rotation (Start-SecretRotation, or Invoke-SECSecretRotation), which makes a new version; if another version still holds AWSPENDING, remove that label first (Repair-SecretRotation).",
+        AwsDocs.RotationTroubleshooting);
+
     /// <summary>Also raised from the secret's JSON by Test-SecretRotation.</summary>
     public static readonly FindingDefinition EngineMismatch = new(nameof(EngineMismatch), FindingSeverity.Error,
         "The secret's engine key does not match the rotation function's template (\"Database engine must be set to ...\").",
@@ -119,7 +125,7 @@ public static class RotationSymptoms
     public static IReadOnlyList<FindingDefinition> All { get; } =
     [
         TimeoutReachingSecretsManager, StalledAfterCreateSecret, SecretJsonKeyMissing, DatabaseUnreachable, DatabaseLoginRejected,
-        TestSecretLoginFailed, RotationNotEnabledForSecret, PendingVersionStuck, EngineMismatch, FunctionImportError, KmsAccessDenied,
+        TestSecretLoginFailed, RotationNotEnabledForSecret, PendingVersionStuck, RotatedVersionNotPending, EngineMismatch, FunctionImportError, KmsAccessDenied,
         PendingUserMismatch, PendingHostMismatch, MasterHostMismatch, CloneUsernameTooLong, MasterDatabaseNotFound,
         ConnectionParametersLookupFailed, SetPasswordFailed, TlsHostnameMismatch, Succeeded, Unknown,
     ];

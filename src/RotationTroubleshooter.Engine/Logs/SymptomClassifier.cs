@@ -98,7 +98,9 @@ internal static partial class SymptomClassifier
         if (Find(inv, "is not enabled for rotation") is { } notEnabled)
             return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret.Id, [Line(inv, notEnabled)],
                 "Turn on rotation for this secret with this function (RotateSecret with RotationLambdaARN), or stop invoking the function for it.");
-        if (Find(inv, "not set as AWSPENDING for rotation", "has no stage for rotation", "previous rotation isn't complete") is { } pending)
+        if (Find(inv, "not set as AWSPENDING for rotation", "has no stage for rotation") is { } notPending)
+            return new Diagnosis(RotationSymptoms.RotatedVersionNotPending.Id, [Line(inv, notPending)], RotationSymptoms.RotatedVersionNotPending.Remediation);
+        if (Find(inv, "previous rotation isn't complete") is { } pending)
             return new Diagnosis(RotationSymptoms.PendingVersionStuck.Id, [Line(inv, pending)],
                 "A version is left with the AWSPENDING label: remove it (update-secret-version-stage --version-stage AWSPENDING --remove-from-version-id <id>), then rotate again.");
         if (Find(inv, "Database engine must be set to") is { } engine)

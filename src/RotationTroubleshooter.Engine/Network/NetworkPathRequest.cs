@@ -38,4 +38,7 @@ public sealed record DatabaseTarget(
     IReadOnlyList<string> SecurityGroupIds)
 {
     public bool IsRdsEndpoint => ResourceId is not null && VpcId is not null;
+
+    /// <summary>How an export shows the target: host:port and the RDS resource it resolved to.</summary>
+    public override string ToString() => $"{Host}:{Port}" + (ResourceId is null ? " (not an RDS endpoint)" : $" ({ResourceId} in {VpcId})");
 }

@@ -129,17 +129,7 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
     }
 
     /// <summary>The port each rotation template uses when the secret has none (docs/reference/rotation.md, "Secret JSON each template needs").</summary>
-    internal static int? DefaultPort(string? engine) => engine?.ToLowerInvariant() switch
-    {
-        "postgres" or "aurora-postgresql" => 5432,
-        "mysql" or "aurora-mysql" or "mariadb" => 3306,
-        "oracle" => 1521,
-        "sqlserver" => 1433,
-        "redshift" => 5439,
-        "mongo" => 27017,
-        "db2" => 50000,
-        _ => null,
-    };
+    internal static int? DefaultPort(string? engine) => Database.DatabaseEngines.Of(engine)?.DefaultPort;
 
     private static NetworkPathReport WithDatabaseNotChecked(NetworkPathReport report, string reason)
     {

@@ -7,6 +7,10 @@ Each case: Cmdlet, Name, Script (a scriptblock taking the seed printed by tests/
 -EndpointUrl, the suites point the module at moto or a proxy through AWS_ENDPOINT_URL*), and optionally Recorded (a
 file of tests/fakes/recorded/ that the proxy answers from: denied calls, malformed answers) and LeastPrivilege
 (false when the case needs recorded answers or a missing thing, so it says nothing about permissions).
+
+Repair-SecretRotation and Start-SecretRotation change AWS: here they run with -WhatIf, which must only read (what they
+change and need is proven by their own specs against docs/iam-policy-repair.json, so they are left out of the
+diagnosis policy's least-privilege and fault runs).
 #>
 @(
     @{ Cmdlet = 'Test-SecretRotation'; Name = 'every secret'; Script = { param($Seed) Test-SecretRotation -All } }
@@ -56,4 +60,20 @@ file of tests/fakes/recorded/ that the proxy answers from: denied calls, malform
         Script = { param($Seed) Test-RotationNetwork -SecretId safety/no-such-secret; Test-RotationNetwork -FunctionName safety-no-such-function } }
     @{ Cmdlet = 'Test-RotationNetwork'; Name = 'denied calls'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
         Script = { param($Seed) Test-RotationNetwork -SecretId safety/rotated, safety/multi-user } }
+
+    @{ Cmdlet = 'Repair-SecretRotation'; Name = 'every seeded secret, -WhatIf'; LeastPrivilege = $false
+        Script = { param($Seed) $Seed.secrets.PSObject.Properties.Value | Repair-SecretRotation -WhatIf -IncludeRotationEnable } }
+    @{ Cmdlet = 'Repair-SecretRotation'; Name = 'diagnoses piped from Test-SecretRotation, -WhatIf'; LeastPrivilege = $false
+        Script = { param($Seed) Test-SecretRotation -All | Repair-SecretRotation -WhatIf } }
+    @{ Cmdlet = 'Repair-SecretRotation'; Name = 'a missing secret, -WhatIf'; LeastPrivilege = $false
+        Script = { param($Seed) Repair-SecretRotation -SecretId safety/no-such-secret -WhatIf } }
+    @{ Cmdlet = 'Repair-SecretRotation'; Name = 'denied calls, -WhatIf'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
+        Script = { param($Seed) Repair-SecretRotation -SecretId safety/rotated, safety/multi-user -WhatIf } }
+
+    @{ Cmdlet = 'Start-SecretRotation'; Name = 'every seeded secret, -WhatIf'; LeastPrivilege = $false
+        Script = { param($Seed) $Seed.secrets.PSObject.Properties.Value | Start-SecretRotation -WhatIf -Wait } }
+    @{ Cmdlet = 'Start-SecretRotation'; Name = 'a missing secret, -WhatIf'; LeastPrivilege = $false
+        Script = { param($Seed) Start-SecretRotation -SecretId safety/no-such-secret -WhatIf } }
+    @{ Cmdlet = 'Start-SecretRotation'; Name = 'denied calls, -WhatIf'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
+        Script = { param($Seed) Start-SecretRotation -SecretId safety/rotated, safety/multi-user -WhatIf } }
 )

@@ -143,7 +143,7 @@ public sealed class DatabaseConnectionInfoTests
         var myAttempt = MySqlLogin.Classify(mysql, overTls: false, Canary);
 
         Assert.DoesNotContain(Canary, pgAttempt.Detail);
-        Assert.Contains(SecretScrubber.Mask, pgAttempt.Detail);
+        Assert.Contains(RotationTroubleshooter.Text.SecretMask.Mask, pgAttempt.Detail);
         Assert.DoesNotContain(Canary, myAttempt.Detail);
         Assert.Equal(AttemptOutcome.Timeout, myAttempt.Outcome);
     }

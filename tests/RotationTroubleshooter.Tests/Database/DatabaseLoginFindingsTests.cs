@@ -56,8 +56,9 @@ public sealed class DatabaseLoginFindingsTests(DatabaseServersFixture servers)
 
         var finding = Assert.Single(DatabaseLoginFindings.Evaluate(results));
 
-        Assert.Equal("CurrentCredentialsRejected", finding.CheckId);
-        Assert.Contains("ssl key", finding.Remediation);
+        // Not the credentials: the connection the secret asks for is refused.
+        Assert.Equal("DatabaseRequiresTlsSecretDisablesIt", finding.CheckId);
+        Assert.Contains("\"ssl\" to true", finding.Remediation);
     }
 
     [Fact]

@@ -104,30 +104,49 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
         Assert.Contains("no encryption", result.Message);
     }
 
-    [Fact]
-    public async Task Postgres_CertificateNotTrusted_IsTlsHandshakeFailed()
+    [Theory]
+    [InlineData("true")]
+    [InlineData(null)]
+    public async Task Postgres_CertificateNotTrusted_IsNotTried_AndSaysHowToMakeItPossible(string? ssl)
     {
         // No test CA given: the server's certificate does not chain to this machine's trust store.
-        var result = await LoginAsync(PostgresScramSecret(ssl: "true"), new DatabaseProbeOptions());
+        var result = await LoginAsync(PostgresScramSecret(ssl: ssl), new DatabaseProbeOptions());
 
-        Assert.False(result.LoginSucceeded);
-        Assert.Equal(DatabaseLoginFailureKind.TlsHandshakeFailed, result.FailureKind);
+        Assert.Null(result.LoginSucceeded);
+        Assert.Equal(DatabaseLoginFailureKind.NoVerifiedTls, result.FailureKind);
         Assert.False(result.TlsUsed);
-        Assert.Contains("certificate", result.Message);
+        Assert.Contains("before any credential was sent", result.Message);
+        Assert.Contains("does not chain to a root in this machine's trust store", result.Message);
+        Assert.Contains("-CaCertificatePath", result.Message);
     }
 
     [Fact]
-    public async Task Postgres_NoSslKey_FallsBackToPlainOnServerWithoutTls_AndReportsMd5()
+    public async Task Postgres_NoSslKey_ServerWithoutTls_IsNotTried_AndNamesWhatTheFunctionSends()
     {
         var pg = servers.PostgresMd5;
         var result = await LoginAsync(Secret("postgres", pg.Host, pg.Port, pg.AppUser, pg.AppPassword, pg.Database));
 
-        Assert.True(result.LoginSucceeded, result.Message);
+        Assert.Null(result.LoginSucceeded);
+        Assert.Equal(DatabaseLoginFailureKind.NoVerifiedTls, result.FailureKind);
         Assert.False(result.TlsUsed);
         Assert.False(result.ServerRequiresTls);
         Assert.Equal("md5", result.AuthenticationMethod);
-        Assert.Contains("Attempt 1, TLS", result.Message);
-        Assert.Contains("Attempt 2, plain", result.Message);
+        Assert.Contains("The rotation function logs in without TLS", result.Message);
+        Assert.Contains("an md5 hash of the password", result.Message);
+        Assert.Contains("Attempt 2, plain (no TLS): not tried", result.Message);
+    }
+
+    [Fact]
+    public async Task Postgres_AllowPlaintextLogin_StillNeverAnswersMd5WithoutTls()
+    {
+        var pg = servers.PostgresMd5;
+        var options = new DatabaseProbeOptions { TrustedCaCertificatePath = servers.CaCertificatePath, AllowPlaintextLogin = true };
+        var result = await LoginAsync(Secret("postgres", pg.Host, pg.Port, pg.AppUser, pg.AppPassword, pg.Database), options);
+
+        // The real server would accept the md5 answer: that the login is not made shows the answer was never sent.
+        Assert.Null(result.LoginSucceeded);
+        Assert.Equal(DatabaseLoginFailureKind.NoVerifiedTls, result.FailureKind);
+        Assert.Contains("Attempt 2, plain (no TLS): stopped unanswered: the server asked for md5", result.Message);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Database;
 using RotationTroubleshooter.Diagnosis.Checks;
 using RotationTroubleshooter.Network;
 
@@ -115,5 +116,119 @@ public class CauseTests
         };
         var d = _f.Diagnose(typeof(RotationLogCheck));
         Assert.Equal((null, null, 0), (d.Symptom, d.Cause, d.Causes.Count));
+    }
+
+    private void DatabaseAnswers(TcpAnswer tcp, bool sees = true, bool? plainRefused = null, string? method = null, bool? tls = null) =>
+        _f.Inputs = _f.Inputs with
+        {
+            DatabaseServer = (engine, host, port, _, _, _, _) => Task.FromResult(new DatabaseServerFacts
+            {
+                Engine = engine, Endpoint = $"{host}:{port}", Tcp = tcp, TcpDetail = $"TCP {tcp}", SeesFunctionsNetwork = sees, Vantage = "here",
+                PlainRefusedForUser = plainRefused, AuthenticationMethod = method, TlsOffered = tls, PlainDetail = method is null ? null : $"asks for {method}",
+                Evidence = [$"{host}:{port}: TCP {tcp}"],
+            }),
+        };
+
+    private void FunctionIsRecent() => _f.Inputs = _f.Inputs with
+    {
+        Age = (_, _) => Task.FromResult(new RotationFunctionAge
+        {
+            FunctionName = "f", CreatedDate = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), CreatedDateSource = "CloudFormationStack",
+            PredatesTlsSupport = false, PredatesScramSupport = false,
+        }),
+        Libpq = (_, _) => Task.FromResult<IReadOnlyList<LibpqReport>>([new LibpqReport("f", "libpq.so.5", null, 15, true, PostgresDriver.PyGreSQL, [])]),
+    };
+
+    private RotationDiagnosis DiagnoseLogin() => _f.Diagnose(typeof(RotationLogCheck), typeof(DatabaseServerCheck), typeof(LibpqCheck), typeof(FunctionAgeCheck));
+
+    [Fact]
+    public void A_refused_port_seen_from_a_machine_in_the_network_is_the_cause_of_a_fast_failed_login()
+    {
+        LogsShow("DatabaseLoginRejected");
+        _f.WithValue("""{"engine":"postgres","host":"127.0.0.1","port":5999,"username":"app","password":"p"}""");
+        DatabaseAnswers(TcpAnswer.Refused);
+        FunctionIsRecent();
+
+        var d = DiagnoseLogin();
+
+        Assert.Equal("DatabasePortClosed", d.Cause);
+        Assert.Equal(CauseVerdict.RuledOut, Of(d, "DatabaseDoesNotAnswer").Verdict);
+        Assert.Equal(CauseVerdict.RuledOut, Of(d, "DatabaseSecurityGroupBlocksFunction").Verdict);
+    }
+
+    [Fact]
+    public void A_refused_port_seen_from_outside_the_functions_network_rules_nothing_out()
+    {
+        LogsShow("DatabaseLoginRejected");
+        _f.WithValue("""{"engine":"postgres","host":"10.0.3.7","username":"app","password":"p"}""");
+        DatabaseAnswers(TcpAnswer.Refused, sees: false);
+        FunctionIsRecent();
+
+        var d = DiagnoseLogin();
+
+        Assert.Null(d.Cause);
+        var closed = Of(d, "DatabasePortClosed");
+        Assert.Equal(CauseVerdict.Undetermined, closed.Verdict);
+        Assert.EndsWith("run from a host in the function's VPC and subnets", closed.Command);
+        Assert.Contains(d.Findings, f => f.CheckId == "DatabaseProbeNotConclusive");
+    }
+
+    [Fact]
+    public void A_server_that_refuses_the_user_without_TLS_is_the_cause_when_the_secret_turns_TLS_off()
+    {
+        LogsShow("DatabaseLoginRejected");
+        _f.WithValue("""{"engine":"postgres","host":"127.0.0.1","username":"app","password":"p","ssl":false}""");
+        DatabaseAnswers(TcpAnswer.Open, plainRefused: true, tls: true);
+        FunctionIsRecent();
+
+        Assert.Equal("DatabaseRequiresTlsSecretDisablesIt", DiagnoseLogin().Cause);
+    }
+
+    [Fact]
+    public void A_server_asking_for_scram_and_a_libpq_older_than_10_is_the_cause()
+    {
+        LogsShow("DatabaseLoginRejected");
+        _f.WithValue("""{"engine":"postgres","host":"127.0.0.1","username":"app","password":"p"}""");
+        DatabaseAnswers(TcpAnswer.Open, plainRefused: false, method: "scram-sha-256", tls: false);
+        FunctionIsRecent();
+        _f.Inputs = _f.Inputs with
+        {
+            Libpq = (_, _) => Task.FromResult<IReadOnlyList<LibpqReport>>([new LibpqReport("f", "libpq.so.5", "/PostgreSQL-9.4.1/lib", 9, false, PostgresDriver.PyGreSQL, [])]),
+        };
+
+        var d = DiagnoseLogin();
+
+        Assert.Equal("DatabaseRequiresScramButFunctionLibpqTooOld", d.Cause);
+        Assert.Equal(CauseVerdict.Undetermined, Of(d, "CurrentCredentialsRejected").Verdict);
+    }
+
+    [Fact]
+    public void With_every_other_cause_ruled_out_wrong_credentials_are_likely_and_the_login_that_settles_it_is_named()
+    {
+        LogsShow("DatabaseLoginRejected");
+        _f.WithValue("""{"engine":"postgres","host":"127.0.0.1","username":"app","password":"p"}""");
+        DatabaseAnswers(TcpAnswer.Open, plainRefused: false, method: "md5", tls: false);
+        FunctionIsRecent();
+
+        var d = DiagnoseLogin();
+
+        Assert.Null(d.Cause);
+        Assert.Equal(("CurrentCredentialsRejected", CauseVerdict.Likely), (d.Causes[0].Id, d.Causes[0].Verdict));
+        Assert.Equal("Test-RotationDatabaseLogin -SecretId 'prod/orders' -Stage AWSCURRENT", d.Causes[0].Command);
+    }
+
+    [Fact]
+    public void A_slow_failure_rules_out_every_answer_the_database_would_give_at_once()
+    {
+        LogsShow("DatabaseUnreachable");
+        _f.WithValue("""{"engine":"postgres","host":"127.0.0.1","username":"app","password":"p"}""");
+        DatabaseAnswers(TcpAnswer.NoAnswer);
+        FunctionIsRecent();
+
+        var d = DiagnoseLogin();
+
+        Assert.Equal("DatabaseDoesNotAnswer", d.Cause);
+        foreach (var id in new[] { "DatabasePortClosed", "CurrentCredentialsRejected", "DatabaseRequiresScramButFunctionLibpqTooOld", "DatabaseRequiresTlsSecretDisablesIt" })
+            Assert.Equal(CauseVerdict.RuledOut, Of(d, id).Verdict);
     }
 }

@@ -87,6 +87,25 @@ public class LogEventParsingTests
     [InlineData("{\"message\":\"got {\\\"password\\\": \\\"pa55word\\\"}\"}", "{\"message\":\"got {\\\"password\\\": \\\"***\\\"}\"}")]
     [InlineData("{\"message\":\"got {\\u0022password\\u0022: \\u0022pa55word\\u0022}\"}", "{\"message\":\"got {\\u0022password\\u0022: \\u0022***\\u0022}\"}")]
     [InlineData("setSecret: Successfully set password for user app in PostgreSQL DB", "setSecret: Successfully set password for user app in PostgreSQL DB")]
+    // The forms issue 14 found coming out whole: a connection URI, pass= and "pw":, JSON printed inside JSON inside JSON,
+    // a value with spaces, secret keys.
+    [InlineData("connecting to postgresql://app:pa55word@db.example:5432/orders", "connecting to postgresql://app:***@db.example:5432/orders")]
+    [InlineData("mysql://admin:p@ss:w0rd@db.example/x failed", "mysql://admin:***@db.example/x failed")]
+    [InlineData("pass=pa55word user=app", "pass=*** user=app")]
+    [InlineData("""{"pw": "pa55word", "user": "app"}""", """{"pw": "***", "user": "app"}""")]
+    [InlineData("""{"message":"body {\"b\": \"{\\\"password\\\": \\\"pa55word\\\"}\"}"}""",
+        """{"message":"body {\"b\": \"{\\\"password\\\": \\\"***\\\"}\"}"}""")]
+    [InlineData("""got {\\\\\\\"pw\\\\\\\": \\\\\\\"pa55word\\\\\\\"}""", """got {\\\\\\\"pw\\\\\\\": \\\\\\\"***\\\\\\\"}""")]
+    [InlineData("password: pa55 word with spaces", "password: ***")]
+    [InlineData("Password : pa55 word with spaces, host: db", "Password : ***, host: db")]
+    [InlineData("token request client_secret=abc123xyz&grant_type=x", "token request client_secret=***&grant_type=x")]
+    [InlineData("{'secret': 'abc def', 'SecretId': 'prod/db'}", "{'secret': '***', 'SecretId': 'prod/db'}")]
+    // What is not a password stays: ARNs (":secret:"), IAM actions, SecretId, words that merely contain "pass".
+    [InlineData("Secret arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf is not enabled for rotation",
+        "Secret arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf is not enabled for rotation")]
+    [InlineData("User is not authorized to perform: secretsmanager:GetSecretValue on resource", "User is not authorized to perform: secretsmanager:GetSecretValue on resource")]
+    [InlineData("""{"SecretId": "prod/db", "ClientRequestToken": "v-1", "Step": "setSecret"}""", """{"SecretId": "prod/db", "ClientRequestToken": "v-1", "Step": "setSecret"}""")]
+    [InlineData("all 5 checks passed: bypass: none", "all 5 checks passed: bypass: none")]
     public void Password_values_are_redacted(string message, string expected) =>
         Assert.Equal(expected, new LogEvent(T, message).Message);
 }

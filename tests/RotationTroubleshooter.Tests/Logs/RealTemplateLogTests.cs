@@ -158,7 +158,7 @@ public class RealTemplateLogTests
     public void A_reattempt_of_a_version_that_lost_AWSPENDING_is_stopped_by_the_guard()
     {
         var a = Newest("pending-guard-text");
-        Assert.Equal(RotationSymptoms.PendingVersionStuck.Id, a.Symptom);
+        Assert.Equal(RotationSymptoms.RotatedVersionNotPending.Id, a.Symptom);
         Assert.Contains(a.Evidence, e => e.Contains("not set as AWSPENDING for rotation", StringComparison.Ordinal));
     }
 

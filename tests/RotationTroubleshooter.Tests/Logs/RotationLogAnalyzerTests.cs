@@ -269,13 +269,13 @@ public class RotationLogAnalyzerTests
     }
 
     [Theory, MemberData(nameof(Formats))]
-    public void A_version_not_pending_is_PendingVersionStuck(LambdaLogFormat format)
+    public void A_version_not_pending_is_RotatedVersionNotPending(LambdaLogFormat format)
     {
         var t = new Transcript(format);
         t.Invoke(500, InvocationEnd.Error, [$"!Secret version {Ver2} not set as AWSPENDING for rotation of secret {ArnA}."],
             unhandled: $"ValueError: Secret version {Ver2} not set as AWSPENDING for rotation of secret {ArnA}.");
         var a = Single(t);
-        Assert.Equal(RotationSymptoms.PendingVersionStuck.Id, a.Symptom);
+        Assert.Equal(RotationSymptoms.RotatedVersionNotPending.Id, a.Symptom);
         Assert.Equal(Ver2, a.VersionId);
         Assert.Contains("AWSPENDING", a.Remediation);
     }

@@ -16,7 +16,7 @@ internal sealed class KmsKeyCauses : SymptomCauses
         var assessment = evidence.ConfirmedByFinding(cause)
             ?? (string.IsNullOrEmpty(evidence.Context.Secret.KmsKeyId)
                 ? new CauseAssessment(cause, CauseVerdict.RuledOut, ["The secret is encrypted with the AWS managed key aws/secretsmanager, which the role may use."])
-                : evidence.Findings.Any(f => f.CheckId == CheckCatalogue.CheckSkipped.Id && f.Message.Contains(kms.Id, StringComparison.Ordinal))
+                : !evidence.Ran<KmsKeyCheck>() || evidence.Findings.Any(f => f.CheckId == CheckCatalogue.CheckSkipped.Id && f.Message.Contains(kms.Id, StringComparison.Ordinal))
                     ? new CauseAssessment(cause, CauseVerdict.Undetermined, ["The role's and the key's policies could not be read here."],
                         evidence.Rerun($"-Check {cause.Id}"))
                     : new CauseAssessment(cause, CauseVerdict.RuledOut, ["The role's policies and the key policy allow kms:Decrypt and kms:GenerateDataKey now."]));

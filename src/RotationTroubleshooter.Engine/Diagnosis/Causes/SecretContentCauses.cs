@@ -16,8 +16,9 @@ internal sealed class SecretContentCauses : SymptomCauses
         CauseAssessment assessment;
         if (evidence.Context.Raised(json, cause))
             assessment = evidence.ConfirmedByFinding(cause)!;
-        else if (evidence.Context.Options.SkipSecretValue)
-            assessment = new CauseAssessment(cause, CauseVerdict.Likely, [.. evidence.Attempt.Evidence, "The secret's value was not read (-SkipSecretValue)."],
+        else if (!evidence.Ran<SecretJsonCheck>())
+            assessment = new CauseAssessment(cause, CauseVerdict.Likely, [.. evidence.Attempt.Evidence,
+                evidence.Context.Options.SkipSecretValue ? "The secret's value was not read (-SkipSecretValue)." : "The secret's JSON was not checked in this run."],
                 evidence.Rerun($"-Check {cause.Id}"));
         else
             assessment = new CauseAssessment(cause, CauseVerdict.RuledOut,

@@ -23,11 +23,12 @@ internal sealed class SecretsManagerPathCauses : SymptomCauses
 
     public override async Task<IReadOnlyList<CauseAssessment>> AssessAsync(CauseEvidence evidence, CancellationToken cancellation)
     {
-        var network = await CauseEvidence.OrNullAsync(evidence.Context.NetworkPathAsync(cancellation)).ConfigureAwait(false);
+        var network = evidence.Ran<NetworkPathCheck>() ? await CauseEvidence.OrNullAsync(evidence.Context.NetworkPathAsync(cancellation)).ConfigureAwait(false) : null;
         var settle = $"Test-RotationNetwork -SecretId '{evidence.Context.SecretName}'";
         var causes = NetworkCauses.Select(cause => evidence.ConfirmedByFinding(cause) ?? network switch
         {
-            null => new CauseAssessment(cause, CauseVerdict.Undetermined, ["The function's network could not be read here."], settle),
+            null => new CauseAssessment(cause, CauseVerdict.Undetermined,
+                [evidence.Ran<NetworkPathCheck>() ? "The function's network could not be read here." : "The network path was not checked in this run."], settle),
             { VpcId: null } => new CauseAssessment(cause, CauseVerdict.RuledOut,
                 ["The function is not in a VPC: it reaches Secrets Manager's public endpoint."]),
             { SecretsManagerPath.Verdict: PathVerdict.Reachable } => new CauseAssessment(cause, CauseVerdict.RuledOut,
@@ -50,7 +51,7 @@ internal sealed class SecretsManagerPathCauses : SymptomCauses
         : null;
 
     private static async Task<CauseAssessment> TimeoutRuledOutAsync(CauseEvidence evidence, CancellationToken cancellation) =>
-        await evidence.Context.FunctionAsync(cancellation).ConfigureAwait(false) is { Configuration.Timeout: { } timeout }
+        evidence.Ran<FunctionTimeoutCheck>() && await evidence.Context.FunctionAsync(cancellation).ConfigureAwait(false) is { Configuration.Timeout: { } timeout }
             ? new CauseAssessment(FunctionTimeoutCheck.FunctionTimeoutTooShort, CauseVerdict.RuledOut,
                 [$"The function's timeout is {timeout} s, enough for the templates."])
             : new CauseAssessment(FunctionTimeoutCheck.FunctionTimeoutTooShort, CauseVerdict.Undetermined,

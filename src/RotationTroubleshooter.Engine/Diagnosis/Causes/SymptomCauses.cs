@@ -20,8 +20,14 @@ public abstract class SymptomCauses
 }
 
 /// <summary>What a cause is weighed against: the failed attempt, the diagnosis' findings, and the inputs the checks read.</summary>
-public sealed class CauseEvidence(DiagnosisContext context, RotationAttempt attempt, IReadOnlyList<Finding> findings)
+public sealed class CauseEvidence(DiagnosisContext context, RotationAttempt attempt, IReadOnlyList<Finding> findings, IReadOnlyCollection<RotationCheck> ran)
 {
+    /// <summary>
+    /// Whether a check ran in this diagnosis: a cause is weighed only with the evidence the chosen checks gathered (no
+    /// probe or read the user left out with -Check or -ExcludeCheck).
+    /// </summary>
+    public bool Ran<TCheck>() where TCheck : RotationCheck => ran.OfType<TCheck>().Any();
+
     public DiagnosisContext Context => context;
     public RotationAttempt Attempt => attempt;
     public FindingDefinition Symptom => Logs.RotationSymptoms.Of(attempt.Symptom!) ?? Logs.RotationSymptoms.Unknown;
@@ -35,7 +41,7 @@ public sealed class CauseEvidence(DiagnosisContext context, RotationAttempt atte
     public string Rerun(string arguments = "") => $"Test-SecretRotation -SecretId '{context.SecretName}'{(arguments.Length > 0 ? " " + arguments : "")}";
 
     /// <summary>An input of the checks, or null when it could not be read here (its check said so as CheckSkipped).</summary>
-    public static async Task<T?> OrNullAsync<T>(Task<T> input) where T : class
+    public static async Task<T?> OrNullAsync<T>(Task<T> input) where T : class?
     {
         try
         {

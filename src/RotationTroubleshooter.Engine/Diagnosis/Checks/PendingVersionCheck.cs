@@ -15,7 +15,7 @@ internal sealed class PendingVersionCheck : RotationCheck
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
-        var stuck = context.StuckPendingVersions.ToList();
+        var stuck = context.Secret.StuckPendingVersions.ToList();
         if (stuck.Count == 0) return;
         // ListSecretVersionIds only when something is stuck: it says since when.
         var created = new Dictionary<string, DateTime>();
@@ -33,7 +33,7 @@ internal sealed class PendingVersionCheck : RotationCheck
         {
             var evidence = new List<string> { $"Version {version} has stages {string.Join(", ", context.Secret.Stages![version])}" };
             if (created.TryGetValue(version, out var date))
-                evidence.Add($"Version {version} was created {date:yyyy-MM-dd HH:mm}Z ({(context.Options.Now - date).TotalDays:0} days ago)");
+                evidence.Add($"Version {version} was created {date:yyyy-MM-dd HH:mm}Z ({Math.Max(0, (context.Options.Now - date).TotalDays):0} days ago)");
             context.Add(this, RotationSymptoms.PendingVersionStuck.Raise(evidence, remediation: context.HasManagedRotation
                 ? $"The last rotation {context.Secret.Owner} started did not finish: fix what the diagnosis's other findings name (the owner's status and events), " +
                   $"then rotate again: {ManagedRotationCheck.RotateCommand(context)}."

@@ -48,7 +48,7 @@ internal sealed class SecretJsonCheck : RotationCheck
                 [$"Template identified by {template.IdentifiedBy}", $"Keys present: {string.Join(", ", keys)}", .. missing.Select(k => $"'{k} key is missing from secret JSON'")],
                 $"The secret's JSON lacks {string.Join(", ", missing)}, which the {template.Name}{(template.MultiUser ? " multi-user" : "")} template needs.",
                 $"Add {string.Join(", ", missing)} to the secret's JSON (keep the other keys)."));
-        if (engine != null && !template.EngineValues.Contains(engine, StringComparer.Ordinal))
+        if (engine != null && !template.Accepts(engine))
             context.Add(this, RotationSymptoms.EngineMismatch.Raise(
                 [$"Template identified by {template.IdentifiedBy}", $"The template accepts engine {string.Join(" or ", template.EngineValues)}"],
                 $"The secret says engine '{engine}', but its rotation function is the {template.Name} template.",

@@ -27,19 +27,42 @@ internal sealed partial class SecretsManagerEndpointCheck : RotationCheck
         if (await context.FunctionAsync(cancellation).ConfigureAwait(false) is not { } function) return;
         var name = function.Configuration.FunctionName ?? context.Secret.RotationLambdaARN;
         var variables = function.Configuration.Environment?.Variables ?? [];
-        if (!variables.TryGetValue("SECRETS_MANAGER_ENDPOINT", out var endpoint) || string.IsNullOrWhiteSpace(endpoint))
+        switch (Judge(variables, context.Secret.ARN ?? ""))
         {
-            context.Add(this, SecretsManagerEndpointVariableMissing.Raise(
-                [$"{name}: environment variables {(variables.Count == 0 ? "(none)" : string.Join(", ", variables.Keys))}"],
-                remediation: $"Set SECRETS_MANAGER_ENDPOINT=https://secretsmanager.{context.RegionName}.amazonaws.com (or your VPC endpoint's DNS name)."));
-            return;
+            case { Definition: var missing } when missing == SecretsManagerEndpointVariableMissing:
+                context.Add(this, missing.Raise(
+                    [$"{name}: environment variables {(variables.Count == 0 ? "(none)" : string.Join(", ", variables.Keys))}"],
+                    remediation: $"Set SECRETS_MANAGER_ENDPOINT={EndpointFor(context.RegionName)} (or your VPC endpoint's DNS name)."));
+                break;
+            case { Definition: var wrong, NamedRegion: var named }:
+                var region = AwsArn.RegionOf(context.Secret.ARN ?? "");
+                context.Add(this, wrong.Raise([$"{name}: {Variable}={variables[Variable]}"],
+                    $"{Variable} names region {named}, but the secret is in {region}.",
+                    $"Set {Variable}={EndpointFor(region!)}."));
+                break;
         }
-        if (AwsArn.RegionOf(context.Secret.ARN ?? "") is { } region && !endpoint.Contains(region, StringComparison.OrdinalIgnoreCase)
-            && EndpointRegion().Match(endpoint) is { Success: true } m)
-            context.Add(this, SecretsManagerEndpointVariableWrongRegion.Raise([$"{name}: SECRETS_MANAGER_ENDPOINT={endpoint}"],
-                $"SECRETS_MANAGER_ENDPOINT names region {m.Groups[1].Value}, but the secret is in {region}.",
-                $"Set SECRETS_MANAGER_ENDPOINT=https://secretsmanager.{region}.amazonaws.com."));
     }
+
+    /// <summary>The variable AWS's templates read the endpoint from.</summary>
+    internal const string Variable = "SECRETS_MANAGER_ENDPOINT";
+
+    /// <summary>
+    /// What is wrong with a function's variables for rotating <paramref name="secretArn"/>: missing, or naming another
+    /// region (with the region it names); null when nothing is.
+    /// </summary>
+    internal static (FindingDefinition Definition, string? NamedRegion)? Judge(IReadOnlyDictionary<string, string> variables, string secretArn)
+    {
+        if (!variables.TryGetValue(Variable, out var endpoint) || string.IsNullOrWhiteSpace(endpoint))
+            return (SecretsManagerEndpointVariableMissing, null);
+        if (AwsArn.RegionOf(secretArn) is { } region && !endpoint.Contains(region, StringComparison.OrdinalIgnoreCase)
+            && EndpointRegion().Match(endpoint) is { Success: true } m)
+            return (SecretsManagerEndpointVariableWrongRegion, m.Groups[1].Value);
+        return null;
+    }
+
+    /// <summary>Secrets Manager's public endpoint in a region, as AWS's templates are deployed with it.</summary>
+    internal static string EndpointFor(string region) =>
+        $"https://secretsmanager.{region}.{Amazon.RegionEndpoint.GetBySystemName(region).PartitionDnsSuffix}";
 
     [GeneratedRegex(@"secretsmanager\.([a-z]{2}(?:-[a-z]+)+-\d+)\.", RegexOptions.IgnoreCase)]
     private static partial Regex EndpointRegion();
