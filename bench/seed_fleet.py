@@ -11,6 +11,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+# moto's server races under concurrent writes (a 500 "dictionary changed size during iteration" now and then): retry
+# as an AWS client would, more than botocore's default of 4 attempts.
+os.environ.setdefault("AWS_MAX_ATTEMPTS", "10")
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "scenarios"))
 from aws import ACCOUNT, REGION, client, create_function, create_stack, emit, handler_zip  # noqa: E402
 

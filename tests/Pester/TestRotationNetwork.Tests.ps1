@@ -247,6 +247,61 @@ Describe 'Test-RotationNetwork' {
         }
     }
 
+    Context 'round trips' {
+        It 'describes the function''s VPC while it looks up the secret''s database, and lists RDS instances and clusters at once' {
+            # A long round trip, so that requests sent together overlap however busy the machine is.
+            $proxy = Start-AwsProxy -LatencyMs 300
+            try {
+                $report = Test-RotationNetwork -SecretId $Seed.'endpoint-healthy'.secret -EndpointUrl $proxy.Url
+                $requests = Get-ProxyRequest $proxy
+                function Get-Request([string] $Op) { $requests | Where-Object op -eq $Op | Select-Object -First 1 }
+
+                $report.DatabasePath.Verdict | Should -Be 'Reachable'
+                (Get-Request 'ec2:DescribeSubnets').start | Should -BeLessThan (Get-Request 'secretsmanager:GetSecretValue').end
+                (Get-Request 'rds:DescribeDBClusters').start | Should -BeLessThan (Get-Request 'rds:DescribeDBInstances').end
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+    }
+
+    Context 'EC2 goes through the pipeline every AWS call takes' {
+        AfterEach { Remove-Item Env:RT_AWS_MAX_ATTEMPTS, Env:RT_AWS_BASE_DELAY_MS -ErrorAction SilentlyContinue }
+
+        It 'retries EC2 when AWS throttles it, slows EC2 down and says both with -Verbose, then answers in full' {
+            # EC2 at 5 requests/s with bursts of 3: a VPC's seven describes at once are partly throttled.
+            $proxy = Start-AwsProxy -Throttle 'ec2=5/3'
+            try {
+                $out = Test-RotationNetwork -SecretId $Seed.'endpoint-healthy'.secret -EndpointUrl $proxy.Url -Verbose 4>&1
+                $verbose = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+                $report = $out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+                $throttled = @(Get-ProxyRequest $proxy | Where-Object { $_.throttled -and $_.op -like 'ec2:*' })
+
+                $throttled | Should -Not -BeNullOrEmpty
+                $verbose -match '^ec2:Describe\w+: RequestLimitExceeded; retrying in \d' | Should -Not -BeNullOrEmpty
+                $verbose -match '^ec2:Describe\w+ is throttled by AWS: slowing it to [\d.]+ requests/s' | Should -Not -BeNullOrEmpty
+                $report.Findings.CheckId | Should -BeNullOrEmpty
+                $report.SecretsManagerPath.Verdict | Should -Be 'Reachable'
+                $report.DatabasePath.Verdict | Should -Be 'Reachable'
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+
+        It 'keeps EC2 to the attempt bound (RT_AWS_MAX_ATTEMPTS), then says NetworkPathNotChecked naming the throttling' {
+            $env:RT_AWS_MAX_ATTEMPTS = '3'; $env:RT_AWS_BASE_DELAY_MS = '20'
+            $proxy = Start-AwsProxy -Fault 'throttle:DescribeSubnets:1'
+            try {
+                $report = Test-RotationNetwork -SecretId $Seed.'endpoint-healthy'.secret -EndpointUrl $proxy.Url
+                $attempts = @(Get-ProxyRecord $proxy | Where-Object operation -eq 'DescribeSubnets' | Group-Object body)
+
+                $attempts | Should -HaveCount 1
+                $attempts[0].Count | Should -Be 3
+                $report.SecretsManagerPath.Verdict | Should -Be 'Unknown'
+                Get-Evidence $report 'NetworkPathNotChecked' | Should -Match 'EC2 refused RequestLimitExceeded: ec2:DescribeSubnets failed'
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+    }
+
     Context 'display' {
         It 'shows function, VPC, both verdicts and the first blocking rule in 120 columns' {
             $text = $Reports['no-route'], $Reports['endpoint-healthy'] | Out-String -Width 120

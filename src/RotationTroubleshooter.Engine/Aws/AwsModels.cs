@@ -18,10 +18,7 @@ public sealed class SecretDescription
     public string? RotationLambdaARN { get; set; }
     public RotationRules? RotationRules { get; set; }
     [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? LastRotatedDate { get; set; }
-    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? LastChangedDate { get; set; }
     [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? NextRotationDate { get; set; }
-    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? CreatedDate { get; set; }
-    [JsonConverter(typeof(EpochSecondsConverter))] public DateTime? DeletedDate { get; set; }
     public string? OwningService { get; set; }
     public List<AwsTag>? Tags { get; set; }
     public Dictionary<string, List<string>>? VersionIdsToStages { get; set; }

@@ -45,7 +45,8 @@ public sealed record AwsPipelineOptions
 /// <summary>
 /// The one HTTP pipeline every AWS service goes through: endpoint, client-side rate limits per API (AWS's quotas),
 /// SigV4 signing (AWSSDK.Core's public signer), retries with jittered exponential backoff on throttling (which also
-/// lowers that API's client-side rate), 5xx and transport faults, and error mapping.
+/// lowers that API's client-side rate), 5xx and transport faults, and error mapping. AWSSDK clients (EC2) send through
+/// it too, by way of <see cref="AwsSdkHttpClientFactory"/>.
 /// </summary>
 public sealed class AwsPipeline
 {
@@ -92,6 +93,19 @@ public sealed class AwsPipeline
     {
         var endpoint = Connection.EndpointFor(request.Service);
         var uri = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + endpoint.AbsolutePath.TrimEnd('/') + request.PathAndQuery);
+        var (response, body) = await SendWithRetriesAsync(request, uri, () => Sign(request, uri), cancellation).ConfigureAwait(false);
+        using (response) return new AwsResponse(response.StatusCode, body);
+    }
+
+    /// <summary>
+    /// Sends a message <paramref name="createMessage"/> makes afresh for each attempt, after the operation's client-side
+    /// rate allows, retrying throttling, 5xx and transport faults within <see cref="Options"/>; raises the events and maps
+    /// what still fails to <see cref="AwsServiceException"/>. Returns the successful response (the caller disposes it)
+    /// and its body, read in full within the attempt's timeout.
+    /// </summary>
+    internal async Task<(HttpResponseMessage Response, byte[] Body)> SendWithRetriesAsync(AwsRequest request, Uri uri,
+        Func<HttpRequestMessage> createMessage, CancellationToken cancellation)
+    {
         var limiter = RateLimiter;
         for (var attempt = 1; ; attempt++)
         {
@@ -101,17 +115,29 @@ public sealed class AwsPipeline
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 timeout.CancelAfter(Options.AttemptTimeout);
-                using var message = Sign(request, uri);
+                using var message = createMessage();
                 RequestSent?.Invoke(request.Service, request.Operation);
-                using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                var body = await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode) return new AwsResponse(response.StatusCode, body);
+                var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                var succeeded = false;
+                try
+                {
+                    var body = await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        succeeded = true;
+                        return (response, body);
+                    }
 
-                var error = ParseError(request, response, body);
-                if (error.Kind == AwsErrorKind.Throttled) SlowDown(limiter, request);
-                if (error.Kind is not (AwsErrorKind.Throttled or AwsErrorKind.ServiceFault) || attempt >= Options.MaxAttempts)
-                    throw error;
-                reason = $"{error.ErrorCode ?? ((int)response.StatusCode).ToString()}";
+                    var error = ParseError(request, response, body);
+                    if (error.Kind == AwsErrorKind.Throttled) SlowDown(limiter, request);
+                    if (error.Kind is not (AwsErrorKind.Throttled or AwsErrorKind.ServiceFault) || attempt >= Options.MaxAttempts)
+                        throw error;
+                    reason = $"{error.ErrorCode ?? ((int)response.StatusCode).ToString()}";
+                }
+                finally
+                {
+                    if (!succeeded) response.Dispose();
+                }
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {
@@ -180,9 +206,17 @@ public sealed class AwsPipeline
 
     private async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellation)
     {
-        if (response.Content.Headers.ContentLength > Options.MaxResponseBytes)
+        var length = response.Content.Headers.ContentLength;
+        if (length > Options.MaxResponseBytes)
             throw new IOException($"The response is larger than {Options.MaxResponseBytes} bytes.");
         await using var stream = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
+        if (length is { } announced)
+        {
+            // One buffer of the announced size, no growing copies: a fleet's large pages would churn the large object heap.
+            var exact = new byte[announced];
+            await stream.ReadExactlyAsync(exact, cancellation).ConfigureAwait(false);
+            return exact;
+        }
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;

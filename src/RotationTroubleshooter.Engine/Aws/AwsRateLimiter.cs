@@ -4,7 +4,7 @@ using System.Globalization;
 
 namespace RotationTroubleshooter.Aws;
 
-/// <summary>A client-side request rate: a token bucket refilled at <see cref="PerSecond"/>, holding at most <see cref="Burst"/>.</summary>
+/// <summary>An API's request quota: AWS's token bucket, refilled at <see cref="PerSecond"/>, holding at most <see cref="Burst"/>.</summary>
 public sealed record AwsRateLimit(double PerSecond, double Burst)
 {
     public static AwsRateLimit Of(double perSecond) => new(perSecond, Math.Max(1, perSecond));
@@ -32,13 +32,10 @@ public static class AwsRateLimits
         // GetPolicy, GetFunctionConfiguration, ListTags, and the repairs' AddPermission and UpdateFunctionConfiguration: 15/s together.
         ["lambda"] = AwsRateLimit.Of(15),
         ["logs:FilterLogEvents"] = AwsRateLimit.Of(5),
-        ["logs:GetLogEvents"] = AwsRateLimit.Of(10),
-        ["logs:DescribeLogStreams"] = AwsRateLimit.Of(5),
         // Unpublished; about 5/s is what users report.
         ["cloudformation:DescribeStacks"] = AwsRateLimit.Of(5),
         // EC2's non-mutating actions share one token bucket: 100 tokens, refilled at 20/s.
         ["ec2"] = new AwsRateLimit(20, 100),
-        ["cloudtrail:LookupEvents"] = AwsRateLimit.Of(2),
     };
 
     /// <summary>
@@ -129,7 +126,9 @@ public sealed class AwsRateLimiter
 
 /// <summary>
 /// A token bucket with reservations (a caller that finds it empty takes a future token and sleeps until then, so waiters
-/// are served in order), cut to 70% of the rate sent when AWS throttles and raised back one step per quiet 2 s. System.Threading.RateLimiting is only in the
+/// are served in order), cut to 70% of the rate sent when AWS throttles and raised back one step per quiet 2 s. It holds
+/// a little less than AWS's burst: requests the network bunches up on the way still find tokens in AWS's bucket, so the
+/// client can send at AWS's full rate without being throttled for jitter. System.Threading.RateLimiting is only in the
 /// ASP.NET Core shared framework, which pwsh does not load, so this small one avoids shipping a package.
 /// </summary>
 internal sealed class TokenBucket
@@ -140,11 +139,16 @@ internal sealed class TokenBucket
     private static readonly TimeSpan ThrottleDebounce = TimeSpan.FromSeconds(1);
     private const double UnlimitedCeiling = 10_000;
     private const int MaxRemembered = 1024;
+    /// <summary>
+    /// How early a request may reach AWS, relative to the client's schedule, and still find a token there. The first
+    /// requests of a burst open connections and arrive up to a few hundred milliseconds after the ones that follow them.
+    /// </summary>
+    private static readonly TimeSpan JitterReserve = TimeSpan.FromMilliseconds(500);
 
     private readonly object _lock = new();
     private readonly Func<TimeSpan> _clock;
     private readonly double _configuredRate;
-    private readonly double _burst;
+    private readonly double _capacity;
     private double _rate;
     private double _tokens;
     private TimeSpan _refilledAt;
@@ -156,9 +160,10 @@ internal sealed class TokenBucket
         Key = key;
         _clock = clock;
         _configuredRate = limit?.PerSecond ?? double.PositiveInfinity;
-        _burst = limit?.Burst ?? double.PositiveInfinity;
+        _capacity = limit is null ? double.PositiveInfinity
+            : limit.Burst - Math.Min(limit.Burst - 1, Math.Max(1, limit.PerSecond * JitterReserve.TotalSeconds));
         _rate = _configuredRate;
-        _tokens = limit?.Burst ?? 0;
+        _tokens = limit is null ? 0 : _capacity;
         _refilledAt = clock();
     }
 
@@ -239,7 +244,7 @@ internal sealed class TokenBucket
         if (!double.IsPositiveInfinity(_rate))
         {
             // A slowed bucket also bursts less: a full one would throttle again at once.
-            var capacity = _rate >= _configuredRate ? _burst : Math.Max(1, _rate);
+            var capacity = _rate >= _configuredRate ? _capacity : Math.Max(1, _rate);
             _tokens = Math.Min(capacity, _tokens + (now - _refilledAt).TotalSeconds * _rate);
         }
         _refilledAt = now;

@@ -43,7 +43,7 @@ public sealed class AwsSession
         {
             try
             {
-                return await SecretsManager.DescribeSecretAsync(id, cancellation).ConfigureAwait(false);
+                return KeepingAwsTags(await SecretsManager.DescribeSecretAsync(id, cancellation).ConfigureAwait(false));
             }
             catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
             {
@@ -112,8 +112,19 @@ public sealed class AwsSession
     public void RememberSecret(SecretDescription secret)
     {
         secret.VersionIdsToStages ??= secret.SecretVersionsToStages;
+        KeepingAwsTags(secret);
         foreach (var key in new[] { secret.ARN, secret.Name })
             if (!string.IsNullOrEmpty(key)) _secrets.TryAdd(key, new Lazy<Task<SecretDescription>>(Task.FromResult(secret)));
+    }
+
+    /// <summary>
+    /// Drops the account's own tags from a description the run keeps: the checks read only the tags AWS sets (aws:...,
+    /// a prefix accounts cannot use), and a fleet's own tags would otherwise stay in memory for the whole run.
+    /// </summary>
+    private static SecretDescription KeepingAwsTags(SecretDescription secret)
+    {
+        secret.Tags = secret.Tags?.Where(t => t.Key?.StartsWith("aws:", StringComparison.OrdinalIgnoreCase) == true).ToList();
+        return secret;
     }
 
     /// <summary>

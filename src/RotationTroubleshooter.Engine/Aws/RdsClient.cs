@@ -25,8 +25,10 @@ public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
     /// </summary>
     public async Task<IReadOnlyList<RdsDatabase>> DescribeDatabasesAsync(CancellationToken cancellation)
     {
-        var instanceItems = await ListAsync("DescribeDBInstances", "DBInstances", cancellation).ConfigureAwait(false);
-        var clusterItems = await ListAsync("DescribeDBClusters", "DBClusters", cancellation).ConfigureAwait(false);
+        var instancesTask = ListAsync("DescribeDBInstances", "DBInstances", cancellation);
+        var clustersTask = ListAsync("DescribeDBClusters", "DBClusters", cancellation);
+        await Task.WhenAll(instancesTask, clustersTask).ConfigureAwait(false);
+        var (instanceItems, clusterItems) = (instancesTask.Result, clustersTask.Result);
         var databases = new List<RdsDatabase>();
         var groups = new Dictionary<string, (string? VpcId, IReadOnlyList<RdsSubnet> Subnets)>(StringComparer.Ordinal);
         foreach (var item in instanceItems)

@@ -1,29 +1,27 @@
 using Amazon.EC2;
-using Amazon.Runtime;
 using RotationTroubleshooter.Aws;
 
 namespace RotationTroubleshooter.Network;
 
 /// <summary>
-/// Builds the run's EC2 client from the run's <see cref="AwsConnection"/>, so EC2 uses the same credentials, region and
-/// endpoint override (-EndpointUrl, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL) as the engine's own clients.
+/// Builds the run's EC2 client over the run's <see cref="AwsPipeline"/>: the same credentials, region and endpoint
+/// override (-EndpointUrl, AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL) as the engine's own clients, and every request sent
+/// through the pipeline's rate limits, retries and bounds.
 /// </summary>
 internal static class Ec2ClientFactory
 {
-    /// <summary>Attempts after the first; the SDK's standard mode backs off with jitter on RequestLimitExceeded and 5xx.</summary>
-    internal const int MaxErrorRetry = 5;
-    internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(30);
     /// <summary>The source <see cref="AwsConnection.ResolveEndpoint"/> names when no override applies.</summary>
     private const string PublicEndpointSource = "public endpoint";
 
-    public static AmazonEC2Client Create(AwsConnection connection)
+    public static AmazonEC2Client Create(AwsPipeline pipeline)
     {
-        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var connection = pipeline.Connection;
         var config = new AmazonEC2Config
         {
-            MaxErrorRetry = MaxErrorRetry,
-            RetryMode = RequestRetryMode.Standard,
-            Timeout = AttemptTimeout,
+            // The pipeline retries; an SDK retry on top would multiply the attempts and hide them from -Verbose.
+            MaxErrorRetry = 0,
+            HttpClientFactory = new AwsSdkHttpClientFactory(pipeline, AwsServices.Ec2),
         };
         var (endpoint, source) = connection.ResolveEndpoint(AwsServices.Ec2);
         if (source == PublicEndpointSource)

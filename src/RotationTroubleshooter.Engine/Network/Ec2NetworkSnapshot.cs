@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using RotationTroubleshooter.Aws;
 
 namespace RotationTroubleshooter.Network;
 
@@ -26,7 +27,7 @@ public sealed class Ec2NetworkSnapshot
     /// Maps subnet ids to their VPC ids. Subnets of VPCs already loaded cost no request; the rest are one batched call,
     /// and a subnet another caller is already looking up is awaited, not asked again. Unknown subnets are left out.
     /// </summary>
-    /// <exception cref="AmazonEC2Exception">EC2 refused the call, e.g. a subnet id that does not exist.</exception>
+    /// <exception cref="AwsServiceException">EC2 refused the call (e.g. a subnet id that does not exist), or it failed after the pipeline's retries.</exception>
     public async Task<IReadOnlyDictionary<string, string>> ResolveVpcIdsAsync(IEnumerable<string> subnetIds, CancellationToken cancellationToken = default)
     {
         var wanted = subnetIds.Distinct(StringComparer.Ordinal).ToList();
@@ -69,7 +70,7 @@ public sealed class Ec2NetworkSnapshot
     }
 
     /// <summary>The VPC's network description, fetched on first use and shared by every later and concurrent caller.</summary>
-    /// <exception cref="AmazonEC2Exception">EC2 refused one of the describe calls (e.g. missing permission).</exception>
+    /// <exception cref="AwsServiceException">EC2 refused one of the describe calls (e.g. missing permission), or it failed after the pipeline's retries.</exception>
     public async Task<VpcNetwork> GetVpcAsync(string vpcId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(vpcId);
@@ -149,7 +150,7 @@ public sealed class Ec2NetworkSnapshot
             return await CollectAsync(_ec2.Paginators.DescribeSecurityGroups(new DescribeSecurityGroupsRequest { GroupIds = groupIds }).Responses,
                 r => r.SecurityGroups, "referenced security groups", ct).ConfigureAwait(false);
         }
-        catch (AmazonEC2Exception)
+        catch (AwsServiceException e) when (e.Kind is not (AwsErrorKind.Throttled or AwsErrorKind.ServiceFault or AwsErrorKind.Transport))
         {
             // Groups of another account or a deleted peer cannot be described; rules referencing them still match by id.
             return [];
@@ -164,7 +165,7 @@ public sealed class Ec2NetworkSnapshot
                 r => r.Entries, "prefix list entries", ct).ConfigureAwait(false);
             return (prefixListId, entries.Select(e => e.Cidr).Where(c => c is not null).ToList());
         }
-        catch (AmazonEC2Exception)
+        catch (AwsServiceException e) when (e.Kind is not (AwsErrorKind.Throttled or AwsErrorKind.ServiceFault or AwsErrorKind.Transport))
         {
             // An unreadable prefix list leaves rules that use it undecided (Unknown), which is what the analyzer reports.
             return (prefixListId, null);

@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
+using RotationTroubleshooter.Aws;
 
 namespace RotationTroubleshooter.Network;
 
@@ -21,42 +22,57 @@ public sealed class NetworkPathAnalyzer
     public NetworkPathAnalyzer(Ec2NetworkSnapshot snapshot) => _snapshot = snapshot ?? throw new ArgumentNullException(nameof(snapshot));
 
     /// <summary>Evaluates both paths. AWS errors (missing permission, unknown subnet) come back as Unknown paths with a finding, not as exceptions.</summary>
-    public async Task<NetworkPathReport> AnalyzeAsync(NetworkPathRequest request, CancellationToken cancellationToken = default)
+    public Task<NetworkPathReport> AnalyzeAsync(NetworkPathRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        return AnalyzeAsync(request, Task.FromResult(request.Database), cancellationToken);
+    }
+
+    /// <summary>
+    /// Evaluates both paths for a database still being looked up: the function's network is described meanwhile (it does
+    /// not depend on the database), and <paramref name="database"/> is awaited before the database path, in place of
+    /// <see cref="NetworkPathRequest.Database"/>. Its failure is this call's.
+    /// </summary>
+    public async Task<NetworkPathReport> AnalyzeAsync(NetworkPathRequest request, Task<DatabaseTarget?> database, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(database);
         var subnetIds = request.SubnetIds.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
         var groupIds = request.SecurityGroupIds.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
         if (subnetIds.Count == 0)
-            return NotInVpc(request, groupIds);
+            return NotInVpc(request with { Database = await database.ConfigureAwait(false) }, groupIds);
 
-        VpcNetwork network;
-        VpcNetwork? databaseNetwork = null;
+        VpcNetwork? network = null;
+        string? notChecked = null;
         try
         {
             var vpcIds = await _snapshot.ResolveVpcIdsAsync(subnetIds, cancellationToken).ConfigureAwait(false);
             var vpcId = subnetIds.Select(s => vpcIds.GetValueOrDefault(s)).FirstOrDefault(v => v is not null);
             if (vpcId is null)
-                return NotChecked(request, null, subnetIds, groupIds, $"EC2 does not know the function's subnets {string.Join(", ", subnetIds)}.");
-            network = await _snapshot.GetVpcAsync(vpcId, cancellationToken).ConfigureAwait(false);
-            if (request.Database is { IsRdsEndpoint: true } database)
-                databaseNetwork = database.VpcId == vpcId ? network : await _snapshot.GetVpcAsync(database.VpcId!, cancellationToken).ConfigureAwait(false);
+                notChecked = $"EC2 does not know the function's subnets {string.Join(", ", subnetIds)}.";
+            else
+                network = await _snapshot.GetVpcAsync(vpcId, cancellationToken).ConfigureAwait(false);
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (WhyNotChecked(e) is { } why)
         {
-            return NotChecked(request, null, subnetIds, groupIds, $"EC2 refused {e.ErrorCode ?? e.GetType().Name}: {e.Message}");
+            notChecked = why;
         }
-        catch (AmazonClientException e)
+
+        request = request with { Database = await database.ConfigureAwait(false) };
+        VpcNetwork? databaseNetwork = null;
+        if (network is not null && request.Database is { IsRdsEndpoint: true } target)
         {
-            return NotChecked(request, null, subnetIds, groupIds, $"EC2 could not be called: {e.Message}");
+            try
+            {
+                databaseNetwork = target.VpcId == network.VpcId ? network : await _snapshot.GetVpcAsync(target.VpcId!, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (WhyNotChecked(e) is { } why)
+            {
+                notChecked = why;
+            }
         }
-        catch (HttpRequestException e)
-        {
-            return NotChecked(request, null, subnetIds, groupIds, $"EC2 could not be reached: {e.Message}");
-        }
-        catch (InvalidOperationException e)
-        {
-            return NotChecked(request, null, subnetIds, groupIds, e.Message);
-        }
+        if (network is null || notChecked is not null)
+            return NotChecked(request, null, subnetIds, groupIds, notChecked!);
 
         var check = new FunctionCheck(request, network, subnetIds, groupIds);
         var secretsManagerPath = check.SecretsManagerPath();
@@ -64,6 +80,18 @@ public sealed class NetworkPathAnalyzer
         return new NetworkPathReport(request.FunctionName, network.VpcId, subnetIds, groupIds, secretsManagerPath, databasePath, check.Findings.ToList())
             { SecretArn = request.SecretArn, Database = request.Database };
     }
+
+    /// <summary>Why an EC2 failure leaves the paths unchecked; null for anything else (it propagates).</summary>
+    private static string? WhyNotChecked(Exception e) => e switch
+    {
+        AwsServiceException { Kind: AwsErrorKind.Transport } aws => $"EC2 could not be reached: {aws.Message}",
+        AwsServiceException aws => $"EC2 refused {aws.ErrorCode ?? aws.Kind.ToString()}: {aws.Message}",
+        AmazonServiceException sdk => $"EC2 refused {sdk.ErrorCode ?? sdk.GetType().Name}: {sdk.Message}",
+        AmazonClientException sdk => $"EC2 could not be called: {sdk.Message}",
+        HttpRequestException http => $"EC2 could not be reached: {http.Message}",
+        InvalidOperationException invalid => invalid.Message,
+        _ => null,
+    };
 
     private static NetworkPathReport NotInVpc(NetworkPathRequest request, List<string> groupIds)
     {

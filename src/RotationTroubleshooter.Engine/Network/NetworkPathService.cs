@@ -10,9 +10,9 @@ namespace RotationTroubleshooter.Network;
 public sealed record DatabaseLookup(DatabaseTarget? Target, string? NotCheckedReason = null);
 
 /// <summary>
-/// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="For"/>): one EC2 client and one
-/// <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS databases listed once;
-/// each secret's database address and each function's report computed once.
+/// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="For"/>): one EC2 client over the
+/// session's pipeline and one <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS
+/// databases listed once; a secret's database address and report shared by the callers that ask for it at the same time.
 /// </summary>
 public sealed class NetworkPathService : IRunService<NetworkPathService>
 {
@@ -28,7 +28,7 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
     public NetworkPathService(AwsSession session)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
-        _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Connection));
+        _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Pipeline));
         _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(new Ec2NetworkSnapshot(_ec2.Value)));
         _rds = session.Get<RdsClient>();
         _secrets = new SecretHostReader(session);
@@ -39,7 +39,8 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
 
     /// <summary>
     /// The secret's rotation function (DescribeSecret, GetFunction) and, unless <paramref name="readSecretValue"/> is false,
-    /// its database (GetSecretValue's host and port, matched to RDS), then both paths.
+    /// its database (GetSecretValue's host and port, matched to RDS), then both paths. The function's network is described
+    /// while the database is looked up.
     /// </summary>
     /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, FunctionNotFound, or an AWS failure.</exception>
     public async Task<NetworkPathReport> ForSecretAsync(string secretId, bool readSecretValue, CancellationToken cancellation)
@@ -47,36 +48,45 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
         var (secret, functionArn) = await _session.RotationFunctionOfAsync(secretId, "check a function's network with -FunctionName", cancellation).ConfigureAwait(false);
         var secretArn = secret.ARN ?? secretId;
         var function = await _session.GetFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
-        var lookup = readSecretValue ? await DatabaseForSecretAsync(secretArn, cancellation).ConfigureAwait(false) : new DatabaseLookup(null);
-        var report = await ForFunctionAsync(function, secretArn, lookup.Target, cancellation).ConfigureAwait(false);
-        return lookup.NotCheckedReason is null ? report : WithDatabaseNotChecked(report, lookup.NotCheckedReason);
+        var lookup = readSecretValue ? DatabaseForSecretAsync(secretArn, cancellation) : Task.FromResult(new DatabaseLookup(null));
+        // The lookup is once per run and secret, so the secret's ARN names its database in the key.
+        var report = await Once(_reports, Key(function, secretArn, readSecretValue ? $"database of {secretArn}" : null, null),
+            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, null), TargetOf(lookup), cancellation), keep: false).ConfigureAwait(false);
+        var reason = (await lookup.ConfigureAwait(false)).NotCheckedReason;
+        return reason is null ? report : WithDatabaseNotChecked(report, reason);
     }
 
-    /// <summary>Both paths of one function, computed once per function, secret and database per run.</summary>
+    /// <summary>Both paths of one function, computed once for concurrent callers asking for the same function, secret and database.</summary>
     /// <param name="secretArn">The secret rotated, for the endpoint policy; null checks the function alone.</param>
     /// <param name="database">From <see cref="DatabaseForSecretAsync"/>; null skips the database path.</param>
     public Task<NetworkPathReport> ForFunctionAsync(LambdaFunction function, string? secretArn, DatabaseTarget? database, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(function);
+        return Once(_reports, Key(function, secretArn, database?.Host, database?.Port),
+            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, database), cancellation), keep: false);
+    }
+
+    private static string Key(LambdaFunction function, string? secretArn, string? host, int? port) =>
+        string.Join('\n', function.Configuration.FunctionArn ?? function.Configuration.FunctionName, secretArn, host, port);
+
+    private NetworkPathRequest Request(LambdaFunction function, string? secretArn, DatabaseTarget? database)
+    {
         var config = function.Configuration;
         var name = config.FunctionName ?? config.FunctionArn ?? throw new ArgumentException("The function has no name.", nameof(function));
-        var key = string.Join('\n', config.FunctionArn ?? name, secretArn, database?.Host, database?.Port);
-        return Once(_reports, key, () =>
-        {
-            string? endpoint = null;
-            config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
-            var request = new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
-                config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database);
-            return _analyzer.Value.AnalyzeAsync(request, cancellation);
-        });
+        string? endpoint = null;
+        config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
+        return new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
+            config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database);
     }
+
+    private static async Task<DatabaseTarget?> TargetOf(Task<DatabaseLookup> lookup) => (await lookup.ConfigureAwait(false)).Target;
 
     /// <summary>
     /// The secret's database: GetSecretValue's host and port (the value itself is dropped at once), matched against the
     /// RDS instance and cluster endpoints. Refusals and unreadable secrets come back as a reason, not an exception.
     /// </summary>
     public Task<DatabaseLookup> DatabaseForSecretAsync(string secretArn, CancellationToken cancellation) =>
-        Once(_lookups, secretArn, () => LookUpAsync(secretArn, cancellation));
+        Once(_lookups, secretArn, () => LookUpAsync(secretArn, cancellation), keep: false);
 
     private async Task<DatabaseLookup> LookUpAsync(string secretArn, CancellationToken cancellation)
     {
@@ -129,12 +139,17 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
         { SecretArn = report.SecretArn, Database = report.Database };
     }
 
-    /// <summary>One shared task per key; a failed or cancelled one is dropped so a later caller (e.g. after throttling) asks again.</summary>
-    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> start)
+    /// <summary>
+    /// One shared task per key; a failed or cancelled one is dropped so a later caller (e.g. after throttling) asks again.
+    /// Without <paramref name="keep"/>, a finished one is dropped too: per-secret answers are shared while they are being
+    /// worked out, not kept for the rest of the run, where a fleet's would pile up in memory.
+    /// </summary>
+    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> start, bool keep = true)
     {
         var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(start));
-        lazy.Value.ContinueWith(t => cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy)),
-            CancellationToken.None, TaskContinuationOptions.NotOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        lazy.Value.ContinueWith(t => cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy)), CancellationToken.None,
+            (keep ? TaskContinuationOptions.NotOnRanToCompletion : TaskContinuationOptions.None) | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         return lazy.Value;
     }
 

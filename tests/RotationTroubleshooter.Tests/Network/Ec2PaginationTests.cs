@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Amazon.Runtime;
 using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Network;
@@ -14,7 +13,7 @@ public sealed class Ec2PaginationTests(MotoEc2Fixture moto)
     {
         var seeded = moto.Scenario("endpoint-healthy");
         var vpcId = seeded.GetProperty("vpcId").GetString()!;
-        using var ec2 = moto.CreateClient(new FirstPageFactory(vpcId));
+        using var ec2 = moto.CreateClient(moto.Pipeline(new FirstPageHandler(vpcId) { InnerHandler = new HttpClientHandler() }));
         var snapshot = new Ec2NetworkSnapshot(ec2);
 
         var network = await snapshot.GetVpcAsync(vpcId);
@@ -25,13 +24,6 @@ public sealed class Ec2PaginationTests(MotoEc2Fixture moto)
     }
 
     /// <summary>Answers the first DescribeSecurityGroups call with one group and a nextToken; every other request goes to moto.</summary>
-    private sealed class FirstPageFactory(string vpcId) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new FirstPageHandler(vpcId) { InnerHandler = new HttpClientHandler() });
-
-        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-    }
-
     private sealed class FirstPageHandler(string vpcId) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Amazon.Runtime;
+using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Network;
@@ -23,8 +23,8 @@ public sealed class Ec2RequestCountTests(MotoEc2Fixture moto)
     [Fact]
     public async Task Functions_sharing_a_vpc_fetch_it_once()
     {
-        var counter = new CountingHttpClientFactory();
-        using var ec2 = moto.CreateClient(counter);
+        var counter = new RequestCounter(moto.Pipeline());
+        using var ec2 = moto.CreateClient(counter.Pipeline);
         var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
         var seeded = moto.Scenario("endpoint-sg-prefix-list");
 
@@ -40,8 +40,8 @@ public sealed class Ec2RequestCountTests(MotoEc2Fixture moto)
     [Fact]
     public async Task Concurrent_functions_share_one_in_flight_fetch()
     {
-        var counter = new CountingHttpClientFactory();
-        using var ec2 = moto.CreateClient(counter);
+        var counter = new RequestCounter(moto.Pipeline());
+        using var ec2 = moto.CreateClient(counter.Pipeline);
         var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
         var seeded = moto.Scenario("endpoint-sg-prefix-list");
 
@@ -55,8 +55,8 @@ public sealed class Ec2RequestCountTests(MotoEc2Fixture moto)
     [Fact]
     public async Task A_database_in_a_peered_vpc_loads_that_vpc_once_more_and_the_peering_in_one_batch_each()
     {
-        var counter = new CountingHttpClientFactory();
-        using var ec2 = moto.CreateClient(counter);
+        var counter = new RequestCounter(moto.Pipeline());
+        using var ec2 = moto.CreateClient(counter.Pipeline);
         var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
         var seeded = moto.Scenario("db-other-vpc-peered");
 
@@ -73,8 +73,8 @@ public sealed class Ec2RequestCountTests(MotoEc2Fixture moto)
     [Fact]
     public async Task A_function_outside_any_vpc_needs_no_ec2_request()
     {
-        var counter = new CountingHttpClientFactory();
-        using var ec2 = moto.CreateClient(counter);
+        var counter = new RequestCounter(moto.Pipeline());
+        using var ec2 = moto.CreateClient(counter.Pipeline);
         var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
 
         var report = await analyzer.AnalyzeAsync(new NetworkPathRequest("public-fn", [], [], NetworkPathScenarioTests.RoleArn, null, "us-east-1",
@@ -87,30 +87,18 @@ public sealed class Ec2RequestCountTests(MotoEc2Fixture moto)
     }
 }
 
-/// <summary>Gives the SDK an HttpClient whose handler counts requests by their EC2 Action.</summary>
-internal sealed class CountingHttpClientFactory : HttpClientFactory
+/// <summary>Counts the requests a pipeline sends, by operation.</summary>
+internal sealed class RequestCounter
 {
     private readonly ConcurrentDictionary<string, int> _counts = new();
 
-    public Dictionary<string, int> Snapshot() => new(_counts);
-
-    public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new CountingHandler(_counts) { InnerHandler = new HttpClientHandler() });
-
-    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
-
-    private sealed class CountingHandler(ConcurrentDictionary<string, int> counts) : DelegatingHandler
+    public RequestCounter(AwsPipeline pipeline)
     {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var action = "(no body)";
-            if (request.Content is not null)
-            {
-                await request.Content.LoadIntoBufferAsync(cancellationToken);
-                var body = await request.Content.ReadAsStringAsync(cancellationToken);
-                action = body.Split('&').Select(p => p.Split('=', 2)).FirstOrDefault(p => p[0] == "Action")?[1] ?? "(no Action)";
-            }
-            counts.AddOrUpdate(action, 1, (_, n) => n + 1);
-            return await base.SendAsync(request, cancellationToken);
-        }
+        Pipeline = pipeline;
+        pipeline.RequestSent += (_, operation) => _counts.AddOrUpdate(operation, 1, (_, n) => n + 1);
     }
+
+    public AwsPipeline Pipeline { get; }
+
+    public Dictionary<string, int> Snapshot() => new(_counts);
 }

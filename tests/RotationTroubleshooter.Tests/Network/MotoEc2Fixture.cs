@@ -4,6 +4,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Amazon.EC2;
 using Amazon.Runtime;
+using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Network;
+using RotationTroubleshooter.Tests.Aws;
 
 namespace RotationTroubleshooter.Tests.Network;
 
@@ -47,13 +50,12 @@ public sealed class MotoEc2Fixture : IAsyncLifetime
 
     public JsonElement Scenario(string name) => _scenarios!.RootElement.GetProperty(name);
 
-    public AmazonEC2Client CreateClient(HttpClientFactory? httpClientFactory = null)
-    {
-        var config = new AmazonEC2Config { ServiceURL = Url, AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
-        if (httpClientFactory is not null)
-            config.HttpClientFactory = httpClientFactory;
-        return new AmazonEC2Client(new BasicAWSCredentials("test", "test"), config);
-    }
+    /// <summary>A pipeline to moto, as a cmdlet run has, over <paramref name="transport"/> when given (to count or script requests).</summary>
+    public AwsPipeline Pipeline(HttpMessageHandler? transport = null) =>
+        new(TestConnections.Create(new BasicAWSCredentials("test", "test"), endpoint: Url), new AwsPipelineOptions { MaxAttempts = 1 }, transport);
+
+    /// <summary>The EC2 client a cmdlet run makes: AWSSDK.EC2 sending through the pipeline.</summary>
+    public AmazonEC2Client CreateClient(AwsPipeline? pipeline = null) => Ec2ClientFactory.Create(pipeline ?? Pipeline());
 
     private static Process Start(string file, string arguments, bool captureOutput = false)
     {

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Network;
+using RotationTroubleshooter.Tests.Aws;
 
 namespace RotationTroubleshooter.Tests.Network;
 
@@ -278,8 +280,7 @@ public sealed class NetworkPathScenarioTests(MotoEc2Fixture moto)
     [Fact]
     public async Task Unreachable_ec2_is_reported_as_not_checked_instead_of_throwing()
     {
-        var config = new Amazon.EC2.AmazonEC2Config { ServiceURL = "http://127.0.0.1:1", AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 };
-        using var ec2 = new Amazon.EC2.AmazonEC2Client(new Amazon.Runtime.BasicAWSCredentials("test", "test"), config);
+        using var ec2 = Ec2ClientFactory.Create(new AwsPipeline(TestConnections.Create(endpoint: "http://127.0.0.1:1"), new AwsPipelineOptions { MaxAttempts = 1 }));
         var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
 
         var report = await analyzer.AnalyzeAsync(Request(moto.Scenario("endpoint-healthy")));

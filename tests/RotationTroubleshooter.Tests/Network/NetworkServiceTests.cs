@@ -97,7 +97,7 @@ public sealed class NetworkServiceTests
         var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => new RdsClient(Pipeline(handler)).DescribeDatabasesAsync(CancellationToken.None));
 
         Assert.Equal("TooManyResults", error.ErrorId);
-        Assert.Equal(RdsClient.MaxPages, handler.Bodies.Count);
+        Assert.Equal(RdsClient.MaxPages, handler.Bodies.Count(b => b.StartsWith("Action=DescribeDBInstances")));
     }
 
     private const string Password = "Sup3r-Secret-Value";
@@ -147,16 +147,77 @@ public sealed class NetworkServiceTests
     public void Ec2_client_follows_the_connection_endpoint_override_and_signs_for_its_region()
     {
         var overridden = TestConnections.Create(region: "eu-west-1", environment: name => name == "AWS_ENDPOINT_URL_EC2" ? "http://127.0.0.1:5000" : null);
-        using var client = Ec2ClientFactory.Create(overridden);
+        using var client = Ec2ClientFactory.Create(new AwsPipeline(overridden));
 
         var config = (AmazonEC2Config)client.Config;
         Assert.Equal("http://127.0.0.1:5000/", config.ServiceURL);
         Assert.Equal("eu-west-1", config.AuthenticationRegion);
-        Assert.Equal(Ec2ClientFactory.MaxErrorRetry, config.MaxErrorRetry);
 
-        using var regional = Ec2ClientFactory.Create(TestConnections.Create(region: "ap-southeast-2"));
+        using var regional = Ec2ClientFactory.Create(new AwsPipeline(TestConnections.Create(region: "ap-southeast-2")));
         Assert.Null(regional.Config.ServiceURL);
         Assert.Equal("ap-southeast-2", regional.Config.RegionEndpoint.SystemName);
+    }
+
+    private static HttpResponseMessage Ec2Error(HttpStatusCode status, string code) => new(status)
+    {
+        Content = new StringContent($"<Response><Errors><Error><Code>{code}</Code><Message>{code} for the test</Message></Error></Errors><RequestID>r-1</RequestID></Response>",
+            Encoding.UTF8, "text/xml"),
+    };
+
+    private const string OneSubnet = """
+        <DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-2</requestId>
+          <subnetSet><item><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId></item></subnetSet></DescribeSubnetsResponse>
+        """;
+
+    /// <summary>An EC2 client over a pipeline of its own (limiters are shared per endpoint in the process, hence the port).</summary>
+    private static (AmazonEC2Client Client, AwsPipeline Pipeline) Ec2(ScriptedHandler handler, int port, int maxAttempts = 6)
+    {
+        var pipeline = new AwsPipeline(TestConnections.Create(endpoint: $"http://127.0.0.1:{port}"),
+            new AwsPipelineOptions { MaxAttempts = maxAttempts, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler);
+        return (Ec2ClientFactory.Create(pipeline), pipeline);
+    }
+
+    [Fact]
+    public async Task Ec2_throttling_is_retried_by_the_pipeline_which_slows_ec2_down_and_says_so()
+    {
+        var calls = 0;
+        var handler = new ScriptedHandler((_, _) => Interlocked.Increment(ref calls) == 1
+            ? Ec2Error(HttpStatusCode.ServiceUnavailable, "RequestLimitExceeded") : Ok(OneSubnet, "text/xml"));
+        var (client, pipeline) = Ec2(handler, port: 11);
+        using var ec2 = client;
+        var sent = new List<string>();
+        var retries = new List<string>();
+        var lowered = new List<string>();
+        pipeline.RequestSent += (service, operation) => sent.Add($"{service.SigningName}:{operation}");
+        pipeline.Retrying += (service, operation, reason, _) => retries.Add($"{service.SigningName}:{operation} {reason}");
+        pipeline.RateLowered += (service, operation, _) => lowered.Add($"{service.SigningName}:{operation}");
+
+        var vpcs = await new Ec2NetworkSnapshot(ec2).ResolveVpcIdsAsync(["subnet-1"]);
+
+        Assert.Equal("vpc-1", vpcs["subnet-1"]);
+        Assert.Equal(["ec2:DescribeSubnets", "ec2:DescribeSubnets"], sent);
+        Assert.Equal(["ec2:DescribeSubnets RequestLimitExceeded"], retries);
+        Assert.Equal(["ec2:DescribeSubnets"], lowered);
+        Assert.True(pipeline.RateLimiter.CurrentRate("ec2", "DescribeRouteTables") < 20, "EC2's shared bucket is slowed");
+        Assert.All(handler.Bodies, body => Assert.Contains("Action=DescribeSubnets", body));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, "RequestLimitExceeded", AwsErrorKind.Throttled, 3)]
+    [InlineData(HttpStatusCode.InternalServerError, "InternalError", AwsErrorKind.ServiceFault, 3)]
+    [InlineData(HttpStatusCode.Forbidden, "UnauthorizedOperation", AwsErrorKind.AccessDenied, 1)]
+    public async Task Ec2_failures_get_the_pipelines_attempt_bound_and_error_mapping(HttpStatusCode status, string code, AwsErrorKind kind, int attempts)
+    {
+        var handler = new ScriptedHandler((_, _) => Ec2Error(status, code));
+        var (client, _) = Ec2(handler, port: 12 + (int)kind, maxAttempts: 3);
+        using var ec2 = client;
+
+        var error = await Assert.ThrowsAsync<AwsServiceException>(() => new Ec2NetworkSnapshot(ec2).ResolveVpcIdsAsync(["subnet-1"]));
+
+        Assert.Equal(kind, error.Kind);
+        Assert.Equal(code, error.ErrorCode);
+        Assert.Equal("ec2:DescribeSubnets", error.IamAction);
+        Assert.Equal(attempts, handler.Bodies.Count);
     }
 
     private static NetworkPathService Service(ScriptedHandler handler) =>
