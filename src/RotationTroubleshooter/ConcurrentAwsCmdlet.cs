@@ -6,7 +6,8 @@ namespace RotationTroubleshooter.Commands;
 /// <summary>
 /// A cmdlet that works on many pipeline items at once (up to -ThrottleLimit), writing each answer on the pipeline
 /// thread in input order (an answer waits only for those before it), with progress, and stopping promptly on Ctrl+C with
-/// no work left running.
+/// no work left running. An item may say when it is ready to be worked on (what it shares with other items has been read
+/// ahead); until then it holds no slot, and later items that are ready go first.
 /// </summary>
 public abstract class ConcurrentAwsCmdlet : AwsCmdlet
 {
@@ -17,8 +18,7 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
     private readonly List<Task> _running = [];
     private readonly Stopwatch _sinceProgress = new();
     private readonly Stopwatch _sinceStart = new();
-    private SemaphoreSlim? _slots;
-    private Task _lastTurn = Task.CompletedTask;
+    private Slots? _slots;
     private int _done;
     private bool _totalKnown;
     private bool _progressShown;
@@ -32,18 +32,17 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
     protected abstract string Activity { get; }
 
     /// <summary>
-    /// Starts work on one item; its results, failure and verbose lines (whatever its work posts to
-    /// <see cref="AwsCmdlet.Messages"/>) are written after those of the items enqueued before it.
+    /// Starts work on one item once <paramref name="ready"/> has completed (however); its results, failure and verbose
+    /// lines (whatever its work posts to <see cref="AwsCmdlet.Messages"/>) are written after those of the items enqueued
+    /// before it.
     /// </summary>
-    protected void Enqueue(object target, Func<CancellationToken, Task<IEnumerable<object>>> work)
+    protected void Enqueue(object target, Func<CancellationToken, Task<IEnumerable<object>>> work, Task? ready = null)
     {
-        _slots ??= new SemaphoreSlim(ThrottleLimit);
+        _slots ??= new Slots(ThrottleLimit);
         if (!_sinceStart.IsRunning) _sinceStart.Start();
         var slots = _slots;
         var item = Messages.Begin();
-        var previousTurn = _lastTurn;
-        var turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _lastTurn = turn.Task;
+        var turn = slots.Add(ready);
         var task = Task.Run(async () =>
         {
             PipelineMessages.BelongTo(item);
@@ -51,23 +50,13 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
             {
                 try
                 {
-                    // Slots are taken in input order: the thread pool starts these tasks in any order, and an early
-                    // item waiting behind later ones would hold back every answer after it.
-                    await previousTurn.ConfigureAwait(false);
-                    await slots.WaitAsync(StopToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    turn.SetResult();
-                }
-                try
-                {
+                    await turn.Given.WaitAsync(StopToken).ConfigureAwait(false);
                     var results = await work(StopToken).ConfigureAwait(false);
                     Messages.Post(() => { foreach (var result in results) WriteObject(result); });
                 }
                 finally
                 {
-                    slots.Release();
+                    slots.Finish(turn);
                 }
             }
             catch (Exception e)
@@ -130,6 +119,86 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
     private Task WhenAllRunning()
     {
         lock (_running) return Task.WhenAll(_running.ToArray());
+    }
+
+    /// <summary>
+    /// The -ThrottleLimit slots. They go to the earliest item that is ready (items are numbered in input order, so an
+    /// early item never waits behind later ones that are not ready either), and to no item more than
+    /// <see cref="LookAhead"/> past the earliest unfinished one: results wait to be written in input order, and this
+    /// bounds how many wait.
+    /// </summary>
+    private sealed class Slots(int count)
+    {
+        /// <summary>A diagnosis is a few kilobytes: a thousand waiting results are a few megabytes.</summary>
+        private const int LookAhead = 1000;
+
+        private readonly object _lock = new();
+        private readonly LinkedList<Turn> _waiting = new();
+        private readonly SortedSet<long> _unfinished = new();
+        private int _free = count;
+        private long _next;
+
+        public sealed class Turn(long index, bool ready)
+        {
+            private readonly TaskCompletionSource _given = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            public long Index { get; } = index;
+            public bool Ready { get; set; } = ready;
+            public bool HasSlot { get; set; }
+            public LinkedListNode<Turn>? Node { get; set; }
+            public Task Given => _given.Task;
+            public void Give() => _given.TrySetResult();
+        }
+
+        public Turn Add(Task? ready)
+        {
+            Turn turn;
+            lock (_lock)
+            {
+                turn = new Turn(_next++, ready is null || ready.IsCompleted);
+                turn.Node = _waiting.AddLast(turn);
+                _unfinished.Add(turn.Index);
+                Hand();
+            }
+            ready?.ContinueWith(_ =>
+            {
+                lock (_lock)
+                {
+                    turn.Ready = true;
+                    Hand();
+                }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return turn;
+        }
+
+        /// <summary>The item is done, or stopped before its turn came.</summary>
+        public void Finish(Turn turn)
+        {
+            lock (_lock)
+            {
+                if (turn.HasSlot) _free++;
+                else if (turn.Node?.List is not null) _waiting.Remove(turn.Node);
+                _unfinished.Remove(turn.Index);
+                Hand();
+            }
+        }
+
+        private void Hand()
+        {
+            if (_free == 0 || _unfinished.Count == 0) return;
+            var limit = _unfinished.Min + LookAhead;
+            for (var node = _waiting.First; node is not null && _free > 0 && node.Value.Index < limit;)
+            {
+                var next = node.Next;
+                if (node.Value.Ready)
+                {
+                    _waiting.Remove(node);
+                    _free--;
+                    node.Value.HasSlot = true;
+                    node.Value.Give();
+                }
+                node = next;
+            }
+        }
     }
 
     private void ReportProgress()

@@ -93,17 +93,21 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     {
         var session = SessionFor(null);
         var diagnostician = session.Get<RotationDiagnostician>();
+        var readAhead = new DiagnosisReadAhead(session, _options!);
+        session.Get<SecretValueClient>().BatchRefused += reason => Messages.Post(() => WriteVerbose(reason));
         WriteVerbose(All ? "Listing every secret." : "Listing the secrets that rotate, by a function or by their owning service (-All for every secret).");
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
         {
-            // Diagnoses start while later pages are listed; results arriving meanwhile are written, in listing order.
-            while (WaitWritingResults(listing.MoveNextAsync()))
+            // Diagnoses start while later pages are listed, each once what it shares with others has been read ahead;
+            // results arriving meanwhile are written, in listing order.
+            while (WaitWritingResults(NextListed(listing, readAhead)))
             {
                 var secret = listing.Current;
                 if (!All && !DiagnosisContext.HasRotationConfigured(secret)) continue;
                 var id = secret.ARN ?? secret.Name ?? "";
-                Enqueue(id, async stop => [await DiagnoseAsync(secret.Name ?? id, options => diagnostician.DiagnoseAsync(secret, options, stop))]);
+                Enqueue(id, async stop => [await DiagnoseAsync(secret.Name ?? id, options => diagnostician.DiagnoseAsync(secret, options, stop))],
+                    readAhead.ReadAheadAsync(secret, StopToken));
             }
             TotalKnown();
         }
@@ -113,8 +117,17 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
         }
         finally
         {
+            readAhead.Flush(StopToken);
             listing.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>The next listed secret; the values read ahead so far are sent while the next page is awaited.</summary>
+    private ValueTask<bool> NextListed(IAsyncEnumerator<SecretDescription> listing, DiagnosisReadAhead readAhead)
+    {
+        var next = listing.MoveNextAsync();
+        if (!next.IsCompleted) readAhead.Flush(StopToken);
+        return next;
     }
 
     /// <summary>One diagnosis, with -Verbose lines in its place: each check as it ran and what it found, then the verdict.</summary>

@@ -48,7 +48,7 @@ Describe 'Test-SecretRotation on many secrets' {
         AfterEach { Stop-AwsProxy $Proxy }
 
         It 'works on several secrets at once, never more than -ThrottleLimit' {
-            $d = Test-SecretRotation -EndpointUrl $Proxy.Url -ThrottleLimit 4
+            $d = $Names | Test-SecretRotation -EndpointUrl $Proxy.Url -ThrottleLimit 4
             $d | Should -HaveCount 50
             $inFlight = Get-MaxInFlight (Get-ProxyRequest $Proxy) 'secretsmanager:GetSecretValue'
             $inFlight | Should -BeGreaterThan 1
@@ -56,9 +56,24 @@ Describe 'Test-SecretRotation on many secrets' {
         }
 
         It 'works on one secret at a time with -ThrottleLimit 1' {
-            $d = Test-SecretRotation -EndpointUrl $Proxy.Url -ThrottleLimit 1
+            $d = $Names | Test-SecretRotation -EndpointUrl $Proxy.Url -ThrottleLimit 1
             $d | Should -HaveCount 50
             Get-MaxInFlight (Get-ProxyRequest $Proxy) 'secretsmanager:GetSecretValue' | Should -Be 1
+        }
+
+        It 'reads, once ListSecrets names them, each function''s shared data at once and the values twenty at a time' {
+            $d = Test-SecretRotation -EndpointUrl $Proxy.Url -ThrottleLimit 8
+            $d | Should -HaveCount 50
+            ($d | Where-Object Status -ne Healthy) | Should -BeNullOrEmpty
+            $requests = Get-ProxyRequest $Proxy
+            $counts = Get-ProxyCount $Proxy
+            $counts['secretsmanager:BatchGetSecretValue'] | Should -Be 3
+            $counts.Keys | Should -Not -Contain 'secretsmanager:GetSecretValue'
+            $counts.Keys | Should -Not -Contain 'secretsmanager:DescribeSecret'
+            foreach ($op in 'lambda:GetFunction', 'lambda:GetPolicy', 'logs:FilterLogEvents') { $counts[$op] | Should -Be 2 -Because "$op is asked once per function" }
+            # Each function's reads go out as soon as the listing names it, before the first values are back.
+            $firstBatch = ($requests | Where-Object op -eq 'secretsmanager:BatchGetSecretValue' | Measure-Object end -Minimum).Minimum
+            $requests | Where-Object op -in 'lambda:GetFunction', 'lambda:GetPolicy', 'logs:FilterLogEvents' | ForEach-Object { $_.start | Should -BeLessThan $firstBatch }
         }
 
         It 'reads each shared function, policy and stack once while many secrets that need them are in flight' {
@@ -89,13 +104,27 @@ Describe 'Test-SecretRotation on many secrets' {
             finally { Stop-AwsProxy $proxy }
         }
 
-        It 'keeps ListSecrets'' order when it lists the secrets itself' {
-            $proxy = Start-AwsProxy -Delay 'db000=800', 'db003=800'
+        It 'keeps ListSecrets'' order when it lists the secrets itself, diagnosing first the secrets whose shared reads are in' {
+            $listed = (aws secretsmanager list-secrets --endpoint-url $env:RT_MOTO_URL --region us-east-1 --output json | ConvertFrom-Json).SecretList
+            # The first listed secret's function answers 5 s late; the other function's secrets wait for nothing.
+            $late = $listed[0].RotationLambdaARN.Split(':')[-1]
+            $proxy = Start-AwsProxy -Delay "$late=5000"
             try {
-                $listed = (aws secretsmanager list-secrets --endpoint-url $env:RT_MOTO_URL --region us-east-1 --output json | ConvertFrom-Json).SecretList.Name
-                $d = Test-SecretRotation -EndpointUrl $proxy.Url -ThrottleLimit 8
-                $d.Name | Should -Be $listed
-                @(Get-ProxyRequest $proxy | Where-Object { $_.op -eq 'secretsmanager:GetSecretValue' -and $_.end - $_.start -ge 0.8 }) | Should -HaveCount 2
+                $run = Start-InRunspace 'param($Url) Test-SecretRotation -EndpointUrl $Url -ThrottleLimit 2' @{ Url = $proxy.Url }
+                $others = @($listed | Where-Object RotationLambdaARN -notlike "*:$late").Count
+                # Progress counts what is done: the other function's secrets, while nothing can be written before the first.
+                $seen = $null
+                while (-not $run.Handle.IsCompleted -and -not $seen) {
+                    $seen = $run.PowerShell.Streams.Progress | Where-Object { $_.StatusDescription -match '^(\d+) of 50$' -and [int]$Matches[1] -ge $others } | Select-Object -First 1
+                    if (-not $seen) { Start-Sleep -Milliseconds 50 }
+                }
+                $writtenMeanwhile = $run.Output.Count
+                $run.PowerShell.EndInvoke($run.Handle)
+                $run.PowerShell.Dispose()
+
+                $seen | Should -Not -BeNullOrEmpty
+                $writtenMeanwhile | Should -Be 0
+                $run.Output.Name | Should -Be $listed.Name
             }
             finally { Stop-AwsProxy $proxy }
         }
@@ -152,8 +181,8 @@ Describe 'Test-SecretRotation on many secrets' {
         AfterEach { Remove-Item "Env:$RateVariable" -ErrorAction SilentlyContinue }
 
         It 'stops promptly when the pipeline is stopped, and sends no request after' {
-            # Slow enough (4 GetSecretValue per second) that the run is mid-way when stopped.
-            Set-Item "Env:$RateVariable" 'secretsmanager:GetSecretValue=4'
+            # Slow enough (a batch of twenty values every other second) that the run is mid-way when stopped.
+            Set-Item "Env:$RateVariable" 'secretsmanager:BatchGetSecretValue=0.5'
             $run = Start-InRunspace 'param($Url) Test-SecretRotation -EndpointUrl $Url -ThrottleLimit 8' @{ Url = $Proxy.Url }
             $deadline = [DateTime]::UtcNow.AddSeconds(60)
             while ($run.Output.Count -lt 2 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
@@ -172,7 +201,7 @@ Describe 'Test-SecretRotation on many secrets' {
             $state | Should -Be 'Stopped'
             $run.Output.Count | Should -BeLessThan 50
             $later | Should -Be $atStop
-            # Generous: without cancellation the rest of the run takes about ten seconds.
+            # Generous: without cancellation the rest of the run takes about four seconds.
             $stopping.Elapsed.TotalSeconds | Should -BeLessThan 5
         }
     }

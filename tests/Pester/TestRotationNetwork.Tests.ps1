@@ -193,8 +193,8 @@ Describe 'Test-RotationNetwork' {
                 foreach ($operation in 'DescribeRouteTables', 'DescribeSecurityGroups', 'DescribeNetworkAcls', 'DescribeVpcEndpoints', 'DescribeNatGateways', 'DescribeInternetGateways') {
                     $counts["ec2:$operation"] | Should -Be 1 -Because "ec2:$operation is asked once per VPC"
                 }
-                # One batched subnet-to-VPC look-up, one listing of the VPC's subnets.
-                $counts['ec2:DescribeSubnets'] | Should -Be 2
+                # The VPC Lambda names is described at once: one listing of its subnets, no look-up of the function's.
+                $counts['ec2:DescribeSubnets'] | Should -Be 1
                 $counts['rds:DescribeDBInstances'] | Should -Be 1
                 $counts['rds:DescribeDBClusters'] | Should -Be 1
                 $counts['secretsmanager:GetSecretValue'] | Should -Be 2
@@ -248,7 +248,7 @@ Describe 'Test-RotationNetwork' {
     }
 
     Context 'round trips' {
-        It 'describes the function''s VPC while it looks up the secret''s database, and lists RDS instances and clusters at once' {
+        It 'looks up the secret''s database while it reads the function, and lists RDS instances and clusters at once' {
             # A long round trip, so that requests sent together overlap however busy the machine is.
             $proxy = Start-AwsProxy -LatencyMs 300
             try {
@@ -257,8 +257,36 @@ Describe 'Test-RotationNetwork' {
                 function Get-Request([string] $Op) { $requests | Where-Object op -eq $Op | Select-Object -First 1 }
 
                 $report.DatabasePath.Verdict | Should -Be 'Reachable'
-                (Get-Request 'ec2:DescribeSubnets').start | Should -BeLessThan (Get-Request 'secretsmanager:GetSecretValue').end
+                (Get-Request 'secretsmanager:GetSecretValue').start | Should -BeLessThan (Get-Request 'lambda:GetFunction').end
+                (Get-Request 'rds:DescribeDBInstances').start | Should -BeLessThan (Get-Request 'secretsmanager:GetSecretValue').end
                 (Get-Request 'rds:DescribeDBClusters').start | Should -BeLessThan (Get-Request 'rds:DescribeDBInstances').end
+            }
+            finally { Stop-AwsProxy $proxy }
+        }
+
+        It 'Test-SecretRotation asks what the secret names at once, then the function''s VPC in one round trip' {
+            $proxy = Start-AwsProxy -LatencyMs 300
+            try {
+                $d = Test-SecretRotation -SecretId $Seed.'endpoint-healthy'.secret -EndpointUrl $proxy.Url
+                $requests = Get-ProxyRequest $proxy
+                $describe = $requests | Where-Object op -eq 'secretsmanager:DescribeSecret'
+                $function = $requests | Where-Object op -eq 'lambda:GetFunction'
+                $ec2 = @($requests | Where-Object op -like 'ec2:*')
+
+                $d.Findings.CheckId | Should -Not -Contain 'NetworkPathNotChecked'
+                @($describe) + @($function) | Should -HaveCount 2
+                # What DescribeSecret makes knowable is asked together: none of it waits for GetFunction.
+                foreach ($op in 'lambda:GetPolicy', 'logs:FilterLogEvents', 'secretsmanager:GetSecretValue', 'rds:DescribeDBInstances', 'rds:DescribeDBClusters') {
+                    $r = @($requests | Where-Object op -eq $op)
+                    $r | Should -HaveCount 1 -Because "$op is asked once"
+                    $r[0].start | Should -BeGreaterThan $describe.end -Because "$op needs the secret's description"
+                    $r[0].start | Should -BeLessThan $function.end -Because "$op is asked alongside GetFunction"
+                }
+                # The VPC GetFunction names is described in one round: every describe is sent before any is answered.
+                $ec2.op | Sort-Object | Should -Be @('ec2:DescribeInternetGateways', 'ec2:DescribeNatGateways', 'ec2:DescribeNetworkAcls',
+                    'ec2:DescribeRouteTables', 'ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets', 'ec2:DescribeVpcEndpoints')
+                ($ec2.start | Measure-Object -Minimum).Minimum | Should -BeGreaterThan $function.end
+                ($ec2.start | Measure-Object -Maximum).Maximum | Should -BeLessThan ($ec2.end | Measure-Object -Minimum).Minimum
             }
             finally { Stop-AwsProxy $proxy }
         }

@@ -24,7 +24,13 @@ It forwards every request to moto, and can:
   just "service" is one bucket that service's other operations share, as Lambda's control plane is), each service in its
   own protocol's shape (400 ThrottlingException, 429 TooManyRequestsException, 400 Throttling, 503 RequestLimitExceeded);
 - log every request with its start and end times and status (--request-log FILE, JSON lines), from which the benchmark
-  and the concurrency spec read overlap, rates per second and sequential waves.
+  and the concurrency spec read overlap, rates per second and sequential waves;
+- answer Secrets Manager's BatchGetSecretValue (SecretIdList) as AWS does, each secret's AWSCURRENT version or an entry
+  in Errors, from the upstream's GetSecretValue (moto 5.2.1 answers a rotated secret's latest version whatever its
+  labels, and fails the whole call when that version has no value);
+- answer Lambda's VpcConfig.VpcId as AWS does, the VPC of the function's subnets (moto answers a fixed placeholder),
+  looked up with EC2 DescribeSubnets on the upstream (not counted, not logged); left as moto's when the upstream does not
+  know the subnets.
 """
 import argparse
 import hashlib
@@ -129,6 +135,7 @@ class State:
         self.expired = set(args.expired_code or [])
         self.flaky = set(args.flaky_code or [])
         self.flaked = set()
+        self.subnet_vpcs = {}
 
     def throttled(self, service, operation):
         """True when this request is over its API's rate (the operation's own bucket, else its service's)."""
@@ -197,9 +204,80 @@ def protocol_error(fault, service, body):
         json.dumps({"__type": code, "message": "injected fault", "Message": "injected fault"}).encode()
 
 
+def real_vpc(state, region, subnet):
+    """The VPC of a subnet as the upstream's EC2 says (DescribeSubnets, unsigned: moto checks no signature unless it
+    enforces IAM), or None; remembered for the proxy's life."""
+    with state.lock:
+        if subnet in state.subnet_vpcs:
+            return state.subnet_vpcs[subnet]
+    connection = http.client.HTTPConnection(state.upstream.hostname, state.upstream.port, timeout=60)
+    try:
+        connection.request("POST", "/", body=urllib.parse.urlencode({"Action": "DescribeSubnets", "Version": "2016-11-15", "SubnetId.1": subnet}),
+                           headers={"Content-Type": "application/x-www-form-urlencoded",
+                                    "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"})
+        response = connection.getresponse()
+        found = re.search(rb"<vpcId>([^<]+)</vpcId>", response.read()) if response.status == 200 else None
+        vpc = found.group(1).decode() if found else None
+    except OSError:
+        vpc = None
+    finally:
+        connection.close()
+    with state.lock:
+        state.subnet_vpcs[subnet] = vpc
+    return vpc
+
+
+def batch_get_secret_value(state, headers, body):
+    """BatchGetSecretValue's answer to a SecretIdList: each secret's AWSCURRENT version, or its error, from the upstream's
+    GetSecretValue sent with the batch's own headers (moto checks no signature unless it enforces IAM; then each secret
+    is an error, as a denied one would be). Four at a time, as AWS answers a batch in about one round trip."""
+    forwarded = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection", "content-length")}
+    forwarded["X-Amz-Target"] = "secretsmanager.GetSecretValue"
+    ids = json.loads(body).get("SecretIdList", [])
+    answers = {}
+
+    def read(part):
+        connection = http.client.HTTPConnection(state.upstream.hostname, state.upstream.port, timeout=60)
+        try:
+            for secret_id in part:
+                # A recorded GetSecretValue answer for the secret is its answer here too.
+                recorded = next((r for r in state.recorded if r["service"] == "secretsmanager" and r["operation"] == "GetSecretValue"
+                                 and r.get("match", "") in secret_id), None)
+                if recorded:
+                    answers[secret_id] = recorded.get("status", 200), json.loads(recorded["body"])
+                    continue
+                connection.request("POST", "/", body=json.dumps({"SecretId": secret_id, "VersionStage": "AWSCURRENT"}), headers=forwarded)
+                response = connection.getresponse()
+                data = response.read()
+                try:
+                    answers[secret_id] = response.status, json.loads(data)
+                except ValueError:
+                    answers[secret_id] = response.status, {"__type": "AccessDeniedException", "Message": data.decode("utf-8", "replace")[:200]}
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, args=(ids[i::4],)) for i in range(min(4, len(ids)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    values, errors = [], []
+    for secret_id in ids:
+        status, answer = answers.get(secret_id, (500, {"__type": "InternalFailure"}))
+        if status == 200:
+            values.append(answer)
+        else:
+            errors.append({"SecretId": secret_id, "ErrorCode": str(answer.get("__type", status)).split("#")[-1],
+                           "Message": answer.get("Message", answer.get("message", ""))})
+    return json.dumps({"SecretValues": values, "Errors": errors}).encode()
+
+
 def make_handler(state):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body are separate writes: with Nagle's algorithm the body would wait for the client's delayed ACK
+        # (40 ms on Linux), a delay AWS does not add.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args):
             pass
@@ -230,6 +308,8 @@ def make_handler(state):
                 if rule["service"] == service and rule["operation"] == operation and \
                         (rule.get("match", "") in body.decode("utf-8", "replace") or rule.get("match", "") in self.path):
                     return self.reply(rule.get("status", 200), rule.get("headers", {}), rule["body"].encode())
+            if operation == "BatchGetSecretValue" and b"SecretIdList" in body:
+                return self.reply(200, {"Content-Type": "application/x-amz-json-1.1"}, batch_get_secret_value(state, self.headers, body))
             path = self.path
             if state.code_dir and operation == "GetLayerVersionByArn":
                 arn = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("Arn", [""])[0]
@@ -238,6 +318,8 @@ def make_handler(state):
             status, passthrough, data = self.forward(path, body)
             if state.code_dir and status == 200 and operation in ("GetFunction", "GetLayerVersionByArn"):
                 data = self.rewrite_location(operation, data)
+            if status == 200 and operation in ("GetFunction", "GetFunctionConfiguration"):
+                data = self.rewrite_vpc_id(operation, data)
             self.reply(status, passthrough, data)
 
         def forward(self, path, body):
@@ -260,6 +342,20 @@ def make_handler(state):
                 layer, version = answer["LayerVersionArn"].split(":")[-2:]
                 answer["Content"]["Location"] = state.code_url("layers", f"{layer}-{version}.zip")
             return json.dumps(answer).encode()
+
+        def rewrite_vpc_id(self, operation, data):
+            answer = json.loads(data)
+            vpc_config = (answer.get("Configuration", {}) if operation == "GetFunction" else answer).get("VpcConfig") or {}
+            subnets = vpc_config.get("SubnetIds") or []
+            vpc = real_vpc(state, self.region(), subnets[0]) if subnets else None
+            if not vpc:
+                return data
+            vpc_config["VpcId"] = vpc
+            return json.dumps(answer).encode()
+
+        def region(self):
+            scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/", self.headers.get("Authorization", ""))
+            return scope.group(1) if scope else "us-east-1"
 
         def serve_code(self):
             state.count("s3:GetObject")

@@ -12,36 +12,140 @@ public sealed class GetSecretValueRequest
     public string VersionStage { get; set; } = "";
 }
 
+public sealed class BatchGetSecretValueRequest
+{
+    public List<string> SecretIdList { get; set; } = [];
+}
+
 // Its own context: a second partial AwsJsonContext declaration with [JsonSerializable] makes the source generator emit
 // duplicate files ("hintName ... must be unique") and the build fails.
 [JsonSerializable(typeof(GetSecretValueRequest))]
+[JsonSerializable(typeof(BatchGetSecretValueRequest))]
 internal sealed partial class SecretValueJsonContext : JsonSerializerContext;
 
 /// <summary>One version of a database secret, read and parsed; the password stays inside <see cref="Connection"/>.</summary>
 public sealed record DatabaseSecretVersion(string SecretArn, string? VersionId, string Stage, DatabaseConnectionInfo Connection);
 
 /// <summary>
-/// Secrets Manager GetSecretValue, the one call that returns a secret value. Kept apart from <see cref="SecretsManagerClient"/>
-/// so that no generic response shape ever holds a secret: the body is parsed in place, the value handed straight to the
-/// parser, and the buffer wiped, whatever happens.
+/// Secrets Manager GetSecretValue and BatchGetSecretValue, the calls that return secret values. Kept apart from
+/// <see cref="SecretsManagerClient"/> so that no generic response shape ever holds a secret: the body is parsed in place,
+/// each value handed straight to the parser, and the buffer wiped, whatever happens.
 /// </summary>
 public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = null) : IRunService<SecretValueClient>
 {
     /// <summary>The run's client: it tells the run's <see cref="SecretMask"/> every value it reads.</summary>
     public static SecretValueClient Create(AwsSession session) => new(session.Pipeline, session.Get<SecretMask>());
 
-    private const string Operation = "GetSecretValue";
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<Task<SecretValue>>> _views = new();
+    /// <summary>BatchGetSecretValue's most secrets per call (SecretIdList).</summary>
+    public const int BatchSize = 20;
 
+    private const string Operation = "GetSecretValue";
+    private const string BatchOperation = "BatchGetSecretValue";
+    private const string Current = "AWSCURRENT";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<Task<SecretValue>>> _views = new();
+    private volatile bool _batchRefused;
+
+    /// <summary>
+    /// Raised once, with the reason, when BatchGetSecretValue cannot be used in this run (denied, or unknown to the
+    /// endpoint): values are read one by one from then on. Raised on a worker thread.
+    /// </summary>
+    public event Action<string>? BatchRefused;
 
     /// <summary>What the checks may know of the version labelled <paramref name="versionStage"/>: key names, never values.</summary>
     public Task<SecretValue> GetSecretValueAsync(string secretId, string versionStage, CancellationToken cancellation) =>
         _views.GetOrAdd((secretId, versionStage), key => new Lazy<Task<SecretValue>>(() => ReadViewAsync(key.Item1, key.Item2, cancellation))).Value;
 
+    /// <summary>
+    /// Reads the AWSCURRENT values of up to <see cref="BatchSize"/> secrets in one BatchGetSecretValue; each then answers
+    /// <see cref="GetSecretValueAsync"/> (same id, AWSCURRENT) as its own read would have, and is masked the same way. A
+    /// secret the batch does not return (denied, missing, not decryptable), or every secret once the batch itself is
+    /// refused, is read with GetSecretValue when it is asked for, so that its failure is GetSecretValue's and explained
+    /// as such. The task completes when the batch has been answered; it does not fail.
+    /// </summary>
+    public Task ReadCurrentAheadAsync(IReadOnlyCollection<string> secretIds, CancellationToken cancellation)
+    {
+        if (secretIds.Count > BatchSize) throw new ArgumentException($"At most {BatchSize} secrets per batch.", nameof(secretIds));
+        if (_batchRefused) return Task.CompletedTask;
+        var batch = new TaskCompletionSource<Dictionary<string, SecretValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var mine = new List<string>();
+        foreach (var id in secretIds.Distinct(StringComparer.Ordinal))
+        {
+            var fromBatch = new Lazy<Task<SecretValue>>(() => FromBatchAsync(batch.Task, id, cancellation));
+            if (ReferenceEquals(_views.GetOrAdd((id, Current), fromBatch), fromBatch)) mine.Add(id);
+        }
+        if (mine.Count == 0) return Task.CompletedTask;
+        return ReadBatchAsync(mine, batch, cancellation);
+    }
+
+    private async Task<SecretValue> FromBatchAsync(Task<Dictionary<string, SecretValue>> batch, string secretId, CancellationToken cancellation) =>
+        (await batch.ConfigureAwait(false)).TryGetValue(secretId, out var view) ? view
+            : await ReadViewAsync(secretId, Current, cancellation).ConfigureAwait(false);
+
+    private async Task ReadBatchAsync(List<string> secretIds, TaskCompletionSource<Dictionary<string, SecretValue>> batch, CancellationToken cancellation)
+    {
+        var read = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
+        try
+        {
+            read = await SendBatchAsync(secretIds, cancellation).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.Kind is AwsErrorKind.AccessDenied or AwsErrorKind.Validation or AwsErrorKind.NotFound or AwsErrorKind.Other)
+        {
+            if (!_batchRefused)
+            {
+                _batchRefused = true;
+                BatchRefused?.Invoke($"secretsmanager:{BatchOperation} was refused ({e.ErrorCode ?? e.Kind.ToString()}), so each secret's value is read with secretsmanager:{Operation}.");
+            }
+        }
+        catch (Exception e) when (e is AwsServiceException or OperationCanceledException)
+        {
+            // Throttled beyond the retries, a fault, or stopped: each secret is read on its own when asked for.
+        }
+        finally
+        {
+            batch.SetResult(read);
+        }
+    }
+
+    /// <summary>One BatchGetSecretValue: the views of the values it returned, by the id asked for (ARN or name).</summary>
+    private async Task<Dictionary<string, SecretValue>> SendBatchAsync(List<string> secretIds, CancellationToken cancellation)
+    {
+        var request = new AwsRequest
+        {
+            Service = AwsServices.SecretsManager, Operation = BatchOperation, Protocol = AwsProtocol.Json,
+            Body = JsonSerializer.SerializeToUtf8Bytes(new BatchGetSecretValueRequest { SecretIdList = secretIds },
+                SecretValueJsonContext.Default.BatchGetSecretValueRequest),
+            ContentType = "application/x-amz-json-1.1",
+        };
+        request.Headers["X-Amz-Target"] = $"secretsmanager.{BatchOperation}";
+        var response = await pipeline.SendAsync(request, cancellation).ConfigureAwait(false);
+        try
+        {
+            using var document = ParseDocument(response.Body, BatchOperation, $"{secretIds.Count} secrets", Current);
+            var views = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("SecretValues", out var values) || values.ValueKind != JsonValueKind.Array)
+                return views;
+            foreach (var value in values.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.Object))
+            {
+                // Every value in the answer is masked, also one that matches no id asked for.
+                var view = Read(value, "", ViewOf, mask);
+                var id = secretIds.FirstOrDefault(i => i == TextOf(value, "ARN") || i == TextOf(value, "Name"));
+                if (id is not null) views[id] = view;
+            }
+            return views;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(response.Body);
+        }
+    }
+
     private Task<SecretValue> ReadViewAsync(string secretId, string versionStage, CancellationToken cancellation) =>
-        ReadAsync(secretId, versionStage, (root, _, versionId) => new SecretValue(versionId,
-            root.TryGetProperty("SecretString", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
-            root.TryGetProperty("SecretBinary", out var binary) && binary.ValueKind == JsonValueKind.String), cancellation);
+        ReadAsync(secretId, versionStage, ViewOf, cancellation);
+
+    private static SecretValue ViewOf(JsonElement value, string arn, string? versionId) => new(versionId,
+        value.TryGetProperty("SecretString", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString() : null,
+        value.TryGetProperty("SecretBinary", out var binary) && binary.ValueKind == JsonValueKind.String);
 
     /// <summary>Reads the version labelled <paramref name="versionStage"/> and parses it as a rotation template would.</summary>
     /// <exception cref="TroubleshooterException">
@@ -84,31 +188,37 @@ public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = n
 
     private static T Parse<T>(byte[] body, string secretId, string stage, Func<JsonElement, string, string?, T> read, SecretMask? mask)
     {
-        JsonDocument document;
+        using var document = ParseDocument(body, Operation, $"'{secretId}'", stage);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+            throw new AwsServiceException(AwsErrorKind.ServiceFault, "secretsmanager", Operation, null,
+                $"secretsmanager:{Operation} for '{secretId}' ({stage}) returned a response that is not a JSON object.");
+        return Read(document.RootElement, secretId, read, mask);
+    }
+
+    private static JsonDocument ParseDocument(byte[] body, string operation, string what, string stage)
+    {
         try
         {
             // Parsing a byte array in place: the document reads the buffer, it does not copy the value out of it.
-            document = JsonDocument.Parse(body.AsMemory(), new JsonDocumentOptions { MaxDepth = 8 });
+            return JsonDocument.Parse(body.AsMemory(), new JsonDocumentOptions { MaxDepth = 8 });
         }
         catch (JsonException)
         {
             // The reader's message can quote the body: say only that it was unreadable.
-            throw new AwsServiceException(AwsErrorKind.ServiceFault, "secretsmanager", Operation, null,
-                $"secretsmanager:{Operation} for '{secretId}' ({stage}) returned a response that is not JSON. A proxy may be in the way; try again.");
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            string? Text(string name) =>
-                root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new AwsServiceException(AwsErrorKind.ServiceFault, "secretsmanager", Operation, null,
-                    $"secretsmanager:{Operation} for '{secretId}' ({stage}) returned a response that is not a JSON object.");
-            if (mask is not null) Register(root, mask);
-            return read(root, UntrustedText.LineOrNull(Text("ARN")) ?? secretId, UntrustedText.LineOrNull(Text("VersionId")));
+            throw new AwsServiceException(AwsErrorKind.ServiceFault, "secretsmanager", operation, null,
+                $"secretsmanager:{operation} for {what} ({stage}) returned a response that is not JSON. A proxy may be in the way; try again.");
         }
     }
+
+    /// <summary>One value as GetSecretValue (or an entry of BatchGetSecretValue) returns it: masked for the run, then read.</summary>
+    private static T Read<T>(JsonElement value, string secretId, Func<JsonElement, string, string?, T> read, SecretMask? mask)
+    {
+        if (mask is not null) Register(value, mask);
+        return read(value, UntrustedText.LineOrNull(TextOf(value, "ARN")) ?? secretId, UntrustedText.LineOrNull(TextOf(value, "VersionId")));
+    }
+
+    private static string? TextOf(JsonElement value, string name) =>
+        value.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     /// <summary>
     /// Tells the run's mask what this value holds, so that it is masked in whatever text the run shows (the mask keeps

@@ -128,8 +128,12 @@ public sealed class DiagnosisContext
     /// <summary>Set once <see cref="FunctionAsync"/> could not read the function.</summary>
     public AwsServiceException? FunctionUnreadable { get; private set; }
 
-    public Task<string?> FunctionPolicyAsync(LambdaFunction function, CancellationToken cancellation) =>
-        _inputs.FunctionPolicy(FunctionId(function), cancellation);
+    /// <summary>
+    /// The resource policy of the function Secrets Manager invokes (the secret's RotationLambdaARN, which names it as
+    /// GetFunction's FunctionArn does): asked for at the same time as the function, not after it.
+    /// </summary>
+    public Task<string?> FunctionPolicyAsync(CancellationToken cancellation) => Once(nameof(FunctionPolicyAsync), () =>
+        HasRotationFunction ? _inputs.FunctionPolicy(Secret.RotationLambdaARN!, cancellation) : Task.FromResult<string?>(null));
 
     /// <summary>The AWSCURRENT value's key names (never values); null with -SkipSecretValue.</summary>
     public Task<SecretValue?> SecretValueAsync(CancellationToken cancellation) => Options.SkipSecretValue ? Task.FromResult<SecretValue?>(null)

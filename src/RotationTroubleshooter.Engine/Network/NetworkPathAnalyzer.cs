@@ -46,12 +46,16 @@ public sealed class NetworkPathAnalyzer
         string? notChecked = null;
         try
         {
-            var vpcIds = await _snapshot.ResolveVpcIdsAsync(subnetIds, cancellationToken).ConfigureAwait(false);
-            var vpcId = subnetIds.Select(s => vpcIds.GetValueOrDefault(s)).FirstOrDefault(v => v is not null);
-            if (vpcId is null)
-                notChecked = $"EC2 does not know the function's subnets {string.Join(", ", subnetIds)}.";
-            else
-                network = await _snapshot.GetVpcAsync(vpcId, cancellationToken).ConfigureAwait(false);
+            network = await VpcHoldingAsync(request.VpcId, subnetIds, cancellationToken).ConfigureAwait(false);
+            if (network is null)
+            {
+                var vpcIds = await _snapshot.ResolveVpcIdsAsync(subnetIds, cancellationToken).ConfigureAwait(false);
+                var vpcId = subnetIds.Select(s => vpcIds.GetValueOrDefault(s)).FirstOrDefault(v => v is not null);
+                if (vpcId is null)
+                    notChecked = $"EC2 does not know the function's subnets {string.Join(", ", subnetIds)}.";
+                else
+                    network = await _snapshot.GetVpcAsync(vpcId, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (WhyNotChecked(e) is { } why)
         {
@@ -79,6 +83,14 @@ public sealed class NetworkPathAnalyzer
         var databasePath = request.Database is null ? null : check.DatabasePath(request.Database, databaseNetwork);
         return new NetworkPathReport(request.FunctionName, network.VpcId, subnetIds, groupIds, secretsManagerPath, databasePath, check.Findings.ToList())
             { SecretArn = request.SecretArn, Database = request.Database };
+    }
+
+    /// <summary>The VPC Lambda names, when it holds the function's subnets; null when none is named or it does not hold them.</summary>
+    private async Task<VpcNetwork?> VpcHoldingAsync(string? vpcId, List<string> subnetIds, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(vpcId)) return null;
+        var network = await _snapshot.GetVpcAsync(vpcId, cancellationToken).ConfigureAwait(false);
+        return subnetIds.All(network.Subnets.ContainsKey) ? network : null;
     }
 
     /// <summary>Why an EC2 failure leaves the paths unchecked; null for anything else (it propagates).</summary>

@@ -16,7 +16,14 @@ public sealed record NetworkPathRequest(
     string? SecretsManagerEndpoint,
     string Region,
     string? SecretArn,
-    DatabaseTarget? Database = null);
+    DatabaseTarget? Database = null)
+{
+    /// <summary>
+    /// VpcConfig.VpcId: the VPC is described at once, in one round trip, when its subnets include the function's; null
+    /// (or a VPC that does not hold them) finds it from the subnets first.
+    /// </summary>
+    public string? VpcId { get; init; }
+}
 
 /// <summary>
 /// The database as RDS describes it (DescribeDBInstances / DescribeDBClusters matched on the secret's host).

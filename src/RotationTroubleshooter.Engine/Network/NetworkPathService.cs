@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Amazon.EC2;
 using RotationTroubleshooter.Aws;
 
 namespace RotationTroubleshooter.Network;
@@ -17,7 +16,7 @@ public sealed record DatabaseLookup(DatabaseTarget? Target, string? NotCheckedRe
 public sealed class NetworkPathService : IRunService<NetworkPathService>
 {
     private readonly AwsSession _session;
-    private readonly Lazy<AmazonEC2Client> _ec2;
+    private readonly Lazy<Ec2NetworkSnapshot> _snapshot;
     private readonly Lazy<NetworkPathAnalyzer> _analyzer;
     private readonly RdsClient _rds;
     private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<RdsDatabase>>>> _databases = new(StringComparer.Ordinal);
@@ -28,8 +27,8 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
     public NetworkPathService(AwsSession session)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
-        _ec2 = new Lazy<AmazonEC2Client>(() => Ec2ClientFactory.Create(session.Pipeline));
-        _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(new Ec2NetworkSnapshot(_ec2.Value)));
+        _snapshot = new Lazy<Ec2NetworkSnapshot>(() => new Ec2NetworkSnapshot(Ec2ClientFactory.Create(session.Pipeline)));
+        _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(_snapshot.Value));
         _rds = session.Get<RdsClient>();
         _secrets = new SecretHostReader(session);
     }
@@ -47,14 +46,23 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
     {
         var (secret, functionArn) = await _session.RotationFunctionOfAsync(secretId, "check a function's network with -FunctionName", cancellation).ConfigureAwait(false);
         var secretArn = secret.ARN ?? secretId;
-        var function = await _session.GetFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
         var lookup = readSecretValue ? DatabaseForSecretAsync(secretArn, cancellation) : Task.FromResult(new DatabaseLookup(null));
+        var function = await _session.GetFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
         // The lookup is once per run and secret, so the secret's ARN names its database in the key.
         var report = await Once(_reports, Key(function, secretArn, readSecretValue ? $"database of {secretArn}" : null, null),
             () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, null), TargetOf(lookup), cancellation), keep: false).ConfigureAwait(false);
         var reason = (await lookup.ConfigureAwait(false)).NotCheckedReason;
         return reason is null ? report : WithDatabaseNotChecked(report, reason);
     }
+
+    /// <summary>
+    /// Reads ahead what the network checks of a fleet will need (Test-SecretRotation, once ListSecrets names a
+    /// function): the function's VPC, and with <paramref name="withDatabases"/> the run's RDS listing, into the run's
+    /// caches, where the analyses find them.
+    /// </summary>
+    public Task ReadAheadAsync(string? vpcId, bool withDatabases, CancellationToken cancellation) => Task.WhenAll(
+        string.IsNullOrEmpty(vpcId) ? Task.CompletedTask : _snapshot.Value.GetVpcAsync(vpcId, cancellation),
+        withDatabases ? DatabasesAsync(cancellation) : Task.CompletedTask);
 
     /// <summary>Both paths of one function, computed once for concurrent callers asking for the same function, secret and database.</summary>
     /// <param name="secretArn">The secret rotated, for the endpoint policy; null checks the function alone.</param>
@@ -76,7 +84,8 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
         string? endpoint = null;
         config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
         return new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
-            config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database);
+            config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database)
+            { VpcId = config.VpcConfig?.VpcId };
     }
 
     private static async Task<DatabaseTarget?> TargetOf(Task<DatabaseLookup> lookup) => (await lookup.ConfigureAwait(false)).Target;
@@ -90,6 +99,8 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
 
     private async Task<DatabaseLookup> LookUpAsync(string secretArn, CancellationToken cancellation)
     {
+        // Listed (once per run) while the value is read: the address only picks the entry.
+        var listing = DatabasesAsync(cancellation);
         SecretDatabaseAddress address;
         try
         {
@@ -107,7 +118,7 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
         IReadOnlyList<RdsDatabase> databases;
         try
         {
-            databases = await Once(_databases, "", () => _rds.DescribeDatabasesAsync(cancellation)).ConfigureAwait(false);
+            databases = await listing.ConfigureAwait(false);
         }
         catch (AwsServiceException e) when (e.Kind is AwsErrorKind.AccessDenied or AwsErrorKind.Validation or AwsErrorKind.Other)
         {
@@ -126,6 +137,15 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
             return new DatabaseLookup(null,
                 $"{address.Host} is not an RDS endpoint and the secret has no port, and engine '{address.Engine ?? "(none)"}' has no default port.");
         return new DatabaseLookup(target);
+    }
+
+    /// <summary>The account's RDS instances and clusters in the region, listed once per run.</summary>
+    private Task<IReadOnlyList<RdsDatabase>> DatabasesAsync(CancellationToken cancellation)
+    {
+        var listing = Once(_databases, "", () => _rds.DescribeDatabasesAsync(cancellation));
+        // A secret without a host never looks at the listing: its failure is then nobody's.
+        _ = listing.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return listing;
     }
 
     /// <summary>The port each rotation template uses when the secret has none (docs/reference/rotation.md, "Secret JSON each template needs").</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Tests.Aws;
 
@@ -102,5 +104,110 @@ public class SecretValueClientTests
 
         Assert.Equal("SecretVersionNotFound", error.ErrorId);
         Assert.Equal(FailureCategory.NotFound, error.Category);
+    }
+
+    private const string OtherArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/other-GhIjKl";
+    private const string OtherCanary = "OtherPassw0rd-77e2ab";
+
+    /// <summary>Answers by operation (X-Amz-Target), recording each request's operation and body.</summary>
+    private sealed class ByOperation(Func<string, string, (HttpStatusCode Status, string Body)> answer) : HttpMessageHandler
+    {
+        public List<(string Operation, string Body)> Requests { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var operation = request.Headers.GetValues("X-Amz-Target").Single().Split('.')[1];
+            var body = await request.Content!.ReadAsStringAsync(cancellationToken);
+            lock (Requests) Requests.Add((operation, body));
+            var (status, text) = answer(operation, body);
+            var response = new HttpResponseMessage(status) { Content = new StringContent(text, Encoding.UTF8, "application/x-amz-json-1.1") };
+            if (status != HttpStatusCode.OK) response.Headers.Add("x-amzn-ErrorType", JsonDocument.Parse(text).RootElement.GetProperty("__type").GetString());
+            return response;
+        }
+
+        public int Count(string operation)
+        {
+            lock (Requests) return Requests.Count(r => r.Operation == operation);
+        }
+    }
+
+    private static SecretValueClient Client(ByOperation handler, SecretMask mask) =>
+        new(new AwsPipeline(TestConnections.Create(endpoint: "http://127.0.0.1:1"),
+            new AwsPipelineOptions { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler), mask);
+
+    private static string Entry(string arn, string password) => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["ARN"] = arn, ["Name"] = arn.Split(':')[^1], ["VersionId"] = "v-1", ["VersionStages"] = new[] { "AWSCURRENT" },
+        ["SecretString"] = $$"""{"engine":"postgres","host":"db.internal","username":"app","password":"{{password}}"}""",
+    });
+
+    private const string Denied = """{"__type":"AccessDeniedException","Message":"User: arn:aws:iam::123456789012:user/a is not authorized to perform: secretsmanager:GetSecretValue"}""";
+
+    [Fact]
+    public async Task A_value_read_in_a_batch_is_masked_and_seen_as_a_single_read_would_be()
+    {
+        var handler = new ByOperation((operation, _) => operation == "BatchGetSecretValue"
+            ? (HttpStatusCode.OK, $$"""{"SecretValues":[{{Entry(Arn, Canary)}},{{Entry(OtherArn, OtherCanary)}}],"Errors":[]}""")
+            : (HttpStatusCode.OK, Value($$"""{"engine":"postgres","host":"db.internal","username":"app","password":"{{Canary}}"}""")));
+        var batchMask = new SecretMask();
+        var batched = Client(handler, batchMask);
+
+        await batched.ReadCurrentAheadAsync([Arn, OtherArn], CancellationToken.None);
+        var view = await batched.GetSecretValueAsync(Arn, "AWSCURRENT", CancellationToken.None);
+        var other = await batched.GetSecretValueAsync(OtherArn, "AWSCURRENT", CancellationToken.None);
+
+        Assert.Equal(1, handler.Count("BatchGetSecretValue"));
+        Assert.Equal(0, handler.Count("GetSecretValue"));
+        Assert.Contains(Arn, handler.Requests[0].Body);
+        Assert.Equal(["engine", "host", "username", "password"], view.KeyNames);
+        Assert.Equal("db.internal", view.GetPublicValue("host"));
+        Assert.Equal("v-1", other.VersionId);
+        Assert.DoesNotContain(Canary, view.ToString());
+
+        // The same value read on its own masks the same text the same way.
+        var singleMask = new SecretMask();
+        await Client(handler, singleMask).GetSecretValueAsync(Arn, "AWSCURRENT", CancellationToken.None);
+        var text = $"login failed for app with {Canary} (and {OtherCanary})";
+        Assert.Equal($"login failed for app with {SecretMask.Mask} (and {SecretMask.Mask})", batchMask.Apply(text));
+        Assert.Equal($"login failed for app with {SecretMask.Mask} (and {OtherCanary})", singleMask.Apply(text));
+    }
+
+    [Fact]
+    public async Task A_secret_the_batch_leaves_out_is_read_on_its_own_when_asked_for_and_fails_as_that_read_does()
+    {
+        var handler = new ByOperation((operation, _) => operation == "BatchGetSecretValue"
+            ? (HttpStatusCode.OK, $$"""{"SecretValues":[{{Entry(Arn, Canary)}}],"Errors":[{"SecretId":"{{OtherArn}}","ErrorCode":"AccessDeniedException","Message":"denied"}]}""")
+            : (HttpStatusCode.BadRequest, Denied));
+        var client = Client(handler, new SecretMask());
+
+        await client.ReadCurrentAheadAsync([Arn, OtherArn], CancellationToken.None);
+        Assert.Equal(0, handler.Count("GetSecretValue"));
+        await client.GetSecretValueAsync(Arn, "AWSCURRENT", CancellationToken.None);
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => client.GetSecretValueAsync(OtherArn, "AWSCURRENT", CancellationToken.None));
+
+        Assert.Equal("GetSecretValueDenied", error.ErrorId);
+        Assert.Equal(1, handler.Count("GetSecretValue"));
+        Assert.Contains(OtherArn, handler.Requests.Single(r => r.Operation == "GetSecretValue").Body);
+    }
+
+    [Fact]
+    public async Task A_refused_batch_says_so_once_and_the_run_reads_each_value_on_its_own()
+    {
+        var handler = new ByOperation((operation, body) => operation == "BatchGetSecretValue"
+            ? (HttpStatusCode.BadRequest, Denied.Replace("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"))
+            : (HttpStatusCode.OK, Value("""{"engine":"postgres"}""")));
+        var client = Client(handler, new SecretMask());
+        var said = new List<string>();
+        client.BatchRefused += said.Add;
+
+        await client.ReadCurrentAheadAsync([Arn], CancellationToken.None);
+        await client.ReadCurrentAheadAsync([OtherArn], CancellationToken.None);
+        await client.GetSecretValueAsync(Arn, "AWSCURRENT", CancellationToken.None);
+        await client.GetSecretValueAsync(OtherArn, "AWSCURRENT", CancellationToken.None);
+
+        Assert.Equal(1, handler.Count("BatchGetSecretValue"));
+        Assert.Equal(2, handler.Count("GetSecretValue"));
+        Assert.Equal("secretsmanager:BatchGetSecretValue was refused (AccessDeniedException), so each secret's value is read with secretsmanager:GetSecretValue.",
+            Assert.Single(said));
     }
 }

@@ -16,6 +16,7 @@ public class RotationLogServiceTests
     private sealed class FakeAws(Func<string, string, HttpResponseMessage> answer) : HttpMessageHandler
     {
         public readonly List<(string Operation, string Body)> Requests = [];
+        public HttpResponseMessage Answer(string operation, string body) => answer(operation, body);
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -120,8 +121,34 @@ public class RotationLogServiceTests
         Assert.Equal(2, byName.Count);
         Assert.Equal("/custom/rotation", again.LogGroupName);
         Assert.Same(byName, again.Attempts);
+        var groups = handler.Requests.Where(r => r.Operation.EndsWith("FilterLogEvents", StringComparison.Ordinal))
+            .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("logGroupName").GetString()).ToList();
+        Assert.Single(groups, g => g == "/custom/rotation");
+        // Lambda's default group, guessed while GetFunction was asked, is not read again either.
+        Assert.True(groups.Count(g => g == "/aws/lambda/rotate-orders") <= 1);
+    }
+
+    [Fact]
+    public async Task Lambdas_default_log_group_is_read_alongside_GetFunction_not_after_it()
+    {
+        var logsAsked = new TaskCompletionSource();
+        var world = World(TwoAttempts());
+        var handler = new FakeAws((operation, body) =>
+        {
+            if (operation == "Logs_20140328.FilterLogEvents") logsAsked.TrySetResult();
+            // GetFunction answers only once the logs have been asked for: a read that waited for it would wait in vain.
+            else if (operation.StartsWith("GET /2015-03-31/functions/", StringComparison.Ordinal))
+                Assert.True(logsAsked.Task.Wait(TimeSpan.FromSeconds(10)), "The logs were not asked for before GetFunction answered.");
+            return world.Answer(operation, body);
+        });
+        var service = new AwsSession(TestConnections.Create(endpoint: "http://127.0.0.1:1"), new AwsPipelineOptions { MaxAttempts = 1 }, handler)
+            .Get<RotationLogService>();
+
+        var logs = await service.ReadAsync("arn:aws:lambda:us-east-1:123456789012:function:rotate-orders", Start, End, 100, CancellationToken.None);
+
+        Assert.Equal("/aws/lambda/rotate-orders", logs.LogGroupName);
+        Assert.Equal(2, logs.Attempts.Count);
         Assert.Single(handler.Requests, r => r.Operation.EndsWith("FilterLogEvents", StringComparison.Ordinal));
-        Assert.Contains("\"logGroupName\":\"/custom/rotation\"", handler.Requests.Single(r => r.Operation.EndsWith("FilterLogEvents", StringComparison.Ordinal)).Body);
     }
 
     [Fact]

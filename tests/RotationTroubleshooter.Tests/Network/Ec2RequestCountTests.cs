@@ -71,6 +71,37 @@ public sealed class Ec2RequestCountTests(MotoEc2Fixture moto)
     }
 
     [Fact]
+    public async Task The_vpc_Lambda_names_is_described_at_once_without_looking_up_the_subnets_first()
+    {
+        var counter = new RequestCounter(moto.Pipeline());
+        using var ec2 = moto.CreateClient(counter.Pipeline);
+        var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
+        var seeded = moto.Scenario("endpoint-sg-prefix-list");
+
+        var report = await analyzer.AnalyzeAsync(NetworkPathScenarioTests.Request(seeded) with { VpcId = seeded.GetProperty("vpcId").GetString() });
+
+        Assert.Equal(new Dictionary<string, int>(OneVpcWithPrefixList) { ["DescribeSubnets"] = 1 }, counter.Snapshot());
+        Assert.Equal(seeded.GetProperty("vpcId").GetString(), report.VpcId);
+        Assert.Equal(PathVerdict.Reachable, report.SecretsManagerPath.Verdict);
+    }
+
+    [Fact]
+    public async Task A_vpc_id_that_does_not_hold_the_functions_subnets_is_not_trusted()
+    {
+        var counter = new RequestCounter(moto.Pipeline());
+        using var ec2 = moto.CreateClient(counter.Pipeline);
+        var analyzer = new NetworkPathAnalyzer(new Ec2NetworkSnapshot(ec2));
+        var seeded = moto.Scenario("endpoint-sg-prefix-list");
+
+        // moto's Lambda answers this placeholder whatever the subnets.
+        var report = await analyzer.AnalyzeAsync(NetworkPathScenarioTests.Request(seeded) with { VpcId = "vpc-123abc" });
+
+        Assert.Equal(seeded.GetProperty("vpcId").GetString(), report.VpcId);
+        Assert.Equal(PathVerdict.Reachable, report.SecretsManagerPath.Verdict);
+        Assert.Empty(report.Findings);
+    }
+
+    [Fact]
     public async Task A_function_outside_any_vpc_needs_no_ec2_request()
     {
         var counter = new RequestCounter(moto.Pipeline());

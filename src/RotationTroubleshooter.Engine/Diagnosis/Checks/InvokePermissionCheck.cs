@@ -17,9 +17,10 @@ internal sealed class InvokePermissionCheck : RotationCheck
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
+        var policyRead = context.FunctionPolicyAsync(cancellation);
         if (await context.FunctionAsync(cancellation).ConfigureAwait(false) is not { } function) return;
         var config = function.Configuration;
-        var policy = await context.FunctionPolicyAsync(function, cancellation).ConfigureAwait(false);
+        var policy = await policyRead.ConfigureAwait(false);
         var result = InvokePermission.Evaluate(policy, context.SecretArn);
         var remediation = $"Add-LMPermission -FunctionName {config.FunctionName} -StatementId SecretsManagerAccess " +
                           "-Action lambda:InvokeFunction -Principal secretsmanager.amazonaws.com (optionally -SourceAccount <account>).";
