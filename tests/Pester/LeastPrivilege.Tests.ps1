@@ -9,8 +9,10 @@ BeforeDiscovery {
     # Manager on the caller's behalf.
     # Those no case reaches are left out here as in Safety.Tests.ps1.
     $unreached = 'ec2:DescribeVpcPeeringConnections', 'rds:DescribeDBSubnetGroups'
+    # Only saves requests: without it nothing is missing (its own test below).
+    $script:Accelerator = 'secretsmanager:BatchGetSecretValue'
     $script:EnforcedActions = @($policy.Statement | Where-Object { -not $_.Condition } | ForEach-Object { $_.Action } |
-        Where-Object { $_ -notlike 'lambda:*' -and $_ -notin $unreached } | ForEach-Object { @{ Action = $_ } })
+        Where-Object { $_ -notlike 'lambda:*' -and $_ -notin $unreached -and $_ -ne $Accelerator } | ForEach-Object { @{ Action = $_ } })
     $script:CaseTable = @(& (Join-Path $PSScriptRoot 'Safety/SafetyCases.ps1') | Where-Object { $_.LeastPrivilege -ne $false -and -not $_.Recorded })
 }
 
@@ -121,5 +123,21 @@ Describe 'Least privilege: one permission removed at a time' {
             if ($denials) { $named = $true }
         }
         $named | Should -BeTrue -Because "some case needs $Action"
+    }
+
+    It 'without secretsmanager:BatchGetSecretValue, every run reads the values one by one, says so, and finds the same' {
+        Set-AuditorPolicy $Accelerator
+        $runs = Invoke-AsAuditor
+        foreach ($key in $runs.Keys) {
+            $run = $runs[$key]
+            $run.Terminating | Should -BeNullOrEmpty
+            Get-DenialLine $run | Should -BeNullOrEmpty -Because $key
+            $run.Results.Findings | Where-Object CheckId -eq CheckSkipped | ForEach-Object Message | Should -BeNullOrEmpty -Because $key
+            @($run.Results | ForEach-Object { "$($_.Name) $($_.Status)" }) | Should -Be @($Full[$key].Results | ForEach-Object { "$($_.Name) $($_.Status)" }) -Because $key
+        }
+        $listing = $runs['Test-SecretRotation: every secret']
+        @($listing.Records | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -match
+            '^secretsmanager:BatchGetSecretValue was refused \(AccessDenied\w*\), so each secret''s value is read with secretsmanager:GetSecretValue\.$' |
+            Should -HaveCount 1
     }
 }

@@ -25,6 +25,7 @@ public static class AwsRateLimits
         ["secretsmanager:ListSecrets"] = AwsRateLimit.Of(100),
         ["secretsmanager:DescribeSecret"] = AwsRateLimit.Of(10_000),
         ["secretsmanager:GetSecretValue"] = AwsRateLimit.Of(10_000),
+        ["secretsmanager:BatchGetSecretValue"] = AwsRateLimit.Of(100),
         // Secrets Manager's writes: 50/s (UpdateSecretVersionStage shares it with PutSecretValue and UpdateSecret).
         ["secretsmanager:RotateSecret"] = AwsRateLimit.Of(50),
         ["secretsmanager:UpdateSecretVersionStage"] = AwsRateLimit.Of(50),
