@@ -56,8 +56,17 @@ public abstract class AwsCmdlet : PSCmdlet
     /// <summary>True while the parameter set may need no AWS at all (local files): credentials are then resolved on first use.</summary>
     protected virtual bool MayWorkOffline => false;
 
+    /// <summary>
+    /// Whether verbose lines are shown (-Verbose, else $VerbosePreference), read once on the pipeline thread: a line
+    /// nobody sees is not built, guarded or queued (a fleet's diagnoses would make twenty each).
+    /// </summary>
+    protected bool VerboseShown { get; private set; }
+
     protected override void BeginProcessing()
     {
+        VerboseShown = MyInvocation.BoundParameters.TryGetValue("Verbose", out var verbose)
+            ? ((SwitchParameter)verbose).IsPresent
+            : GetVariableValue("VerbosePreference") is ActionPreference preference and not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
         if (!MayWorkOffline) Connect();
     }
 
@@ -179,7 +188,10 @@ public abstract class AwsCmdlet : PSCmdlet
         foreach (var item in items) WriteObject(item);
     }
 
-    protected new void WriteVerbose(string text) => base.WriteVerbose(Guard.Text(text));
+    protected new void WriteVerbose(string text)
+    {
+        if (VerboseShown) base.WriteVerbose(Guard.Text(text));
+    }
 
     protected new void WriteDebug(string text) => base.WriteDebug(Guard.Text(text));
 

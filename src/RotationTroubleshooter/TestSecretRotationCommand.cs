@@ -133,6 +133,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
     /// <summary>One diagnosis, with -Verbose lines in its place: each check as it ran and what it found, then the verdict.</summary>
     private async Task<RotationDiagnosis> DiagnoseAsync(string label, Func<DiagnosisOptions, Task<RotationDiagnosis>> diagnose)
     {
+        if (!VerboseShown) return await diagnose(_options!);
         var started = Stopwatch.StartNew();
         var options = _options! with
         {

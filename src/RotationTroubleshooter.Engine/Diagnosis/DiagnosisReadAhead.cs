@@ -23,7 +23,7 @@ public sealed class DiagnosisReadAhead
     /// Batches in flight at once: values are wanted at the pace the diagnoses go, and a listing's worth at once would
     /// queue the requests that set the run's pace (the functions') behind them.
     /// </summary>
-    private readonly SemaphoreSlim _batches = new(4);
+    private readonly SemaphoreSlim _batches = new(8);
     private readonly List<string> _values = [];
     private TaskCompletionSource _valuesRead = NewSignal();
     private int _databasesAsked;
