@@ -15,7 +15,7 @@ function Show([string] $Title, [scriptblock] $Command) {
     Write-Host ''
     Write-Host "PS> $($Command.ToString().Trim())" -ForegroundColor Yellow
     if ($Title) { Write-Host "# $Title" -ForegroundColor DarkGray }
-    & $Command | Out-String -Width 150 | Out-Host
+    & $Command | Out-String -Width 120 | Out-Host
 }
 
 $env:RT_MOTO_URL = $MotoUrl
@@ -24,7 +24,7 @@ $env:AWS_ACCESS_KEY_ID = 'demo'; $env:AWS_SECRET_ACCESS_KEY = 'demo'; $env:AWS_R
 Write-Host "Seeding moto at $MotoUrl with rotation functions, secrets and their logs..." -ForegroundColor Cyan
 # Three network layouts (healthy, no route to Secrets Manager, database security group closed), each in its own VPC.
 $env:RT_NETWORK_SCENARIOS = 'endpoint-healthy no-route db-sg-blocks'
-foreach ($scenario in 'function_age', 'demo_rotations', 'rotation_network') {
+foreach ($scenario in 'function_age', 'rotation_network', 'demo_rotations') {
     $output = python3 (Join-Path $root "tests/scenarios/$scenario.py") 2>&1
     if ($LASTEXITCODE -ne 0) { throw "Seeding $scenario failed:`n$($output -join "`n")" }
 }
@@ -59,9 +59,12 @@ try {
     aws logs filter-log-events --endpoint-url $MotoUrl --region us-east-1 --log-group-name /aws/lambda/SecretsManagerRDSPostgreSQLRotation-orders-db --output json |
         Set-Content (Join-Path $export 'orders-db.json')
 
-    Show 'Every secret that rotates, one diagnosis each' { Test-SecretRotation | Sort-Object Status, Name | Format-Table -AutoSize }
+    Show 'Every secret that rotates, one diagnosis each' { Test-SecretRotation | Sort-Object Status, Name }
     Show 'One secret in full' { Test-SecretRotation -SecretId demo/payments-db | Format-List }
     Show 'Its findings, each with evidence and a remediation' { (Test-SecretRotation -SecretId demo/payments-db).Findings | Where-Object Severity -ne Info | Format-List }
+    Show 'The symptom the logs show, and the cause the evidence confirms' {
+        Test-SecretRotation -SecretId prod/no-route, prod/db-sg-blocks | Format-List Name, Status, Symptom, Cause, Summary
+    }
     Show 'Why? Every cause AWS''s guide gives for the symptom, weighed against the evidence (and what would settle the rest)' {
         (Test-SecretRotation -SecretId demo/reports-db).Causes | Format-Table Id, Verdict, Command -AutoSize -Wrap
     }

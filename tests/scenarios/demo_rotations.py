@@ -60,6 +60,12 @@ def world(name, value, steps, permission=True, keep_pending=False, function_name
         for version in pending:
             sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
     version = pending[0] if pending else str(uuid.uuid4())
+    write_logs(function_name, arn, version, steps)
+    return arn
+
+
+def write_logs(function_name, arn, version, steps):
+    """The function's log group with one attempt, three hours ago."""
     transcript = Transcript(int(time.time() * 1000) - 3 * 3600 * 1000)
     steps(transcript, arn, version)
     group = f"/aws/lambda/{function_name}"
@@ -68,7 +74,6 @@ def world(name, value, steps, permission=True, keep_pending=False, function_name
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
     logs.put_log_events(logGroupName=group, logStreamName=stream,
                         logEvents=[{"timestamp": t, "message": m} for t, m in transcript.lines])
-    return arn
 
 
 def created(t, arn, ver):
@@ -118,4 +123,12 @@ secrets = {
     "demo/analytics-db": world("demo/analytics-db", GOOD, healthy, permission=False),
     "demo/crm-db": world("demo/crm-db", GOOD, stalled_after_create, keep_pending=True),
 }
+# The network layouts of rotation_network.py, when seeded first, get the attempt their network makes them fail with.
+for secret_name, steps in [("prod/no-route", timeout_reaching_secrets_manager), ("prod/db-sg-blocks", database_unreachable)]:
+    try:
+        described = sm.describe_secret(SecretId=secret_name)
+    except sm.exceptions.ResourceNotFoundException:
+        continue
+    write_logs(described["RotationLambdaARN"].split(":")[-1], described["ARN"], str(uuid.uuid4()), steps)
+    secrets[secret_name] = described["ARN"]
 emit({"secrets": secrets})

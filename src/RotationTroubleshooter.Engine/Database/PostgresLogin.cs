@@ -144,7 +144,7 @@ internal static class PostgresLogin
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
         if (planned.OverTls)
         {
-            dataSourceBuilder.UseUserCertificateValidationCallback(certificate.Validate);
+            dataSourceBuilder.UseSslClientAuthenticationOptionsCallback(options => options.RemoteCertificateValidationCallback = certificate.Validate);
         }
 
         // No catalog queries at open: the probe does one login and nothing else.

@@ -49,7 +49,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         // A fast failure or one after setSecret rules the network out by itself; only a slow one needs the path model.
         var network = failure == Failure.Slow && evidence.Ran<NetworkPathCheck>()
             ? await CauseEvidence.OrNullAsync(context.NetworkPathAsync(cancellation)).ConfigureAwait(false) : null;
-        causes.AddRange(NetworkCauses.Select(cause => NetworkCause(evidence, cause, failure, network)));
+        causes.AddRange(NetworkCauses.Select(cause => NetworkCause(evidence, cause, failure, network, evidence.Ran<NetworkPathCheck>())));
         causes.Add(Reachability(evidence, DatabaseServerCheck.DatabaseDoesNotAnswer, failure == Failure.Slow, TcpAnswer.NoAnswer, probe, failure));
         causes.Add(Reachability(evidence, DatabaseServerCheck.DatabasePortClosed, failure == Failure.Fast, TcpAnswer.Refused, probe, failure));
         if (failure == Failure.AfterSetSecret)
@@ -97,7 +97,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             : "The database's address could not be read from the secret here.";
     }
 
-    private static CauseAssessment NetworkCause(CauseEvidence evidence, FindingDefinition cause, Failure failure, NetworkPathReport? network)
+    private static CauseAssessment NetworkCause(CauseEvidence evidence, FindingDefinition cause, Failure failure, NetworkPathReport? network, bool checkedHere)
     {
         if (evidence.Problem(cause) is { } finding)
             return new CauseAssessment(cause, failure == Failure.Slow ? CauseVerdict.Confirmed : CauseVerdict.Likely,
@@ -108,7 +108,8 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         return network?.DatabasePath switch
         {
             null => new CauseAssessment(cause, CauseVerdict.Undetermined,
-                [network is null ? "The function's network could not be read here." : "The secret's database could not be located in the function's network."], settle),
+                [!checkedHere ? "The network path was not checked in this run." : network is null ? "The function's network could not be read here."
+                    : "The secret's database could not be located in the function's network."], settle),
             { Verdict: PathVerdict.Reachable } path => new CauseAssessment(cause, CauseVerdict.RuledOut, [$"The path to the database is open: {path.Reason}"]),
             { Verdict: PathVerdict.Blocked } path => new CauseAssessment(cause, CauseVerdict.RuledOut, [$"Another rule blocks the path: {path.Reason}"]),
             var path => new CauseAssessment(cause, CauseVerdict.Undetermined, [$"The path to the database could not be judged: {path.Reason}"], settle),
