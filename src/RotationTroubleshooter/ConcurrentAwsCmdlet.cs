@@ -22,6 +22,7 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
     private int _done;
     private bool _totalKnown;
     private bool _progressShown;
+    private bool _progressDeferred;
 
     /// <summary>How many items are worked on at the same time.</summary>
     [Parameter]
@@ -206,7 +207,19 @@ public abstract class ConcurrentAwsCmdlet : AwsCmdlet
         int total;
         lock (_running) total = _running.Count;
         var done = Volatile.Read(ref _done);
-        if (total < 2 || (_sinceProgress.IsRunning && _sinceProgress.Elapsed < ProgressInterval && done < total)) return;
+        if (total < 2) return;
+        if (_sinceProgress.IsRunning && _sinceProgress.Elapsed < ProgressInterval && done < total)
+        {
+            // Too soon after the last report: shown when the interval is over, so a burst's last count is not lost.
+            if (_progressDeferred) return;
+            _progressDeferred = true;
+            Task.Delay(ProgressInterval - _sinceProgress.Elapsed).ContinueWith(_ => Messages.PostNow(() =>
+            {
+                _progressDeferred = false;
+                ReportProgress();
+            }), TaskScheduler.Default);
+            return;
+        }
         _sinceProgress.Restart();
         _progressShown = true;
         var record = _totalKnown

@@ -174,7 +174,7 @@ Describe 'Test-SecretRotation' {
     }
 
     Context 'a fleet sharing two functions' {
-        It 'reads each function and its policy once per run' {
+        It 'reads each function and its policy once per run, and the values twenty at a time' {
             Reset-TestMoto | Out-Null
             $fleet = Invoke-Scenario shared_functions
             $proxy = Start-AwsProxy
@@ -187,7 +187,9 @@ Describe 'Test-SecretRotation' {
                 $counts['lambda:GetPolicy'] | Should -Be 2
                 $counts['secretsmanager:ListSecrets'] | Should -Be 1
                 $counts['secretsmanager:DescribeSecret'] | Should -BeNullOrEmpty
-                $counts['secretsmanager:GetSecretValue'] | Should -Be 50
+                # The 50 values 20 at a time, none one by one.
+                $counts['secretsmanager:BatchGetSecretValue'] | Should -Be 3
+                $counts['secretsmanager:GetSecretValue'] | Should -BeNullOrEmpty
             }
             finally { Stop-AwsProxy $proxy }
         }
