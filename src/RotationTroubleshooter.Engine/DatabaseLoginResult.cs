@@ -9,7 +9,7 @@ public sealed class DatabaseLoginResult
 {
     internal DatabaseLoginResult(string? stage, DatabaseEngine engine, string endpoint, string userName, string? databaseName,
         bool tcpReachable, bool? tlsUsed, bool? serverRequiresTls, string? authenticationMethod, bool? loginSucceeded,
-        DatabaseLoginFailureKind? failureKind, long durationMs, string vantage, string message)
+        DatabaseLoginFailureKind? failureKind, long durationMs, string vantage, string message, bool? credentialsAccepted = null)
     {
         Stage = stage;
         Engine = engine;
@@ -25,6 +25,7 @@ public sealed class DatabaseLoginResult
         DurationMs = durationMs;
         Vantage = vantage;
         Message = message;
+        CredentialsAccepted = credentialsAccepted;
     }
 
     /// <summary>The secret the credentials came from, when the login started from a secret in Secrets Manager.</summary>
@@ -50,6 +51,12 @@ public sealed class DatabaseLoginResult
     public string? AuthenticationMethod { get; }
     /// <summary>True or false once a login was tried; null when it was not (unsupported engine, or the endpoint was unreachable).</summary>
     public bool? LoginSucceeded { get; }
+    /// <summary>
+    /// Whether the server accepted these credentials in any login this test made: true also when the template's own
+    /// login was refused but one over verified TLS in its place logged in (the user requires TLS); false when the server
+    /// judged them wrong; null when no login got that far.
+    /// </summary>
+    public bool? CredentialsAccepted { get; }
     /// <summary>Null when the login succeeded or no login was tried for a reason other than the network.</summary>
     public DatabaseLoginFailureKind? FailureKind { get; }
     public long DurationMs { get; }
@@ -60,7 +67,7 @@ public sealed class DatabaseLoginResult
 
     internal DatabaseLoginResult ForSecret(string? secretArn, string? secretName, string? versionId) =>
         new(Stage, Engine, Endpoint, UserName, DatabaseName, TcpReachable, TlsUsed, ServerRequiresTls, AuthenticationMethod, LoginSucceeded,
-            FailureKind, DurationMs, Vantage, Message) { SecretArn = secretArn, SecretName = secretName, VersionId = versionId };
+            FailureKind, DurationMs, Vantage, Message, CredentialsAccepted) { SecretArn = secretArn, SecretName = secretName, VersionId = versionId };
 
     public override string ToString() =>
         $"{Stage ?? "(no stage)"} {Endpoint}: " + (LoginSucceeded switch

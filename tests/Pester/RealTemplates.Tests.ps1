@@ -232,7 +232,29 @@ Describe 'From symptom to cause on the secrets the real templates rotated' {
         $ca = (Get-Content $env:RT_TEST_SERVERS -Raw | ConvertFrom-Json).caCertificatePath
         $settled = Test-SecretRotation -SecretId $Seeds[$key].secretArn -IncludeDatabaseLogin -CaCertificatePath $ca
         $settled.Cause | Should -Be 'DatabaseRequiresTlsSecretDisablesIt'
-        ($settled.Causes | Where-Object Id -eq 'CurrentCredentialsRejected').Verdict | Should -Not -Be 'Confirmed'
+        # The login over verified TLS in the template's place logged in: the credentials are right.
+        ($settled.Causes | Where-Object Id -eq 'CurrentCredentialsRejected').Verdict | Should -Be 'RuledOut'
+        $login = Test-RotationDatabaseLogin -SecretId $Seeds[$key].secretArn -VersionStage AWSCURRENT -CaCertificatePath $ca -EndpointUrl $env:RT_MOTO_URL
+        $login.LoginSucceeded | Should -BeFalse
+        $login.CredentialsAccepted | Should -BeTrue
+    }
+
+    It 'names only commands that run as given: each cause''s Command is a cmdlet of this module, with parameters it has' {
+        $commands = @($Diagnoses.Values.Causes.Command | Where-Object { $_ } | Sort-Object -Unique)
+        $commands | Should -Not -BeNullOrEmpty
+        foreach ($line in $commands) {
+            $errors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($line, [ref]$null, [ref]$errors)
+            $errors | Should -BeNullOrEmpty -Because $line
+            $calls = @($ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true))
+            $calls | Should -HaveCount 1 -Because $line
+            $command = Get-Command $calls[0].GetCommandName() -Module RotationTroubleshooter -ErrorAction SilentlyContinue
+            $command | Should -Not -BeNullOrEmpty -Because $line
+            $known = @($command.Parameters.Values | ForEach-Object { $_.Name; $_.Aliases })
+            foreach ($parameter in $calls[0].CommandElements | Where-Object { $_ -is [System.Management.Automation.Language.CommandParameterAst] }) {
+                $known | Should -Contain $parameter.ParameterName -Because $line
+            }
+        }
     }
 
     It 'the engine error in the logs and in the secret is one finding with both pieces of evidence' {

@@ -153,8 +153,9 @@ public sealed class DatabaseLoginProbe
         var failureKind = succeeded == true ? (DatabaseLoginFailureKind?)null : succeeded == null ? DatabaseLoginFailureKind.NoVerifiedTls : reported.FailureKind;
         var described = string.Join(" ", attempts.Select((a, i) => $"Attempt {i + 1}, {a.Describe()}."));
         var message = $"{headline} {described}{(notes.Count == 0 ? "" : " " + string.Join(" ", notes))}";
+        var credentialsAccepted = attempts.Any(a => a.Outcome == AttemptOutcome.Succeeded) ? true : judged is not null ? false : (bool?)null;
         return Result(connection, stage, stopwatch, tcpReachable: true, tlsUsed: TlsUsed(reported), outcome.ServerRequiresTls, outcome.AuthenticationMethod,
-            succeeded, failureKind, message);
+            succeeded, failureKind, message, credentialsAccepted);
     }
 
     /// <summary>What the rotation function does where this test would not go, and how to make the test possible.</summary>
@@ -203,8 +204,9 @@ public sealed class DatabaseLoginProbe
     };
 
     private static DatabaseLoginResult Result(DatabaseConnectionInfo connection, string? stage, Stopwatch stopwatch, bool tcpReachable,
-        bool? tlsUsed, bool? requiresTls, string? authenticationMethod, bool? loginSucceeded, DatabaseLoginFailureKind? failureKind, string message) =>
+        bool? tlsUsed, bool? requiresTls, string? authenticationMethod, bool? loginSucceeded, DatabaseLoginFailureKind? failureKind, string message,
+        bool? credentialsAccepted = null) =>
         new(stage, connection.Engine, connection.Endpoint, connection.UserName, connection.DatabaseName, tcpReachable, tlsUsed, requiresTls,
             authenticationMethod, loginSucceeded, failureKind, stopwatch.ElapsedMilliseconds, Vantage,
-            SecretScrubber.Scrub(message, connection.Password, maxLength: 2000));
+            SecretScrubber.Scrub(message, connection.Password, maxLength: 2000), credentialsAccepted);
 }

@@ -169,7 +169,10 @@ public class CauseTests
         Assert.Null(d.Cause);
         var closed = Of(d, "DatabasePortClosed");
         Assert.Equal(CauseVerdict.Undetermined, closed.Verdict);
-        Assert.EndsWith("run from a host in the function's VPC and subnets", closed.Command);
+        // A command that runs as given; where to run it is evidence.
+        Assert.StartsWith("Test-SecretRotation -SecretId '", closed.Command);
+        Assert.EndsWith("'", closed.Command);
+        Assert.Contains(closed.Evidence, e => e.Contains("from a host in the function's VPC and subnets"));
         Assert.Contains(d.Findings, f => f.CheckId == "DatabaseProbeNotConclusive");
     }
 
@@ -214,7 +217,7 @@ public class CauseTests
 
         Assert.Null(d.Cause);
         Assert.Equal(("CurrentCredentialsRejected", CauseVerdict.Likely), (d.Causes[0].Id, d.Causes[0].Verdict));
-        Assert.Equal("Test-RotationDatabaseLogin -SecretId 'prod/orders' -Stage AWSCURRENT", d.Causes[0].Command);
+        Assert.Equal("Test-RotationDatabaseLogin -SecretId 'prod/orders' -VersionStage AWSCURRENT", d.Causes[0].Command);
     }
 
     [Fact]

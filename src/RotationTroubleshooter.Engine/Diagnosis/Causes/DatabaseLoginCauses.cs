@@ -88,10 +88,11 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
     {
         public DatabaseServerFacts? Server => server;
 
-        /// <summary>Without a probe, the diagnosis again (without -SkipDatabaseProbe); with one that could not see, the same from the function's network.</summary>
-        public string Settle => server is null ? evidence.Rerun() : $"{evidence.Rerun()}, run from a host in the function's VPC and subnets";
+        /// <summary>The diagnosis again: without -SkipDatabaseProbe, or (see <see cref="Missing"/>) from the function's network.</summary>
+        public string Settle => evidence.Rerun();
 
-        public string Missing => server is not null ? $"From {server.Vantage}: {server.TcpDetail}."
+        public string Missing => server is not null
+            ? $"From {server.Vantage}: {server.TcpDetail}. Run the diagnosis from a host in the function's VPC and subnets to see what the function sees."
             : evidence.Context.Options.SkipDatabaseProbe ? "The database was not probed (-SkipDatabaseProbe)."
             : !evidence.Ran<DatabaseServerCheck>() ? "The database was not probed in this run."
             : "The database's address could not be read from the secret here.";
@@ -133,11 +134,13 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         IReadOnlyList<CauseAssessment> others, CancellationToken cancellation)
     {
         if (evidence.ConfirmedByFinding(cause) is { } confirmed) return confirmed;
-        var settle = $"Test-RotationDatabaseLogin -SecretId '{evidence.Context.SecretName}' -Stage {stage}";
+        var settle = $"Test-RotationDatabaseLogin -SecretId '{evidence.Context.SecretName}' -VersionStage {stage}";
         if (evidence.Ran<SecretLoginCheck>()
             && await CauseEvidence.OrNullAsync(evidence.Context.DatabaseLoginAsync(cancellation)).ConfigureAwait(false) is { } login
-            && login.Results.FirstOrDefault(r => r.Stage == stage) is { LoginSucceeded: true } result)
-            return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"The {stage} version logs in to {result.Endpoint} from {result.Vantage}."]);
+            && login.Results.FirstOrDefault(r => r.Stage == stage) is { CredentialsAccepted: true } result)
+            return new CauseAssessment(cause, CauseVerdict.RuledOut, [result.LoginSucceeded == true
+                ? $"The {stage} version logs in to {result.Endpoint} from {result.Vantage}."
+                : $"The {stage} version's credentials log in to {result.Endpoint} over verified TLS from {result.Vantage}; the function's own login is refused for another reason."]);
         // The one cause no probe without the password can see: left when the evidence rules out every other.
         return others.All(c => c.Verdict == CauseVerdict.RuledOut)
             ? new CauseAssessment(cause, CauseVerdict.Likely, ["Every other cause the guide gives is ruled out; only a login with the secret tells."], settle)
@@ -148,7 +151,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
     {
         var value = await CauseEvidence.OrNullAsync(evidence.Context.SecretValueAsync(cancellation)).ConfigureAwait(false);
         var masterArn = value?.GetPublicValue("masterarn");
-        var settle = masterArn is null ? null : $"Test-RotationDatabaseLogin -SecretId '{masterArn}' -Stage AWSCURRENT";
+        var settle = masterArn is null ? null : $"Test-RotationDatabaseLogin -SecretId '{masterArn}' -VersionStage AWSCURRENT";
         return others.All(c => c.Verdict == CauseVerdict.RuledOut)
             ? new CauseAssessment(MasterCredentialsRejected, CauseVerdict.Likely,
                 ["The template could not log in with the master secret's credentials, and every other cause the guide gives is ruled out."], settle)
