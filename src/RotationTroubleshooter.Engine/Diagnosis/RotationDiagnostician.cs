@@ -93,15 +93,23 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
         {
             context.Add(check, Skipped(check.Id, e));
         }
+        catch (TroubleshooterException e) when (e.ErrorId == ErrorIds.FunctionNotFound)
+        {
+            // The function check reports the missing function; a check that needed it has nothing to add.
+            await context.FunctionAsync(cancellation).ConfigureAwait(false);
+            if (context.FunctionMissing is null) context.Add(check, SkippedBy(check, e));
+        }
         catch (TroubleshooterException e) when (e is not AwsServiceException)
         {
             // A check's own failure (an unreadable bundle, a download refused) is reported, not fatal to the diagnosis.
-            context.Add(check, CheckCatalogue.CheckSkipped.Raise([e.ErrorId], $"{check.Id} could not run: {e.Message}",
-                $"Fix what the message names, then run Test-SecretRotation -Check {check.Id} again; the other checks ran.",
-                FindingSeverity.Info));
+            context.Add(check, SkippedBy(check, e));
         }
         context.Options.CheckRan?.Invoke(check, System.Diagnostics.Stopwatch.GetElapsedTime(started), context.FindingsOf(check));
     }
+
+    private static Finding SkippedBy(RotationCheck check, TroubleshooterException e) =>
+        CheckCatalogue.CheckSkipped.Raise([e.ErrorId], $"{check.Id} could not run: {e.Message}",
+            $"Fix what the message names, then run Test-SecretRotation -Check {check.Id} again; the other checks ran.", FindingSeverity.Info);
 
     /// <summary>Failures that stop one check but say nothing about the rotation: denied, throttled, AWS or network trouble.</summary>
     internal static bool CannotRun(AwsServiceException e) =>

@@ -40,11 +40,10 @@ public class CheckTests
     [Fact]
     public void A_deleted_function_is_RotationFunctionMissing_and_the_function_checks_stay_quiet()
     {
-        _f.Inputs = _f.Inputs with
-        {
-            Function = (_, _) => throw new TroubleshooterException(ErrorIds.FunctionNotFound, FailureCategory.NotFound, "Lambda function 'x' was not found"),
-        };
-        var diagnosis = _f.Diagnose(typeof(RotationFunctionCheck), typeof(FunctionTimeoutCheck), typeof(InvokePermissionCheck));
+        static TroubleshooterException NotFound() => new(ErrorIds.FunctionNotFound, FailureCategory.NotFound, "Lambda function 'x' was not found");
+        // The log check finds the function gone too (it reads the function's log configuration): not a second finding.
+        _f.Inputs = _f.Inputs with { Function = (_, _) => throw NotFound(), LatestAttempt = (_, _) => throw NotFound() };
+        var diagnosis = _f.Diagnose(typeof(RotationFunctionCheck), typeof(FunctionTimeoutCheck), typeof(InvokePermissionCheck), typeof(RotationLogCheck));
         Assert.Equal("RotationFunctionMissing", Ids(diagnosis.Findings));
         Assert.Equal(RotationStatus.Failing, diagnosis.Status);
     }
