@@ -36,11 +36,11 @@ foreach ($version in '94', '10') {
     $bundle = New-Item -ItemType Directory -Force (Join-Path $bundles "function-libpq$version")
     Copy-Item (Join-Path $bundles "fixtures/pg$version/*"), (Join-Path $bundles "fixtures/libpq$version/*") $bundle
 }
-# The demo's PostgreSQL functions carry these bundles as their code, served where Lambda's presigned Code.Location
-# would be (moto's names a host it does not serve): demo/reports-db's function an old one, the others a current one.
+# The demo's functions carry these bundles as their code, served where Lambda's presigned Code.Location would be
+# (moto's names a host it does not serve): demo/reports-db's function an old one, the others a current one.
 $code = New-Item -ItemType Directory -Force (Join-Path $bundles 'code/functions')
 $functions = (aws lambda list-functions --endpoint-url $MotoUrl --region us-east-1 --output json | ConvertFrom-Json).Functions.FunctionName
-foreach ($function in $functions -like 'SecretsManagerRDSPostgreSQLRotation-*') {
+foreach ($function in $functions) {
     $bundle = if ($function -like '*-reports-db') { 'function-libpq94' } else { 'function-libpq10' }
     Compress-Archive -Path (Join-Path $bundles "$bundle/*") -DestinationPath (Join-Path $code "$function.zip")
 }
@@ -60,6 +60,10 @@ try {
         Set-Content (Join-Path $export 'orders-db.json')
 
     Show 'Every secret that rotates, one diagnosis each' { Test-SecretRotation | Sort-Object Status, Name }
+    Show 'Objects export as words: the findings column of a CSV reads as severity and id' {
+        Test-SecretRotation | Where-Object Status -eq Failing | Select-Object Name, Status, Summary, Findings | Export-Csv (Join-Path $export 'failing.csv')
+        Import-Csv (Join-Path $export 'failing.csv') | Select-Object -First 2 | Format-List
+    }
     Show 'One secret in full' { Test-SecretRotation -SecretId demo/payments-db | Format-List }
     Show 'Its findings, each with evidence and a remediation' { (Test-SecretRotation -SecretId demo/payments-db).Findings | Where-Object Severity -ne Info | Format-List }
     Show 'The symptom the logs show, and the cause the evidence confirms' {
