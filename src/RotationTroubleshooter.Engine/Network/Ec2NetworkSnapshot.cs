@@ -33,12 +33,17 @@ public sealed class Ec2NetworkSnapshot
         var wanted = subnetIds.Distinct(StringComparer.Ordinal).ToList();
         var lookups = new Dictionary<string, Task<string?>>(StringComparer.Ordinal);
         var mine = new List<(string Id, TaskCompletionSource<string?> Result)>();
-        foreach (var id in wanted)
+        // Claimed together: a concurrent caller with the same subnets waits for this one batch instead of asking for the
+        // half it claimed first.
+        lock (_subnetVpc)
         {
-            var result = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lookups[id] = _subnetVpc.GetOrAdd(id, result.Task);
-            if (lookups[id] == result.Task)
-                mine.Add((id, result));
+            foreach (var id in wanted)
+            {
+                var result = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                lookups[id] = _subnetVpc.GetOrAdd(id, result.Task);
+                if (lookups[id] == result.Task)
+                    mine.Add((id, result));
+            }
         }
         if (mine.Count > 0)
         {

@@ -33,12 +33,12 @@ internal sealed class DatabaseServerCheck : RotationCheck
     public override string Description =>
         "when the logs show a failed database login: what the database answers from here without credentials (port, TLS, the authentication it asks for; `-SkipDatabaseProbe` skips it)";
     public override CheckArea Area => CheckArea.Database;
-    public override IReadOnlyList<FindingDefinition> Findings =>
+    public override IReadOnlyList<FindingDefinition> Findings { get; } =
     [
         DatabasePortClosed, DatabaseDoesNotAnswer, DatabaseLoginFindings.DatabaseRequiresTlsSecretDisablesIt, DatabaseLoginFindings.DatabaseRequiresTlsButFunctionPredatesTls,
         DatabaseTlsNotOffered, DatabaseLoginFindings.DatabaseRequiresScramButFunctionLibpqTooOld, DatabaseProbeNotConclusive,
     ];
-    public override IReadOnlyList<string> Permissions => ["secretsmanager:GetSecretValue", "logs:FilterLogEvents"];
+    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:GetSecretValue", "logs:FilterLogEvents"];
     public override bool AppliesTo(DiagnosisContext context) =>
         base.AppliesTo(context) && !context.Options.SkipDatabaseProbe && !context.Options.SkipSecretValue;
 

@@ -16,8 +16,8 @@ internal sealed class FunctionAgeCheck : RotationCheck
     public override string Id => FunctionPredatesTls.Id;
     public override string Description => "the function's age, as `Get-RotationFunctionAge` dates it, against the TLS (2021-12-20) and SCRAM (2021-12-30) template fixes";
     public override CheckArea Area => CheckArea.Function;
-    public override IReadOnlyList<FindingDefinition> Findings => [FunctionPredatesTls, FunctionPredatesScram];
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction", "cloudformation:DescribeStacks"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [FunctionPredatesTls, FunctionPredatesScram];
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction", "cloudformation:DescribeStacks"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

@@ -11,8 +11,8 @@ internal sealed class FunctionRuntimeCheck : RotationCheck
     public override string Id => FunctionRuntimeDeprecated.Id;
     public override string Description => "the function's Lambda runtime is not past its deprecation date";
     public override CheckArea Area => CheckArea.Function;
-    public override IReadOnlyList<FindingDefinition> Findings => [FunctionRuntimeDeprecated];
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [FunctionRuntimeDeprecated];
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

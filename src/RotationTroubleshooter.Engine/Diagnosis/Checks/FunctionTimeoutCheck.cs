@@ -15,8 +15,8 @@ internal sealed class FunctionTimeoutCheck : RotationCheck
     public override string Id => FunctionTimeoutTooShort.Id;
     public override string Description => "the function's timeout is at least 30 s (5 s connects, TLS then plain, three sets of credentials)";
     public override CheckArea Area => CheckArea.Function;
-    public override IReadOnlyList<FindingDefinition> Findings => [FunctionTimeoutTooShort];
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [FunctionTimeoutTooShort];
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

@@ -12,8 +12,8 @@ internal sealed class InvokePermissionCheck : RotationCheck
     public override string Id => InvokePermissionMissing.Id;
     public override string Description => "the function's resource policy lets `secretsmanager.amazonaws.com` invoke it for this secret (`SourceAccount`/`SourceArn` conditions evaluated)";
     public override CheckArea Area => CheckArea.Function;
-    public override IReadOnlyList<FindingDefinition> Findings => [InvokePermissionMissing];
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction", "lambda:GetPolicy"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [InvokePermissionMissing];
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction", "lambda:GetPolicy"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

@@ -11,8 +11,8 @@ internal sealed class KmsKeyCheck : RotationCheck
     public override string Id => CustomerManagedKeyNeedsRolePermission.Id;
     public override string Description => "the function's role may `kms:Decrypt` and `kms:GenerateDataKey` with the secret's customer managed key (role policies and key policy)";
     public override CheckArea Area => CheckArea.Function;
-    public override IReadOnlyList<FindingDefinition> Findings => [CustomerManagedKeyNeedsRolePermission];
-    public override IReadOnlyList<string> Permissions =>
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [CustomerManagedKeyNeedsRolePermission];
+    public override IReadOnlyList<string> Permissions { get; } =
         ["lambda:GetFunction", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy", "iam:GetPolicyVersion", "kms:DescribeKey", "kms:GetKeyPolicy"];
     public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && !string.IsNullOrEmpty(context.Secret.KmsKeyId);
 

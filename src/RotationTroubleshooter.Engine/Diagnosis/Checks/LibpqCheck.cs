@@ -12,8 +12,8 @@ internal sealed class LibpqCheck : RotationCheck
     public override string Id => LibpqLacksScram.Id;
     public override string Description => "PostgreSQL functions: the bundled libpq can do scram-sha-256, as `Test-LibpqScramSupport` reads it";
     public override CheckArea Area => CheckArea.Bundle;
-    public override IReadOnlyList<FindingDefinition> Findings => [LibpqLacksScram];
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction", "lambda:GetLayerVersion"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [LibpqLacksScram];
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction", "lambda:GetLayerVersion"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

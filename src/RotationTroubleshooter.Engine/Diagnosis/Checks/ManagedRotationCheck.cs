@@ -14,8 +14,8 @@ internal sealed class ManagedRotationCheck : RotationCheck
     public override string Id => ManagedRotationDisabled.Id;
     public override string Description => "secrets their owning service rotates (managed rotation: RDS, Aurora, ...): rotation is turned on";
     public override CheckArea Area => CheckArea.Configuration;
-    public override IReadOnlyList<FindingDefinition> Findings => [ManagedRotationDisabled];
-    public override IReadOnlyList<string> Permissions => ["secretsmanager:DescribeSecret"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [ManagedRotationDisabled];
+    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:DescribeSecret"];
     public override CheckTarget Target => CheckTarget.ManagedRotation;
 
     public override Task RunAsync(DiagnosisContext context, CancellationToken cancellation)

@@ -31,8 +31,8 @@ internal sealed class ManagedSecretOwnerCheck : RotationCheck
         "secrets RDS, Aurora or Redshift rotate: the database the secret's tag names exists and names this secret for its master user " +
         "(`MasterUserSecret`, `MasterPasswordSecretArn`), and RDS's `SecretStatus` is not `impaired`";
     public override CheckArea Area => CheckArea.OwningService;
-    public override IReadOnlyList<FindingDefinition> Findings => [ManagedSecretOwnerMissing, ManagedSecretNotInUse, ManagedSecretImpaired];
-    public override IReadOnlyList<string> Permissions => ["rds:DescribeDBInstances", "rds:DescribeDBClusters", "redshift:DescribeClusters"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [ManagedSecretOwnerMissing, ManagedSecretNotInUse, ManagedSecretImpaired];
+    public override IReadOnlyList<string> Permissions { get; } = ["rds:DescribeDBInstances", "rds:DescribeDBClusters", "redshift:DescribeClusters"];
     public override CheckTarget Target => CheckTarget.ManagedRotation;
     public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.OwningResource != null;
 

@@ -8,8 +8,8 @@ internal sealed class NetworkPathCheck : RotationCheck
     public override string Id => "NetworkPath";
     public override string Description => "the function's VPC path to Secrets Manager and to the database, as `Test-RotationNetwork` follows it";
     public override CheckArea Area => CheckArea.Network;
-    public override IReadOnlyList<FindingDefinition> Findings => NetworkFindings.All;
-    public override IReadOnlyList<string> Permissions =>
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = NetworkFindings.All;
+    public override IReadOnlyList<string> Permissions { get; } =
     [
         "lambda:GetFunction", "secretsmanager:GetSecretValue", "ec2:DescribeSubnets", "ec2:DescribeRouteTables", "ec2:DescribeNatGateways",
         "ec2:DescribeInternetGateways", "ec2:DescribeVpcEndpoints", "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkAcls",

@@ -19,8 +19,8 @@ internal sealed partial class OwningServiceEventsCheck : RotationCheck
     public override string Id => "OwningServiceEvents";
     public override string Description => $"secrets RDS rotates: the owning instance's or cluster's events of the last {Days} days report no failure about the secret or the password";
     public override CheckArea Area => CheckArea.OwningService;
-    public override IReadOnlyList<FindingDefinition> Findings => [OwningServiceReportedProblem];
-    public override IReadOnlyList<string> Permissions => ["rds:DescribeEvents"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [OwningServiceReportedProblem];
+    public override IReadOnlyList<string> Permissions { get; } = ["rds:DescribeEvents"];
     public override CheckTarget Target => CheckTarget.ManagedRotation;
     public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.OwningResource is { IsRds: true };
 

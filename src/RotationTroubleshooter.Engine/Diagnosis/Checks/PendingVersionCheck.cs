@@ -9,8 +9,8 @@ internal sealed class PendingVersionCheck : RotationCheck
     public override string Id => RotationSymptoms.PendingVersionStuck.Id;
     public override string Description => "no `AWSPENDING` label is left on a version that is not `AWSCURRENT` (and since when)";
     public override CheckArea Area => CheckArea.Configuration;
-    public override IReadOnlyList<FindingDefinition> Findings => [RotationSymptoms.PendingVersionStuck];
-    public override IReadOnlyList<string> Permissions => ["secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [RotationSymptoms.PendingVersionStuck];
+    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds"];
     public override CheckTarget Target => CheckTarget.Rotation;
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)

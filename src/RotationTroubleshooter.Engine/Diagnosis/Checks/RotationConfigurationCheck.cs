@@ -16,8 +16,8 @@ internal sealed class RotationConfigurationCheck : RotationCheck
     public override string Id => RotationNotConfigured.Id;
     public override string Description => "rotation was never configured, or was configured and then turned off";
     public override CheckArea Area => CheckArea.Configuration;
-    public override IReadOnlyList<FindingDefinition> Findings => [RotationNotConfigured, RotationDisabled];
-    public override IReadOnlyList<string> Permissions => ["secretsmanager:DescribeSecret"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [RotationNotConfigured, RotationDisabled];
+    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:DescribeSecret"];
     public override CheckTarget Target => CheckTarget.Secret;
 
     public override Task RunAsync(DiagnosisContext context, CancellationToken cancellation)

@@ -16,8 +16,8 @@ internal sealed class RotationFunctionCheck : RotationCheck
     public override string Id => RotationFunctionMissing.Id;
     public override string Description => "the rotation function exists and is `Active`";
     public override CheckArea Area => CheckArea.Function;
-    public override IReadOnlyList<FindingDefinition> Findings => [RotationFunctionMissing, RotationFunctionNotActive];
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [RotationFunctionMissing, RotationFunctionNotActive];
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

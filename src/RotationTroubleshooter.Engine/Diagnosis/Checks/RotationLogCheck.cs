@@ -8,8 +8,8 @@ internal sealed class RotationLogCheck : RotationCheck
     public override string Id => "LastRotationAttempt";
     public override string Description => "the newest rotation attempt in the function's CloudWatch logs and its symptom, as `Get-RotationFunctionLog` reads them";
     public override CheckArea Area => CheckArea.Logs;
-    public override IReadOnlyList<FindingDefinition> Findings => RotationSymptoms.All;
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction", "logs:FilterLogEvents"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = RotationSymptoms.All;
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction", "logs:FilterLogEvents"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {

@@ -15,8 +15,8 @@ internal sealed class RotationScheduleCheck : RotationCheck
     public override string Description =>
         "`NextRotationDate` has not passed, and no rotation window of the schedule (`rate()`, `cron()`, `AutomaticallyAfterDays`, with its `Duration`) closed since the last rotation without one";
     public override CheckArea Area => CheckArea.Configuration;
-    public override IReadOnlyList<FindingDefinition> Findings => [RotationOverdue];
-    public override IReadOnlyList<string> Permissions => ["secretsmanager:DescribeSecret"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [RotationOverdue];
+    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:DescribeSecret"];
     public override CheckTarget Target => CheckTarget.Rotation;
     public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.Secret.RotationEnabled == true;
 

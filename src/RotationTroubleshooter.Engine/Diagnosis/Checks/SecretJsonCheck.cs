@@ -23,9 +23,9 @@ internal sealed class SecretJsonCheck : RotationCheck
     public override string Id => RotationSymptoms.SecretJsonKeyMissing.Id;
     public override string Description => "the `AWSCURRENT` value has the keys and engine the function's template needs, and a multi-user template's master secret exists (key names only; `-SkipSecretValue` skips it)";
     public override CheckArea Area => CheckArea.SecretValue;
-    public override IReadOnlyList<FindingDefinition> Findings =>
+    public override IReadOnlyList<FindingDefinition> Findings { get; } =
         [SecretNotJson, RotationSymptoms.SecretJsonKeyMissing, RotationSymptoms.EngineMismatch, MasterSecretUnreadable];
-    public override IReadOnlyList<string> Permissions => ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "lambda:GetFunction"];
+    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "lambda:GetFunction"];
     public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && !context.Options.SkipSecretValue;
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)

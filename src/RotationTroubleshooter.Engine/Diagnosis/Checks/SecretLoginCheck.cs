@@ -14,9 +14,9 @@ internal sealed class SecretLoginCheck : RotationCheck
     public override string Id => "DatabaseLogin";
     public override string Description => "only with `-IncludeDatabaseLogin`: logs into the database with each version, as `Test-RotationDatabaseLogin` does";
     public override CheckArea Area => CheckArea.Database;
-    public override IReadOnlyList<FindingDefinition> Findings =>
+    public override IReadOnlyList<FindingDefinition> Findings { get; } =
         [.. DatabaseLoginFindings.All, SecretJsonCheck.SecretNotJson, RotationSymptoms.SecretJsonKeyMissing, SecretValueInvalid];
-    public override IReadOnlyList<string> Permissions => ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
+    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"];
     public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.Options.IncludeDatabaseLogin;
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)

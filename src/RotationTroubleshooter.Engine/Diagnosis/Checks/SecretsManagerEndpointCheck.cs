@@ -19,8 +19,8 @@ internal sealed partial class SecretsManagerEndpointCheck : RotationCheck
     public override string Id => SecretsManagerEndpointVariableMissing.Id;
     public override string Description => "the templates' `SECRETS_MANAGER_ENDPOINT` is set and names the secret's region";
     public override CheckArea Area => CheckArea.Function;
-    public override IReadOnlyList<FindingDefinition> Findings => [SecretsManagerEndpointVariableMissing, SecretsManagerEndpointVariableWrongRegion];
-    public override IReadOnlyList<string> Permissions => ["lambda:GetFunction"];
+    public override IReadOnlyList<FindingDefinition> Findings { get; } = [SecretsManagerEndpointVariableMissing, SecretsManagerEndpointVariableWrongRegion];
+    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction"];
 
     public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
     {
