@@ -151,9 +151,7 @@ public sealed class DiagnosisContext
     public async Task<RotationTemplate?> TemplateAsync(CancellationToken cancellation)
     {
         var function = await FunctionAsync(cancellation).ConfigureAwait(false);
-        var byFunction = function is null ? null
-            : RotationTemplates.Identify(function.Tags.GetValueOrDefault(RotationFunctionAgeService.ApplicationIdTag), function.Configuration.FunctionName, null);
-        if (byFunction != null) return byFunction;
+        if (RotationTemplates.Identify(function, null) is { } byFunction) return byFunction;
         var value = await SecretValueAsync(cancellation).ConfigureAwait(false);
         return value?.NotJsonReason is null ? RotationTemplates.Identify(null, null, value?.GetPublicValue("engine")) : null;
     }

@@ -116,7 +116,7 @@ public sealed class DiagnosisReadAhead
             reads.Add(_session.Get<NetworkPathService>().ReadAheadAsync(config.VpcConfig?.SubnetIds is { Count: > 0 } ? config.VpcConfig.VpcId : null,
                 databases, cancellation));
         if (_needs.Contains("lambda:GetLayerVersion")
-            && RotationTemplates.Identify(function.Tags.GetValueOrDefault(RotationFunctionAgeService.ApplicationIdTag), config.FunctionName, null)?.IsPostgres == true)
+            && RotationTemplates.Identify(function, null)?.IsPostgres == true)
             reads.Add(_session.Get<FunctionBundleService>().ForFunctionAsync(config.FunctionArn ?? functionArn, cancellation));
         await Task.WhenAll(reads.Select(Settled)).ConfigureAwait(false);
     }

@@ -1,3 +1,6 @@
+using RotationTroubleshooter.Age;
+using RotationTroubleshooter.Aws;
+
 namespace RotationTroubleshooter.Diagnosis;
 
 /// <summary>What a rotation function's template needs in the secret (docs/reference/rotation.md, "Secret JSON each template needs").</summary>
@@ -30,6 +33,10 @@ public static class RotationTemplates
     /// The template a function was deployed from: its serverlessrepo:applicationId tag, else its name, else the
     /// secret's engine key. Null when nothing says.
     /// </summary>
+    public static RotationTemplate? Identify(LambdaFunction? function, string? secretEngine) =>
+        Identify(function?.Tags.GetValueOrDefault(RotationFunctionAgeService.ApplicationIdTag), function?.Configuration.FunctionName, secretEngine);
+
+    /// <inheritdoc cref="Identify(LambdaFunction?, string?)"/>
     public static RotationTemplate? Identify(string? applicationId, string? functionName, string? secretEngine)
     {
         foreach (var (source, text) in new[] { ("its serverlessrepo:applicationId tag", applicationId?.Split('/')[^1]), ("its name", functionName) })

@@ -83,13 +83,10 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
     private const string AnsweredAtOnce = "Something answered at once: a path blocked by a security group or a network ACL drops packets, and the connect would have waited 5 s.";
     private const string SetSecretLoggedIn = "setSecret logged into the database moments before, through the same path and connection settings.";
 
-    /// <summary>What the database said without credentials, and the command that settles a cause the probe could not.</summary>
+    /// <summary>What the database said without credentials, and why it could not tell more.</summary>
     private sealed class Probe(CauseEvidence evidence, DatabaseServerFacts? server)
     {
         public DatabaseServerFacts? Server => server;
-
-        /// <summary>The diagnosis again: without -SkipDatabaseProbe, or (see <see cref="Missing"/>) from the function's network.</summary>
-        public string Settle => evidence.Rerun();
 
         public string Missing => server is not null
             ? $"From {server.Vantage}: {server.TcpDetail}. Run the diagnosis from a host in the function's VPC and subnets to see what the function sees."
@@ -127,7 +124,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         if (evidence.ConfirmedByFinding(cause) is { } confirmed) return confirmed;
         if (probe.Server is { Tcp: TcpAnswer.Open } server)
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{server.Endpoint} accepts connections from {server.Vantage}."]);
-        return new CauseAssessment(cause, CauseVerdict.Undetermined, [probe.Missing], probe.Settle);
+        return new CauseAssessment(cause, CauseVerdict.Undetermined, [probe.Missing], evidence.Rerun());
     }
 
     private static async Task<CauseAssessment> CredentialsAsync(CauseEvidence evidence, FindingDefinition cause, string stage,
@@ -175,7 +172,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         if (old is not null && server?.AuthenticationMethod == "scram-sha-256")
             return new CauseAssessment(cause, CauseVerdict.Likely, [old, $"{server.Endpoint} asks for scram-sha-256."], $"Test-LibpqScramSupport -SecretId '{evidence.Context.SecretName}'");
         if (old is not null)
-            return new CauseAssessment(cause, CauseVerdict.Undetermined, [old, probe.Missing], probe.Settle);
+            return new CauseAssessment(cause, CauseVerdict.Undetermined, [old, probe.Missing], evidence.Rerun());
         return new CauseAssessment(cause, CauseVerdict.Undetermined, ["The function's libpq could not be read here."], $"Test-LibpqScramSupport -SecretId '{evidence.Context.SecretName}'");
     }
 
@@ -198,7 +195,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             _ when server is { Engine: DatabaseEngine.MySql or DatabaseEngine.MariaDb } => new CauseAssessment(cause, CauseVerdict.Undetermined,
                 ["MySQL and MariaDB refuse a user that requires TLS with the same \"Access denied\" as a wrong password: only a login tells."],
                 $"Test-RotationDatabaseLogin -SecretId '{evidence.Context.SecretName}'"),
-            _ => new CauseAssessment(cause, CauseVerdict.Undetermined, [probe.Missing], probe.Settle),
+            _ => new CauseAssessment(cause, CauseVerdict.Undetermined, [probe.Missing], evidence.Rerun()),
         };
     }
 
@@ -215,7 +212,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             ? new CauseAssessment(cause, CauseVerdict.Undetermined, ["The function's age could not be read here."], $"Get-RotationFunctionAge -SecretId '{evidence.Context.SecretName}'")
             : new CauseAssessment(cause, CauseVerdict.Undetermined,
                 [age.PredatesTlsSupport == true ? $"The function was set up {age.CreatedDate:yyyy-MM-dd}, before the templates supported TLS (2021-12-20)."
-                    : $"Whether the function predates TLS support is unknown: {age.CreatedDateSource} says only {age.CreatedDate:yyyy-MM-dd}.", probe.Missing], probe.Settle);
+                    : $"Whether the function predates TLS support is unknown: {age.CreatedDateSource} says only {age.CreatedDate:yyyy-MM-dd}.", probe.Missing], evidence.Rerun());
     }
 
     private static CauseAssessment TlsNotOffered(CauseEvidence evidence, DatabaseTlsPreference? tls, DatabaseServerFacts? server, Probe probe)
@@ -227,6 +224,6 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             return new CauseAssessment(cause, CauseVerdict.RuledOut, ["The secret does not insist on TLS: without it the function falls back to a plain connection."]);
         return server?.TlsOffered == true
             ? new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{server.Endpoint} {server.TlsDetail}."])
-            : new CauseAssessment(cause, CauseVerdict.Undetermined, [probe.Missing], probe.Settle);
+            : new CauseAssessment(cause, CauseVerdict.Undetermined, [probe.Missing], evidence.Rerun());
     }
 }

@@ -1,4 +1,3 @@
-using RotationTroubleshooter.Age;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Logs;
 
@@ -39,8 +38,7 @@ internal sealed class SecretJsonCheck : RotationCheck
         var keys = value.KeyNames!;
         var engine = value.GetPublicValue("engine");
         var function = await context.FunctionAsync(cancellation).ConfigureAwait(false);
-        var template = RotationTemplates.Identify(function?.Tags.GetValueOrDefault(RotationFunctionAgeService.ApplicationIdTag),
-            function?.Configuration.FunctionName, engine);
+        var template = RotationTemplates.Identify(function, engine);
         if (template is null) return;
         var missing = template.RequiredKeys.Where(k => !keys.Contains(k, StringComparer.Ordinal)).ToList();
         if (missing.Count > 0)
