@@ -3,10 +3,10 @@ using System.Text.RegularExpressions;
 namespace RotationTroubleshooter.Database;
 
 /// <summary>
-/// PostgreSQL's words for a connection its pg_hba.conf refuses (docs/reference/driver-messages.md, "PostgreSQL"): no
+/// PostgreSQL's words for a connection its pg_hba.conf refuses (docs/reference/driver-messages.md): no
 /// line matches ("no pg_hba.conf entry for host ...") or an explicit <c>reject</c> line matches ("pg_hba.conf rejects
-/// connection for host ..."), both SQLSTATE 28000 and ending with the connection's encryption: "no encryption" since
-/// PostgreSQL 12, "SSL off" before it and in Redshift.
+/// connection for host ..."), both SQLSTATE 28000 and ending with the connection's encryption: "no encryption" in current
+/// releases (PostgreSQL 15 here), "SSL off" in older ones and in Redshift.
 /// </summary>
 internal static partial class PostgresHbaRefusal
 {

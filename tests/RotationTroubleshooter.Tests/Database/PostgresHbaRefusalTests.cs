@@ -6,10 +6,10 @@ namespace RotationTroubleshooter.Tests.Database;
 public sealed class PostgresHbaRefusalTests
 {
     [Theory]
-    // PostgreSQL 12 and later: no matching line, and a matching "hostnossl ... reject" line.
+    // Current PostgreSQL (15 here): no matching line, and a matching "hostnossl ... reject" line.
     [InlineData("no pg_hba.conf entry for host \"10.0.1.5\", user \"app\", database \"postgres\", no encryption")]
     [InlineData("pg_hba.conf rejects connection for host \"127.0.0.1\", user \"app\", database \"postgres\", no encryption")]
-    // PostgreSQL 11 and earlier, and Redshift with require_ssl.
+    // Older PostgreSQL, and Redshift with require_ssl.
     [InlineData("no pg_hba.conf entry for host \"::ffff:10.0.1.5\", user \"app\", database \"dev\", SSL off")]
     [InlineData("pg_hba.conf rejects connection for host \"10.0.1.5\", user \"app\", database \"postgres\", SSL off")]
     public void A_refusal_of_a_plain_connection_is_recognised(string message) =>
