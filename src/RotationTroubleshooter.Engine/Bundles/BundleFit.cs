@@ -46,6 +46,14 @@ internal sealed class BundleFit
 
     public BundleFitProblem? Problem(FindingDefinition finding) => Problems.FirstOrDefault(p => p.Finding == finding);
 
+    /// <summary>The same fit with more facts worth telling (a layer that could not be read).</summary>
+    public BundleFit WithNotes(IEnumerable<string> notes) => new()
+    {
+        Source = Source, Function = Function, Runtime = Runtime, NativeFiles = NativeFiles, Packages = Packages, Handler = Handler,
+        Problems = Problems, Notes = [.. Notes, .. notes], PyMySqlHasCryptography = PyMySqlHasCryptography, FreeTdsHasTls = FreeTdsHasTls,
+        OracleMode = OracleMode, OracleClientPresent = OracleClientPresent,
+    };
+
     public InstalledPackage? Package(PythonPackage package) => Packages.FirstOrDefault(p => p.Package == package);
 }
 

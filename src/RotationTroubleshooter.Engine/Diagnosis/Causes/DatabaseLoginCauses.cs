@@ -33,13 +33,13 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         .. NetworkCauses, DatabaseServerFindings.DatabaseDoesNotAnswer, DatabaseServerFindings.DatabasePortClosed,
         DatabaseLoginFindings.CurrentCredentialsRejected, MasterCredentialsRejected, DatabaseLoginFindings.PendingCredentialsRejected,
         DatabaseLoginFindings.DatabaseRequiresScramButFunctionLibpqTooOld, DatabaseLoginFindings.DatabaseRequiresTlsSecretDisablesIt,
-        DatabaseLoginFindings.DatabaseRequiresTlsButFunctionPredatesTls, DatabaseServerFindings.DatabaseTlsNotOffered,
+        DatabaseLoginFindings.DatabaseRequiresTlsButFunctionPredatesTls, DatabaseServerFindings.DatabaseTlsNotOffered, .. DriverFitCauses.Causes,
     ];
 
     public override IReadOnlyList<Input> Inputs =>
     [
         DatabaseInputs.Server, NetworkInputs.Path, SecretInputs.CurrentValue, DatabaseInputs.Login, FunctionInputs.Bundle, FunctionInputs.Age,
-        FunctionInputs.Template,
+        FunctionInputs.Template, FunctionInputs.BundleFit,
     ];
 
     private enum Failure { Fast, Slow, AfterSetSecret }
@@ -78,6 +78,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         causes.Add(TlsDisabledBySecret(facts));
         causes.Add(TlsPredated(facts));
         causes.Add(TlsNotOffered(facts));
+        causes.AddRange(await DriverFitCauses.AssessAsync(evidence, facts.Server, facts.Tls, cancellation).ConfigureAwait(false));
         // Credentials last: with every other cause ruled out they are what is left. The multi-user templates log in with
         // the master secret's, and say so.
         var master = evidence.Attempt.Evidence.Any(e => e.Contains("master secret", StringComparison.Ordinal));
