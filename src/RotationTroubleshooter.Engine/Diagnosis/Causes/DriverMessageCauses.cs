@@ -26,7 +26,7 @@ internal sealed class DriverMessageCauses : SymptomCauses
 
     private static CauseAssessment Assess(CauseEvidence evidence, FindingDefinition cause, List<DriverMessageMatch> said, Reading<BundleFit?> fit)
     {
-        var quoted = said.Select(w => $"The {w.Message.Writer} says: {w.Text}").ToList();
+        var quoted = said.Select(w => $"{w.Message.Writer} says: {w.Text}").ToList();
         if (evidence.ConfirmedByFinding(cause) is { Verdict: CauseVerdict.Confirmed } confirmed) return confirmed;
         if (BundleFitFindings.All.Contains(cause) && fit.Value is { } read)
             return read.Problem(cause) is { } problem

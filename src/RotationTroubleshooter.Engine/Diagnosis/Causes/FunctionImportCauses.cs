@@ -43,10 +43,10 @@ internal sealed class FunctionImportCauses : SymptomCauses
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"The bundle ({read.Source}) shows no such misfit for {read.Function.Runtime ?? "its runtime"} on {read.Function.ArchitectureOrDefault}."]);
         var settle = evidence.Rerun("-Check FunctionBundleFit");
         if (said.FirstOrDefault(w => w.Message.Causes.Count(All.Contains) == 1) is { } decisive)
-            return new CauseAssessment(cause, CauseVerdict.Confirmed, [$"The {decisive.Message.Writer} says so: {decisive.Text}"]);
+            return new CauseAssessment(cause, CauseVerdict.Confirmed, [$"{decisive.Message.Writer} says so: {decisive.Text}"]);
         var missing = fit.State == ReadingState.Read
             ? "The function's bundle was not inspected (a container image, or a runtime that is not Python)."
             : CauseEvidence.Missing(fit, "The function's bundle");
-        return new CauseAssessment(cause, CauseVerdict.Undetermined, [.. said.Select(w => $"The log carries the {w.Message.Writer}'s words: {w.Text}"), missing], settle);
+        return new CauseAssessment(cause, CauseVerdict.Undetermined, [.. said.Select(w => $"{w.Message.Writer} says: {w.Text}"), missing], settle);
     }
 }
