@@ -18,7 +18,12 @@ internal static class DriverFitCauses
     public static async Task<IReadOnlyList<CauseAssessment>> AssessAsync(CauseEvidence evidence, DatabaseServerFacts? server, DatabaseTlsPreference? tls,
         CancellationToken cancellation)
     {
-        if ((await evidence.ReadAsync(FunctionInputs.BundleFit, cancellation).ConfigureAwait(false)).Value is not { } fit) return [];
+        var reading = await evidence.ReadAsync(FunctionInputs.BundleFit, cancellation).ConfigureAwait(false);
+        if (reading.Value is not { } fit)
+            // Without the bundle, the driver's words in the log still name it as a candidate.
+            return [.. Causes.Where(c => evidence.Attempt.DriverMessages.Any(w => w.Message.Causes.Contains(c))).Select(c => new CauseAssessment(c, CauseVerdict.Undetermined,
+                [.. evidence.Attempt.DriverMessages.Where(w => w.Message.Causes.Contains(c)).Select(w => $"{w.Message.Writer} says: {w.Text}"),
+                    CauseEvidence.Missing(reading, "The function's bundle")], evidence.Rerun("-Check FunctionBundleFit")))];
         var login = $"Test-RotationDatabaseLogin -SecretId '{evidence.SecretName}'";
         var causes = new List<CauseAssessment>();
         if (fit.PyMySqlHasCryptography is { } hasCryptography)
