@@ -98,8 +98,12 @@ function Stop-TestServices($State) {
     not. Throws when RT_ROTATION_TEMPLATES names a folder that does not hold them.
 #>
 function Find-RotationTemplates {
-    $output = python3 (Join-Path $PSScriptRoot 'harness/rotation_harness.py') templates 2>&1
-    if ($LASTEXITCODE -ne 0) { throw ($output -join "`n") }
+    $errors = [IO.Path]::GetTempFileName()
+    try {
+        $output = python3 (Join-Path $PSScriptRoot 'harness/rotation_harness.py') templates 2>$errors
+        if ($LASTEXITCODE -ne 0) { throw (Get-Content $errors -Raw).Trim() }
+    }
+    finally { Remove-Item $errors -ErrorAction SilentlyContinue }
     ($output -join "`n") | ConvertFrom-Json
 }
 

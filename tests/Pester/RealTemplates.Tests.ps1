@@ -27,14 +27,14 @@ BeforeAll {
     }
 }
 
-BeforeEach { Skip-WithoutRotationTemplates $_ }
-
 AfterAll {
     $PSDefaultParameterValues.Remove('Get-RotationFunctionLog:EndpointUrl')
     $PSDefaultParameterValues.Remove('Test-SecretRotation:EndpointUrl')
 }
 
 Describe 'The harness plays Secrets Manager' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It 'leaves the labels as a real rotation does: <Key>' -TestCases @(
         @{ Key = 'healthy-without-tls:Text' }, @{ Key = 'wrong-password:JSON' }
     ) {
@@ -66,6 +66,8 @@ Describe 'The harness plays Secrets Manager' -Tag RotationTemplates {
 }
 
 Describe 'Get-RotationFunctionLog on what the real templates logged' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It '<Key>: <Outcome> in <FailedStep>, <Symptom>' -TestCases @(
         @{ Key = 'wrong-password:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'username or password does not match' }
         @{ Key = 'wrong-password:JSON'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'username or password does not match' }
@@ -143,6 +145,8 @@ Describe 'Get-RotationFunctionLog on what the real templates logged' -Tag Rotati
 }
 
 Describe 'Test-SecretRotation on the secrets the real templates rotated' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It 'diagnoses every secret without an error' {
         $DiagnosisErrors | Should -BeNullOrEmpty
         $Diagnoses.Count | Should -Be $Seeds.Count
@@ -180,6 +184,8 @@ Describe 'Test-SecretRotation on the secrets the real templates rotated' -Tag Ro
 }
 
 Describe 'From symptom to cause on the secrets the real templates rotated' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It '<Key>: <Symptom> is caused by <Cause>, and its remediation comes first' -TestCases @(
         @{ Key = 'refused-port:Text'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabasePortClosed' }
         @{ Key = 'refused-port:JSON'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabasePortClosed' }

@@ -40,6 +40,21 @@ BeforeAll {
         }
         finally { $shell.Dispose() }
     }
+
+    <# What Start-SecretRotation -Wait returns for a rotation that failed in setSecret: that attempt, as the harness ran it. #>
+    function Assert-EndedInSetSecret($Run) {
+        $Run.Errors | Should -BeNullOrEmpty
+        $Run.Output | Should -HaveCount 1
+        $attempt = $Run.Output[0]
+        $attempt.Outcome | Should -Be 'Failed'
+        $attempt.FailedStep | Should -Be 'setSecret'
+        $attempt.VersionId | Should -Be $Run.Ran.versionId
+        @($attempt.Steps.Step) | Should -Be @('createSecret', 'setSecret')
+        @($attempt.Steps.Outcome) | Should -Be @('Succeeded', 'Failed')
+        @($attempt.Steps.RequestId) | Should -Be @($Run.Ran.invocations.requestId)
+        $attempt.Evidence -join "`n" | Should -Match 'Unable to log into database with previous, current, or pending secret'
+        $attempt.Remediation | Should -Not -BeNullOrEmpty
+    }
 }
 
 AfterAll { Remove-Item Env:AWS_ENDPOINT_URL, Env:ROTATION_TROUBLESHOOTER_RATE_LIMITS -ErrorAction SilentlyContinue }
@@ -215,19 +230,9 @@ Describe 'Start-SecretRotation' {
             }
 
             It 'ends at the failed step, well before -TimeoutSeconds, with the attempt, its symptom and remediation' {
-                $Run.Errors | Should -BeNullOrEmpty
+                Assert-EndedInSetSecret $Run
                 $Run.Elapsed.TotalSeconds | Should -BeLessThan 120
-                $Run.Output | Should -HaveCount 1
-                $attempt = $Run.Output[0]
-                $attempt.Outcome | Should -Be 'Failed'
-                $attempt.FailedStep | Should -Be 'setSecret'
-                $attempt.VersionId | Should -Be $Run.Ran.versionId
-                @($attempt.Steps.Step) | Should -Be @('createSecret', 'setSecret')
-                @($attempt.Steps.Outcome) | Should -Be @('Succeeded', 'Failed')
-                @($attempt.Steps.RequestId) | Should -Be @($Run.Ran.invocations.requestId)
-                $attempt.Symptom | Should -Not -BeNullOrEmpty
-                $attempt.Evidence -join "`n" | Should -Match 'Unable to log into database'
-                $attempt.Remediation | Should -Not -BeNullOrEmpty
+                $Run.Output[0].Symptom | Should -Not -BeNullOrEmpty
             }
 
             It 'showed the failed step with its time' {
@@ -262,19 +267,9 @@ Describe 'Start-SecretRotation' {
         }
 
         It 'ends at the failed step with the attempt as the demo shows it: DatabaseLoginRejected, its evidence and remediation' {
-            $Run.Errors | Should -BeNullOrEmpty
+            Assert-EndedInSetSecret $Run
             $Run.Elapsed.TotalSeconds | Should -BeLessThan 60
-            $Run.Output | Should -HaveCount 1
-            $attempt = $Run.Output[0]
-            $attempt.Outcome | Should -Be 'Failed'
-            $attempt.FailedStep | Should -Be 'setSecret'
-            $attempt.VersionId | Should -Be $Run.Ran.versionId
-            @($attempt.Steps.Step) | Should -Be @('createSecret', 'setSecret')
-            @($attempt.Steps.Outcome) | Should -Be @('Succeeded', 'Failed')
-            @($attempt.Steps.RequestId) | Should -Be @($Run.Ran.invocations.requestId)
-            $attempt.Symptom | Should -Be 'DatabaseLoginRejected'
-            $attempt.Evidence -join "`n" | Should -Match 'Unable to log into database with previous, current, or pending secret'
-            $attempt.Remediation | Should -Not -BeNullOrEmpty
+            $Run.Output[0].Symptom | Should -Be 'DatabaseLoginRejected'
         }
 
         It 'logged what AWS''s template logs there, in Lambda''s text format (the harness starts each attempt cold)' {
