@@ -34,7 +34,6 @@
         PSData = @{
             Tags         = @('AWS', 'SecretsManager', 'Rotation', 'Lambda', 'Troubleshooting', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
-            ProjectUri   = 'https://github.com/RotationTroubleshooter/RotationTroubleshooter'
             ReleaseNotes = @'
 0.1.0
 - Test-SecretRotation: one diagnosis per secret, each check of AWS's rotation troubleshooting guide, findings with
