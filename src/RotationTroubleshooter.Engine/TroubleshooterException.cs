@@ -53,7 +53,6 @@ public static class ErrorIds
     public const string InvalidTimeout = nameof(InvalidTimeout);
     public const string KmsAccessDenied = nameof(KmsAccessDenied);
     public const string LogFileFormatUnknown = nameof(LogFileFormatUnknown);
-    public const string LogFileNotFound = nameof(LogFileNotFound);
     public const string LogFileUnreadable = nameof(LogFileUnreadable);
     public const string LogGroupNotFound = nameof(LogGroupNotFound);
     public const string MalformedResponse = nameof(MalformedResponse);
