@@ -99,6 +99,7 @@ public abstract class AwsCmdlet : PSCmdlet
     {
         using var run = _mask.Use();
         foreach (var part in Parts()) part.End();
+        Messages.Drain(); // what was posted outside any part (an engine event's verbose line)
         OnEndProcessing();
     }
 

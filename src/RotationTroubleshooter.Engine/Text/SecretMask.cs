@@ -133,6 +133,8 @@ public sealed partial class SecretMask : IRunService<SecretMask>
     {
         lock (_gate)
         {
+            // Output types on many threads mask at once: the first to get here builds, the others use its snapshot.
+            if (_snapshot is { } built) return built;
             var values = _values.OrderByDescending(v => v.Length).ToArray();
             return _snapshot = new Snapshot(values, values.Length == 0 ? null : SearchValues.Create(values, StringComparison.Ordinal));
         }
