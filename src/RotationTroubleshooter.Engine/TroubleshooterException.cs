@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter;
 
 /// <summary>What a failure means to the user; the cmdlets map it to PowerShell's ErrorCategory in one place.</summary>
@@ -5,10 +7,12 @@ public enum FailureCategory { NotFound, PermissionDenied, InvalidArgument, Inval
 
 /// <summary>
 /// Every failure the engine raises: a stable id scripts can match (one of <see cref="ErrorIds"/>) and a message saying
-/// what to do. Every engine exception derives from this one.
+/// what to do. Every engine exception derives from this one. Its message is cleaned where it is made, as the output
+/// types' text is (<see cref="OutputText"/>: the run's secret values masked, control characters made visible); an inner
+/// exception whose text would need cleaning is not kept, since the message already says what it said.
 /// </summary>
 public class TroubleshooterException(string errorId, FailureCategory category, string message, Exception? inner = null)
-    : Exception(message, inner)
+    : Exception(OutputText.Of(message), OutputText.IsClean(inner, SecretMask.Current) ? inner : null)
 {
     public string ErrorId { get; } = errorId;
     public FailureCategory Category { get; } = category;
@@ -49,7 +53,6 @@ public static class ErrorIds
     public const string InvalidTimeout = nameof(InvalidTimeout);
     public const string KmsAccessDenied = nameof(KmsAccessDenied);
     public const string LogFileFormatUnknown = nameof(LogFileFormatUnknown);
-    public const string LogFileNotFound = nameof(LogFileNotFound);
     public const string LogFileUnreadable = nameof(LogFileUnreadable);
     public const string LogGroupNotFound = nameof(LogGroupNotFound);
     public const string MalformedResponse = nameof(MalformedResponse);

@@ -57,6 +57,10 @@ public static partial class AwsArn
     public static string? SecretNameOf(string? arn) =>
         arn is not null && SecretArnName().Match(arn) is { Success: true } m ? m.Groups["name"].Value : null;
 
+    /// <summary>The function's name in a Lambda function ARN (without a version or alias); anything else as it is.</summary>
+    public static string FunctionNameOf(string functionId) =>
+        IsFunctionArn(functionId) && Amazon.Arn.TryParse(functionId.Trim(), out var arn) ? arn.Resource.Split(':')[1] : functionId;
+
     /// <summary>The region part of an ARN, or null.</summary>
     public static string? RegionOf(string arn) => arn.StartsWith("arn:", StringComparison.Ordinal) && arn.Split(':') is { Length: > 4 } parts ? parts[3] : null;
 }
