@@ -17,6 +17,7 @@
         'Get-RotationFunctionLog'
         'Repair-SecretRotation'
         'Start-SecretRotation'
+        'Export-RotationReport'
     )
     AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()

@@ -25,6 +25,7 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
             return new RotationDiagnosis
             {
                 SecretArn = secretId, Name = secretId, Status = RotationStatus.Unknown,
+                Region = AwsArn.RegionOf(secretId) ?? session.Connection.RegionName, // a name has no region of its own
                 Findings = [Skipped("DescribeSecret", e).About(secretId, secretId)],
             };
         }
