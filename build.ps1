@@ -62,6 +62,8 @@ function Invoke-Test {
     Invoke-Native 'Installing native test tools' { bash (Join-Path $Root 'tests/native/install-native-tools.sh') }
     # AWS's real rotation templates (tests/harness) need Debian's PostgreSQL and MySQL drivers.
     Invoke-Native 'Installing the rotation template drivers' { bash (Join-Path $Root 'tests/harness/install-drivers.sh') }
+    # The report spec opens Export-RotationReport's page in Debian's Chromium, headless.
+    Invoke-Native 'Installing Chromium' { bash (Join-Path $Root 'tests/browser/install-chromium.sh') }
     $env:AWS_EC2_METADATA_DISABLED = 'true'
     $env:RT_MODULE_PATH = $ModuleOut
     $services = Start-TestServices -StateDirectory (Join-Path $Out 'services')

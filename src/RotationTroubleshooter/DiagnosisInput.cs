@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 
 namespace RotationTroubleshooter.Commands;
 
@@ -32,8 +33,8 @@ internal static class DiagnosisInput
                 "results, or the same objects read back from JSON, each with SecretArn or Name, and Status.");
         var label = name ?? arn!;
         var shortened = false;
-        var findings = Items<Finding, FindingSeverity>(item, "Findings", label, ref shortened, ReadFinding, (severity, id) => new Finding(id, severity, ""));
-        var causes = Items<CauseAssessment, CauseVerdict>(item, "Causes", label, ref shortened, ReadCause, (verdict, id) => Cause(id, verdict, "", [], null, "", ""));
+        var findings = Items<Finding, FindingSeverity>(item, "Findings", label, ref shortened, ReadFinding, (severity, id, message) => new Finding(id, severity, message));
+        var causes = Items<CauseAssessment, CauseVerdict>(item, "Causes", label, ref shortened, ReadCause, (verdict, id, _) => Cause(id, verdict, "", [], null, "", ""));
         var diagnosis = new RotationDiagnosis
         {
             SecretArn = arn ?? "",
@@ -71,29 +72,52 @@ internal static class DiagnosisInput
         new(new FindingDefinition(id, FindingSeverity.Error, summary, remediation, helpUri), verdict, evidence, command);
 
     /// <summary>
-    /// A list property: its objects, or, where an export cut it to its text ("Error X; Warning Y", as Export-Csv and a
-    /// shallow ConvertTo-Json write it), each entry's word and id.
+    /// A list property: its objects, or, where an export cut it to text, each entry's word, id and message: one text
+    /// "Error X; Warning Y" (Export-Csv) or texts "Error X: message" (ConvertTo-Json -Depth 1).
     /// </summary>
-    private static List<T> Items<T, TWord>(PSObject item, string property, string label, ref bool shortened, Func<PSObject, T> read, Func<TWord, string, T> fromText)
+    private static List<T> Items<T, TWord>(PSObject item, string property, string label, ref bool shortened, Func<PSObject, T> read, Func<TWord, string, string, T> fromText)
         where TWord : struct, Enum
     {
         var value = Unwrap(item.Properties[property]?.Value);
-        switch (value)
+        IEnumerable<object?> entries = value switch
         {
-            case null:
-                return [];
-            case string text:
-                if (text.Trim().Length == 0) return [];
+            null => [],
+            string text => text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+            IEnumerable items => items.Cast<object?>(),
+            _ => [value],
+        };
+        var list = new List<T>();
+        foreach (var entry in entries)
+        {
+            if (Unwrap(entry) is string text)
+            {
                 shortened = true;
-                return [.. text.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(entry =>
-                    entry.Split(' ', 2, StringSplitOptions.TrimEntries) is [var word, var id] && ParseEnum<TWord>(word) is { } parsed
-                        ? fromText(parsed, id)
-                        : throw Invalid(label, $"{property} '{entry}', which is neither an object nor a word and an id"))];
-            case IEnumerable items:
-                return [.. items.Cast<object?>().Where(i => i is not null).Select(i => read(PSObject.AsPSObject(i!)))];
-            default:
-                return [read(PSObject.AsPSObject(value))];
+                list.Add(FromText(text, fromText) ?? throw Invalid(label, $"{property} '{text}', which is neither an object nor a word and an id"));
+            }
+            else if (entry is not null)
+            {
+                list.Add(read(PSObject.AsPSObject(entry)));
+            }
         }
+        return list;
+    }
+
+    /// <summary>
+    /// An entry cut to its text: "Error X: message" or "Confirmed X" (the item's own text), or "@{...; Severity=Error;
+    /// CheckId=X; ...}" (the text of an object that was itself read back from JSON, exported again too shallow).
+    /// </summary>
+    private static T? FromText<T, TWord>(string text, Func<TWord, string, string, T> fromText) where TWord : struct, Enum
+    {
+        if (text.StartsWith("@{", StringComparison.Ordinal))
+        {
+            var word = Regex.Match(text, @"(?:^@\{|; )(?:Severity|Verdict)=(\w+)");
+            var id = Regex.Match(text, @"(?:^@\{|; )(?:CheckId|Id)=(\w+)");
+            return word.Success && id.Success && ParseEnum<TWord>(word.Groups[1].Value) is { } w ? fromText(w, id.Groups[1].Value, "") : default;
+        }
+        var (head, message) = text.Split(':', 2, StringSplitOptions.TrimEntries) is [var h, var m] ? (h, m) : (text.Trim(), "");
+        return head.Split(' ', 2, StringSplitOptions.TrimEntries) is [var first, var rest] && ParseEnum<TWord>(first) is { } parsed
+            ? fromText(parsed, rest, message)
+            : default;
     }
 
     private static object? Unwrap(object? value) => value is PSObject wrapped && wrapped.BaseObject is not PSCustomObject ? wrapped.BaseObject : value;

@@ -146,18 +146,14 @@ public sealed class ExportRotationReportCommand : PSCmdlet
         try
         {
             ProviderInfo provider;
-            string file;
-            if (ParameterSetName == PathSet && WildcardPattern.ContainsWildcardCharacters(given) && InvokeProvider.Item.Exists(given))
+            var file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out provider, out _);
+            if (ParameterSetName == PathSet && WildcardPattern.ContainsWildcardCharacters(given))
             {
-                var matches = SessionState.Path.GetResolvedProviderPathFromPSPath(given, out provider);
+                var matches = Matching(given);
                 if (matches.Count > 1)
                     Stop(ErrorIds.PathNamesManyFiles, FailureCategory.InvalidArgument,
                         $"'{given}' names {matches.Count} files; give one -Path, or -LiteralPath for a name with wildcard characters.");
-                file = matches[0];
-            }
-            else
-            {
-                file = SessionState.Path.GetUnresolvedProviderPathFromPSPath(given, out provider, out _);
+                if (matches.Count == 1) file = matches[0];
             }
             if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
                 Stop(ErrorIds.PathNotFileSystem, FailureCategory.InvalidArgument, $"'{given}' is on the {provider.Name} provider; give a file-system path for the report.");
@@ -169,6 +165,18 @@ public sealed class ExportRotationReportCommand : PSCmdlet
         {
             Stop(ErrorIds.PathNotFound, FailureCategory.NotFound, $"{given}: {e.Message}");
             throw; // not reached
+        }
+    }
+
+    private List<string> Matching(string pattern)
+    {
+        try
+        {
+            return [.. SessionState.Path.GetResolvedProviderPathFromPSPath(pattern, out _)];
+        }
+        catch (ItemNotFoundException)
+        {
+            return [];
         }
     }
 
