@@ -69,6 +69,20 @@ Describe 'Test-SecretRotation | Export-RotationReport -Path report.html' {
         $Diagnoses[0].PSObject.TypeNames[0] | Should -Be 'RotationTroubleshooter.RotationDiagnosis'
         $Diagnoses.AccountId | Sort-Object -Unique | Should -Be '123456789012'
         $Diagnoses.Region | Sort-Object -Unique | Should -Be 'us-east-1'
+        $Diagnoses[0] | Format-List | Out-String | Should -Match 'AccountId\s+: 123456789012\s+Region\s+: us-east-1'
+    }
+
+    It 'places a secret it could not describe in the region it was asked in, its account not known, in the report too' {
+        # Nothing listens on the endpoint: DescribeSecret fails, and the name alone says no account or region.
+        $closed = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $closed.Start(); $port = $closed.LocalEndpoint.Port; $closed.Stop()
+        $unreachable = Test-SecretRotation -SecretId report/unreachable -Region eu-west-3 -EndpointUrl "http://127.0.0.1:$port"
+        $unreachable.Status | Should -Be Unknown
+        $unreachable.Region | Should -Be 'eu-west-3'
+        $unreachable.AccountId | Should -BeNullOrEmpty
+        $out = Join-Path $Work 'unreachable.html'
+        $unreachable | Export-RotationReport -Path $out
+        Get-Content $out -Raw | Should -Match '<tr><td class="id nowrap">\(account not known\)</td><td class="id nowrap">eu-west-3</td><td class="num">1</td>'
     }
 
     It 'writes one self-contained file: nothing to load, no script, a strict Content-Security-Policy' {
