@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using System.Text;
 using RotationTroubleshooter.Report;
 using RotationTroubleshooter.Text;
 
@@ -103,37 +102,17 @@ public sealed class ExportRotationReportCommand : PSCmdlet
         if (!ShouldProcess(_file, $"Write the rotation report of {Count(data.Secrets.Count, "secret", "secrets")} ({failing} failing)")) return;
         try
         {
-            Write(data);
+            RotationReport.WriteFile(_file, data, new ReportOptions
+            {
+                Title = Title,
+                Generator = $"RotationTroubleshooter {MyInvocation.MyCommand.Module?.Version}".TrimEnd(),
+            });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Stop(ErrorIds.ReportWriteFailed, FailureCategory.Unavailable, $"Could not write '{_file}': {e.Message}");
         }
         WriteVerbose($"Wrote {_file}: {Count(data.Secrets.Count, "secret", "secrets")} in {Count(data.Accounts, "account", "accounts")} and {Count(data.Regions, "region", "regions")}, {failing} failing.");
-    }
-
-    /// <summary>Writes beside the target first, then moves it into place: a failure leaves the old file, not half a report.</summary>
-    private void Write(ReportData data)
-    {
-        var options = new ReportOptions
-        {
-            Title = Title,
-            Generator = $"RotationTroubleshooter {MyInvocation.MyCommand.Module?.Version}".TrimEnd(),
-        };
-        var temporary = $"{_file}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var page = new StreamWriter(temporary, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
-                RotationReport.Write(page, data, options);
-            var readOnly = File.Exists(_file) && new FileInfo(_file).IsReadOnly;
-            if (readOnly) new FileInfo(_file).IsReadOnly = false;
-            File.Move(temporary, _file, overwrite: true);
-            if (readOnly) new FileInfo(_file).IsReadOnly = true;
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
     }
 
     /// <summary>

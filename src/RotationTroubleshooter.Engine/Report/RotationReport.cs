@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace RotationTroubleshooter.Report;
 
@@ -21,6 +22,29 @@ public sealed record ReportOptions
 /// </summary>
 public static class RotationReport
 {
+    /// <summary>
+    /// Writes the page to <paramref name="file"/>: beside it first, then moved into place, so a failure leaves the old
+    /// file, not half a report. A read-only file (the caller allowed replacing it) stays read-only.
+    /// </summary>
+    public static void WriteFile(string file, ReportData data, ReportOptions options)
+    {
+        var temporary = $"{file}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var page = new StreamWriter(temporary, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+                Write(page, data, options);
+            var target = new FileInfo(file);
+            var readOnly = target.Exists && target.IsReadOnly;
+            if (readOnly) target.IsReadOnly = false;
+            File.Move(temporary, file, overwrite: true);
+            if (readOnly) new FileInfo(file).IsReadOnly = true;
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
     public static void Write(TextWriter page, ReportData data, ReportOptions options)
     {
         var attention = ReportData.StatusOrder.Take(3).Select(status => (Status: status, Secrets: data.Secrets.Where(s => s.Status == status).ToList())).ToList();
