@@ -122,16 +122,33 @@ public sealed class BundleFitCauseTests(BundleFitFixtures modules, NativeFixture
     public void A_handler_that_logged_a_step_on_this_runtime_imported_whatever_the_download_shows()
     {
         // The harness's and many real packages' drivers come from a layer or path the module does not model.
-        var t = new Transcript(LambdaLogFormat.Text);
-        t.Invoke(900, InvocationEnd.Error, [Transcript.Put(Arn, "v1"), "!" + Transcript.SetFailed(Arn)]);
-        LogsAre(t);
+        var bundle = Fit(new BundleBuilder().File("lambda_function.py", BundleFitFixtures.Template(MySql)), "python3.12");
         _f.Function.LastModified = "2026-11-01T00:00:00.000+0000";
-        _f.Given(FunctionInputs.BundleFit, Fit(new BundleBuilder().File("lambda_function.py", BundleFitFixtures.Template(PostgreSql)), "python3.12"));
+        _f.Given(FunctionInputs.BundleFit, bundle);
+        var ran = new Transcript(LambdaLogFormat.Text);
+        ran.Invoke(900, InvocationEnd.Success, [Transcript.Put(Arn, "v1")]);
+        ran.Invoke(120, InvocationEnd.Error, [], unhandled: "RuntimeError: 'cryptography' package is required for sha256_password or caching_sha2_password auth methods");
+        LogsAre(ran);
 
-        var d = _f.Diagnose(typeof(FunctionBundleFitCheck));
+        Assert.DoesNotContain(_f.Diagnose(typeof(FunctionBundleFitCheck)).Findings, f => f.CheckId == "DriverNotInBundle");
 
-        Assert.DoesNotContain(d.Findings, f => f.CheckId == "DriverNotInBundle");
-        _f.Given(FunctionInputs.LatestAttempt, (RotationAttempt?)null);
+        var failedToImport = new Transcript(LambdaLogFormat.Text);
+        failedToImport.Invoke(40, InvocationEnd.Error, [], unhandled: "Runtime.ImportModuleError: Unable to import module 'lambda_function': No module named 'pymysql'");
+        LogsAre(failedToImport);
         Assert.Contains(_f.Diagnose(typeof(FunctionBundleFitCheck)).Findings, f => f.CheckId == "DriverNotInBundle");
+    }
+
+    [Fact]
+    public void A_rotation_that_succeeded_downloads_no_bundle()
+    {
+        var t = new Transcript(LambdaLogFormat.Text);
+        t.Invoke(900, InvocationEnd.Success, [Transcript.Put(Arn, "v1")]);
+        t.Invoke(300, InvocationEnd.Success, [Transcript.SetOk(Arn)], coldStart: false);
+        t.Invoke(300, InvocationEnd.Success, [Transcript.TestOk(Arn)], coldStart: false);
+        t.Invoke(300, InvocationEnd.Success, [Transcript.FinishOk(Arn, "v1")], coldStart: false);
+        LogsAre(t);
+        _f.Fails(FunctionInputs.BundleFit, new InvalidOperationException("the bundle was read"));
+
+        Assert.Empty(_f.Diagnose(typeof(FunctionBundleFitCheck)).Findings);
     }
 }

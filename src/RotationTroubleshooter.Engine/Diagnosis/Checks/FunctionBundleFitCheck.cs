@@ -12,16 +12,21 @@ namespace RotationTroubleshooter.Diagnosis.Checks;
 internal sealed class FunctionBundleFitCheck : RotationCheck
 {
     public override string Description =>
-        "Python functions: the bundle's native modules are built for the function's Python, CPU and glibc, and its drivers are there with what they need";
+        "when the logs show an import error, a driver's own words, or a MySQL or SQL Server login failure: the Python bundle's native modules are built for the function's Python, CPU and glibc, and its drivers are there with what they need";
 
     public override CheckArea Area => CheckArea.Bundle;
     public override IReadOnlyList<FindingDefinition> Findings => BundleFitFindings.All;
-    public override IReadOnlyList<Input> Inputs { get; } = [FunctionInputs.BundleFit];
+    public override IReadOnlyList<Input> Inputs { get; } = [FunctionInputs.LatestAttempt, FunctionInputs.BundleFit];
 
-    /// <summary>When the runtime does not fit the modules: since when it runs it (INIT_START), and how Lambda updates it.</summary>
-    /// <summary>And whether the newest attempt shows the handler imported on the runtime it runs now.</summary>
+    /// <summary>
+    /// Whose driver a login failure may lie in (the template), since when the runtime runs (INIT_START, LastModified), and
+    /// how Lambda updates it.
+    /// </summary>
     public override IReadOnlyList<Input> OptionalInputs { get; } =
-        [FunctionInputs.Function, FunctionInputs.LatestAttempt, FunctionInputs.RuntimeVersions, FunctionInputs.RuntimeManagement];
+        [FunctionInputs.Function, FunctionInputs.Template, FunctionInputs.RuntimeVersions, FunctionInputs.RuntimeManagement];
+
+    /// <summary>The templates whose driver's fit a refused login may lie in: PyMySQL's cryptography, pymssql's FreeTDS (PostgreSQL's libpq has the Libpq check).</summary>
+    private static readonly string[] DriverLoginEngines = ["mysql", "mariadb", "sqlserver"];
 
     /// <summary>What keeps the handler from importing at all: moot once the logs show it ran on this runtime.</summary>
     private static readonly FindingDefinition[] ImportProblems =
@@ -33,8 +38,12 @@ internal sealed class FunctionBundleFitCheck : RotationCheck
 
     public override async Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
+        // The download is worth it where the bundle can explain the failure the logs show.
+        var attempt = await context.GetAsync(FunctionInputs.LatestAttempt, cancellation).ConfigureAwait(false);
+        if (attempt is not { Outcome: not RotationAttemptOutcome.Succeeded, Symptom: { } symptom } || !await ExplainsAsync(context, attempt, symptom, cancellation).ConfigureAwait(false))
+            return;
         if (await context.GetAsync(FunctionInputs.BundleFit, cancellation).ConfigureAwait(false) is not { } fit) return;
-        var imported = fit.Problems.Any(p => ImportProblems.Contains(p.Finding)) && await HandlerRanOnThisRuntimeAsync(context, fit, cancellation).ConfigureAwait(false);
+        var imported = fit.Problems.Any(p => ImportProblems.Contains(p.Finding)) && await HandlerRanOnThisRuntimeAsync(context, attempt, fit, cancellation).ConfigureAwait(false);
         foreach (var problem in fit.Problems)
         {
             // The downloaded package can differ from what runs (a layer the module could not read, a path it does not
@@ -47,11 +56,19 @@ internal sealed class FunctionBundleFitCheck : RotationCheck
         }
     }
 
-    /// <summary>The newest attempt logged a step past the import, on the runtime the function has now (INIT_START, else after LastModified).</summary>
-    private static async Task<bool> HandlerRanOnThisRuntimeAsync(CheckContext context, BundleFit fit, CancellationToken cancellation)
+    private static async Task<bool> ExplainsAsync(CheckContext context, RotationAttempt attempt, string symptom, CancellationToken cancellation)
     {
-        var attempt = await context.TryGetAsync(FunctionInputs.LatestAttempt, cancellation).ConfigureAwait(false);
-        if (attempt?.Symptom is null || attempt.Symptom == RotationSymptoms.FunctionImportError.Id || attempt.Steps.Count == 0) return false;
+        if (symptom == RotationSymptoms.FunctionImportError.Id || attempt.DriverMessages.Any(w => w.Message.Causes.Any(BundleFitFindings.All.Contains)))
+            return true;
+        return RotationSymptoms.LoginFailures.Any(s => s.Id == symptom)
+               && await context.TryGetAsync(FunctionInputs.Template, cancellation).ConfigureAwait(false) is { } template
+               && template.EngineValues.Any(DriverLoginEngines.Contains);
+    }
+
+    /// <summary>The newest attempt logged a step past the import, on the runtime the function has now (INIT_START, else after LastModified).</summary>
+    private static async Task<bool> HandlerRanOnThisRuntimeAsync(CheckContext context, RotationAttempt attempt, BundleFit fit, CancellationToken cancellation)
+    {
+        if (attempt.Symptom == RotationSymptoms.FunctionImportError.Id || attempt.Steps.Count == 0) return false;
         var starts = await context.TryGetAsync(FunctionInputs.RuntimeVersions, cancellation).ConfigureAwait(false) ?? [];
         if (RuntimeVersionRecords.For(attempt, starts) is { Runtime: { } ranOn }) return ranOn == fit.Function.Runtime;
         return await context.TryGetAsync(FunctionInputs.Function, cancellation).ConfigureAwait(false) is { Configuration.LastModifiedUtc: { } modified }
