@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Amazon.Runtime;
+using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Records;
+using RotationTroubleshooter.Tests.Aws;
+
+namespace RotationTroubleshooter.Tests.Records;
+
+/// <summary>moto with database records seeded through boto3 (tests/scenarios/rds_records.py), started once for these tests.</summary>
+public sealed class MotoRecordsFixture : IAsyncLifetime
+{
+    private MotoServer? _moto;
+
+    public JsonDocument Seeded { get; private set; } = null!;
+
+    public AwsPipeline Pipeline() =>
+        new(TestConnections.Create(new BasicAWSCredentials("test", "test"), endpoint: _moto!.Url), new AwsPipelineOptions { MaxAttempts = 1 });
+
+    public async Task InitializeAsync()
+    {
+        _moto = await MotoServer.StartAsync();
+        Seeded = await _moto.SeedAsync("rds_records.py");
+    }
+
+    public Task DisposeAsync()
+    {
+        Seeded?.Dispose();
+        _moto?.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The database-record clients read what moto serves as AWS writes it, seeded through a real AWS client.</summary>
+public sealed class MotoRecordsTests(MotoRecordsFixture moto) : IClassFixture<MotoRecordsFixture>
+{
+    private string Seeded(string resource, string field) => moto.Seeded.RootElement.GetProperty(resource).GetProperty(field).GetString()!;
+
+    [Fact]
+    public async Task A_stopped_instance_and_its_custom_groups_tls_and_scram_values_are_read()
+    {
+        var rds = new RdsClient(moto.Pipeline());
+
+        var instance = Assert.Single(await rds.DescribeInstancesAsync("orders", CancellationToken.None));
+        var group = Assert.Single(instance.ParameterGroups);
+        var parameters = await rds.DescribeParametersAsync(group.Name, [EngineParameters.ForceSsl, EngineParameters.PasswordEncryption], CancellationToken.None);
+
+        Assert.Equal(("postgres", "15.4", "stopped", Seeded("orders", "endpoint"), 5432), (instance.Engine, instance.EngineVersion, instance.Status, instance.Address, instance.Port));
+        Assert.Equal("orders-tls", group.Name);
+        Assert.Equal(["1", "scram-sha-256"], parameters!.OrderBy(p => p.Name).Reverse().Select(p => p.Value));
+    }
+
+    [Fact]
+    public async Task A_default_group_gives_no_value_in_moto_and_a_group_nobody_names_none_at_all()
+    {
+        var rds = new RdsClient(moto.Pipeline());
+
+        var ledger = Assert.Single(await rds.DescribeInstancesAsync("ledger", CancellationToken.None));
+
+        // moto creates the default group an instance names, empty; one no instance names does not exist.
+        Assert.Empty((await rds.DescribeParametersAsync(ledger.ParameterGroups[0].Name, [EngineParameters.ForceSsl], CancellationToken.None))!);
+        Assert.Null(await rds.DescribeParametersAsync("default.postgres15", [EngineParameters.ForceSsl], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_option_group_requiring_native_network_encryption_is_read()
+    {
+        var rds = new RdsClient(moto.Pipeline());
+
+        var ledger = Assert.Single(await rds.DescribeInstancesAsync("ledger", CancellationToken.None));
+        var group = await rds.DescribeOptionGroupAsync(Assert.Single(ledger.OptionGroups), CancellationToken.None);
+
+        Assert.Equal("REQUIRED", group!.Options.Single(o => o.Name == "NATIVE_NETWORK_ENCRYPTION").Settings["SQLNET.ENCRYPTION_SERVER"]);
+    }
+
+    [Fact]
+    public async Task An_aurora_cluster_its_cluster_group_and_its_member_match_their_endpoints()
+    {
+        var rds = new RdsClient(moto.Pipeline());
+
+        var records = DatabaseRecordSet.Empty with
+        {
+            Instances = await rds.DescribeInstancesAsync(null, CancellationToken.None),
+            Clusters = await rds.DescribeClustersAsync(null, CancellationToken.None),
+        };
+        var reader = DatabaseEndpoints.Match(Seeded("reports", "reader"), records);
+        var parameters = await rds.DescribeClusterParametersAsync(reader.Database!.Cluster!.ParameterGroup!, [EngineParameters.ForceSsl], CancellationToken.None);
+
+        Assert.Equal((EndpointMatchOutcome.Matched, DatabaseHostKind.ClusterReader, "16.3"), (reader.Outcome, reader.Database.Kind, reader.Database.EngineVersion));
+        Assert.Equal("1", Assert.Single(parameters!).Value);
+    }
+
+    [Fact]
+    public async Task A_proxy_demanding_tls_and_its_target_are_read()
+    {
+        var rds = new RdsClient(moto.Pipeline());
+
+        var proxies = await rds.DescribeProxiesAsync(null, CancellationToken.None);
+        var match = DatabaseEndpoints.Match(Seeded("proxy", "endpoint"), DatabaseRecordSet.Empty with { Proxies = proxies });
+        var target = Assert.Single(await rds.DescribeProxyTargetsAsync("orders-proxy", CancellationToken.None));
+
+        Assert.Equal((DatabaseHostKind.Proxy, true), (match.Database!.Kind, match.Database.Proxy!.RequireTls));
+        Assert.Equal(("orders", 5432, "AVAILABLE"), (target.RdsResourceId, target.Port, target.HealthState));
+    }
+
+    [Fact]
+    public async Task A_paused_redshift_cluster_is_read_with_its_default_group()
+    {
+        var redshift = new RedshiftClient(moto.Pipeline());
+
+        var cluster = Assert.Single(await redshift.DescribeClustersAsync("warehouse", CancellationToken.None));
+
+        Assert.Equal(("paused", Seeded("warehouse", "endpoint"), 5439, "default.redshift-1.0"),
+            (cluster.Status, cluster.Address, cluster.Port, Assert.Single(cluster.ParameterGroups).Name));
+        Assert.Empty(await redshift.DescribeClustersAsync("gone", CancellationToken.None));
+    }
+}
