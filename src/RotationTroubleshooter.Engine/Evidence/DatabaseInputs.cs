@@ -1,6 +1,7 @@
 using System.Globalization;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Database;
+using RotationTroubleshooter.Records;
 
 namespace RotationTroubleshooter.Evidence;
 
@@ -32,6 +33,23 @@ public static class DatabaseInputs
             ? new DatabaseProbeQuestion(address, reader.Options.DatabaseProbe) : null,
         Fetch = (_, question, cancellation) => DatabaseServerProbe.ProbeAsync(question.Address.Engine, question.Address.Host, question.Address.Port,
             question.Address.UserName, question.Address.Database, question.Options, cancellation),
+    };
+
+    /// <summary>
+    /// What RDS, Redshift or Redshift Serverless records about the database the secret's host names (the resource it is the
+    /// endpoint of, its status and port, the parameters that decide TLS and SCRAM, a proxy's RequireTLS and targets, an
+    /// Oracle option group's native network encryption), once per host per run; no connection to the database.
+    /// </summary>
+    public static readonly SharedInput<DatabaseHostName, DatabaseRecord> Record = new()
+    {
+        Id = "DatabaseRecord",
+        Description = "what RDS or Redshift records about the secret's database (status, endpoint, TLS and password parameters, proxy, option groups)",
+        Permissions = DatabaseRecordReader.Permissions,
+        SharedBy = InputScope.Database,
+        DependsOn = [Address],
+        KeyAsync = async (reader, cancellation) => await reader.GetAsync(Address, cancellation).ConfigureAwait(false) is { } address
+            ? DatabaseHostName.Parse(address.Host) : null,
+        Fetch = DatabaseRecordReader.ReadAsync,
     };
 
     /// <summary>Logging into the database with each version of the secret, as Test-RotationDatabaseLogin does (only with -IncludeDatabaseLogin).</summary>
