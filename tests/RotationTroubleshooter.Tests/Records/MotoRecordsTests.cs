@@ -16,6 +16,10 @@ public sealed class MotoRecordsFixture : IAsyncLifetime
     public AwsPipeline Pipeline() =>
         new(TestConnections.Create(new BasicAWSCredentials("test", "test"), endpoint: _moto!.Url), new AwsPipelineOptions { MaxAttempts = 1 });
 
+    /// <summary>A run's session against this moto, as the module makes one.</summary>
+    public AwsSession Session() =>
+        new(TestConnections.Create(new BasicAWSCredentials("test", "test"), endpoint: _moto!.Url), new AwsPipelineOptions { MaxAttempts = 1 });
+
     public async Task InitializeAsync()
     {
         _moto = await MotoServer.StartAsync();
@@ -112,5 +116,78 @@ public sealed class MotoRecordsTests(MotoRecordsFixture moto) : IClassFixture<Mo
         Assert.Equal(("paused", Seeded("warehouse", "endpoint"), 5439, "default.redshift-1.0"),
             (cluster.Status, cluster.Address, cluster.Port, Assert.Single(cluster.ParameterGroups).Name));
         Assert.Empty(await redshift.DescribeClustersAsync("gone", CancellationToken.None));
+    }
+}
+
+/// <summary>DatabaseRecordReader against moto seeded through boto3: a secret's host read into what decides its causes.</summary>
+public sealed class DatabaseRecordReaderTests(MotoRecordsFixture moto) : IClassFixture<MotoRecordsFixture>
+{
+    private string Seeded(string resource, string field) => moto.Seeded.RootElement.GetProperty(resource).GetProperty(field).GetString()!;
+
+    private Task<DatabaseRecord> ReadAsync(string host) => DatabaseRecordReader.ReadAsync(moto.Session(), DatabaseHostName.Parse(host), CancellationToken.None);
+
+    [Fact]
+    public async Task A_stopped_instance_reads_with_its_groups_tls_and_scram_values()
+    {
+        var record = await ReadAsync(Seeded("orders", "endpoint"));
+
+        Assert.Equal("DB instance orders is stopped, as RDS records it: it takes no connections.", record.NotAvailable);
+        Assert.Equal("rds.force_ssl = 1 (parameter group orders-tls)", record.Tls!.ToString());
+        Assert.Equal((true, true), (record.DemandsTls, record.StoresScram));
+        Assert.Null(record.PortNotEndpoints(5432));
+        Assert.Equal("The secret's port is 5433, but DB instance orders listens on 5432, as RDS records it.", record.PortNotEndpoints(5433));
+    }
+
+    [Fact]
+    public async Task An_aurora_reader_endpoint_reads_its_clusters_group()
+    {
+        var record = await ReadAsync(Seeded("reports", "reader"));
+
+        Assert.Equal((DatabaseHostKind.ClusterReader, true), (record.Matched!.Kind, record.DemandsTls));
+        Assert.Contains("parameter group reports-tls", record.Tls!.Source);
+    }
+
+    [Fact]
+    public async Task An_oracle_instance_reads_its_option_groups_native_network_encryption()
+    {
+        var ledger = Assert.Single(await new RdsClient(moto.Pipeline()).DescribeInstancesAsync("ledger", CancellationToken.None));
+
+        var record = await ReadAsync(ledger.Address!);
+
+        Assert.Equal("ledger-nne", record.NativeEncryptionOptionGroup);
+        Assert.Null(record.Tls);
+    }
+
+    [Fact]
+    public async Task A_proxy_reads_its_tls_demand_and_healthy_target()
+    {
+        var record = await ReadAsync(Seeded("proxy", "endpoint"));
+
+        Assert.True(record.Proxy!.RequireTls);
+        Assert.Empty(record.UnhealthyProxyTargets);
+        Assert.Single(record.ProxyTargets!);
+    }
+
+    [Fact]
+    public async Task A_paused_redshift_cluster_on_its_default_group_accepts_plain_connections()
+    {
+        var record = await ReadAsync(Seeded("warehouse", "endpoint"));
+
+        Assert.Equal("Redshift cluster warehouse is paused, as Redshift records it: it takes no connections.", record.NotAvailable);
+        // moto answers the default group's require_ssl (engine-default false), as AWS does.
+        Assert.Equal(("require_ssl", "false", false), (record.Tls!.Parameter, record.Tls.Value, record.DemandsTls));
+        Assert.Contains("default.redshift-1.0", record.Tls.Source);
+    }
+
+    [Fact]
+    public async Task A_host_with_a_stale_hash_or_a_gone_instance_is_no_endpoint()
+    {
+        var stale = await ReadAsync("orders.stalehash0.us-east-1.rds.amazonaws.com");
+        var gone = await ReadAsync("billing.stalehash0.us-east-1.rds.amazonaws.com");
+        var alias = await ReadAsync("db.internal.example");
+
+        Assert.Contains($"DB instance orders's recorded endpoint is {Seeded("orders", "endpoint")}", stale.HostNotEndpoint);
+        Assert.Contains("rds has no resource named 'billing'", gone.HostNotEndpoint);
+        Assert.Equal(EndpointMatchOutcome.NotAnAwsEndpoint, alias.Match.Outcome);
     }
 }
