@@ -2,6 +2,7 @@ using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Database;
 using RotationTroubleshooter.Diagnosis.Checks;
 using RotationTroubleshooter.Evidence;
+using RotationTroubleshooter.Network;
 using RotationTroubleshooter.Records;
 
 namespace RotationTroubleshooter.Tests.Diagnosis;
@@ -180,5 +181,69 @@ public class DatabaseRecordCauseTests
 
         Assert.DoesNotContain(d.Causes, c => c.Id is "DatabaseNotAvailable" or "DatabaseHostNotEndpoint" or "DatabasePortNotEndpoint");
         Assert.Null(d.Cause);
+    }
+}
+
+/// <summary>Every Failing diagnosis says why: a finding that is its own cause, a restated failure as evidence, or the command that settles it.</summary>
+public class FailingDiagnosisCauseTests
+{
+    private readonly DiagnosisFixture _f = new();
+
+    private void StalledAfterCreateSecretLeaving(string version)
+    {
+        _f.Secret.VersionIdsToStages = new() { ["v-current"] = ["AWSCURRENT"], [version] = ["AWSPENDING"] };
+        _f.Given<IReadOnlyList<SecretVersionEntry>>(SecretInputs.Versions, []);
+        _f.Given(FunctionInputs.LatestAttempt, new RotationAttempt(DiagnosisFixture.SecretArn, version, "f",
+            new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 30, 10, 0, 31, DateTimeKind.Utc),
+            RotationAttemptOutcome.Failed, "setSecret", "StalledAfterCreateSecret", ["createSecret: Successfully put secret"], null, []));
+    }
+
+    private void NetworkIs(PathVerdict verdict, string reason, params Finding[] findings) =>
+        _f.Given(NetworkInputs.Path, new NetworkPathReport(_f.Function.FunctionName!, "vpc-1", ["subnet-1"], ["sg-1"],
+            new NetworkPath(verdict, reason, []), null, findings));
+
+    private RotationDiagnosis Diagnose() =>
+        _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(PendingVersionCheck), typeof(NetworkPathCheck), typeof(FunctionTimeoutCheck));
+
+    [Fact]
+    public void A_stuck_pending_label_is_the_cause_when_the_stall_that_left_it_is_undecided()
+    {
+        StalledAfterCreateSecretLeaving("v-pending");
+        NetworkIs(PathVerdict.Unknown, "the endpoint's security group sg-9 could not be read");
+
+        var d = Diagnose();
+
+        Assert.Equal((RotationStatus.Failing, "PendingVersionStuck"), (d.Status, d.Cause));
+        Assert.Equal("PendingVersionStuck", d.Findings[0].CheckId);
+    }
+
+    [Fact]
+    public void The_stuck_label_a_confirmed_failure_left_is_evidence_on_that_cause_not_an_error_of_its_own()
+    {
+        StalledAfterCreateSecretLeaving("v-pending");
+        NetworkIs(PathVerdict.Blocked, "rtb-1 has no route for 0.0.0.0/0",
+            NetworkFindings.NoRouteToSecretsManager.Raise(["Route from subnet-1: rtb-1 has no route for 0.0.0.0/0"]));
+
+        var d = Diagnose();
+
+        Assert.Equal("NoRouteToSecretsManager", d.Cause);
+        Assert.Contains(d.Causes[0].Evidence, e => e.Contains("v-pending", StringComparison.Ordinal));
+        var stuck = d.Findings.Single(f => f.CheckId == "PendingVersionStuck");
+        Assert.Equal(FindingSeverity.Warning, stuck.Severity);
+        Assert.Equal("NoRouteToSecretsManager", d.Findings[0].CheckId);
+    }
+
+    [Fact]
+    public void An_undecided_failure_names_in_its_summary_the_one_command_that_settles_it()
+    {
+        _f.Given(FunctionInputs.LatestAttempt, new RotationAttempt(DiagnosisFixture.SecretArn, "v2", "f",
+            new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 30, 10, 0, 31, DateTimeKind.Utc),
+            RotationAttemptOutcome.TimedOut, "createSecret", "TimeoutReachingSecretsManager", [], null, []));
+        NetworkIs(PathVerdict.Unknown, "the endpoint's security group sg-9 could not be read");
+
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(NetworkPathCheck));
+
+        Assert.Null(d.Cause);
+        Assert.EndsWith("To settle the cause: Test-RotationNetwork -SecretId 'prod/orders'", d.Summary);
     }
 }
