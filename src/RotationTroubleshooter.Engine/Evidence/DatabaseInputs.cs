@@ -78,6 +78,20 @@ public static class DatabaseInputs
             : session.Get<RedshiftClient>().DescribeOwnerAsync(resource, cancellation),
     };
 
+    /// <summary>
+    /// Where the database that owns a managed secret listens: RDS and Redshift keep only a username and password in the
+    /// secret, so a login takes the engine, host, port and database from the owner.
+    /// </summary>
+    public static readonly SharedInput<OwningResource, OwnerEndpoint?> OwnerEndpoint = new()
+    {
+        Id = "OwningDatabaseEndpoint",
+        Description = "the endpoint of the database that owns the secret, as its service records it",
+        Permissions = ["rds:DescribeDBInstances", "rds:DescribeDBClusters", "redshift:DescribeClusters"],
+        SharedBy = InputScope.Database,
+        Key = reader => reader.OwningResource,
+        Fetch = Records.OwnerEndpoint.ReadAsync,
+    };
+
     /// <summary>RDS keeps events 14 days.</summary>
     public const int OwnerEventDays = 14;
 

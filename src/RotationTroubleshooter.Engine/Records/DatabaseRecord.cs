@@ -196,3 +196,39 @@ public static class DatabaseRecordReader
         }
     }
 }
+
+/// <summary>Where the database that owns a managed secret listens, as RDS or Redshift records it, with the engine the templates name it by.</summary>
+public sealed record OwnerEndpoint(string EngineName, string Host, int? Port, string? Database)
+{
+    /// <summary>The owning instance's or cluster's endpoint; null when it no longer exists or records no endpoint.</summary>
+    public static async Task<OwnerEndpoint?> ReadAsync(AwsSession session, OwningResource resource, CancellationToken cancellation)
+    {
+        switch (resource.Kind)
+        {
+            case OwningResourceKind.DBInstance:
+                return (await session.Get<RdsClient>().DescribeInstancesAsync(resource.Identifier, cancellation).ConfigureAwait(false)).FirstOrDefault() is
+                    { Address: { } address } instance && TemplateEngine(instance.Engine) is { } engine
+                    ? new OwnerEndpoint(engine, address, instance.Port, instance.DatabaseName) : null;
+            case OwningResourceKind.DBCluster:
+                return (await session.Get<RdsClient>().DescribeClustersAsync(resource.Identifier, cancellation).ConfigureAwait(false)).FirstOrDefault() is
+                    { Endpoint: { } endpoint } cluster && TemplateEngine(cluster.Engine) is { } clusterEngine
+                    ? new OwnerEndpoint(clusterEngine, endpoint, cluster.Port, cluster.DatabaseName) : null;
+            default:
+                return (await session.Get<RedshiftClient>().DescribeClustersAsync(resource.Identifier, cancellation).ConfigureAwait(false)).FirstOrDefault() is
+                    { Address: { } redshift } warehouse
+                    ? new OwnerEndpoint("redshift", redshift, warehouse.Port, warehouse.DatabaseName) : null;
+        }
+    }
+
+    /// <summary>The secret's engine value for an RDS engine: aurora-postgresql is postgres, sqlserver-ee sqlserver; null for one no template serves.</summary>
+    public static string? TemplateEngine(string? rdsEngine) => EngineParameters.Family(rdsEngine) switch
+    {
+        "postgres" or "aurora-postgresql" => "postgres",
+        "mysql" or "aurora-mysql" => "mysql",
+        "mariadb" => "mariadb",
+        "sqlserver" => "sqlserver",
+        "oracle" => "oracle",
+        "docdb" => "mongo",
+        _ => null,
+    };
+}

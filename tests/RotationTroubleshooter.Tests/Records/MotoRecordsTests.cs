@@ -190,4 +190,19 @@ public sealed class DatabaseRecordReaderTests(MotoRecordsFixture moto) : IClassF
         Assert.Contains("rds has no resource named 'billing'", gone.HostNotEndpoint);
         Assert.Equal(EndpointMatchOutcome.NotAnAwsEndpoint, alias.Match.Outcome);
     }
+
+    [Fact]
+    public async Task A_managed_secrets_owner_gives_its_endpoint_and_the_templates_engine()
+    {
+        var instance = new OwningResource(OwningResourceKind.DBInstance, "orders", "arn:aws:rds:us-east-1:123456789012:db:orders", OwningResource.DBInstanceTag);
+        var cluster = new OwningResource(OwningResourceKind.DBCluster, "reports", "arn:aws:rds:us-east-1:123456789012:cluster:reports", OwningResource.DBClusterTag);
+        var gone = instance with { Identifier = "gone" };
+
+        var ofInstance = await OwnerEndpoint.ReadAsync(moto.Session(), instance, CancellationToken.None);
+        var ofCluster = await OwnerEndpoint.ReadAsync(moto.Session(), cluster, CancellationToken.None);
+
+        Assert.Equal(("postgres", Seeded("orders", "endpoint"), 5432), (ofInstance!.EngineName, ofInstance.Host, ofInstance.Port));
+        Assert.Equal(("postgres", Seeded("reports", "writer")), (ofCluster!.EngineName, ofCluster.Host));
+        Assert.Null(await OwnerEndpoint.ReadAsync(moto.Session(), gone, CancellationToken.None));
+    }
 }
