@@ -193,6 +193,9 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [answer == TcpAnswer.Refused
                 ? "A closed port refuses at once, but the function waited for the database." : AnsweredAtOnce]);
         if (facts.Evidence.ConfirmedByFinding(cause) is { } confirmed) return confirmed;
+        // An available RDS endpoint listens on its recorded port.
+        if (answer == TcpAnswer.Refused && facts.Record?.Matched is { IsAvailable: true, Port: { } port } matched && facts.Address?.Port == port)
+            return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{RecordedFacts.Capitalized(matched.Noun)} is {matched.Status} and listens on {port}, the secret's port, as its service records it."]);
         if (facts.Server is { Tcp: TcpAnswer.Open } server)
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{server.Endpoint} accepts connections from {server.Vantage}."]);
         return new CauseAssessment(cause, CauseVerdict.Undetermined, [facts.ProbeMissing], facts.Evidence.Rerun());
