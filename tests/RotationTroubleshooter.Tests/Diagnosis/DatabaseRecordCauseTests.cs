@@ -247,3 +247,21 @@ public class FailingDiagnosisCauseTests
         Assert.EndsWith("To settle the cause: Test-RotationNetwork -SecretId 'prod/orders'", d.Summary);
     }
 }
+
+public class OverdueIsNoCauseTests
+{
+    [Fact]
+    public void An_overdue_schedule_says_rotation_fails_not_why()
+    {
+        var f = new DiagnosisFixture();
+        f.Secret.LastRotatedDate = f.Options.Now.AddDays(-90);
+        f.Secret.NextRotationDate = f.Options.Now.AddDays(-60);
+        f.Secret.RotationRules = new RotationRules { AutomaticallyAfterDays = 30 };
+
+        var d = f.Diagnose(typeof(RotationScheduleCheck));
+
+        Assert.Equal(RotationStatus.Failing, d.Status);
+        Assert.Contains(d.Findings, x => x.CheckId == "RotationOverdue");
+        Assert.Null(d.Cause);
+    }
+}

@@ -43,7 +43,7 @@ internal static class CauseAnalysis
     {
         var failed = attempt is { Outcome: not RotationAttemptOutcome.Succeeded } && symptom is not null;
         var restating = findings.Where(f => f.Severity == FindingSeverity.Error && failed && Restates(f, attempt!)).ToList();
-        cause ??= findings.FirstOrDefault(f => f.Severity == FindingSeverity.Error && f.CheckId != symptom && f.CheckId != CheckCatalogue.CheckSkipped.Id
+        cause ??= findings.FirstOrDefault(f => f.Severity == FindingSeverity.Error && f.CheckId != symptom && !Consequences.Contains(f.CheckId)
                                                && !restating.Contains(f) && !causes.Any(c => c.Id == f.CheckId && c.Verdict != CauseVerdict.Confirmed))?.CheckId;
         // With no other cause, the stuck label the failed attempt left is what stops the next rotation.
         if (cause is null && restating.FirstOrDefault(f => f.CheckId == RotationSymptoms.PendingVersionStuck.Id) is { } stuck)
@@ -62,6 +62,9 @@ internal static class CauseAnalysis
             : f).ToList();
         return (cause, updated, kept);
     }
+
+    /// <summary>Findings that say rotation is failing, never why: a skipped check, an overdue schedule.</summary>
+    private static readonly HashSet<string> Consequences = [CheckCatalogue.CheckSkipped.Id, "RotationOverdue"];
 
     /// <summary>Whether a finding only restates the attempt's failure: the version it left AWSPENDING, or AWSPENDING's password setSecret never set.</summary>
     private static bool Restates(Finding finding, RotationAttempt attempt) =>
