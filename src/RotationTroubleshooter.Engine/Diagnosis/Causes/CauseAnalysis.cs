@@ -43,10 +43,14 @@ internal static class CauseAnalysis
     {
         var failed = attempt is { Outcome: not RotationAttemptOutcome.Succeeded } && symptom is not null;
         var restating = findings.Where(f => f.Severity == FindingSeverity.Error && failed && Restates(f, attempt!)).ToList();
+        var stuckId = RotationSymptoms.PendingVersionStuck.Id;
         cause ??= findings.FirstOrDefault(f => f.Severity == FindingSeverity.Error && f.CheckId != symptom && !Consequences.Contains(f.CheckId)
-                                               && !restating.Contains(f) && !causes.Any(c => c.Id == f.CheckId && c.Verdict != CauseVerdict.Confirmed))?.CheckId;
-        // With no other cause, the stuck label the failed attempt left is what stops the next rotation.
-        if (cause is null && restating.FirstOrDefault(f => f.CheckId == RotationSymptoms.PendingVersionStuck.Id) is { } stuck)
+                                               && !(failed && f.CheckId == stuckId) && !restating.Contains(f)
+                                               && !causes.Any(c => c.Id == f.CheckId && c.Verdict != CauseVerdict.Confirmed))?.CheckId;
+        // The stuck label a failed attempt left is what stops the next rotation, once the evidence rules out every cause
+        // of that failure; while one is undecided, the failure's command settles it.
+        if (cause is null && !causes.Any(c => c.Verdict is CauseVerdict.Likely or CauseVerdict.Undetermined)
+            && findings.FirstOrDefault(f => f.CheckId == stuckId && f.Severity == FindingSeverity.Error) is { } stuck)
         {
             cause = stuck.CheckId;
             restating.Remove(stuck);
