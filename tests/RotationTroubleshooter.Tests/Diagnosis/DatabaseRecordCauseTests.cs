@@ -206,15 +206,28 @@ public class FailingDiagnosisCauseTests
         _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(PendingVersionCheck), typeof(NetworkPathCheck), typeof(FunctionTimeoutCheck));
 
     [Fact]
-    public void A_stuck_pending_label_is_the_cause_when_the_stall_that_left_it_is_undecided()
+    public void A_stuck_pending_label_is_the_cause_once_every_cause_of_the_stall_that_left_it_is_ruled_out()
+    {
+        StalledAfterCreateSecretLeaving("v-pending");
+        NetworkIs(PathVerdict.Reachable, "vpce-1 in subnet-1 with private DNS");
+
+        var d = Diagnose();
+
+        Assert.All(d.Causes, c => Assert.Equal(CauseVerdict.RuledOut, c.Verdict));
+        Assert.Equal((RotationStatus.Failing, "PendingVersionStuck"), (d.Status, d.Cause));
+        Assert.Equal("PendingVersionStuck", d.Findings[0].CheckId);
+    }
+
+    [Fact]
+    public void While_a_cause_of_the_stall_is_undecided_the_stuck_label_is_not_the_cause_and_the_summary_names_the_command()
     {
         StalledAfterCreateSecretLeaving("v-pending");
         NetworkIs(PathVerdict.Unknown, "the endpoint's security group sg-9 could not be read");
 
         var d = Diagnose();
 
-        Assert.Equal((RotationStatus.Failing, "PendingVersionStuck"), (d.Status, d.Cause));
-        Assert.Equal("PendingVersionStuck", d.Findings[0].CheckId);
+        Assert.Null(d.Cause);
+        Assert.EndsWith("To settle the cause: Test-RotationNetwork -SecretId 'prod/orders'", d.Summary);
     }
 
     [Fact]
