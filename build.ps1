@@ -68,6 +68,8 @@ function Invoke-Test {
         Invoke-Native 'Installing the rotation template drivers' { bash (Join-Path $Root 'tests/harness/install-drivers.sh') }
     }
     else { Write-Host "Without AWS's rotation templates: $($templates.Reason)" }
+    # The report spec opens Export-RotationReport's page in Debian's Chromium, headless.
+    Invoke-Native 'Installing Chromium' { bash (Join-Path $Root 'tests/browser/install-chromium.sh') }
     $env:AWS_EC2_METADATA_DISABLED = 'true'
     $env:RT_MODULE_PATH = $ModuleOut
     $services = Start-TestServices -StateDirectory (Join-Path $Out 'services')

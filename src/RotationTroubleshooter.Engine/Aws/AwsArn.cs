@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Amazon;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -62,5 +63,13 @@ public static partial class AwsArn
         IsFunctionArn(functionId) && Amazon.Arn.TryParse(functionId.Trim(), out var arn) ? arn.Resource.Split(':')[1] : functionId;
 
     /// <summary>The region part of an ARN, or null.</summary>
-    public static string? RegionOf(string arn) => arn.StartsWith("arn:", StringComparison.Ordinal) && arn.Split(':') is { Length: > 4 } parts ? parts[3] : null;
+    public static string? RegionOf(string? arn) => LocationOf(arn).Region;
+
+    /// <summary>The account and region an ARN names, as AWSSDK.Core parses it; null for a part it leaves empty or for text that is no ARN.</summary>
+    public static (string? AccountId, string? Region) LocationOf(string? arn) =>
+        arn is not null && Arn.TryParse(arn.Trim(), out var parsed)
+            ? (NullIfEmpty(parsed.AccountId), NullIfEmpty(parsed.Region))
+            : (null, null);
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 }

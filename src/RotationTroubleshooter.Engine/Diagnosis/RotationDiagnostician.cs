@@ -27,6 +27,7 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
             return new RotationDiagnosis
             {
                 SecretArn = secretId, Name = secretId, Status = RotationStatus.Unknown,
+                Region = AwsArn.RegionOf(secretId) ?? session.Connection.RegionName, // a name has no region of its own
                 Findings = [CheckCatalogue.CheckSkipped.Raise([e.Message], $"DescribeSecret could not run: {e.ErrorCode ?? e.Kind.ToString()} on {e.IamAction}.",
                     e.Kind == AwsErrorKind.AccessDenied ? $"Allow {e.IamAction} to the identity running the diagnosis." : "Try again later.").About(secretId, secretId)],
             };

@@ -78,7 +78,7 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
         string? endpoint = null;
         config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
         return new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
-            config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database)
+            config.Role, endpoint, AwsArn.RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database)
             { VpcId = config.VpcConfig?.VpcId };
     }
 
@@ -152,7 +152,4 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
             new NetworkPath(PathVerdict.Unknown, reason, []), [.. report.Findings, finding])
         { SecretArn = report.SecretArn, Database = report.Database };
     }
-
-    private static string? RegionOf(string? functionArn) =>
-        functionArn?.Split(':') is { Length: >= 7 } parts && parts[2] == "lambda" && parts[3].Length > 0 ? parts[3] : null;
 }
