@@ -55,11 +55,13 @@ public sealed record FleetOptions
 /// </summary>
 public static partial class FleetPlanner
 {
-    public static async Task<IReadOnlyList<FleetShard>> PlanAsync(AwsConnection caller, FleetOptions options, CancellationToken cancellation)
+    /// <param name="handler">Answers STS and Organizations instead of AWS (tests).</param>
+    public static async Task<IReadOnlyList<FleetShard>> PlanAsync(AwsConnection caller, FleetOptions options, CancellationToken cancellation,
+        HttpMessageHandler? handler = null)
     {
         var regions = options.Regions.Count == 0 ? [caller.RegionName] : options.Regions.Distinct(StringComparer.Ordinal).ToList();
         var connections = regions.Select(r => caller.ForRegion(r, "the -Region parameter")).ToList();
-        var sts = new AwsPipeline(caller, AwsPipelineLimits.FromEnvironment());
+        var sts = new AwsPipeline(caller, AwsPipelineLimits.FromEnvironment(), handler);
         var own = await CallerAccountAsync(sts, cancellation).ConfigureAwait(false);
         foreach (var account in options.AccountIds.Where(a => !AccountPattern().IsMatch(a)))
             throw new TroubleshooterException(ErrorIds.InvalidFleet, FailureCategory.InvalidArgument,
@@ -67,7 +69,7 @@ public static partial class FleetPlanner
         IReadOnlyList<string> accounts = options.AccountIds.Count > 0
             ? options.AccountIds.Distinct(StringComparer.Ordinal).ToList()
             : options.OrganizationRoleName is not null
-                ? await OrganizationAccountsAsync(new AwsPipeline(caller, AwsPipelineLimits.FromEnvironment()), own, cancellation).ConfigureAwait(false)
+                ? await OrganizationAccountsAsync(new AwsPipeline(caller, AwsPipelineLimits.FromEnvironment(), handler), own, cancellation).ConfigureAwait(false)
                 : [own];
         var others = accounts.Where(a => a != own).ToList();
         if (others.Count > 0 && options.OrganizationRoleName is null)
