@@ -51,6 +51,8 @@ public static class ErrorIds
     public const string InvalidFunctionName = nameof(InvalidFunctionName);
     public const string InvalidRateLimit = nameof(InvalidRateLimit);
     public const string InvalidRegion = nameof(InvalidRegion);
+    public const string InvalidFleet = nameof(InvalidFleet);
+    public const string ShardFailed = nameof(ShardFailed);
     public const string InvalidSecretId = nameof(InvalidSecretId);
     public const string InvalidTimeWindow = nameof(InvalidTimeWindow);
     public const string InvalidTimeout = nameof(InvalidTimeout);

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Fleet;
 using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Commands;
@@ -25,6 +26,7 @@ public abstract class AwsCmdlet : PSCmdlet
     private readonly List<IRunPart> _parts = [];
     private AwsSession? _session; // the run's first session; the others are InRegion of it
     private AwsConnection? _connection;
+    private IReadOnlyList<FleetShard>? _shards;
 
     protected AwsCmdlet() => Output = new CmdletOutput(this, _mask);
 
@@ -38,9 +40,10 @@ public abstract class AwsCmdlet : PSCmdlet
     [Alias("AWSProfilesLocation", "ProfilesLocation")]
     public virtual string? ProfileLocation { get; set; }
 
+    /// <summary>The region; several (a fleet) in the cmdlets that take secrets.</summary>
     [Parameter]
     [Alias("RegionToCall")]
-    public virtual string? Region { get; set; }
+    public virtual string[]? Region { get; set; }
 
     [Parameter]
     [Alias("AK")]
@@ -140,11 +143,14 @@ public abstract class AwsCmdlet : PSCmdlet
     /// The session for an item: in the region its ARN names, else the run's region. Sessions share the run's
     /// credentials and secret mask; each region's is made once.
     /// </summary>
-    protected AwsSession SessionFor(string? id)
+    protected AwsSession SessionFor(string? id) => SessionFor(id, null);
+
+    /// <summary>The session for an item of a fleet's shard: the shard's account, in the ARN's region or the shard's.</summary>
+    protected AwsSession SessionFor(string? id, FleetShard? shard)
     {
-        var connection = Connect();
+        var connection = shard?.Connection ?? Connect();
         var region = id is null ? null : AwsArn.RegionOf(id.Trim()) is { Length: > 0 } r ? r : null;
-        var key = region ?? connection.RegionName;
+        var key = connection.AccountId + "|" + (region ?? connection.RegionName);
         if (_sessions.TryGetValue(key, out var session)) return session;
         AwsConnection regional;
         try
@@ -156,7 +162,7 @@ public abstract class AwsCmdlet : PSCmdlet
             // A malformed region in one ARN is that item's problem: its own DescribeSecret/GetFunction says so.
             Output.Debug(e.Message);
             regional = connection;
-            key = connection.RegionName;
+            key = connection.AccountId + "|" + connection.RegionName;
             if (_sessions.TryGetValue(key, out session)) return session;
         }
         if (!ReferenceEquals(regional, connection))
@@ -180,7 +186,7 @@ public abstract class AwsCmdlet : PSCmdlet
         {
             var connection = AwsConnectionResolver.Resolve(new AwsConnectionOptions
             {
-                ProfileName = ProfileName, ProfileLocation = ProfileLocation, Region = Region,
+                ProfileName = ProfileName, ProfileLocation = ProfileLocation, Region = OneRegion(),
                 AccessKey = AccessKey, SecretKey = SecretKey, SessionToken = SessionToken,
                 Credential = Credential?.BaseObject, EndpointUrl = EndpointUrl,
                 StoredCredentials = (SessionState.PSVariable.GetValue("StoredAWSCredentials") as PSObject)?.BaseObject
@@ -198,6 +204,39 @@ public abstract class AwsCmdlet : PSCmdlet
             Output.Stop(e, null);
             throw; // not reached: Stop throws
         }
+    }
+
+    /// <summary>What the cmdlet fans out over, when it takes a fleet (null: one account, one region).</summary>
+    protected virtual FleetOptions? Fleet => null;
+
+    /// <summary>The region the run's own connection uses: -Region's first (a fleet plans its others).</summary>
+    private string? OneRegion()
+    {
+        if (Region is not { Length: > 0 }) return null;
+        if (Region.Length > 1 && Fleet is null)
+            Output.Stop(new TroubleshooterException(ErrorIds.InvalidFleet, FailureCategory.InvalidArgument,
+                $"{MyInvocation.MyCommand.Name} works in one region at a time: give one -Region."), Region);
+        return Region[0];
+    }
+
+    /// <summary>
+    /// The fleet's shards (accounts times regions, grouped by account), planned once; null when the run is one account
+    /// in one region. A plan that cannot be made (ListAccounts denied, a malformed account id) stops the command.
+    /// </summary>
+    protected IReadOnlyList<FleetShard>? Shards()
+    {
+        if (_shards is not null || Fleet is not { FansOut: true } fleet) return _shards;
+        var connection = Connect();
+        try
+        {
+            _shards = FleetPlanner.PlanAsync(connection, fleet, StopToken).GetAwaiter().GetResult();
+        }
+        catch (TroubleshooterException e)
+        {
+            Output.Stop(e, fleet.OrganizationRoleName ?? string.Join(",", fleet.AccountIds));
+        }
+        Output.Verbose($"{_shards!.Count} shard(s): {string.Join(", ", _shards)}.");
+        return _shards;
     }
 
     private void OnRetrying(AwsService service, string operation, string reason, TimeSpan delay) =>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RotationTroubleshooter.Fleet;
 using RotationTroubleshooter.Diagnosis;
 using RotationTroubleshooter.Repair;
 
@@ -24,6 +25,12 @@ public sealed class RepairSecretRotationCommand : SecretCmdlet
 
     /// <summary>Not a parameter here: each change is confirmed and made one at a time.</summary>
     public override int ThrottleLimit { get => 1; set { } }
+
+    // One account, one region: a change is confirmed for the resource it names (no fan-out).
+    public override string[]? AccountId { get => null; set { } }
+    public override string? OrganizationRoleName { get => null; set { } }
+    public override string? ExternalId { get => null; set { } }
+    protected override FleetOptions? Fleet => null;
 
     private OneAtATime Work => _work ??= Use(new OneAtATime(Messages, StopToken));
 

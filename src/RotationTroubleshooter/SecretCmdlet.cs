@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Fleet;
 
 namespace RotationTroubleshooter.Commands;
 
@@ -41,11 +42,70 @@ public abstract class SecretCmdlet : AwsCmdlet
     [ValidateRange(1, ConcurrentItems.MaxThrottleLimit)]
     public virtual int ThrottleLimit { get; set; } = ConcurrentItems.DefaultThrottleLimit;
 
+    /// <summary>Accounts to fan out over: the caller's own with its credentials, any other through -OrganizationRoleName.</summary>
+    // Virtual so that the cmdlets that change AWS, one confirmed item in one account at a time, can leave them out.
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public virtual string[]? AccountId { get; set; }
+
+    /// <summary>The role to assume in each account (arn:aws:iam::ACCOUNT:role/NAME); alone, every ACTIVE account of the organisation.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public virtual string? OrganizationRoleName { get; set; }
+
+    /// <summary>The external id the roles' trust policies require (sts:ExternalId).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public virtual string? ExternalId { get; set; }
+
+    protected override FleetOptions? Fleet => new()
+    {
+        Regions = Region ?? [],
+        AccountIds = AccountId ?? [],
+        OrganizationRoleName = OrganizationRoleName,
+        ExternalId = ExternalId,
+    };
+
+    /// <summary>
+    /// The most diagnoses of a fleet worked on at once, over every shard (each keeps to -ThrottleLimit); AWS's quotas
+    /// are per shard, so shards run side by side up to this.
+    /// </summary>
+    protected const int FleetThrottleLimit = 128;
+
+    private readonly Dictionary<FleetShard, SemaphoreSlim> _shardSlots = [];
+
+    /// <summary>Runs <paramref name="work"/> within its shard's -ThrottleLimit.</summary>
+    protected async Task<T> InShardAsync<T>(FleetShard shard, Func<Task<T>> work, CancellationToken stop)
+    {
+        SemaphoreSlim slots;
+        lock (_shardSlots)
+            if (!_shardSlots.TryGetValue(shard, out slots!)) _shardSlots[shard] = slots = new SemaphoreSlim(ThrottleLimit);
+        await slots.WaitAsync(stop).ConfigureAwait(false);
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>The shards an item goes to: a name to each; an ARN to its own account's (in its region, as always).</summary>
+    protected static IEnumerable<FleetShard> ShardsFor(string id, IReadOnlyList<FleetShard> shards)
+    {
+        var (account, region) = AwsArn.LocationOf(id.Trim());
+        if (account is null) return shards;
+        var own = shards.Where(s => s.AccountId == account).ToList();
+        return own.Where(s => s.Region == region).Take(1).DefaultIfEmpty(own.FirstOrDefault()).OfType<FleetShard>();
+    }
+
     /// <summary>The activity Write-Progress shows while items are answered, e.g. "Dating rotation functions".</summary>
     protected virtual string Activity => $"Running {MyInvocation.MyCommand.Name}";
 
     /// <summary>The part that answers many items at once, in input order; made on first use.</summary>
-    protected ConcurrentItems Items => _items ??= Use(new ConcurrentItems(ThrottleLimit, Activity, Output, Messages, StopToken));
+    protected ConcurrentItems Items => _items ??= Use(new ConcurrentItems(
+        Shards() is { Count: > 1 } shards ? Math.Min(ThrottleLimit * shards.Count, FleetThrottleLimit) : ThrottleLimit, Activity, Output, Messages, StopToken));
 
     /// <summary>
     /// What this record's input names, in input order: -SecretId's secrets, or each piped object read by shape; an
@@ -91,22 +151,53 @@ public abstract class SecretCmdlet : AwsCmdlet
                 else Items.EnqueueFailure(target.Id, NotAFileCmdlet(target.Id));
                 continue;
             }
-            var id = target.Id;
-            var session = SessionFor(id);
             var function = forFunction ?? ((_, functionId, _) => throw AwsSession.FunctionGivenAsSecret(functionId, FunctionInstead(functionId)));
-            if (target.Kind == TargetKind.Function)
+            if (Shards() is not { } shards)
             {
-                Items.Enqueue(id, stop => function(session, id, stop));
+                Enqueue(target, SessionFor(target.Id), forSecret, function);
                 continue;
             }
-            Items.Enqueue(id, async stop =>
+            var any = false;
+            foreach (var shard in ShardsFor(target.Id, shards))
             {
-                if (!await session.NamesFunctionAsync(id, stop).ConfigureAwait(false))
-                    return await forSecret(session, id, stop).ConfigureAwait(false);
-                Messages.Post(() => Output.Verbose($"'{id}' is a Lambda function, not a secret."));
-                return await function(session, id, stop).ConfigureAwait(false);
-            });
+                any = true;
+                var session = SessionFor(target.Id, shard);
+                Items.Enqueue(target.Id, stop => InShardAsync(shard, async () =>
+                {
+                    await OpenAsync(shard, stop).ConfigureAwait(false);
+                    return await Answer(target, session, forSecret, function, stop).ConfigureAwait(false);
+                }, stop));
+            }
+            if (!any)
+                Items.EnqueueFailure(target.Id, new TroubleshooterException(ErrorIds.InvalidFleet, FailureCategory.InvalidArgument,
+                    $"'{target.Id}' is in account {AwsArn.LocationOf(target.Id).AccountId}, which is not one of this run's accounts ({string.Join(", ", shards.Select(s => s.AccountId).Distinct())})."));
         }
+    }
+
+    /// <summary>Says whether the shard's credentials work; a role that may not be assumed is an error naming the shard.</summary>
+    protected static async Task OpenAsync(FleetShard shard, CancellationToken stop)
+    {
+        try
+        {
+            await shard.OpenAsync(stop).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw shard.Failed(e);
+        }
+    }
+
+    private void Enqueue(Target target, AwsSession session, Answer forSecret, Answer function) =>
+        Items.Enqueue(target.Id, stop => Answer(target, session, forSecret, function, stop));
+
+    private async Task<IEnumerable<object>> Answer(Target target, AwsSession session, Answer forSecret, Answer function, CancellationToken stop)
+    {
+        var id = target.Id;
+        if (target.Kind == TargetKind.Function) return await function(session, id, stop).ConfigureAwait(false);
+        if (!await session.NamesFunctionAsync(id, stop).ConfigureAwait(false))
+            return await forSecret(session, id, stop).ConfigureAwait(false);
+        Messages.Post(() => Output.Verbose($"'{id}' is a Lambda function, not a secret."));
+        return await function(session, id, stop).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public abstract class SecretOrFunctionCmdlet : SecretCmdlet
 
     [Parameter(ParameterSetName = SecretSet)] [Parameter(ParameterSetName = FunctionSet)] [Parameter(ParameterSetName = InputSet)]
     [Alias("RegionToCall")]
-    public override string? Region { get => base.Region; set => base.Region = value; }
+    public override string[]? Region { get => base.Region; set => base.Region = value; }
 
     [Parameter(ParameterSetName = SecretSet)] [Parameter(ParameterSetName = FunctionSet)] [Parameter(ParameterSetName = InputSet)]
     [Alias("AK")]

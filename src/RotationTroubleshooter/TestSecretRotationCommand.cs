@@ -5,6 +5,7 @@ using System.Management.Automation.Language;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Diagnosis;
 using RotationTroubleshooter.Database;
+using RotationTroubleshooter.Fleet;
 
 namespace RotationTroubleshooter.Commands;
 
@@ -76,7 +77,9 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
 
     protected override void OnProcessRecord()
     {
-        if (ParameterSetName == ListSet)
+        if (ParameterSetName == ListSet && Shards() is { } shards)
+            DiagnoseFleet(shards);
+        else if (ParameterSetName == ListSet)
             DiagnoseListedSecrets();
         else
             AnswerEach(ForSecretAsync);
@@ -120,6 +123,104 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
             listing.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
+
+    private int _fleetListed;
+    private int _fleetDiagnosed;
+    private SemaphoreSlim? _fleetSlots;
+
+    /// <summary>
+    /// Every shard's listed secrets, shards side by side (each within -ThrottleLimit, all within the fleet's bound), the
+    /// results grouped by shard in the plan's order (account, then region) and in listing order within each; a shard
+    /// that fails is one error naming its account and region, and the others go on.
+    /// </summary>
+    private void DiagnoseFleet(IReadOnlyList<FleetShard> shards)
+    {
+        _fleetSlots = new SemaphoreSlim(FleetThrottleLimit);
+        var inShards = Use(new ConcurrentItems(Math.Max(1, Math.Min(shards.Count, FleetThrottleLimit / ThrottleLimit)),
+            "Diagnosing secret rotation: shards (account/region)", Output, Messages, StopToken));
+        Output.Verbose(All ? "Listing every secret in each shard." : "Listing the secrets that rotate in each shard (-All for every secret).");
+        foreach (var shard in shards)
+        {
+            var session = SessionFor(null, shard);
+            session.Get<SecretValueClient>().BatchRefused += reason => Messages.Post(() => Output.Verbose($"{shard}: {reason}"));
+            inShards.Enqueue(shard, stop => DiagnoseShardAsync(shard, session, stop));
+        }
+        inShards.TotalKnown();
+    }
+
+    private async Task<IEnumerable<object>> DiagnoseShardAsync(FleetShard shard, AwsSession session, CancellationToken stop)
+    {
+        await OpenAsync(shard, stop).ConfigureAwait(false);
+        var diagnostician = session.Get<RotationDiagnostician>();
+        var readAhead = new DiagnosisReadAhead(session, _options!);
+        var diagnoses = new List<Task<RotationDiagnosis?>>();
+        Exception? listingFailed = null;
+        var listing = session.SecretsManager.ListSecretsAsync(stop).GetAsyncEnumerator(stop);
+        try
+        {
+            while (true)
+            {
+                var next = listing.MoveNextAsync();
+                if (!next.IsCompleted) readAhead.Flush(stop);
+                if (!await next.ConfigureAwait(false)) break;
+                var secret = listing.Current;
+                if (!All && !DiagnosisContext.HasRotationConfigured(secret)) continue;
+                Interlocked.Increment(ref _fleetListed);
+                diagnoses.Add(DiagnoseInShardAsync(shard, secret, diagnostician, readAhead.ReadAheadAsync(secret, stop), stop));
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            listingFailed = e;
+        }
+        finally
+        {
+            readAhead.Flush(stop);
+            await listing.DisposeAsync().ConfigureAwait(false);
+        }
+        // A shard AWS refused from its first page (a region not enabled, an SCP's denial) is one error; one that failed
+        // later says so after the diagnoses it made.
+        if (listingFailed is not null && diagnoses.Count == 0) throw shard.Failed(listingFailed);
+        var results = (await Task.WhenAll(diagnoses).ConfigureAwait(false)).OfType<object>().ToList();
+        if (listingFailed is not null) Messages.Post(() => WriteFailure(shard.Failed(listingFailed), shard));
+        return results;
+    }
+
+    private async Task<RotationDiagnosis?> DiagnoseInShardAsync(FleetShard shard, SecretDescription secret, RotationDiagnostician diagnostician,
+        Task ready, CancellationToken stop)
+    {
+        var id = secret.ARN ?? secret.Name ?? "";
+        try
+        {
+            await ready.ContinueWith(_ => { }, stop, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            await _fleetSlots!.WaitAsync(stop).ConfigureAwait(false);
+            try
+            {
+                return await InShardAsync(shard, () => DiagnoseAsync(secret.Name ?? id, options => diagnostician.DiagnoseAsync(secret, options, stop)), stop)
+                    .ConfigureAwait(false);
+            }
+            finally
+            {
+                _fleetSlots.Release();
+            }
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            Messages.Post(() => WriteFailure(e, id));
+            return null;
+        }
+        finally
+        {
+            Interlocked.Increment(ref _fleetDiagnosed);
+            Messages.PostNow(ReportSecretsProgress);
+        }
+    }
+
+    private void ReportSecretsProgress() =>
+        Output.Progress(new ProgressRecord(2, "Diagnosing secrets", $"{Volatile.Read(ref _fleetDiagnosed)} of {Volatile.Read(ref _fleetListed)} listed so far")
+        {
+            ParentActivityId = 1,
+        });
 
     /// <summary>The next listed secret; the values read ahead so far are sent while the next page is awaited.</summary>
     private ValueTask<bool> NextListed(IAsyncEnumerator<SecretDescription> listing, DiagnosisReadAhead readAhead)

@@ -55,7 +55,7 @@ Describe 'Command parameters' {
         $Pinned | ForEach-Object { $_.Split(' ')[0] } | Sort-Object -Unique | Where-Object { $_ -notin $names } | Should -BeNullOrEmpty
     }
 
-    It 'declares a parameter the same way in every command and set that has it (<_>)' -ForEach 'SecretId', 'InputObject', 'FunctionName', 'ThrottleLimit', 'Region', 'ProfileName', 'ProfileLocation', 'AccessKey', 'SecretKey', 'SessionToken', 'Credential', 'EndpointUrl' {
+    It 'declares a parameter the same way in every command and set that has it (<_>)' -ForEach 'SecretId', 'InputObject', 'FunctionName', 'ThrottleLimit', 'Region', 'ProfileName', 'ProfileLocation', 'AccessKey', 'SecretKey', 'SessionToken', 'Credential', 'EndpointUrl', 'AccountId', 'OrganizationRoleName', 'ExternalId' {
         # Aliases, binding, type and validation; a set may differ only in its name (Repair-SecretRotation's pipeline set is Diagnosis).
         $parameter = $_
         $shapes = @($Actual | Where-Object { $_ -match " -$parameter( |$)" } | ForEach-Object { $_ -replace '^\S+ \S+( \(default\))? ', '' } | Sort-Object -Unique)

@@ -24,6 +24,9 @@ public sealed class AwsConnection
     private readonly Func<string, string?> _environment;
 
     public AWSCredentials Credentials { get; }
+
+    /// <summary>The account these credentials act in, when the run knows it (a fleet's shards); keys the rate limiter.</summary>
+    public string? AccountId { get; private init; }
     public string CredentialSource { get; }
     public RegionEndpoint Region { get; }
     public string RegionName => Region.SystemName;
@@ -36,7 +39,11 @@ public sealed class AwsConnection
     public AwsConnection ForRegion(string regionName, string regionSource) =>
         string.Equals(regionName, RegionName, StringComparison.Ordinal)
             ? this
-            : new AwsConnection(Credentials, CredentialSource, AwsConnectionResolver.ParseRegion(regionName, regionSource), regionSource, _endpointUrl, _environment);
+            : new AwsConnection(Credentials, CredentialSource, AwsConnectionResolver.ParseRegion(regionName, regionSource), regionSource, _endpointUrl, _environment) { AccountId = AccountId };
+
+    /// <summary>The same region and endpoints with other credentials, acting in <paramref name="accountId"/> (a shard of a fleet).</summary>
+    public AwsConnection As(AWSCredentials credentials, string credentialSource, string accountId) =>
+        new(credentials, credentialSource, Region, RegionSource, _endpointUrl, _environment) { AccountId = accountId };
 
     /// <summary>Each service whose endpoint is not the public one, with where the override comes from.</summary>
     public IEnumerable<(AwsService Service, Uri Uri, string Source)> EndpointOverrides() =>
@@ -64,7 +71,7 @@ public sealed class AwsConnection
         }
         var suffix = Region.PartitionDnsSuffix ?? "amazonaws.com";
         if (service.Global && Region.PartitionName == "aws")
-            return (new Uri($"https://{service.EndpointPrefix}.{suffix}/"), PublicEndpoint);
+            return (new Uri($"https://{service.GlobalHost ?? $"{service.EndpointPrefix}.{suffix}"}/"), PublicEndpoint);
         return (new Uri($"https://{service.EndpointPrefix}.{Region.SystemName}.{suffix}/"), PublicEndpoint);
     }
 

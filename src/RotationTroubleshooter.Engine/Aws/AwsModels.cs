@@ -298,4 +298,6 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
 [JsonSerializable(typeof(KmsKeyRequest))]
 [JsonSerializable(typeof(DescribeKeyResponse))]
 [JsonSerializable(typeof(GetKeyPolicyResponse))]
+[JsonSerializable(typeof(Fleet.ListAccountsRequest))]
+[JsonSerializable(typeof(Fleet.ListAccountsResponse))]
 internal sealed partial class AwsJsonContext : JsonSerializerContext;

@@ -81,9 +81,12 @@ public sealed class AwsPipeline
     /// <summary>Called when AWS throttled an operation and its client-side rate was lowered: operation, new requests per second.</summary>
     public event Action<AwsService, string, double>? RateLowered;
 
-    /// <summary>The client-side rate limiter: shared by the runs in this process against the same region and endpoint.</summary>
+    /// <summary>
+    /// The client-side rate limiter: shared by the runs in this process against the same account (when known), region
+    /// and endpoint; AWS's quotas are per account and region, so each shard of a fleet has its own buckets.
+    /// </summary>
     public AwsRateLimiter RateLimiter => _limiter ??= AwsRateLimiter.For(
-        $"{Connection.RegionName}|{Connection.EndpointFor(AwsServices.SecretsManager).Authority}",
+        $"{Connection.AccountId}|{Connection.RegionName}|{Connection.EndpointFor(AwsServices.SecretsManager).Authority}",
         AwsRateLimits.Resolve(Options.RateLimits, Environment.GetEnvironmentVariable(AwsRateLimits.EnvironmentVariable)));
 
     /// <summary>The HTTP client for unsigned downloads (presigned URLs) sharing the same connection pool.</summary>

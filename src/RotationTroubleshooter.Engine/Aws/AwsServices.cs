@@ -1,7 +1,8 @@
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>The services the engine calls: signing name, endpoint prefix, and the SDK's endpoint variable name.</summary>
-public sealed record AwsService(string SigningName, string EndpointPrefix, string EnvironmentKey, bool Global = false);
+/// <remarks>A global service is signed for us-east-1 and reached at <paramref name="GlobalHost"/> (default: prefix.amazonaws.com).</remarks>
+public sealed record AwsService(string SigningName, string EndpointPrefix, string EnvironmentKey, bool Global = false, string? GlobalHost = null);
 
 public static class AwsServices
 {
@@ -15,6 +16,9 @@ public static class AwsServices
     public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
     public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
     public static readonly AwsService Kms = new("kms", "kms", "KMS");
+    public static readonly AwsService Sts = new("sts", "sts", "STS");
+    // Organizations has one endpoint, in us-east-1 (docs/reference/organisation.md).
+    public static readonly AwsService Organizations = new("organizations", "organizations", "ORGANIZATIONS", Global: true, GlobalHost: "organizations.us-east-1.amazonaws.com");
 
-    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Redshift, RedshiftServerless, Ec2, Iam, Kms];
+    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Redshift, RedshiftServerless, Ec2, Iam, Kms, Sts, Organizations];
 }
