@@ -32,5 +32,8 @@ public static class AwsDocs
     public const string PeeringRouting = "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html";
     public const string RdsSecurityGroups = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.RDSSecurityGroups.html";
     public const string LambdaRuntimes = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html";
+    public const string LambdaRuntimeUpdates = "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html";
+    public const string LambdaPythonPackage = "https://docs.aws.amazon.com/lambda/latest/dg/python-package.html";
+    public const string LambdaPythonLayers = "https://docs.aws.amazon.com/lambda/latest/dg/python-layers.html";
     public const string LambdaStates = "https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html";
 }

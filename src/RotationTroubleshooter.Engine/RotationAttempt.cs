@@ -81,6 +81,8 @@ public sealed class RotationAttempt
     public IReadOnlyList<string> Evidence { get; }
     /// <summary>What to change, one line.</summary>
     public string? Remediation { get; }
+    /// <summary>The driver's, database's or runtime's own words in the failing invocation (Logs/DriverVocabulary), in the order they came.</summary>
+    internal IReadOnlyList<Logs.DriverMessageMatch> DriverMessages { get; init; } = [];
     public IReadOnlyList<RotationStep> Steps { get; }
 
     public override string ToString() => $"{StartTime:u} {Outcome} {FailedStep} {Symptom}";

@@ -191,7 +191,9 @@ function Initialize-PostgresCluster {
         [Parameter(Mandatory)][ValidateSet('scram-sha-256', 'md5')][string]$AuthMethod,
         $Certificates,
         # A freshly initialised, never started data directory to copy instead of running initdb again (saves seconds).
-        [string]$TemplateDataDirectory
+        [string]$TemplateDataDirectory,
+        # With TLS: a user an explicit "hostnossl ... reject" line refuses without TLS (PostgreSQL words that refusal differently).
+        [string]$PlainRejectedUser
     )
     $data = Join-Path $Directory 'data'
     if (Get-IsRoot) { & chown -R postgres:postgres $Directory }
@@ -217,8 +219,11 @@ function Initialize-PostgresCluster {
     if ($Certificates) {
         $conf.AddRange([string[]]@('ssl = on', "ssl_cert_file = '$($Certificates.Certificate)'",
                 "ssl_key_file = '$($Certificates.Key)'", "ssl_ca_file = '$($Certificates.CaCertificate)'"))
-        # hostssl only: a plain TCP login finds no pg_hba line and is refused ("no encryption").
-        $hba = @('local all all trust', "hostssl all all 127.0.0.1/32 $AuthMethod")
+        # hostssl only: a plain TCP login finds no pg_hba line and is refused ("no pg_hba.conf entry ... no encryption");
+        # the explicit reject line makes the server say "pg_hba.conf rejects connection ... no encryption" instead.
+        $hba = @('local all all trust')
+        if ($PlainRejectedUser) { $hba += "hostnossl all $PlainRejectedUser 127.0.0.1/32 reject" }
+        $hba += "hostssl all all 127.0.0.1/32 $AuthMethod"
     } else {
         $conf.Add('ssl = off')
         $hba = @('local all all trust', "host all all 127.0.0.1/32 $AuthMethod")
@@ -384,6 +389,7 @@ function Start-TestDatabaseServers {
             dataDirectory = $null; pid = 0; superuser = 'postgres'; superuserPassword = (New-TestPassword)
             appUser = 'rt_app'; appPassword = (New-TestPassword)
             legacyMd5User = 'rt_legacy_md5'; legacyMd5Password = (New-TestPassword)
+            plainRejectedUser = 'rt_plain_rejected'; plainRejectedPassword = (New-TestPassword)
             authentication = 'scram-sha-256'; tls = 'required'
         }
         $md5 = [ordered]@{
@@ -409,7 +415,7 @@ function Start-TestDatabaseServers {
         $mariaInstall = Start-MariaDbInstall -Directory $maria.directory
         try {
             $scram.dataDirectory = Initialize-PostgresCluster -BinDirectory $pgBin -Directory $scram.directory -Port $scram.port `
-                -SuperuserPassword $scram.superuserPassword -AuthMethod 'scram-sha-256' -Certificates $pgCerts
+                -SuperuserPassword $scram.superuserPassword -AuthMethod 'scram-sha-256' -Certificates $pgCerts -PlainRejectedUser $scram.plainRejectedUser
             $md5.dataDirectory = Initialize-PostgresCluster -BinDirectory $pgBin -Directory $md5.directory -Port $md5.port `
                 -SuperuserPassword $md5.superuserPassword -AuthMethod 'md5' -TemplateDataDirectory (Join-Path $scram.directory 'template')
             Remove-Item -LiteralPath (Join-Path $scram.directory 'template') -Recurse -Force
@@ -439,6 +445,8 @@ CREATE ROLE $($scram.appUser) LOGIN PASSWORD '$($scram.appPassword)';
 CREATE DATABASE $($scram.database) OWNER $($scram.appUser);
 SET password_encryption = 'md5';
 CREATE ROLE $($scram.legacyMd5User) LOGIN PASSWORD '$($scram.legacyMd5Password)';
+RESET password_encryption;
+CREATE ROLE $($scram.plainRejectedUser) LOGIN PASSWORD '$($scram.plainRejectedPassword)';
 "@
         Invoke-PostgresSql -BinDirectory $pgBin -Directory $md5.directory -Port $md5.port -Sql @"
 CREATE ROLE $($md5.appUser) LOGIN PASSWORD '$($md5.appPassword)';

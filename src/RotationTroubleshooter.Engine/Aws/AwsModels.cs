@@ -172,6 +172,10 @@ public sealed class FunctionConfiguration
     /// <summary>Changes with every update; an update naming it fails if the function changed since it was read.</summary>
     public string? RevisionId { get; set; }
     public string? KMSKeyArn { get; set; }
+    /// <summary>x86_64 or arm64 (one element); absent in old answers, which means x86_64.</summary>
+    public List<string>? Architectures { get; set; }
+    /// <summary>The runtime version the function runs on now (its ARN).</summary>
+    public FunctionRuntimeVersionConfig? RuntimeVersionConfig { get; set; }
 
     /// <summary>Lambda's LastModified, e.g. 2021-11-02T10:11:12.000+0000, as UTC.</summary>
     public DateTime? LastModifiedUtc =>
@@ -179,6 +183,21 @@ public sealed class FunctionConfiguration
             CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value)
             || DateTimeOffset.TryParse(LastModified, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value)
             ? value.UtcDateTime : null;
+}
+
+public sealed class FunctionRuntimeVersionConfig
+{
+    public string? RuntimeVersionArn { get; set; }
+}
+
+/// <summary>Lambda GetRuntimeManagementConfig's answer.</summary>
+public sealed class RuntimeManagementConfig
+{
+    /// <summary>Auto (Lambda updates the runtime version itself), FunctionUpdate (on the next function update) or Manual.</summary>
+    public string? UpdateRuntimeOn { get; set; }
+    /// <summary>The version a Manual function is pinned to; null in the other modes.</summary>
+    public string? RuntimeVersionArn { get; set; }
+    public string? FunctionArn { get; set; }
 }
 
 public sealed class FunctionVpcConfig
@@ -268,6 +287,7 @@ public sealed class EpochSecondsConverter : JsonConverter<DateTime?>
 [JsonSerializable(typeof(ListSecretVersionIdsRequest))]
 [JsonSerializable(typeof(ListSecretVersionIdsResponse))]
 [JsonSerializable(typeof(FunctionPolicyResponse))]
+[JsonSerializable(typeof(RuntimeManagementConfig))]
 [JsonSerializable(typeof(RotateSecretRequest))]
 [JsonSerializable(typeof(RotateSecretResponse))]
 [JsonSerializable(typeof(UpdateSecretVersionStageRequest))]

@@ -13,6 +13,12 @@ public sealed class LambdaClient(AwsPipeline pipeline) : IRunService<LambdaClien
         pipeline.RestGetAsync(AwsServices.Lambda, "GetFunctionConfiguration", ConfigurationPath(functionName),
             AwsJsonContext.Default.FunctionConfiguration, cancellation);
 
+    /// <summary>How Lambda updates the function's runtime (Auto, FunctionUpdate or Manual) and, when Manual, the version it is pinned to.</summary>
+    public Task<RuntimeManagementConfig> GetRuntimeManagementConfigAsync(string functionName, CancellationToken cancellation) =>
+        pipeline.RestGetAsync(AwsServices.Lambda, "GetRuntimeManagementConfig",
+            $"/2021-07-20/functions/{Uri.EscapeDataString(functionName)}/runtime-management-config",
+            AwsJsonContext.Default.RuntimeManagementConfig, cancellation);
+
     /// <summary>The function's resource policy document and its revision, or null when it has none.</summary>
     public async Task<FunctionPolicyResponse?> GetPolicyAsync(string functionName, CancellationToken cancellation)
     {

@@ -40,6 +40,36 @@ internal abstract class Bundle : IDisposable
 
     public virtual void Dispose() { }
 
+    /// <summary>
+    /// A function's deployment package and its layers as Lambda unpacks them (/var/task and /opt), within one budget:
+    /// Lambda's 250 MB unzipped limit covers them together. The streams are read, not disposed; the caller disposes the bundles.
+    /// </summary>
+    /// <exception cref="BundleReadException">A zip is corrupt, or they exceed <paramref name="limits"/>.</exception>
+    internal static List<Bundle> OpenFunction(Stream functionZip, string source, IReadOnlyList<(Stream Zip, string Source)> layers,
+        ZipLimits limits, CancellationToken cancellationToken)
+    {
+        var bundles = new List<Bundle>();
+        try
+        {
+            bundles.Add(new ZipBundle(functionZip, source, limits));
+            foreach (var (zip, layerSource) in layers)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                bundles.Add(new ZipBundle(zip, layerSource, limits) { MountPoint = LayerMountPoint });
+                var total = bundles.Sum(b => b.DeclaredTotal);
+                if (total > limits.MaxTotalUncompressedBytes)
+                    throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
+                        $"the function and its layers unzip to {total:N0} bytes, more than the {limits.MaxTotalUncompressedBytes:N0} allowed (Lambda's limit for all of them together is {ZipLimits.LambdaUnzippedLimitBytes:N0})");
+            }
+            return bundles;
+        }
+        catch
+        {
+            bundles.ForEach(b => b.Dispose());
+            throw;
+        }
+    }
+
     /// <summary>Normalises a stored name to a relative forward-slash path; null when it is absolute or climbs out with "..".</summary>
     internal static string? SafeRelativePath(string name)
     {

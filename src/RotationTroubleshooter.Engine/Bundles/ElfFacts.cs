@@ -22,6 +22,14 @@ internal sealed class ElfFacts
     /// <summary>libpq's connection option environment variables, present wherever libpq's code is.</summary>
     public bool HasLibpqConnectionOptions { get; init; }
 
+    /// <summary>The CPU the file is built for: x86_64 or arm64 in Lambda's words (e_machine), else ELFSharp's name for it.</summary>
+    public string Machine { get; init; } = "";
+    public bool Is64Bit { get; init; }
+    /// <summary>The newest GLIBC_2.x symbol version the file needs (its .dynstr); null when it names none.</summary>
+    public Version? RequiredGlibc { get; init; }
+    /// <summary>OpenSSL's code is compiled in (its version banner, e.g. "OpenSSL 1.1.1k  25 Mar 2021").</summary>
+    public bool CarriesOpenSsl { get; init; }
+
     /// <summary>RUNPATH if set, else RPATH.</summary>
     public string? EffectiveSearchPath => RunPath ?? RPath;
 }
@@ -37,6 +45,7 @@ internal static class ElfAnalyzer
     private static ReadOnlySpan<byte> Pre10ScramMessage => "SCRAM authentication requires libpq version 10 or above"u8;
     private static ReadOnlySpan<byte> ScramMechanismName => "SCRAM-SHA-256\0"u8;
     private static ReadOnlySpan<byte> LibpqSslModeVariable => "PGSSLMODE\0"u8;
+    private static ReadOnlySpan<byte> OpenSslBanner => "OpenSSL "u8;
 
     public static ElfReadResult Analyze(byte[] bytes)
     {
@@ -84,9 +93,14 @@ internal static class ElfAnalyzer
             }
 
             var span = bytes.AsSpan();
+            var machine = MachineName(elf.Machine);
             return new ElfReadResult(new ElfFacts
             {
-                Description = $"ELF {(elf.Class == Class.Bit32 ? "32" : "64")}-bit {(elf.Endianess == ELFSharp.Endianess.LittleEndian ? "little" : "big")}-endian {DescribeType(elf.Type)}, machine {elf.Machine}",
+                Description = $"ELF {(elf.Class == Class.Bit32 ? "32" : "64")}-bit {(elf.Endianess == ELFSharp.Endianess.LittleEndian ? "little" : "big")}-endian {DescribeType(elf.Type)}, machine {machine}",
+                Machine = machine,
+                Is64Bit = elf.Class == Class.Bit64,
+                RequiredGlibc = strings is null ? null : NewestGlibc(strings.Strings),
+                CarriesOpenSsl = HasOpenSslBanner(span),
                 Soname = soname,
                 Needed = needed,
                 RunPath = runPath,
@@ -102,6 +116,39 @@ internal static class ElfAnalyzer
         {
             return ElfReadResult.Failed($"is a malformed ELF file ({ex.GetType().Name}: {UntrustedText.Line(ex.Message)})");
         }
+    }
+
+    /// <summary>Lambda's architecture names for the two machines it runs; others as ELFSharp names them.</summary>
+    private static string MachineName(Machine machine) => machine switch
+    {
+        ELFSharp.ELF.Machine.AMD64 => "x86_64",
+        ELFSharp.ELF.Machine.AArch64 => "arm64",
+        _ => machine.ToString(),
+    };
+
+    /// <summary>GLIBC_2.N version names in .dynstr are the versions of glibc's symbols the file was linked against.</summary>
+    private static Version? NewestGlibc(IEnumerable<string> strings)
+    {
+        Version? newest = null;
+        foreach (var text in strings)
+        {
+            if (!text.StartsWith("GLIBC_", StringComparison.Ordinal) || !Version.TryParse(text.AsSpan(6), out var version)) continue;
+            if (newest is null || version > newest) newest = version;
+        }
+        return newest;
+    }
+
+    /// <summary>"OpenSSL " followed by a version digit: OpenSSL_version()'s banner, present wherever libcrypto's code is.</summary>
+    private static bool HasOpenSslBanner(ReadOnlySpan<byte> bytes)
+    {
+        for (var at = bytes.IndexOf(OpenSslBanner); at >= 0; )
+        {
+            var next = at + OpenSslBanner.Length;
+            if (next < bytes.Length && bytes[next] is >= (byte)'1' and <= (byte)'9') return true;
+            var rest = bytes[next..].IndexOf(OpenSslBanner);
+            at = rest < 0 ? -1 : next + rest;
+        }
+        return false;
     }
 
     private static ulong ValueOf(IDynamicEntry entry) => entry switch

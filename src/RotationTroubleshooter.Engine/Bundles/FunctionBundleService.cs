@@ -50,9 +50,29 @@ public sealed class FunctionBundleService : IRunService<FunctionBundleService>
     /// <summary>Reads and inspects the function's bundle now; the run's shared read is <see cref="FunctionInputs.Bundle"/>.</summary>
     internal async Task<IReadOnlyList<LibpqReport>> InspectFunctionAsync(string functionName, CancellationToken cancellation)
     {
+        var (function, inspection) = await InspectOnceAsync(functionName, cancellation).ConfigureAwait(false);
+        return inspection.Libpq.Select(r => r.For(function.Configuration.FunctionArn, null)).ToList();
+    }
+
+    /// <summary>
+    /// The bundle's fit to the function's runtime, architecture and drivers (<see cref="FunctionInputs.BundleFit"/>); null
+    /// for a container image, whose code Lambda does not hand out.
+    /// </summary>
+    internal async Task<BundleFit?> InspectFitAsync(string functionName, CancellationToken cancellation) =>
+        (await InspectOnceAsync(functionName, cancellation).ConfigureAwait(false)).Inspection.Fit;
+
+    /// <summary>What one download of the package and layers tells: their libpq builds and their fit.</summary>
+    private sealed record Inspection(IReadOnlyList<LibpqReport> Libpq, BundleFit? Fit);
+
+    // The libpq reports and the fit come from one download per function per run, whichever is asked for first.
+    private static readonly object InspectionKind = new();
+
+    private async Task<(LambdaFunction Function, Inspection Inspection)> InspectOnceAsync(string functionName, CancellationToken cancellation)
+    {
         var function = await _session.GetFunctionAsync(functionName, cancellation).ConfigureAwait(false);
-        var reports = await InspectAsync(functionName, function, cancellation).ConfigureAwait(false);
-        return reports.Select(r => r.For(function.Configuration.FunctionArn, null)).ToList();
+        var key = function.Configuration.FunctionArn ?? functionName;
+        var inspection = await _session.Cache.GetAsync(InspectionKind, key, ct => InspectAsync(functionName, function, ct), cancellation).ConfigureAwait(false);
+        return (function, inspection);
     }
 
     /// <summary>The reports for the secret's rotation function (found with DescribeSecret).</summary>
@@ -74,15 +94,15 @@ public sealed class FunctionBundleService : IRunService<FunctionBundleService>
 
     private long DownloadCap => _limits.MaxTotalUncompressedBytes + ZipOverheadBytes;
 
-    private async Task<IReadOnlyList<LibpqReport>> InspectAsync(string requestedName, LambdaFunction function, CancellationToken cancellation)
+    private async Task<Inspection> InspectAsync(string requestedName, LambdaFunction function, CancellationToken cancellation)
     {
         var config = function.Configuration;
         var name = config.FunctionName ?? requestedName;
         if (string.Equals(config.PackageType, "Image", StringComparison.OrdinalIgnoreCase))
-            return [LibpqInspector.NotInspectable(name,
+            return new Inspection([LibpqInspector.NotInspectable(name,
                 $"{name} is deployed as a container image (PackageType Image{(function.Code?.ImageUri is { } image ? $", {image}" : "")}): " +
                 "its code lives in Amazon ECR, not in a zip Lambda can hand out, so its libpq was not inspected. Copy /var/task and /opt " +
-                "out of the image (docker create, then docker cp) and run Test-LibpqScramSupport -Path on those folders.")];
+                "out of the image (docker create, then docker cp) and run Test-LibpqScramSupport -Path on those folders.")], null);
 
         var streams = new List<Stream>();
         try
@@ -106,7 +126,13 @@ public sealed class FunctionBundleService : IRunService<FunctionBundleService>
                     unreadable.Add(LibpqInspector.NotInspectable(layerArn, $"Layer {layerArn} of {name} could not be read: {e.Message}"));
                 }
             }
-            return [.. unreadable, .. LibpqInspector.InspectFunction(package, name, layers, _limits, cancellation)];
+            IReadOnlyList<LibpqReport> libpq = [.. unreadable, .. LibpqInspector.InspectFunction(package, name, layers, _limits, cancellation)];
+            package.Position = 0;
+            foreach (var (zip, _) in layers) zip.Position = 0;
+            var facts = new FunctionRuntimeFacts(config.Runtime, config.Architectures?.FirstOrDefault(), config.Handler,
+                config.Environment?.Variables?.GetValueOrDefault("LD_LIBRARY_PATH"));
+            var fit = BundleFitInspector.InspectFunction(package, name, layers, facts, _limits, cancellation);
+            return new Inspection(libpq, unreadable.Count == 0 ? fit : fit.WithNotes(unreadable.Select(u => u.Evidence.FirstOrDefault() ?? u.Path)));
         }
         finally
         {

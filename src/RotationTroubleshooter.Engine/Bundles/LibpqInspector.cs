@@ -45,20 +45,9 @@ public static partial class LibpqInspector
     {
         ArgumentNullException.ThrowIfNull(functionZip);
         ArgumentNullException.ThrowIfNull(layers);
-        limits ??= ZipLimits.Default;
-        var bundles = new List<Bundle>();
+        var bundles = Bundle.OpenFunction(functionZip, source, layers, limits ?? ZipLimits.Default, cancellationToken);
         try
         {
-            bundles.Add(new ZipBundle(functionZip, source, limits));
-            foreach (var (zip, layerSource) in layers)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                bundles.Add(new ZipBundle(zip, layerSource, limits) { MountPoint = Bundle.LayerMountPoint });
-                var total = bundles.Sum(b => b.DeclaredTotal);
-                if (total > limits.MaxTotalUncompressedBytes)
-                    throw new BundleReadException(BundleErrorKind.LimitExceeded, source,
-                        $"the function and its layers unzip to {total:N0} bytes, more than the {limits.MaxTotalUncompressedBytes:N0} allowed (Lambda's limit for all of them together is {ZipLimits.LambdaUnzippedLimitBytes:N0})");
-            }
             return Inspect(bundles, singleFile: false, cancellationToken);
         }
         finally

@@ -162,8 +162,7 @@ internal static class PostgresLogin
             {
                 PostgresErrorCodes.InvalidPassword => AttemptOutcome.PasswordRejected,
                 PostgresErrorCodes.InvalidCatalogName => AttemptOutcome.UnknownDatabase,
-                PostgresErrorCodes.InvalidAuthorizationSpecification when pg.MessageText.Contains("no pg_hba.conf entry", StringComparison.Ordinal)
-                    && pg.MessageText.Contains("no encryption", StringComparison.Ordinal) => AttemptOutcome.TlsRequired,
+                _ when PostgresHbaRefusal.RefusesPlain(pg.SqlState, pg.MessageText) => AttemptOutcome.TlsRequired,
                 PostgresErrorCodes.InvalidAuthorizationSpecification when pg.MessageText.Contains("does not exist", StringComparison.Ordinal) => AttemptOutcome.UserMissing,
                 _ => AttemptOutcome.Other,
             };

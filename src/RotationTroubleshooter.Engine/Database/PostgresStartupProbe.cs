@@ -20,9 +20,8 @@ internal static class PostgresStartupProbe
         /// <summary>With a policy given: why the server's certificate would not carry a password (null when it verified).</summary>
         internal SslPolicyErrors? CertificateProblem { get; init; }
 
-        /// <summary>The server refused a plain connection because its pg_hba.conf allows this user only over TLS.</summary>
-        internal bool RefusedForNoEncryption => SqlState == "28000" && ErrorMessage is { } m
-            && m.Contains("no pg_hba.conf entry", StringComparison.Ordinal) && m.Contains("no encryption", StringComparison.Ordinal);
+        /// <summary>The server refused a plain connection by its pg_hba.conf: no line allows this user without TLS, or a reject line forbids it.</summary>
+        internal bool RefusedForNoEncryption => PostgresHbaRefusal.RefusesPlain(SqlState, ErrorMessage);
     }
 
     /// <param name="policy">When given, the server's certificate is judged by it (the answer says whether it verified).</param>

@@ -155,6 +155,46 @@ public static class FunctionInputs
         Fetch = (session, function, cancellation) => session.Get<FunctionBundleService>().InspectFunctionAsync(function, cancellation),
     };
 
+    /// <summary>
+    /// The function's package and layers against its Runtime, Architectures and drivers (docs/reference/bundle-fit.md),
+    /// from the same download as <see cref="Bundle"/>; null for a container image or a runtime that is not Python.
+    /// </summary>
+    internal static readonly SharedInput<string, BundleFit?> BundleFit = new()
+    {
+        Id = "FunctionBundleFit",
+        Description = "the rotation function's bundle against its runtime, architecture and drivers",
+        Permissions = ["lambda:GetFunction", "lambda:GetLayerVersion"],
+        SharedBy = InputScope.Function,
+        DependsOn = [Function],
+        KeyAsync = async (reader, cancellation) =>
+            await reader.GetAsync(Function, cancellation).ConfigureAwait(false) is { Configuration.Runtime: { } runtime } function
+            && runtime.StartsWith("python", StringComparison.Ordinal)
+                ? function.Configuration.FunctionArn ?? reader.Secret.RotationLambdaARN : null,
+        Fetch = (session, function, cancellation) => session.Get<FunctionBundleService>().InspectFitAsync(function, cancellation),
+    };
+
+    /// <summary>How Lambda updates the function's runtime version (GetRuntimeManagementConfig: Auto, FunctionUpdate or Manual).</summary>
+    public static readonly SharedInput<string, RuntimeManagementConfig> RuntimeManagement = new()
+    {
+        Id = "FunctionRuntimeManagement",
+        Description = "how Lambda updates the rotation function's runtime version",
+        Permissions = ["lambda:GetRuntimeManagementConfig"],
+        SharedBy = InputScope.Function,
+        Key = reader => NullIfEmpty(reader.Secret.RotationLambdaARN),
+        Fetch = (session, function, cancellation) => session.Lambda.GetRuntimeManagementConfigAsync(function, cancellation),
+    };
+
+    /// <summary>Which runtime version each execution environment in the function's logs started on (Lambda's INIT_START records), oldest first.</summary>
+    internal static readonly DerivedInput<IReadOnlyList<RuntimeVersionStart>> RuntimeVersions = new()
+    {
+        Id = "FunctionRuntimeVersions",
+        Description = "the runtime versions the function's logs show it started on",
+        DependsOn = [Logs],
+        Derive = async (reader, cancellation) => await reader.GetAsync(Logs, cancellation).ConfigureAwait(false) is { } logs
+            ? RuntimeVersionRecords.All(logs.Events)
+            : null,
+    };
+
     /// <summary>The oldest libpq major version a bundle carries; null when none says (not PostgreSQL, unreadable).</summary>
     public static int? OldestLibpq(IReadOnlyList<LibpqReport>? bundle) =>
         bundle?.Where(r => r.LibpqMajorVersion != null).Select(r => r.LibpqMajorVersion).Min();

@@ -112,6 +112,12 @@ public static class RotationSymptoms
         "The database's TLS certificate does not name the host in the secret (an IP address, a CNAME or a proxy name instead of the name the certificate was issued for): set the secret's host to a name the certificate carries (for RDS, the instance or cluster endpoint), then rotate again.",
         AwsDocs.RotationTroubleshooting);
 
+    /// <summary>No template message, but the words of a driver, the database or Python's runtime (docs/reference/driver-messages.md).</summary>
+    public static readonly FindingDefinition DriverError = new(nameof(DriverError), FindingSeverity.Error,
+        "The invocation failed with the database's, its driver's or Python's own words (an unhandled exception the template passed through), not with a message of the template's.",
+        "The words point to the causes listed with the diagnosis (docs/reference/driver-messages.md says which words mean what): change what the confirmed one names, then rotate again.",
+        AwsDocs.RotationTroubleshooting);
+
     /// <summary>The newest attempt succeeded (an Info finding).</summary>
     public static readonly FindingDefinition Succeeded = new(nameof(Succeeded), FindingSeverity.Info,
         "The newest rotation attempt succeeded.", "Nothing to do.", AwsDocs.RotationTroubleshooting);
@@ -127,7 +133,7 @@ public static class RotationSymptoms
         TimeoutReachingSecretsManager, StalledAfterCreateSecret, SecretJsonKeyMissing, DatabaseUnreachable, DatabaseLoginRejected,
         TestSecretLoginFailed, RotationNotEnabledForSecret, PendingVersionStuck, RotatedVersionNotPending, EngineMismatch, FunctionImportError, KmsAccessDenied,
         PendingUserMismatch, PendingHostMismatch, MasterHostMismatch, CloneUsernameTooLong, MasterDatabaseNotFound,
-        ConnectionParametersLookupFailed, SetPasswordFailed, TlsHostnameMismatch, Succeeded, Unknown,
+        ConnectionParametersLookupFailed, SetPasswordFailed, TlsHostnameMismatch, DriverError, Succeeded, Unknown,
     ];
 
     /// <summary>The symptoms of a failed database login (after which Test-SecretRotation asks the database what it answers).</summary>

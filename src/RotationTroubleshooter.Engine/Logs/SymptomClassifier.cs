@@ -12,6 +12,8 @@ internal static partial class SymptomClassifier
     /// <summary>Every template's database connect gives up after 5 s, so a login failure slower than this is the network.</summary>
     internal const double DatabaseConnectTimeoutMs = 5000;
     private const int MaxEvidenceChars = 300;
+    /// <summary>The failure and its traceback are at the end of the invocation: the words are read there, not in all its records.</summary>
+    private const int WordsRecords = 60;
 
     private readonly record struct Diagnosis(string Symptom, List<string> Evidence, string? Remediation);
 
@@ -53,10 +55,22 @@ internal static partial class SymptomClassifier
                 : Classify(last, attempt);
         }
 
+        // The driver's and database's own words in the invocation the symptom was read from.
+        var classified = outcome switch
+        {
+            RotationAttemptOutcome.Succeeded => null,
+            RotationAttemptOutcome.InProgress => lastFailure,
+            _ => last,
+        };
+        var words = classified is null ? [] : DriverVocabulary.Find(classified.Records.TakeLast(WordsRecords).Select(r => r.Text ?? r.Message));
+        if (diagnosis is { } unknown && unknown.Symptom == RotationSymptoms.Unknown.Id && words.Count > 0)
+            diagnosis = new Diagnosis(RotationSymptoms.DriverError.Id,
+                [.. words.Select(w => $"{w.Message.Writer}: {w.Text}"), .. unknown.Evidence.TakeLast(1)], RotationSymptoms.DriverError.Remediation);
+
         var steps = invocations.Select(ToStep).ToList();
         return new RotationAttempt(attempt.SecretArn, attempt.VersionId, functionName, start,
             outcome == RotationAttemptOutcome.InProgress ? null : end, outcome, failedStep, diagnosis?.Symptom,
-            diagnosis?.Evidence ?? [], diagnosis?.Remediation, steps);
+            diagnosis?.Evidence ?? [], diagnosis?.Remediation, steps) { DriverMessages = words };
     }
 
     private static RotationStep ToStep(Invocation inv)

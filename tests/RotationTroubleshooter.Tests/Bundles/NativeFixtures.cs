@@ -103,10 +103,10 @@ public sealed class NativeFixtures : IDisposable
         return Path.Combine(dir, file);
     }
 
-    private static string Source(string file, [CallerFilePath] string thisFile = "") =>
+    internal static string Source(string file, [CallerFilePath] string thisFile = "") =>
         Path.Combine(Path.GetDirectoryName(thisFile)!, "fixtures", file);
 
-    private static void Gcc(params string[] args)
+    internal static void Gcc(params string[] args)
     {
         var start = new ProcessStartInfo("gcc") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in args)

@@ -104,6 +104,18 @@ public sealed class DatabaseLoginProbeTests(DatabaseServersFixture servers)
         Assert.Contains("no encryption", result.Message);
     }
 
+    [Fact]
+    public async Task Postgres_SslFalseAgainstAnExplicitHostnosslRejectLine_IsTlsRequired()
+    {
+        var pg = servers.PostgresScram;
+        var result = await LoginAsync(PostgresScramSecret(user: pg.Get("plainRejectedUser"), password: pg.Get("plainRejectedPassword"), ssl: false));
+
+        Assert.False(result.LoginSucceeded);
+        Assert.Equal(DatabaseLoginFailureKind.TlsRequired, result.FailureKind);
+        Assert.True(result.ServerRequiresTls);
+        Assert.Contains("pg_hba.conf rejects connection", result.Message);
+    }
+
     [Theory]
     [InlineData("true")]
     [InlineData(null)]

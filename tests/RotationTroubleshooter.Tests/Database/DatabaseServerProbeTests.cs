@@ -21,6 +21,21 @@ public sealed class DatabaseServerProbeTests(DatabaseServersFixture servers)
     }
 
     [Fact]
+    public async Task A_PostgreSQL_whose_explicit_hostnossl_reject_line_refuses_this_user_says_so_before_any_password()
+    {
+        // PostgreSQL 15 words a matching reject line 'pg_hba.conf rejects connection for host "127.0.0.1", user "...",
+        // database "...", no encryption', not 'no pg_hba.conf entry ...'.
+        var pg = servers.PostgresScram;
+        var user = pg.Get("plainRejectedUser");
+        var facts = await DatabaseServerProbe.ProbeAsync(DatabaseEngine.PostgreSql, pg.Host, pg.Port, user, "postgres", servers.Options(), CancellationToken.None);
+
+        Assert.True(facts.PlainRefusedForUser);
+        Assert.Contains($"pg_hba.conf rejects connection for host \"127.0.0.1\", user \"{user}\", database \"postgres\", no encryption", facts.PlainDetail);
+        Assert.True(facts.TlsOffered);
+        Assert.Equal("scram-sha-256", facts.AuthenticationMethod);
+    }
+
+    [Fact]
     public async Task A_certificate_from_an_unknown_CA_does_not_verify()
     {
         var pg = servers.PostgresScram;

@@ -35,7 +35,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         DatabaseLoginFindings.CurrentCredentialsRejected, MasterCredentialsRejected, DatabaseLoginFindings.PendingCredentialsRejected,
         DatabaseLoginFindings.DatabaseRequiresScramButFunctionLibpqTooOld, DatabaseLoginFindings.DatabaseRequiresTlsSecretDisablesIt,
         DatabaseLoginFindings.DatabaseRequiresTlsButFunctionPredatesTls, DatabaseServerFindings.DatabaseTlsNotOffered,
-        DatabaseRecordFindings.OptionGroupRequiresNativeEncryption,
+        DatabaseRecordFindings.OptionGroupRequiresNativeEncryption, .. DriverFitCauses.Causes,
     ];
 
     /// <summary>What the database's own record decides, before anything about the path to it.</summary>
@@ -48,7 +48,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
     public override IReadOnlyList<Input> Inputs =>
     [
         DatabaseInputs.Server, NetworkInputs.Path, SecretInputs.CurrentValue, DatabaseInputs.Login, FunctionInputs.Bundle, FunctionInputs.Age,
-        FunctionInputs.Template, DatabaseInputs.Record, DatabaseInputs.Address,
+        FunctionInputs.Template, DatabaseInputs.Record, DatabaseInputs.Address, FunctionInputs.BundleFit,
     ];
 
     private enum Failure { Fast, Slow, AfterSetSecret }
@@ -92,6 +92,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         causes.Add(TlsPredated(facts));
         causes.Add(TlsNotOffered(facts));
         if (NativeEncryption(facts) is { } nne) causes.Add(nne);
+        causes.AddRange(await DriverFitCauses.AssessAsync(evidence, facts.Server, facts.Tls, cancellation).ConfigureAwait(false));
         // Credentials last: with every other cause ruled out they are what is left. The multi-user templates log in with
         // the master secret's, and say so.
         var master = evidence.Attempt.Evidence.Any(e => e.Contains("master secret", StringComparison.Ordinal));

@@ -10,7 +10,7 @@ internal sealed class SelfExplainingCauses : SymptomCauses
 {
     public override IReadOnlyList<FindingDefinition> Symptoms =>
     [
-        RotationSymptoms.RotationNotEnabledForSecret, RotationSymptoms.RotatedVersionNotPending, RotationSymptoms.FunctionImportError, RotationSymptoms.PendingUserMismatch,
+        RotationSymptoms.RotationNotEnabledForSecret, RotationSymptoms.RotatedVersionNotPending, RotationSymptoms.PendingUserMismatch,
         RotationSymptoms.PendingHostMismatch, RotationSymptoms.MasterHostMismatch, RotationSymptoms.CloneUsernameTooLong,
         RotationSymptoms.MasterDatabaseNotFound, RotationSymptoms.ConnectionParametersLookupFailed, RotationSymptoms.SetPasswordFailed,
         RotationSymptoms.TlsHostnameMismatch,
