@@ -14,6 +14,7 @@ public static class AwsServices
     public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
     public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
     public static readonly AwsService Kms = new("kms", "kms", "KMS");
+    public static readonly AwsService CloudTrail = new("cloudtrail", "cloudtrail", "CLOUDTRAIL");
 
-    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Ec2, Iam, Kms];
+    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Ec2, Iam, Kms, CloudTrail];
 }

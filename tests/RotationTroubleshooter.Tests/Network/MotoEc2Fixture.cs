@@ -22,29 +22,17 @@ public sealed class MotoEc2Fixture : IAsyncLifetime
     {
         var port = FreePort();
         Url = $"http://127.0.0.1:{port}";
-        _moto = Start("moto_server", $"-H 127.0.0.1 -p {port}");
+        _moto = TestProcesses.StartServer("moto_server", ["-H", "127.0.0.1", "-p", port.ToString()]);
         await WaitForPortAsync(port, TimeSpan.FromSeconds(30));
 
         var script = Path.Combine(RepositoryRoot(), "tests", "scenarios", "network", "network_scenarios.py");
-        using var seed = Start("python3", $"\"{script}\" {Url}", captureOutput: true);
-        var stdout = seed.StandardOutput.ReadToEndAsync();
-        var stderr = seed.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await seed.WaitForExitAsync(timeout.Token);
-        if (seed.ExitCode != 0)
-            throw new InvalidOperationException($"Seeding the network scenarios failed: {await stderr}");
-        _scenarios = JsonDocument.Parse(await stdout);
+        _scenarios = await TestProcesses.RunSeedAsync(script, [Url], "the network scenarios");
     }
 
     public Task DisposeAsync()
     {
         _scenarios?.Dispose();
-        if (_moto is { HasExited: false })
-        {
-            _moto.Kill(entireProcessTree: true);
-            _moto.WaitForExit(10_000);
-        }
-        _moto?.Dispose();
+        TestProcesses.Stop(_moto);
         return Task.CompletedTask;
     }
 
@@ -56,26 +44,6 @@ public sealed class MotoEc2Fixture : IAsyncLifetime
 
     /// <summary>The EC2 client a cmdlet run makes: AWSSDK.EC2 sending through the pipeline.</summary>
     public AmazonEC2Client CreateClient(AwsPipeline? pipeline = null) => Ec2ClientFactory.Create(pipeline ?? Pipeline());
-
-    private static Process Start(string file, string arguments, bool captureOutput = false)
-    {
-        var start = new ProcessStartInfo(file, arguments)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {file}");
-        if (!captureOutput)
-        {
-            // Drain moto's request log so its pipe never fills.
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-        return process;
-    }
 
     private static int FreePort()
     {
