@@ -17,6 +17,7 @@
         'Get-RotationFunctionLog'
         'Repair-SecretRotation'
         'Start-SecretRotation'
+        'Export-RotationReport'
     )
     AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()
@@ -34,7 +35,6 @@
         PSData = @{
             Tags         = @('AWS', 'SecretsManager', 'Rotation', 'Lambda', 'Troubleshooting', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
-            ProjectUri   = 'https://github.com/RotationTroubleshooter/RotationTroubleshooter'
             ReleaseNotes = @'
 0.1.0
 - Test-SecretRotation: one diagnosis per secret, each check of AWS's rotation troubleshooting guide, findings with
@@ -48,6 +48,9 @@
 - AWS.Tools' credential, region and endpoint parameters; -Credential takes AWS credentials only; missing credentials
   or region stop the command once; an ARN's region wins for its item; AWS_PROFILE, AWS_CONFIG_FILE and
   AWS_SHARED_CREDENTIALS_FILE changed in the session are honoured.
+- Export-RotationReport: diagnoses, live or read back from JSON (so shards run elsewhere merge), as one
+  self-contained HTML report: summary and chart by account and region, then each failing secret's cause, evidence and
+  the command that settles it, then every secret. Every diagnosis carries AccountId and Region.
 - Read-only, never returns or prints a secret value, and works beside AWS.Tools (its own AWSSDK.Core in a private
   load context).
 '@

@@ -8,6 +8,9 @@
 .EXAMPLE
     dotnet pwsh bench/Invoke-Benchmark.ps1 -SecretCount 200 -MemorySecretCount 0 -NoReadme
     A quick run that prints the figures only.
+.EXAMPLE
+    dotnet pwsh bench/Invoke-Benchmark.ps1 -ImportOnly -ImportRuns 15
+    Only the Import-Module overhead (step 1), printed; no moto, no README change.
 #>
 param(
     [int] $SecretCount = 1000,
@@ -18,7 +21,9 @@ param(
     [int] $MemorySecretCount = 10000,
     [int] $ImportRuns = 7,
     [switch] $SkipBuild,
-    [switch] $NoReadme
+    [switch] $NoReadme,
+    # Measure only the Import-Module overhead and print it (for a change that touches what the import loads).
+    [switch] $ImportOnly
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -184,6 +189,10 @@ try {
         $imported += (Measure-Command { & dotnet $Pwsh -NoProfile -NonInteractive -File $importScript }).TotalMilliseconds
     }
     $import = [pscustomobject]@{ BareMs = [Math]::Round((Get-Median $bare)); ImportMs = [Math]::Round((Get-Median $imported)) }
+    if ($ImportOnly) {
+        Write-Host "Import-Module overhead: $($import.ImportMs - $import.BareMs) ms (median of $ImportRuns; bare pwsh start $($import.BareMs) ms, with the import $($import.ImportMs) ms)"
+        return
+    }
 
     Write-Step "Seeding moto: $SecretCount secrets, $FunctionCount functions, $VpcCount VPCs"
     $moto = Start-Moto (Join-Path $Work 'moto')

@@ -95,17 +95,28 @@ try {
         Test-SecretRotation -SecretId demo/billing-db, demo/analytics-db | Repair-SecretRotation -Confirm:$false |
             Where-Object Status -ne NotRepairable | Format-List SecretName, CheckId, Status, Target, Before, After
     }
-    # Secrets Manager would now call the rotation function: here the harness plays it, running AWS's real PostgreSQL
-    # template for the version Start-SecretRotation starts. The demo has no database, so the template stops in setSecret.
+    # Secrets Manager would now invoke the rotation function: here the harness plays it for the version
+    # Start-SecretRotation starts, running AWS's PostgreSQL template where it is found (RT_ROTATION_TEMPLATES, or
+    # ../shared/peers/aws-rotation-lambdas) and otherwise the project's rotation player, which says what the template
+    # says here. The demo's database host does not resolve, so either stops in setSecret.
+    $templates = try { Find-RotationTemplates } catch { [pscustomobject]@{ Path = $null; Reason = $_.Exception.Message } }
+    if ($templates.Path) {
+        $played = "AWS's template SecretsManagerRDSPostgreSQLRotationSingleUser, from $($templates.Path)"
+        $installed = bash (Join-Path $root 'tests/harness/install-drivers.sh') 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "Installing the template's database driver failed:`n$($installed -join "`n")" }
+    }
+    else { $played = "the project's rotation player (tests/harness/rotation_player), in place of AWS's template: $($templates.Reason)" }
     $watcherLog = Join-Path ([IO.Path]::GetTempPath()) "rt-demo-rotation-$PID.log"
     $watcher = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source @(
-        (Join-Path $root 'tests/scenarios/start_rotation.py'), 'run', 'demo/billing-db', 'SecretsManagerRDSPostgreSQLRotation-billing-db') $watcherLog
+        (Join-Path $root 'tests/scenarios/start_rotation.py'), 'run', 'demo/billing-db', 'SecretsManagerRDSPostgreSQLRotation-billing-db',
+        $(if ($templates.Path) { 'template' } else { 'player' })) $watcherLog
     Show '3: rotate and follow the attempt step by step (Write-Progress shows each step and its time as the logs show it)' {
         Test-SecretRotation -SecretId demo/billing-db | Start-SecretRotation -Wait -TimeoutSeconds 120 -Confirm:$false |
             Format-List Outcome, FailedStep, Symptom, Evidence, Remediation, @{ n = 'Steps'; e = { $_.Steps | ForEach-Object { '{0} {1} {2:0} ms' -f $_.Step, $_.Outcome, $_.DurationMs } } }
     }
     if (-not $watcher.WaitForExit(60000)) { throw "The rotation harness did not finish; see $watcherLog." }
     if ($watcher.ExitCode -ne 0) { throw "The rotation harness failed:`n$(Get-Content $watcherLog -Raw)" }
+    Write-Host "# Secrets Manager and Lambda were played by tests/harness; the function's code was $played" -ForegroundColor DarkGray
 
     Show 'Errors name what was wrong and never stop the pipeline' {
         'demo/healthy-db', 'demo/no-such-secret', 'arn:aws:secretsmanager:bad' | Test-SecretRotation -ErrorAction Continue 2>&1 |

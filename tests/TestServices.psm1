@@ -91,4 +91,20 @@ function Stop-TestServices($State) {
     Remove-Item Env:RT_MOTO_URL, Env:RT_TEST_SERVERS -ErrorAction SilentlyContinue
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, Start-Moto, Start-BackgroundProcess, Wait-HttpReady, Stop-ServerProcess, Start-TestServices, Stop-TestServices
+<#
+.SYNOPSIS
+    Where AWS's rotation templates are, as tests/harness decides (RT_ROTATION_TEMPLATES, then
+    ../shared/peers/aws-rotation-lambdas beside the repository): @{ Path } when found, @{ Path = $null; Reason } when
+    not. Throws when RT_ROTATION_TEMPLATES names a folder that does not hold them.
+#>
+function Find-RotationTemplates {
+    $errors = [IO.Path]::GetTempFileName()
+    try {
+        $output = python3 (Join-Path $PSScriptRoot 'harness/rotation_harness.py') templates 2>$errors
+        if ($LASTEXITCODE -ne 0) { throw (Get-Content $errors -Raw).Trim() }
+    }
+    finally { Remove-Item $errors -ErrorAction SilentlyContinue }
+    ($output -join "`n") | ConvertFrom-Json
+}
+
+Export-ModuleMember -Function Find-RotationTemplates, Get-FreeTcpPort, Start-Moto, Start-BackgroundProcess, Wait-HttpReady, Stop-ServerProcess, Start-TestServices, Stop-TestServices

@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter;
 
 /// <summary>How far the evidence decides a candidate cause of a rotation's symptom.</summary>
@@ -10,14 +12,20 @@ public enum CauseVerdict : long { Confirmed, Likely, Undetermined, RuledOut } //
 public sealed class CauseAssessment
 {
     public CauseAssessment(FindingDefinition cause, CauseVerdict verdict, IReadOnlyList<string> evidence, string? command = null)
+        : this(cause.Id, verdict, cause.Summary, evidence, command, cause.Remediation, cause.HelpUri)
     {
-        Id = cause.Id;
+    }
+
+    // Text is cleaned as it is given (OutputText).
+    private CauseAssessment(string id, CauseVerdict verdict, string summary, IEnumerable<string> evidence, string? command, string remediation, string helpUri)
+    {
+        Id = OutputText.Id(id);
         Verdict = verdict;
-        Summary = cause.Summary;
-        Evidence = Readable.Lines(evidence);
-        Command = command;
-        Remediation = cause.Remediation;
-        HelpUri = cause.HelpUri;
+        Summary = OutputText.Of(summary);
+        Evidence = Readable.Lines(OutputText.Lines(evidence));
+        Command = OutputText.OfOrNull(command);
+        Remediation = OutputText.Of(remediation);
+        HelpUri = OutputText.Id(helpUri);
     }
 
     /// <summary>The cause's id: a finding id of Test-SecretRotation (docs/reference/findings.md), so -Check takes it.</summary>
@@ -31,6 +39,9 @@ public sealed class CauseAssessment
     public string? Command { get; }
     public string Remediation { get; }
     public string HelpUri { get; }
+
+    /// <summary>This assessment with the values the run has read since it was made masked too.</summary>
+    internal CauseAssessment Masked() => new(Id, Verdict, Summary, Evidence, Command, Remediation, HelpUri);
 
     public override string ToString() => $"{Verdict} {Id}";
 }

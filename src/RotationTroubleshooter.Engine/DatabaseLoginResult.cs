@@ -1,9 +1,10 @@
+using RotationTroubleshooter.Text;
 using RotationTroubleshooter.Database;
 namespace RotationTroubleshooter;
 
 /// <summary>
 /// One login attempt with one version of a secret, made the way the rotation templates make it. Holds no secret:
-/// the endpoint and user name only, never the password.
+/// the endpoint and user name only, never the password. Text cleaned as given (OutputText).
 /// </summary>
 public sealed class DatabaseLoginResult
 {
@@ -11,29 +12,29 @@ public sealed class DatabaseLoginResult
         bool tcpReachable, bool? tlsUsed, bool? serverRequiresTls, string? authenticationMethod, bool? loginSucceeded,
         DatabaseLoginFailureKind? failureKind, long durationMs, string vantage, string message, bool? credentialsAccepted = null)
     {
-        Stage = stage;
+        Stage = OutputText.OfOrNull(stage);
         Engine = engine;
-        Endpoint = endpoint;
-        UserName = userName;
-        DatabaseName = databaseName;
+        Endpoint = OutputText.Of(endpoint);
+        UserName = OutputText.Of(userName);
+        DatabaseName = OutputText.OfOrNull(databaseName);
         TcpReachable = tcpReachable;
         TlsUsed = tlsUsed;
         ServerRequiresTls = serverRequiresTls;
-        AuthenticationMethod = authenticationMethod;
+        AuthenticationMethod = OutputText.OfOrNull(authenticationMethod);
         LoginSucceeded = loginSucceeded;
         FailureKind = failureKind;
         DurationMs = durationMs;
-        Vantage = vantage;
-        Message = message;
+        Vantage = OutputText.Of(vantage);
+        Message = OutputText.Of(message);
         CredentialsAccepted = credentialsAccepted;
     }
 
     /// <summary>The secret the credentials came from, when the login started from a secret in Secrets Manager.</summary>
-    public string? SecretArn { get; private init; }
+    public string? SecretArn { get; private init => field = OutputText.OfOrNull(value); }
     /// <summary>The secret's name, when the login started from a secret.</summary>
-    public string? SecretName { get; private init; }
+    public string? SecretName { get; private init => field = OutputText.OfOrNull(value); }
     /// <summary>The secret version the stage label was on.</summary>
-    public string? VersionId { get; private init; }
+    public string? VersionId { get; private init => field = OutputText.OfOrNull(value); }
     /// <summary>The secret version's stage (AWSCURRENT, AWSPREVIOUS, AWSPENDING), as the caller named it.</summary>
     public string? Stage { get; }
     public DatabaseEngine Engine { get; }

@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter;
 
 /// <summary>
@@ -6,23 +8,26 @@ namespace RotationTroubleshooter;
 /// </summary>
 public enum FindingSeverity : long { Error, Warning, Info }
 
-/// <summary>One conclusion of a check: what is wrong (or could not be checked), the evidence, and what to change.</summary>
+/// <summary>
+/// One conclusion of a check: what is wrong (or could not be checked), the evidence, and what to change. Its text is
+/// cleaned as it is given (<see cref="OutputText"/>).
+/// </summary>
 public sealed class Finding
 {
     public Finding(string checkId, FindingSeverity severity, string message, IReadOnlyList<string>? evidence = null,
         string? remediation = null, string? helpUri = null)
     {
-        CheckId = checkId;
+        CheckId = OutputText.Id(checkId);
         Severity = severity;
-        Message = message;
-        Evidence = Readable.Lines(evidence);
-        Remediation = remediation;
-        HelpUri = helpUri;
+        Message = OutputText.Of(message);
+        Evidence = Readable.Lines(OutputText.Lines(evidence));
+        Remediation = OutputText.OfOrNull(remediation);
+        HelpUri = OutputText.IdOrNull(helpUri);
     }
 
     /// <summary>The secret the finding is about (set by Test-SecretRotation), so a list of findings stands on its own.</summary>
-    public string? SecretArn { get; init; }
-    public string? SecretName { get; init; }
+    public string? SecretArn { get; init => field = OutputText.OfOrNull(value); }
+    public string? SecretName { get; init => field = OutputText.OfOrNull(value); }
 
     /// <summary>Stable finding id scripts can filter on, e.g. <c>PendingVersionStuck</c>.</summary>
     public string CheckId { get; }
@@ -55,6 +60,9 @@ public sealed class Finding
             SecretArn = SecretArn, SecretName = SecretName,
         };
     }
+
+    /// <summary>This finding with the values the run has read since it was made masked too (checks run at the same time).</summary>
+    internal Finding Masked() => new(CheckId, Severity, Message, Evidence, Remediation, HelpUri) { SecretArn = SecretArn, SecretName = SecretName };
 
     public override string ToString() => $"{Severity} {CheckId}: {Message}";
 }

@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Text;
 namespace RotationTroubleshooter;
 
 /// <summary>The PostgreSQL client a Lambda bundle uses.</summary>
@@ -15,20 +16,20 @@ public enum PostgresDriver : long // long: ConvertTo-Json writes it by name (see
 
 /// <summary>
 /// What one PostgreSQL client library in a deployment bundle can do: one per libpq (or native module carrying
-/// libpq, or pure-Python driver) found. Output of Test-LibpqScramSupport.
+/// libpq, or pure-Python driver) found. Output of Test-LibpqScramSupport. Text cleaned as given (OutputText).
 /// </summary>
 public sealed class LibpqReport
 {
     internal LibpqReport(string source, string? path, string? runPath, int? libpqMajorVersion,
         bool? supportsScramSha256, PostgresDriver driver, IReadOnlyList<string> evidence)
     {
-        Source = source;
-        Path = path;
-        RunPath = runPath;
+        Source = OutputText.Of(source);
+        Path = OutputText.OfOrNull(path);
+        RunPath = OutputText.OfOrNull(runPath);
         LibpqMajorVersion = libpqMajorVersion;
         SupportsScramSha256 = supportsScramSha256;
         Driver = driver;
-        Evidence = Readable.Lines(evidence);
+        Evidence = Readable.Lines(OutputText.Lines(evidence));
     }
 
     /// <summary>Where the bundle came from, as the caller named it (function name, layer ARN, zip path).</summary>
@@ -49,10 +50,10 @@ public sealed class LibpqReport
     public PostgresDriver Driver { get; }
 
     /// <summary>The function whose bundle this is; null for files given with -Path.</summary>
-    public string? FunctionArn { get; private init; }
+    public string? FunctionArn { get; private init => field = OutputText.OfOrNull(value); }
 
     /// <summary>The secret the answer was asked for, when the input was a secret.</summary>
-    public string? SecretArn { get; private init; }
+    public string? SecretArn { get; private init => field = OutputText.OfOrNull(value); }
 
     /// <summary>One line per fact the verdict rests on.</summary>
     public IReadOnlyList<string> Evidence { get; }

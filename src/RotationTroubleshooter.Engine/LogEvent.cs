@@ -24,7 +24,8 @@ public enum LogEventKind : long // long: ConvertTo-Json writes it by name (see F
 
 /// <summary>
 /// One CloudWatch Logs event of a rotation function, with what the Lambda log formats say about it.
-/// The message is stored with anything that looks like a password value redacted and control characters made visible.
+/// The message is stored with anything that looks like a password value redacted, the run's secret values masked and
+/// control characters made visible.
 /// </summary>
 public sealed class LogEvent
 {
@@ -39,18 +40,20 @@ public sealed class LogEvent
     internal LogEvent(DateTime? timestamp, string message, string? logStreamName, DateTime? ingestionTime, DateTime fallback)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Message = SecretRedactor.Redact(UntrustedText.Lines(LambdaLogParser.TrimRecord(message)));
-        LogStreamName = string.IsNullOrEmpty(logStreamName) ? null : UntrustedText.Line(logStreamName);
+        // As every output type's text (OutputText): the run's secret values masked, control characters made visible.
+        var mask = SecretMask.Current;
+        Message = Masked(SecretRedactor.Redact(UntrustedText.Lines(LambdaLogParser.TrimRecord(message))), mask)!;
+        LogStreamName = string.IsNullOrEmpty(logStreamName) ? null : Masked(UntrustedText.Line(logStreamName), mask);
         IngestionTime = ingestionTime is { } i ? DateTime.SpecifyKind(i.Kind == DateTimeKind.Local ? i.ToUniversalTime() : i, DateTimeKind.Utc) : null;
         var parsed = LambdaLogParser.Parse(Message);
         Kind = parsed.Kind;
-        // A JSON record's \u escapes decode to control characters again: what the parser took out is cleaned too.
-        RequestId = UntrustedText.LineOrNull(parsed.RequestId);
-        Level = UntrustedText.LineOrNull(parsed.Level);
-        Text = UntrustedText.LinesOrNull(parsed.Text);
+        // A JSON record's \u escapes decode to control characters (or a masked value) again: what the parser took out is cleaned too.
+        RequestId = Masked(UntrustedText.LineOrNull(parsed.RequestId), mask);
+        Level = Masked(UntrustedText.LineOrNull(parsed.Level), mask);
+        Text = Masked(UntrustedText.LinesOrNull(parsed.Text), mask);
         DurationMs = parsed.DurationMs;
-        Status = UntrustedText.LineOrNull(parsed.Status);
-        ErrorType = UntrustedText.LineOrNull(parsed.ErrorType);
+        Status = Masked(UntrustedText.LineOrNull(parsed.Status), mask);
+        ErrorType = Masked(UntrustedText.LineOrNull(parsed.ErrorType), mask);
         EmbeddedTime = parsed.Time;
         var time = timestamp ?? parsed.Time ?? fallback;
         Timestamp = DateTime.SpecifyKind(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time, DateTimeKind.Utc);
@@ -84,6 +87,8 @@ public sealed class LogEvent
 
     /// <summary>The time written inside the record itself, used when a copied line has no timestamp column.</summary>
     internal DateTime? EmbeddedTime { get; }
+
+    private static string? Masked(string? text, SecretMask? mask) => text is null || mask is null ? text : mask.Apply(text);
 
     public override string ToString() => $"{Timestamp:yyyy-MM-ddTHH:mm:ss.fffZ} {Message}";
 }

@@ -1,3 +1,4 @@
+using RotationTroubleshooter.Text;
 using RotationTroubleshooter.Network;
 namespace RotationTroubleshooter;
 
@@ -9,9 +10,9 @@ public sealed class NetworkHop
 {
     public NetworkHop(string name, bool? allowed, string rule)
     {
-        Name = name;
+        Name = OutputText.Of(name);
         Allowed = allowed;
-        Rule = rule;
+        Rule = OutputText.Of(rule);
     }
 
     /// <summary>What this hop checks, e.g. "Function subnet subnet-1 route to Secrets Manager".</summary>
@@ -30,7 +31,7 @@ public sealed class NetworkPath
     public NetworkPath(PathVerdict verdict, string reason, IReadOnlyList<NetworkHop> hops)
     {
         Verdict = verdict;
-        Reason = reason;
+        Reason = OutputText.Of(reason);
         Hops = Readable.Lines(hops);
     }
 
@@ -41,26 +42,29 @@ public sealed class NetworkPath
     public override string ToString() => $"{Verdict}: {Reason}";
 }
 
-/// <summary>Output of Test-RotationNetwork: can the rotation function reach Secrets Manager and its database, and which rule decides.</summary>
+/// <summary>
+/// Output of Test-RotationNetwork: can the rotation function reach Secrets Manager and its database, and which rule
+/// decides. Its text, and its paths', hops' and target's, is cleaned as given (OutputText).
+/// </summary>
 public sealed class NetworkPathReport
 {
     public NetworkPathReport(string functionName, string? vpcId, IReadOnlyList<string> subnetIds, IReadOnlyList<string> securityGroupIds,
         NetworkPath secretsManagerPath, NetworkPath? databasePath, IReadOnlyList<Finding> findings)
     {
-        FunctionName = functionName;
-        VpcId = vpcId;
-        SubnetIds = Readable.Ids(subnetIds);
-        SecurityGroupIds = Readable.Ids(securityGroupIds);
+        FunctionName = OutputText.Of(functionName);
+        VpcId = OutputText.OfOrNull(vpcId);
+        SubnetIds = Readable.Ids(OutputText.Lines(subnetIds));
+        SecurityGroupIds = Readable.Ids(OutputText.Lines(securityGroupIds));
         SecretsManagerPath = secretsManagerPath;
         DatabasePath = databasePath;
-        Findings = Readable.Findings(findings);
+        Findings = Readable.Findings(findings.Select(f => f.Masked()));
     }
 
     public string FunctionName { get; }
     /// <summary>The secret the paths were checked for (its endpoint policy resource and database host); null for a function alone.</summary>
-    public string? SecretArn { get; init; }
+    public string? SecretArn { get; init => field = OutputText.OfOrNull(value); }
     /// <summary>The database the secret's host names: the RDS instance or cluster, its port, VPC, subnets and security groups.</summary>
-    public DatabaseTarget? Database { get; init; }
+    public DatabaseTarget? Database { get; init => field = value is null ? null : Cleaned(value); }
     /// <summary>The function's VPC, derived from its subnets; null when the function is not in a VPC.</summary>
     public string? VpcId { get; }
     public IReadOnlyList<string> SubnetIds { get; }
@@ -69,4 +73,14 @@ public sealed class NetworkPathReport
     /// <summary>Null when no database target was given (e.g. the secret has no host).</summary>
     public NetworkPath? DatabasePath { get; }
     public IReadOnlyList<Finding> Findings { get; }
+
+    /// <summary>The target with its text cleaned (OutputText): the record is the network model's, shown here as it is.</summary>
+    private static DatabaseTarget Cleaned(DatabaseTarget target) => target with
+    {
+        Host = OutputText.Of(target.Host),
+        ResourceId = OutputText.OfOrNull(target.ResourceId),
+        VpcId = OutputText.OfOrNull(target.VpcId),
+        SubnetIds = [.. OutputText.Lines(target.SubnetIds)],
+        SecurityGroupIds = [.. OutputText.Lines(target.SecurityGroupIds)],
+    };
 }

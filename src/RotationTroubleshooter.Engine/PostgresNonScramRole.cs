@@ -1,16 +1,17 @@
+using RotationTroubleshooter.Text;
 namespace RotationTroubleshooter;
 
-/// <summary>A PostgreSQL login role whose stored password is not a SCRAM verifier, so scram-sha-256 logins fail for it.</summary>
+/// <summary>A PostgreSQL login role whose stored password is not a SCRAM verifier, so scram-sha-256 logins fail for it. Text cleaned as given (OutputText).</summary>
 public sealed class PostgresNonScramRole
 {
     internal PostgresNonScramRole(string endpoint, string auditedAs, string roleName, string passwordKind, string source, string? secretArn = null)
     {
-        Endpoint = endpoint;
-        AuditedAs = auditedAs;
-        RoleName = roleName;
-        PasswordKind = passwordKind;
-        Source = source;
-        SecretArn = secretArn;
+        Endpoint = OutputText.Of(endpoint);
+        AuditedAs = OutputText.Of(auditedAs);
+        RoleName = OutputText.Of(roleName);
+        PasswordKind = OutputText.Of(passwordKind);
+        Source = OutputText.Of(source);
+        SecretArn = OutputText.OfOrNull(secretArn);
     }
 
     /// <summary>The secret whose database was audited, when the audit started from a secret.</summary>

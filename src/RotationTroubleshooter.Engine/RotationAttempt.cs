@@ -1,24 +1,26 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter;
 
 public enum RotationAttemptOutcome : long { Succeeded, Failed, TimedOut, InProgress } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
 public enum RotationStepOutcome : long { Succeeded, Failed, TimedOut, InProgress, Unknown } // long: ConvertTo-Json writes it by name (see FindingSeverity)
 
-/// <summary>One invocation of the rotation function within an attempt (retries of a step are separate steps).</summary>
+/// <summary>One invocation of the rotation function within an attempt (retries of a step are separate steps). Text cleaned as given (OutputText).</summary>
 public sealed class RotationStep
 {
     internal RotationStep(string step, bool stepInferred, string? requestId, DateTime startTime, double? durationMs,
         RotationStepOutcome outcome, string? lastMessage, string? error, string? logStreamName)
     {
-        Step = step;
+        Step = OutputText.Of(step);
         StepInferred = stepInferred;
-        RequestId = requestId;
+        RequestId = OutputText.OfOrNull(requestId);
         StartTime = startTime;
         DurationMs = durationMs;
         Outcome = outcome;
-        LastMessage = lastMessage;
-        Error = error;
-        LogStreamName = logStreamName;
+        LastMessage = OutputText.OfOrNull(lastMessage);
+        Error = OutputText.OfOrNull(error);
+        LogStreamName = OutputText.OfOrNull(logStreamName);
     }
 
     /// <summary><c>createSecret</c>, <c>setSecret</c>, <c>testSecret</c> or <c>finishSecret</c>.</summary>
@@ -39,23 +41,23 @@ public sealed class RotationStep
     public override string ToString() => $"{Step} {Outcome}";
 }
 
-/// <summary>One rotation of one secret version, createSecret through finishSecret, rebuilt from the function's logs.</summary>
+/// <summary>One rotation of one secret version, createSecret through finishSecret, rebuilt from the function's logs. Text cleaned as given (OutputText).</summary>
 public sealed class RotationAttempt
 {
     internal RotationAttempt(string? secretArn, string? versionId, string? functionName, DateTime startTime, DateTime? endTime,
         RotationAttemptOutcome outcome, string? failedStep, string? symptom, IReadOnlyList<string> evidence, string? remediation,
         IReadOnlyList<RotationStep> steps)
     {
-        SecretArn = secretArn;
-        VersionId = versionId;
-        FunctionName = functionName;
+        SecretArn = OutputText.OfOrNull(secretArn);
+        VersionId = OutputText.OfOrNull(versionId);
+        FunctionName = OutputText.OfOrNull(functionName);
         StartTime = startTime;
         EndTime = endTime;
         Outcome = outcome;
-        FailedStep = failedStep;
-        Symptom = symptom;
-        Evidence = Readable.Lines(evidence);
-        Remediation = remediation;
+        FailedStep = OutputText.OfOrNull(failedStep);
+        Symptom = OutputText.IdOrNull(symptom);
+        Evidence = Readable.Lines(OutputText.Lines(evidence));
+        Remediation = OutputText.OfOrNull(remediation);
         Steps = Readable.Items(steps);
     }
 

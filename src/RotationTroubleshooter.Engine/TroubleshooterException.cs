@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter;
 
 /// <summary>What a failure means to the user; the cmdlets map it to PowerShell's ErrorCategory in one place.</summary>
@@ -5,10 +7,12 @@ public enum FailureCategory { NotFound, PermissionDenied, InvalidArgument, Inval
 
 /// <summary>
 /// Every failure the engine raises: a stable id scripts can match (one of <see cref="ErrorIds"/>) and a message saying
-/// what to do. Every engine exception derives from this one.
+/// what to do. Every engine exception derives from this one. Its message is cleaned where it is made, as the output
+/// types' text is (<see cref="OutputText"/>: the run's secret values masked, control characters made visible); an inner
+/// exception whose text would need cleaning is not kept, since the message already says what it said.
 /// </summary>
 public class TroubleshooterException(string errorId, FailureCategory category, string message, Exception? inner = null)
-    : Exception(message, inner)
+    : Exception(OutputText.Of(message), OutputText.IsClean(inner, SecretMask.Current) ? inner : null)
 {
     public string ErrorId { get; } = errorId;
     public FailureCategory Category { get; } = category;
@@ -35,11 +39,14 @@ public static class ErrorIds
     public const string CodeLocationUnavailable = nameof(CodeLocationUnavailable);
     public const string ChangedSinceConfirmed = nameof(ChangedSinceConfirmed);
     public const string CredentialsNotFound = nameof(CredentialsNotFound);
+    public const string FileExists = nameof(FileExists);
+    public const string FileReadOnly = nameof(FileReadOnly);
     public const string FunctionEnvironmentUnreadable = nameof(FunctionEnvironmentUnreadable);
     public const string FunctionGivenAsSecret = nameof(FunctionGivenAsSecret);
     public const string FunctionNotFound = nameof(FunctionNotFound);
     public const string GetSecretValueDenied = nameof(GetSecretValueDenied);
     public const string InvalidArn = nameof(InvalidArn);
+    public const string InvalidDiagnosis = nameof(InvalidDiagnosis);
     public const string InvalidEndpointUrl = nameof(InvalidEndpointUrl);
     public const string InvalidFunctionName = nameof(InvalidFunctionName);
     public const string InvalidRateLimit = nameof(InvalidRateLimit);
@@ -49,17 +56,18 @@ public static class ErrorIds
     public const string InvalidTimeout = nameof(InvalidTimeout);
     public const string KmsAccessDenied = nameof(KmsAccessDenied);
     public const string LogFileFormatUnknown = nameof(LogFileFormatUnknown);
-    public const string LogFileNotFound = nameof(LogFileNotFound);
     public const string LogFileUnreadable = nameof(LogFileUnreadable);
     public const string LogGroupNotFound = nameof(LogGroupNotFound);
     public const string MalformedResponse = nameof(MalformedResponse);
     public const string NotAFile = nameof(NotAFile);
+    public const string PathNamesManyFiles = nameof(PathNamesManyFiles);
     public const string PathNotFileSystem = nameof(PathNotFileSystem);
     public const string PathNotFound = nameof(PathNotFound);
     public const string PendingVersionStuck = nameof(PendingVersionStuck);
     public const string RegionNotFound = nameof(RegionNotFound);
     public const string RotatedByOwningService = nameof(RotatedByOwningService);
     public const string RepairFailed = nameof(RepairFailed);
+    public const string ReportWriteFailed = nameof(ReportWriteFailed);
     public const string RotationNotConfigured = nameof(RotationNotConfigured);
     public const string RotationWaitTimedOut = nameof(RotationWaitTimedOut);
     public const string SecretHasNoValue = nameof(SecretHasNoValue);

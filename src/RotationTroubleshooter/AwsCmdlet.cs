@@ -5,17 +5,28 @@ using RotationTroubleshooter.Text;
 namespace RotationTroubleshooter.Commands;
 
 /// <summary>
-/// Base of every cmdlet that calls AWS: AWS.Tools' credential, region and endpoint parameters, one AWS session per
-/// region per invocation (so shared things are fetched once; an ARN's region wins for its item), cancellation on Ctrl+C,
-/// and failures as non-terminating errors. Credentials and region are resolved once, before any item: without them the
-/// command stops with one error.
+/// Base of every cmdlet: AWS.Tools' credential, region and endpoint parameters, one AWS session per region per
+/// invocation (so shared things are fetched once; an ARN's region wins for its item), the run's secret mask, cancellation
+/// on Ctrl+C, and failures as non-terminating errors. Credentials and region are resolved once, before any item: without
+/// them the command stops with one error.
 /// </summary>
+/// <remarks>
+/// Everything the cmdlet does runs with the run's <see cref="SecretMask"/> current (<see cref="SecretMask.Use"/>), so
+/// the output types it and the engine build mask the secret values the run read, and the sessions share that mask.
+/// That is why PowerShell's Begin/Process/End methods are sealed here: cmdlets override
+/// <see cref="OnBeginProcessing"/>, <see cref="OnProcessRecord"/> and <see cref="OnEndProcessing"/>. What a cmdlet
+/// composes (<see cref="ConcurrentItems"/>, <see cref="OneAtATime"/>) is ended and stopped with it (<see cref="Use{T}"/>).
+/// </remarks>
 public abstract class AwsCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SecretMask _mask = new();
     private readonly Dictionary<string, AwsSession> _sessions = new(StringComparer.Ordinal);
-    private AwsSession? _session; // the run's first session; the others are InRegion of it and share its SecretMask
+    private readonly List<IRunPart> _parts = [];
+    private AwsSession? _session; // the run's first session; the others are InRegion of it
     private AwsConnection? _connection;
+
+    protected AwsCmdlet() => Output = new CmdletOutput(this, _mask);
 
     // Virtual so that a cmdlet with offline parameter sets (-Path) can leave these out of them (an override's attributes
     // replace these: docs/reference/powershell-output.md).
@@ -51,6 +62,12 @@ public abstract class AwsCmdlet : PSCmdlet
     [Parameter]
     public virtual string? EndpointUrl { get; set; }
 
+    /// <summary>Every write to PowerShell goes through this: it masks and cleans the text of messages and errors.</summary>
+    protected CmdletOutput Output { get; }
+
+    /// <summary>Messages from worker threads, written on the pipeline thread.</summary>
+    protected PipelineMessages Messages { get; } = new();
+
     protected CancellationToken StopToken => _stopping.Token;
 
     /// <summary>True while the parameter set may need no AWS at all (local files): credentials are then resolved on first use.</summary>
@@ -58,21 +75,70 @@ public abstract class AwsCmdlet : PSCmdlet
 
     /// <summary>
     /// Whether verbose lines are shown (-Verbose, else $VerbosePreference), read once on the pipeline thread: a line
-    /// nobody sees is not built, guarded or queued (a fleet's diagnoses would make twenty each).
+    /// nobody sees is not built or queued (a fleet's diagnoses would make twenty each).
     /// </summary>
-    protected bool VerboseShown { get; private set; }
+    protected bool VerboseShown => Output.VerboseShown;
 
-    protected override void BeginProcessing()
+    protected sealed override void BeginProcessing()
     {
-        VerboseShown = MyInvocation.BoundParameters.TryGetValue("Verbose", out var verbose)
+        using var run = _mask.Use();
+        Output.VerboseShown = MyInvocation.BoundParameters.TryGetValue("Verbose", out var verbose)
             ? ((SwitchParameter)verbose).IsPresent
             : GetVariableValue("VerbosePreference") is ActionPreference preference and not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
         if (!MayWorkOffline) Connect();
+        OnBeginProcessing();
+    }
+
+    protected sealed override void ProcessRecord()
+    {
+        using var run = _mask.Use();
+        OnProcessRecord();
+    }
+
+    protected sealed override void EndProcessing()
+    {
+        using var run = _mask.Use();
+        foreach (var part in Parts()) part.End();
+        Messages.Drain(); // what was posted outside any part (an engine event's verbose line)
+        OnEndProcessing();
+    }
+
+    protected sealed override void StopProcessing()
+    {
+        _stopping.Cancel();
+        foreach (var part in Parts()) part.Stop();
+    }
+
+    /// <summary>BeginProcessing, with the run's mask in use.</summary>
+    protected virtual void OnBeginProcessing()
+    {
+    }
+
+    /// <summary>ProcessRecord, with the run's mask in use.</summary>
+    protected virtual void OnProcessRecord()
+    {
+    }
+
+    /// <summary>EndProcessing, with the run's mask in use, after the parts have ended (their last answers are written).</summary>
+    protected virtual void OnEndProcessing()
+    {
+    }
+
+    /// <summary>A part the cmdlet composes, ended and stopped with it.</summary>
+    protected T Use<T>(T part) where T : IRunPart
+    {
+        lock (_parts) _parts.Add(part);
+        return part;
+    }
+
+    private IRunPart[] Parts()
+    {
+        lock (_parts) return [.. _parts];
     }
 
     /// <summary>
     /// The session for an item: in the region its ARN names, else the run's region. Sessions share the run's
-    /// credentials; each region's is made once.
+    /// credentials and secret mask; each region's is made once.
     /// </summary>
     protected AwsSession SessionFor(string? id)
     {
@@ -88,43 +154,22 @@ public abstract class AwsCmdlet : PSCmdlet
         catch (TroubleshooterException e)
         {
             // A malformed region in one ARN is that item's problem: its own DescribeSecret/GetFunction says so.
-            WriteDebug(e.Message);
+            Output.Debug(e.Message);
             regional = connection;
             key = connection.RegionName;
             if (_sessions.TryGetValue(key, out session)) return session;
         }
         if (!ReferenceEquals(regional, connection))
-            WriteDebug($"Region {regional.RegionName} from the ARN {id}, for the items in it.");
+            Output.Debug($"Region {regional.RegionName} from the ARN {id}, for the items in it.");
         session = _session?.InRegion(regional, AwsPipelineLimits.FromEnvironment()) ?? new AwsSession(regional, AwsPipelineLimits.FromEnvironment());
+        // The session takes the mask in use (SecretMask.Create): the values it reads are masked in everything this run writes.
+        if (!ReferenceEquals(session.Get<SecretMask>(), _mask)) throw new InvalidOperationException("The session was made outside the run.");
         _session ??= session;
         session.Pipeline.Retrying += OnRetrying;
         session.Pipeline.RateLowered += (service, operation, rate) => Messages.Post(() =>
-            WriteVerbose($"{service.SigningName}:{operation} is throttled by AWS: slowing it to {rate:0.#} requests/s for a while."));
+            Output.Verbose($"{service.SigningName}:{operation} is throttled by AWS: slowing it to {rate:0.#} requests/s for a while."));
         _sessions[key] = session;
         return session;
-    }
-
-    /// <summary>
-    /// The secret a pipeline object names (read by <see cref="PipelineInput"/>); null after writing why it names none: a
-    /// rotation function (<paramref name="instead"/> says what to give), a file, or nothing.
-    /// </summary>
-    protected string? SecretIdOf(PSObject input, string instead)
-    {
-        try
-        {
-            return PipelineInput.Read(input) switch
-            {
-                { Kind: TargetKind.Secret, Id: var id } when !AwsArn.IsFunctionArn(id) => id,
-                { Kind: TargetKind.File, Id: var path } => throw new TroubleshooterException(ErrorIds.UnrecognizedInput, FailureCategory.InvalidArgument,
-                    $"'{path}' is a local file; {MyInvocation.MyCommand.Name} takes secrets."),
-                var function => throw AwsSession.FunctionGivenAsSecret(function.Id, instead),
-            };
-        }
-        catch (TroubleshooterException e)
-        {
-            WriteFailure(e, input);
-            return null;
-        }
     }
 
     /// <summary>Resolves credentials, region and endpoints once; a failure stops the command (it would fail every item).</summary>
@@ -143,90 +188,26 @@ public abstract class AwsCmdlet : PSCmdlet
                 StoredRegion = (SessionState.PSVariable.GetValue("StoredAWSRegion") as PSObject)?.BaseObject?.ToString()
                                ?? SessionState.PSVariable.GetValue("StoredAWSRegion")?.ToString(),
             });
-            WriteDebug($"AWS credentials from {connection.CredentialSource}; region {connection.RegionName} from {connection.RegionSource}.");
+            Output.Debug($"AWS credentials from {connection.CredentialSource}; region {connection.RegionName} from {connection.RegionSource}.");
             foreach (var (service, uri, source) in connection.EndpointOverrides())
-                WriteDebug($"Endpoint of {service.SigningName}: {uri} (from {source}).");
+                Output.Debug($"Endpoint of {service.SigningName}: {uri} (from {source}).");
             return _connection = connection;
         }
         catch (TroubleshooterException e)
         {
-            ThrowTerminatingError(ToErrorRecord(e, null));
-            throw; // not reached: ThrowTerminatingError throws
+            Output.Stop(e, null);
+            throw; // not reached: Stop throws
         }
     }
 
     private void OnRetrying(AwsService service, string operation, string reason, TimeSpan delay) =>
-        Messages.Post(() => WriteVerbose($"{service.SigningName}:{operation}: {reason}; retrying in {delay.TotalSeconds:0.0} s."));
+        Messages.Post(() => Output.Verbose($"{service.SigningName}:{operation}: {reason}; retrying in {delay.TotalSeconds:0.0} s."));
 
-    /// <summary>Messages from worker threads, written on the pipeline thread.</summary>
-    protected PipelineMessages Messages { get; } = new();
-
-    protected override void StopProcessing() => _stopping.Cancel();
-
-    /// <summary>A failure for one item: a non-terminating error with a stable id; the pipeline goes on.</summary>
+    /// <summary>A failure for one item: a non-terminating error with a stable id; the pipeline goes on (a stopped run writes none).</summary>
     protected void WriteFailure(Exception error, object? target)
     {
         if (error is AggregateException { InnerExceptions.Count: 1 } aggregate) error = aggregate.InnerException!;
         if (error is OperationCanceledException && StopToken.IsCancellationRequested) return;
-        WriteError(ToErrorRecord(error, target));
+        Output.Failure(error, target);
     }
-
-    // The output guard: these hide Cmdlet's writers, so every object, message and error a cmdlet of this module writes
-    // leaves with the run's known secret values masked and control characters from outside made visible.
-    private OutputGuard Guard => new(_session?.Get<SecretMask>());
-
-    protected new void WriteObject(object? sendToPipeline) => base.WriteObject(Guard.Object(sendToPipeline));
-
-    protected new void WriteObject(object? sendToPipeline, bool enumerateCollection)
-    {
-        if (!enumerateCollection || LanguagePrimitives.GetEnumerable(sendToPipeline) is not { } items)
-        {
-            WriteObject(sendToPipeline);
-            return;
-        }
-
-        foreach (var item in items) WriteObject(item);
-    }
-
-    protected new void WriteVerbose(string text)
-    {
-        if (VerboseShown) base.WriteVerbose(Guard.Text(text));
-    }
-
-    protected new void WriteDebug(string text) => base.WriteDebug(Guard.Text(text));
-
-    protected new void WriteWarning(string text) => base.WriteWarning(Guard.Text(text));
-
-    protected new void WriteError(ErrorRecord record) => base.WriteError(Guarded(record));
-
-    protected new void ThrowTerminatingError(ErrorRecord record) => base.ThrowTerminatingError(Guarded(record));
-
-    private ErrorRecord Guarded(ErrorRecord record)
-    {
-        var guard = Guard;
-        var exception = guard.Error(record.Exception);
-        var target = record.TargetObject is string text ? guard.Text(text) : record.TargetObject;
-        if (ReferenceEquals(exception, record.Exception) && ReferenceEquals(target, record.TargetObject)) return record;
-        return new ErrorRecord(exception, record.FullyQualifiedErrorId, record.CategoryInfo.Category, target);
-    }
-
-    internal static ErrorRecord ToErrorRecord(Exception error, object? target) => error switch
-    {
-        TroubleshooterException t => new ErrorRecord(t, t.ErrorId, CategoryOf(t.Category), target),
-        _ => new ErrorRecord(error, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target),
-    };
-
-    private static ErrorCategory CategoryOf(FailureCategory category) => category switch
-    {
-        FailureCategory.NotFound => ErrorCategory.ObjectNotFound,
-        FailureCategory.PermissionDenied => ErrorCategory.PermissionDenied,
-        FailureCategory.InvalidArgument => ErrorCategory.InvalidArgument,
-        FailureCategory.InvalidData => ErrorCategory.InvalidData,
-        FailureCategory.Unavailable => ErrorCategory.ResourceUnavailable,
-        FailureCategory.LimitsExceeded => ErrorCategory.LimitsExceeded,
-        FailureCategory.Authentication => ErrorCategory.AuthenticationError,
-        FailureCategory.InvalidOperation => ErrorCategory.InvalidOperation,
-        FailureCategory.Timeout => ErrorCategory.OperationTimeout,
-        _ => ErrorCategory.NotSpecified,
-    };
 }

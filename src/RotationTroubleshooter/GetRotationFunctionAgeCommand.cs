@@ -11,15 +11,17 @@ public sealed class GetRotationFunctionAgeCommand : SecretOrFunctionCmdlet
 {
     protected override string Activity => "Dating rotation functions";
 
-    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
+    protected override void OnProcessRecord() => AnswerEach(ForSecretAsync, ForFunctionAsync);
+
+    private async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
         [Said(await session.Get<RotationFunctionAgeService>().ForSecretAsync(secretId, stop))];
 
-    protected override async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
+    private async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
         [Said(await session.Get<RotationFunctionAgeService>().ForFunctionAsync(functionId, stop))];
 
     private RotationFunctionAge Said(RotationFunctionAge age)
     {
-        Messages.Post(() => WriteVerbose($"{age.FunctionName}: set up {(age.CreatedDate is { } d ? $"{d:yyyy-MM-dd HH:mm}Z" : "at an unknown time")} " +
+        Messages.Post(() => Output.Verbose($"{age.FunctionName}: set up {(age.CreatedDate is { } d ? $"{d:yyyy-MM-dd HH:mm}Z" : "at an unknown time")} " +
             $"(from {age.CreatedDateSource}); predates TLS support: {Word(age.PredatesTlsSupport)}, SCRAM support: {Word(age.PredatesScramSupport)}."));
         return age;
     }

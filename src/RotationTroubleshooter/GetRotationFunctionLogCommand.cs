@@ -9,7 +9,7 @@ namespace RotationTroubleshooter.Commands;
 [Alias("Get-RotationFunctionLogs")]
 [OutputType(typeof(RotationAttempt))]
 [OutputType(typeof(LogEvent))]
-public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
+public sealed class GetRotationFunctionLogCommand : SecretOrFunctionCmdlet
 {
     private readonly List<LogEvent> _fileEvents = [];
     private readonly List<string> _files = [];
@@ -42,38 +42,37 @@ public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
 
     protected override string Activity => "Reading rotation function logs";
 
-    protected override void BeginProcessing()
+    protected override bool ReadsFiles => true;
+
+    protected override void OnBeginProcessing()
     {
-        base.BeginProcessing();
         var end = EndTime is { } e ? Utc(e) : DateTime.UtcNow;
         _live = (StartTime is { } s ? Utc(s) : end - RotationLogService.DefaultLookback, end);
         _fileWindow = (StartTime is { } fs ? Utc(fs) : DateTime.MinValue, EndTime is { } fe ? Utc(fe) : DateTime.MaxValue);
         var window = ParameterSetName == PathSet ? _fileWindow : _live;
         if (window.Start >= window.End)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-StartTime ({window.Start:u}) must be before -EndTime ({window.End:u})."),
-                ErrorIds.InvalidTimeWindow, ErrorCategory.InvalidArgument, StartTime));
+            Output.Stop(new TroubleshooterException(ErrorIds.InvalidTimeWindow, FailureCategory.InvalidArgument,
+                $"-StartTime ({window.Start:u}) must be before -EndTime ({window.End:u})."), StartTime);
     }
 
-    protected override void ProcessRecord()
+    protected override void OnProcessRecord()
     {
         if (ParameterSetName == PathSet)
         {
             foreach (var path in Path) ReadFiles(path, literal: false);
             return;
         }
-        base.ProcessRecord();
+        AnswerEach(ForSecretAsync, ForFunctionAsync, path => ReadFiles(path, literal: true));
     }
 
-    protected override void ProcessFile(string path) => ReadFiles(path, literal: true);
-
-    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
+    private async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
     {
         var logs = session.Get<RotationLogService>();
         var (secret, functionArn) = await logs.RotatedSecretAsync(secretId, stop);
         return await ReadAsync(logs, functionArn, secret.ARN ?? secretId, stop);
     }
 
-    protected override Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
+    private Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop) =>
         ReadAsync(session.Get<RotationLogService>(), functionId, null, stop);
 
     /// <summary>The function's attempts in the window; with a secret, only that secret's (and those that name none).</summary>
@@ -83,22 +82,21 @@ public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
         var attempts = secretArn is null ? read.Attempts : RotationLogService.OfSecret(read.Attempts, secretArn);
         Messages.Post(() =>
         {
-            WriteVerbose($"{functionId}: read {read.Events.Count} events of log group '{read.LogGroupName}' from {read.StartTime:u} to {read.EndTime:u}: " +
+            Output.Verbose($"{functionId}: read {read.Events.Count} events of log group '{read.LogGroupName}' from {read.StartTime:u} to {read.EndTime:u}: " +
                          $"{attempts.Count} rotation attempt(s){(attempts.Count > 0 ? $", the newest {attempts[^1].Outcome} ({attempts[^1].Symptom ?? "no symptom yet"})" : "")}.");
-            foreach (var warning in read.Warnings) WriteWarning(warning);
+            foreach (var warning in read.Warnings) Output.Warning(warning);
         });
         return Select(read.Events, attempts, whole: secretArn is null);
     }
 
-    protected override void EndProcessing()
+    protected override void OnEndProcessing()
     {
-        base.EndProcessing();
         if (_files.Count == 0) return;
         // Several get-log-events exports carry no stream names: each file is its own stream, so a traceback is not joined to another file's request.
         var events = _fileEvents.Where(e => e.Timestamp >= _fileWindow.Start && e.Timestamp <= _fileWindow.End).ToList();
         var attempts = RotationLogAnalyzer.Analyze(events, null, null, EndTime is null ? null : _fileWindow.End);
-        WriteVerbose($"Read {events.Count} events from {_files.Count} file(s); {attempts.Count} rotation attempt(s).");
-        foreach (var item in Select(events.OrderBy(e => e.Timestamp).ToList(), attempts, whole: true)) WriteObject(item);
+        Output.Verbose($"Read {events.Count} events from {_files.Count} file(s); {attempts.Count} rotation attempt(s).");
+        foreach (var item in Select(events.OrderBy(e => e.Timestamp).ToList(), attempts, whole: true)) Output.Object(item);
     }
 
     /// <summary>The newest -Last attempts, or with -Raw their events (all events when every attempt is wanted).</summary>
@@ -109,26 +107,17 @@ public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
         return whole && ReferenceEquals(chosen, attempts) ? events : RotationLogService.EventsOf(events, chosen);
     }
 
+    /// <summary>Log files, read on the pipeline thread (their events are analysed together at the end); a path that names nothing is an error.</summary>
     private void ReadFiles(string path, bool literal)
     {
-        List<string> files;
+        IReadOnlyList<string> files;
         try
         {
-            ProviderInfo provider;
-            files = literal
-                ? [SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _)]
-                : [.. SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider)];
-            if (provider.Name != "FileSystem")
-                throw new TroubleshooterException(ErrorIds.NotAFile, FailureCategory.InvalidArgument, $"'{path}' is not a file system path.");
+            files = new PathResolver(SessionState.Path).Resolve(path, literal);
         }
-        catch (ItemNotFoundException e)
+        catch (TroubleshooterException e)
         {
-            WriteError(new ErrorRecord(e, ErrorIds.LogFileNotFound, ErrorCategory.ObjectNotFound, path));
-            return;
-        }
-        catch (Exception e) when (e is TroubleshooterException or PSArgumentException or ProviderNotFoundException or System.Management.Automation.DriveNotFoundException)
-        {
-            WriteFailure(e is TroubleshooterException ? e : new TroubleshooterException(ErrorIds.NotAFile, FailureCategory.InvalidArgument, e.Message, e), path);
+            WriteFailure(e, path);
             return;
         }
         foreach (var file in files)
@@ -142,7 +131,7 @@ public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
             var budget = (MaxEvents > 0 ? MaxEvents : LogFileReader.DefaultMaxEvents) - _fileEvents.Count;
             if (budget < 1)
             {
-                WriteWarning($"'{file}' was not read: -MaxEvents ({MaxEvents}) events were already read from earlier files.");
+                Output.Warning($"'{file}' was not read: -MaxEvents ({MaxEvents}) events were already read from earlier files.");
                 continue;
             }
             LogFileReadResult result;
@@ -163,8 +152,8 @@ public sealed class GetRotationFunctionLogCommand : SecretFunctionOrFileCmdlet
                 continue;
             }
             _files.Add(file);
-            WriteVerbose($"'{file}': {result.Format}, {result.Events.Count} events.");
-            foreach (var warning in result.Warnings) WriteWarning($"'{file}': {warning}");
+            Output.Verbose($"'{file}': {result.Format}, {result.Events.Count} events.");
+            foreach (var warning in result.Warnings) Output.Warning($"'{file}': {warning}");
             var ownStream = result.Format == LogFileFormat.GetLogEventsJson;
             foreach (var e in result.Events)
                 _fileEvents.Add(ownStream && e.LogStreamName is null ? new LogEvent(e.Timestamp, e.Message, file, e.IngestionTime) : e);

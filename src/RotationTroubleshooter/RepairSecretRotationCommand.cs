@@ -7,38 +7,38 @@ namespace RotationTroubleshooter.Commands;
 /// <summary>Repair-SecretRotation: makes the one safe mechanical change for each finding that has one, each after confirmation.</summary>
 [Cmdlet(VerbsDiagnostic.Repair, "SecretRotation", DefaultParameterSetName = DiagnosisSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RepairAction))]
-public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
+public sealed class RepairSecretRotationCommand : SecretCmdlet
 {
-    private const string SecretSet = "SecretId";
     private const string DiagnosisSet = "Diagnosis";
     // Diagnoses made here skip the secret's value: a repair never reads one.
     private static readonly DiagnosisOptions WithoutSecretValues = new() { SkipSecretValue = true };
+    private OneAtATime? _work;
 
     /// <summary>Pipeline input: a diagnosis is repaired as it is; anything else that names a secret is diagnosed first.</summary>
     [Parameter(Mandatory = true, ParameterSetName = DiagnosisSet, ValueFromPipeline = true)]
     [ValidateNotNull]
-    public PSObject[] InputObject { get; set; } = [];
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet)]
-    [Alias("ARN")]
-    [ValidateNotNullOrEmpty]
-    [TargetIdTransformation(TargetKind.Secret)]
-    public string[] SecretId { get; set; } = [];
+    public override PSObject[] InputObject { get; set; } = [];
 
     [Parameter]
     public SwitchParameter IncludeRotationEnable { get; set; }
 
-    protected override void ProcessRecord()
+    /// <summary>Not a parameter here: each change is confirmed and made one at a time.</summary>
+    public override int ThrottleLimit { get => 1; set { } }
+
+    private OneAtATime Work => _work ??= Use(new OneAtATime(Messages, StopToken));
+
+    protected override void OnProcessRecord()
     {
-        if (ParameterSetName == SecretSet)
+        const string instead = "Repair-SecretRotation repairs secrets: give a secret this function rotates.";
+        if (ParameterSetName != DiagnosisSet)
         {
-            foreach (var id in SecretId) Repair(id, null);
+            foreach (var id in SecretIds(Targets(Refuse), instead)) Repair(id, null);
             return;
         }
         foreach (var input in InputObject)
         {
             if (input.BaseObject is RotationDiagnosis diagnosis) Repair(diagnosis.SecretArn, diagnosis);
-            else if (SecretIdOf(input, "Repair-SecretRotation repairs secrets: give a secret this function rotates.") is { } id) Repair(id, null);
+            else foreach (var id in SecretIds(Read([input], Refuse), instead)) Repair(id, null);
         }
     }
 
@@ -54,12 +54,12 @@ public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
         IReadOnlyList<RepairItem> items;
         try
         {
-            var diagnosis = Await(diagnose(StopToken));
-            WriteVerbose($"{diagnosis.Name}: {diagnosis.Status}, {diagnosis.Findings.Count(f => f.Severity != FindingSeverity.Info)} finding(s) to answer.");
-            items = Await(repairer.PlanAsync(diagnosis, options, StopToken));
+            var diagnosis = Work.Await(diagnose(StopToken));
+            Output.Verbose($"{diagnosis.Name}: {diagnosis.Status}, {diagnosis.Findings.Count(f => f.Severity != FindingSeverity.Info)} finding(s) to answer.");
+            items = Work.Await(repairer.PlanAsync(diagnosis, options, StopToken));
             var answered = items.Select(i => i.Action.CheckId).ToHashSet();
             foreach (var fixedMeanwhile in diagnosis.Findings.Where(f => f.Severity != FindingSeverity.Info && !answered.Contains(f.CheckId)))
-                WriteVerbose($"{diagnosis.Name}: {fixedMeanwhile.CheckId} is fixed already; nothing to change.");
+                Output.Verbose($"{diagnosis.Name}: {fixedMeanwhile.CheckId} is fixed already; nothing to change.");
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
@@ -73,16 +73,16 @@ public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
                 Write(item);
                 continue;
             }
-            switch (Confirm(item.Action.Change!, $"Repair {item.Action.CheckId} of {item.Action.SecretName}"))
+            switch (Output.Confirm(item.Action.Change!, $"Repair {item.Action.CheckId} of {item.Action.SecretName}"))
             {
                 case null:
                     Write(item);
                     break;
                 case true:
-                    Write(Await(item.ApplyAsync(StopToken)));
+                    Write(Work.Await(item.ApplyAsync(StopToken)));
                     break;
                 default:
-                    WriteVerbose($"Not changed (declined): {item.Action.Change}");
+                    Output.Verbose($"Not changed (declined): {item.Action.Change}");
                     break;
             }
         }
@@ -91,7 +91,7 @@ public sealed class RepairSecretRotationCommand : SequentialAwsCmdlet
     /// <summary>The action, and for a failed one also its error, so -ErrorAction and $? see it.</summary>
     private void Write(RepairItem item)
     {
-        WriteObject(item.Action);
+        Output.Object(item.Action);
         if (item.Failure is { } failure) WriteFailure(failure, item.Action.Target);
     }
 }

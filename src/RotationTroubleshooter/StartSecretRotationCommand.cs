@@ -7,23 +7,11 @@ namespace RotationTroubleshooter.Commands;
 [Cmdlet(VerbsLifecycle.Start, "SecretRotation", DefaultParameterSetName = SecretSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(string))]
 [OutputType(typeof(RotationAttempt))]
-public sealed class StartSecretRotationCommand : SequentialAwsCmdlet
+public sealed class StartSecretRotationCommand : SecretCmdlet
 {
-    private const string SecretSet = "SecretId";
-    private const string InputSet = "InputObject";
     private static readonly string[] Steps = ["createSecret", "setSecret", "testSecret", "finishSecret"];
+    private OneAtATime? _work;
     private int _progressId;
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = SecretSet)]
-    [Alias("ARN", "SecretArn")]
-    [ValidateNotNullOrEmpty]
-    [TargetIdTransformation(TargetKind.Secret)]
-    public string[] SecretId { get; set; } = [];
-
-    /// <summary>Pipeline input: anything that names a secret, read by its properties (see <see cref="PipelineInput"/>).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = InputSet, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public PSObject[] InputObject { get; set; } = [];
 
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -32,28 +20,31 @@ public sealed class StartSecretRotationCommand : SequentialAwsCmdlet
     [ValidateRange(1, 86_400)]
     public int TimeoutSeconds { get; set; } = 600;
 
-    protected override void ProcessRecord()
+    /// <summary>Not a parameter here: each rotation is confirmed and started one at a time.</summary>
+    public override int ThrottleLimit { get => 1; set { } }
+
+    private OneAtATime Work => _work ??= Use(new OneAtATime(Messages, StopToken));
+
+    protected override void OnProcessRecord()
     {
-        var ids = ParameterSetName == SecretSet ? SecretId
-            : InputObject.Select(input => SecretIdOf(input, "Start-SecretRotation rotates secrets: give a secret this function rotates.")).OfType<string>();
-        foreach (var id in ids)
+        foreach (var id in SecretIds(Targets(Refuse), "Start-SecretRotation rotates secrets: give a secret this function rotates."))
         {
             var starter = SessionFor(id).Get<RotationStarter>();
             try
             {
-                if (Await(starter.PrepareAsync(id, StopToken)) is not { } target)
+                if (Work.Await(starter.PrepareAsync(id, StopToken)) is not { } target)
                 {
-                    WriteVerbose($"{id}: a rotation of this secret was started already in this run.");
+                    Output.Verbose($"{id}: a rotation of this secret was started already in this run.");
                     continue;
                 }
-                if (Confirm($"Rotate secret {target.SecretName} now with function {target.FunctionArn}: a new version, and new credentials " +
+                if (Output.Confirm($"Rotate secret {target.SecretName} now with function {target.FunctionArn}: a new version, and new credentials " +
                             "where the secret is used (e.g. the database user's password).", "Start secret rotation") != true)
                     continue;
                 var startedAt = DateTime.UtcNow;
-                var versionId = Await(starter.StartAsync(target, StopToken));
-                WriteVerbose($"{target.SecretName}: rotation started, new version {versionId}.");
+                var versionId = Work.Await(starter.StartAsync(target, StopToken));
+                Output.Verbose($"{target.SecretName}: rotation started, new version {versionId}.");
                 if (Wait) Follow(starter, target, versionId, startedAt);
-                else WriteObject(versionId);
+                else Output.Object(versionId);
             }
             catch (Exception e) when (e is not PipelineStoppedException)
             {
@@ -67,27 +58,27 @@ public sealed class StartSecretRotationCommand : SequentialAwsCmdlet
         var record = new ProgressRecord(++_progressId, $"Rotating {target.SecretName} (version {versionId})", "Starting");
         var reported = new HashSet<string>(StringComparer.Ordinal);
         var warned = false;
-        var result = Await(starter.FollowAsync(target, versionId, startedAt, TimeSpan.FromSeconds(TimeoutSeconds),
+        var result = Work.Await(starter.FollowAsync(target, versionId, startedAt, TimeSpan.FromSeconds(TimeoutSeconds),
             progress => Messages.Post(() =>
             {
                 if (progress.LogProblem is { } problem && !warned)
                 {
                     warned = true;
-                    WriteWarning(problem);
+                    Output.Warning(problem);
                 }
                 foreach (var step in progress.Attempt?.Steps ?? [])
                     if (step.Outcome != RotationStepOutcome.InProgress && reported.Add($"{step.RequestId}|{step.Step}"))
-                        WriteVerbose($"{target.SecretName}: {step.Step} {step.Outcome} after {Seconds(step.DurationMs)} ({step.StartTime:u}).");
+                        Output.Verbose($"{target.SecretName}: {step.Step} {step.Outcome} after {Seconds(step.DurationMs)} ({step.StartTime:u}).");
                 Describe(record, progress);
-                WriteProgress(record);
+                Output.Progress(record);
             }), StopToken));
         record.RecordType = ProgressRecordType.Completed;
-        WriteProgress(record);
-        if (result.Attempt is { } attempt) WriteObject(attempt);
+        Output.Progress(record);
+        if (result.Attempt is { } attempt) Output.Object(attempt);
         switch (result.End)
         {
             case RotationWaitEnd.Succeeded when result.Attempt is null:
-                WriteWarning($"{target.SecretName}: AWSCURRENT moved to version {versionId}, but the function's logs show no attempt for it.");
+                Output.Warning($"{target.SecretName}: AWSCURRENT moved to version {versionId}, but the function's logs show no attempt for it.");
                 break;
             case RotationWaitEnd.StillRunning:
                 var last = result.Attempt?.Steps.LastOrDefault();

@@ -36,9 +36,8 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
 
     protected override string Activity => "Logging into databases";
 
-    protected override void BeginProcessing()
+    protected override void OnBeginProcessing()
     {
-        base.BeginProcessing();
         // ValidateSet ignores case; the stage labels themselves do not.
         _stages = VersionStage?.Select(s => s.ToUpperInvariant()).Distinct().ToArray();
         var options = new DatabaseProbeOptions
@@ -54,14 +53,16 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
         catch (TroubleshooterException e)
         {
             // A bad CA file would fail every login the same way: one terminating error instead.
-            ThrowTerminatingError(ToErrorRecord(e, CaCertificatePath));
+            Output.Stop(e, CaCertificatePath);
         }
 
         _options = options;
-        WriteVerbose($"Logging in from {DatabaseLoginProbe.Vantage}.");
+        Output.Verbose($"Logging in from {DatabaseLoginProbe.Vantage}.");
     }
 
-    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
+    protected override void OnProcessRecord() => AnswerEach(ForSecretAsync);
+
+    private async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
     {
         var service = session.Get<DatabaseLoginService>();
         var options = _options!;
@@ -75,8 +76,8 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
             {
                 Messages.Post(() =>
                 {
-                    WriteVerbose($"{check.SecretName ?? check.SecretArn} {stage}: {result.Message}");
-                    WriteObject(result);
+                    Output.Verbose($"{check.SecretName ?? check.SecretArn} {stage}: {result.Message}");
+                    Output.Object(result);
                 });
             }
             else if (failures.TryGetValue(stage, out var error))
@@ -92,9 +93,9 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
                 var roles = await service.AuditUsersAsync(secretId, options, stop);
                 Messages.Post(() =>
                 {
-                    WriteVerbose($"User audit of {roles.Endpoint} as '{roles.AuditedAs}' (secret {roles.AuditedWithSecretArn}): " +
+                    Output.Verbose($"User audit of {roles.Endpoint} as '{roles.AuditedAs}' (secret {roles.AuditedWithSecretArn}): " +
                                  $"{roles.Roles.Count} login role(s) without a SCRAM password.");
-                    foreach (var role in roles.Roles) WriteObject(role);
+                    foreach (var role in roles.Roles) Output.Object(role);
                 });
             }
             catch (TroubleshooterException e)
@@ -104,5 +105,4 @@ public sealed class TestRotationDatabaseLoginCommand : SecretCmdlet
         }
         return [];
     }
-
 }

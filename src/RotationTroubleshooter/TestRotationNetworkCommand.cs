@@ -16,10 +16,12 @@ public sealed class TestRotationNetworkCommand : SecretOrFunctionCmdlet
 
     protected override string Activity => "Checking rotation network paths";
 
-    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
+    protected override void OnProcessRecord() => AnswerEach(ForSecretAsync, ForFunctionAsync);
+
+    private async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
         [Said(await session.Get<NetworkPathService>().ForSecretAsync(secretId, !SkipSecretValue.IsPresent, stop))];
 
-    protected override async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop)
+    private async Task<IEnumerable<object>> ForFunctionAsync(AwsSession session, string functionId, CancellationToken stop)
     {
         var function = await session.GetFunctionAsync(functionId, stop);
         return [Said(await session.Get<NetworkPathService>().ForFunctionAsync(function, null, null, stop))];
@@ -27,7 +29,7 @@ public sealed class TestRotationNetworkCommand : SecretOrFunctionCmdlet
 
     private NetworkPathReport Said(NetworkPathReport report)
     {
-        Messages.Post(() => WriteVerbose($"{report.FunctionName}: Secrets Manager {report.SecretsManagerPath.Verdict}" +
+        Messages.Post(() => Output.Verbose($"{report.FunctionName}: Secrets Manager {report.SecretsManagerPath.Verdict}" +
             (report.DatabasePath is null ? "" : $", database {report.DatabasePath.Verdict}") + $", {report.Findings.Count} finding(s)."));
         return report;
     }

@@ -48,9 +48,8 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
 
     protected override string Activity => "Diagnosing secret rotation";
 
-    protected override void BeginProcessing()
+    protected override void OnBeginProcessing()
     {
-        base.BeginProcessing();
         CheckSelection selection;
         try
         {
@@ -58,7 +57,7 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
         }
         catch (TroubleshooterException e)
         {
-            ThrowTerminatingError(ToErrorRecord(e, (Check ?? []).Concat(ExcludeCheck ?? []).ToArray()));
+            Output.Stop(e, (Check ?? []).Concat(ExcludeCheck ?? []).ToArray());
             return;
         }
         _options = new DiagnosisOptions
@@ -75,15 +74,15 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
         };
     }
 
-    protected override void ProcessRecord()
+    protected override void OnProcessRecord()
     {
         if (ParameterSetName == ListSet)
             DiagnoseListedSecrets();
         else
-            base.ProcessRecord();
+            AnswerEach(ForSecretAsync);
     }
 
-    protected override async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
+    private async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop) =>
         [await DiagnoseAsync(AwsArn.SecretNameOf(secretId) ?? secretId, options => session.Get<RotationDiagnostician>().DiagnoseAsync(secretId, options, stop))];
 
     protected override string FunctionInstead(string functionId) =>
@@ -94,22 +93,22 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
         var session = SessionFor(null);
         var diagnostician = session.Get<RotationDiagnostician>();
         var readAhead = new DiagnosisReadAhead(session, _options!);
-        session.Get<SecretValueClient>().BatchRefused += reason => Messages.Post(() => WriteVerbose(reason));
-        WriteVerbose(All ? "Listing every secret." : "Listing the secrets that rotate, by a function or by their owning service (-All for every secret).");
+        session.Get<SecretValueClient>().BatchRefused += reason => Messages.Post(() => Output.Verbose(reason));
+        Output.Verbose(All ? "Listing every secret." : "Listing the secrets that rotate, by a function or by their owning service (-All for every secret).");
         var listing = session.SecretsManager.ListSecretsAsync(StopToken).GetAsyncEnumerator(StopToken);
         try
         {
             // Diagnoses start while later pages are listed, each once what it shares with others has been read ahead;
             // results arriving meanwhile are written, in listing order.
-            while (WaitWritingResults(NextListed(listing, readAhead)))
+            while (Items.WaitWritingResults(NextListed(listing, readAhead)))
             {
                 var secret = listing.Current;
                 if (!All && !DiagnosisContext.HasRotationConfigured(secret)) continue;
                 var id = secret.ARN ?? secret.Name ?? "";
-                Enqueue(id, async stop => [await DiagnoseAsync(secret.Name ?? id, options => diagnostician.DiagnoseAsync(secret, options, stop))],
+                Items.Enqueue(id, async stop => [await DiagnoseAsync(secret.Name ?? id, options => diagnostician.DiagnoseAsync(secret, options, stop))],
                     readAhead.ReadAheadAsync(secret, StopToken));
             }
-            TotalKnown();
+            Items.TotalKnown();
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
@@ -137,12 +136,12 @@ public sealed class TestSecretRotationCommand : SecretCmdlet
         var started = Stopwatch.StartNew();
         var options = _options! with
         {
-            CheckRan = (check, took, found) => Messages.Post(() => WriteVerbose(
+            CheckRan = (check, took, found) => Messages.Post(() => Output.Verbose(
                 $"{label}: {check.Id} checked {check.Description} ({took.TotalMilliseconds:0} ms): " +
                 (found.Count == 0 ? "nothing found." : string.Join("; ", found.Select(f => $"{f.Severity} {f.CheckId}: {f.Message}"))))),
         };
         var diagnosis = await diagnose(options);
-        Messages.Post(() => WriteVerbose($"{diagnosis.Name}: {diagnosis.Status}, {diagnosis.ErrorCount} error(s) and " +
+        Messages.Post(() => Output.Verbose($"{diagnosis.Name}: {diagnosis.Status}, {diagnosis.ErrorCount} error(s) and " +
                                          $"{diagnosis.WarningCount} warning(s), in {started.ElapsedMilliseconds} ms."));
         return diagnosis;
     }

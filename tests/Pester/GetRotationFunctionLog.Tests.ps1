@@ -251,7 +251,7 @@ Describe 'Get-RotationFunctionLog' {
             $failures[0].CategoryInfo.Category | Should -Be 'InvalidData'
             $failures[0].Exception.Message | Should -Match "no 'events' array.*filter-log-events --output json"
             $failures[0].TargetObject | Should -Be $Files.notALog
-            Get-ErrorId $failures[1] | Should -Be 'LogFileNotFound'
+            Get-ErrorId $failures[1] | Should -Be 'PathNotFound'
             $failures[1].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         }
 

@@ -84,7 +84,13 @@ BeforeAll {
             for ($e = $error.Exception; $e; $e = $e.InnerException) { $texts.Add($e.Message) }
         }
         Add-Strings $Run.Results 0
+        # As admins export them (README "Safety"): the results, and the lists they hold expanded.
         $texts.Add(($Run.Results | ConvertTo-Csv | Out-String))
+        $texts.Add(($Run.Results | ConvertTo-Json -Depth 6 -WarningAction SilentlyContinue | Out-String))
+        $texts.Add(($Run.Results | ConvertTo-Html | Out-String))
+        foreach ($property in @($Run.Results | ForEach-Object { $_.PSObject.Properties } | Where-Object { $_.Value -is [Collections.IEnumerable] -and $_.Value -isnot [string] })) {
+            $texts.Add(($property.Value | ConvertTo-Csv | Out-String))
+        }
         $texts -join "`n"
     }
 }
@@ -144,13 +150,15 @@ Describe 'No password, and no hash of one, reaches a database server over an unv
 }
 
 Describe 'Text from outside reaches no output as terminal control' {
-    It '<Cmdlet>, <Name>: no escape, bell or C1 control in any stream, error, result or export' -ForEach $TextCases {
+    It '<Cmdlet>, <Name>: no escape, bell or C1 control in any stream, error, result or export (Export-Csv, ConvertTo-Json, ConvertTo-Html), and no password' -ForEach $TextCases {
         $run = Invoke-SafetyCase $_ $Seed
         $text = Get-RawText $run
 
         $run.Terminating | Should -BeNullOrEmpty
         ($run.Results.Count + $run.Errors.Count) | Should -BeGreaterThan 0
         foreach ($control in $Control) { $text.Contains($control) | Should -BeFalse -Because "a raw U+$(([int]$control).ToString('X4')) would drive the terminal" }
+        $text.Contains($Seed.text) | Should -BeFalse -Because 'hostile/text''s password is also its user name'
+        $text | Should -Not -Match 'System\.(String|Object)\[\]|System\.Collections' -Because 'exports show words, not type names'
     }
 
     It 'shows what the attacker sent, made visible' {

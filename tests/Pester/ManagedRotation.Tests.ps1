@@ -44,7 +44,7 @@ Describe 'Managed rotation' {
             $note.CheckId | Should -Be 'FunctionChecksNotApplicable'
             $note.Severity | Should -Be 'Info'
             $note.Message | Should -Match '^rds rotates this secret itself \(managed rotation\)'
-            $note.Evidence -join "`n" | Should -Match 'Not applicable: .*InvokePermissionMissing.*LastRotationAttempt.*NetworkPath'
+            $note.Evidence -join "`n" | Should -Match 'Not applicable: .*InvokePermission.*LastRotationAttempt.*NetworkPath'
         }
 
         It '<Label> is <Status> with <CheckId>' -ForEach @(
@@ -132,7 +132,7 @@ Describe 'Managed rotation' {
         It 'takes the managed checks by id, and says which function checks were asked for in vain' {
             $d = Test-SecretRotation -SecretId $Seed.secrets.'owner-deleted' -Check ManagedSecretOwner, InvokePermissionMissing
             Get-CheckIds $d | Should -Be @('ManagedSecretOwnerMissing')
-            ($d.Findings | Where-Object CheckId -eq FunctionChecksNotApplicable).Evidence | Should -Contain 'Not applicable: InvokePermissionMissing'
+            ($d.Findings | Where-Object CheckId -eq FunctionChecksNotApplicable).Evidence | Should -Contain 'Not applicable: InvokePermission'
             (Test-SecretRotation -SecretId $Seed.secrets.'owner-deleted' -ExcludeCheck ManagedSecretOwnerMissing).Status | Should -Be 'Healthy'
         }
     }

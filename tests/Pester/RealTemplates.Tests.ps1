@@ -1,8 +1,10 @@
-# AWS's real rotation functions (../shared/peers/aws-rotation-lambdas), run by tests/harness as Secrets Manager and
-# Lambda run them against the test run's databases and broken ports; the module reads what they logged.
+# AWS's real rotation functions (RT_ROTATION_TEMPLATES or ../shared/peers/aws-rotation-lambdas), run by tests/harness as
+# Secrets Manager and Lambda run them against the test run's databases and broken ports; the module reads what they
+# logged. Where the templates are not found, every test here is skipped with the reason; nothing else skips it.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
+    if (-not (Test-RotationTemplates)) { return }
     # The templates log into real servers; without them the spec fails (it never skips).
     if (-not $env:RT_TEST_SERVERS -or -not (Test-Path $env:RT_TEST_SERVERS)) {
         throw 'RT_TEST_SERVERS does not name the servers.json of running test databases: run this spec with tests/Invoke-Spec.ps1 -Databases or ./build.ps1 Test.'
@@ -30,7 +32,9 @@ AfterAll {
     $PSDefaultParameterValues.Remove('Test-SecretRotation:EndpointUrl')
 }
 
-Describe 'The harness plays Secrets Manager' {
+Describe 'The harness plays Secrets Manager' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It 'leaves the labels as a real rotation does: <Key>' -TestCases @(
         @{ Key = 'healthy-without-tls:Text' }, @{ Key = 'wrong-password:JSON' }
     ) {
@@ -61,7 +65,9 @@ Describe 'The harness plays Secrets Manager' {
     }
 }
 
-Describe 'Get-RotationFunctionLog on what the real templates logged' {
+Describe 'Get-RotationFunctionLog on what the real templates logged' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It '<Key>: <Outcome> in <FailedStep>, <Symptom>' -TestCases @(
         @{ Key = 'wrong-password:Text'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'username or password does not match' }
         @{ Key = 'wrong-password:JSON'; Outcome = 'Failed'; FailedStep = 'setSecret'; Symptom = 'DatabaseLoginRejected'; Names = 'username or password does not match' }
@@ -138,7 +144,9 @@ Describe 'Get-RotationFunctionLog on what the real templates logged' {
     }
 }
 
-Describe 'Test-SecretRotation on the secrets the real templates rotated' {
+Describe 'Test-SecretRotation on the secrets the real templates rotated' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It 'diagnoses every secret without an error' {
         $DiagnosisErrors | Should -BeNullOrEmpty
         $Diagnoses.Count | Should -Be $Seeds.Count
@@ -175,7 +183,9 @@ Describe 'Test-SecretRotation on the secrets the real templates rotated' {
     }
 }
 
-Describe 'From symptom to cause on the secrets the real templates rotated' {
+Describe 'From symptom to cause on the secrets the real templates rotated' -Tag RotationTemplates {
+    BeforeEach { Skip-WithoutRotationTemplates $_ }
+
     It '<Key>: <Symptom> is caused by <Cause>, and its remediation comes first' -TestCases @(
         @{ Key = 'refused-port:Text'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabasePortClosed' }
         @{ Key = 'refused-port:JSON'; Symptom = 'DatabaseLoginRejected'; Cause = 'DatabasePortClosed' }

@@ -1,6 +1,7 @@
 # Start-SecretRotation: refuses what would fail at once, starts a rotation, and with -Wait follows it to its end. The
-# rotations followed are run by AWS's real PostgreSQL rotation function through the harness (tests/harness), against
-# the test run's PostgreSQL, exactly as Secrets Manager would run them after RotateSecret.
+# rotations followed are run through the harness (tests/harness) as Secrets Manager would run them after RotateSecret:
+# by AWS's real PostgreSQL rotation function against the test run's PostgreSQL (skipped, with the reason, where AWS's
+# templates are not found), and by the project's rotation player, which the demo uses without them.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
@@ -16,6 +17,43 @@ BeforeAll {
         $shell = [powershell]::Create()
         $null = $shell.AddScript("Import-Module '$(Get-TestModulePath)'; $Script")
         $shell
+    }
+
+    <#
+    Starts the rotation and follows it in a runspace of its own while the harness plays Secrets Manager for it
+    (tests/scenarios/start_rotation.py run: it waits for the new AWSPENDING version, then invokes the function's steps
+    with -Code: AWS's template or the project's player); returns the cmdlet's output, progress, verbose and errors, its
+    time, and what the harness ran.
+    #>
+    function Invoke-FollowedRotation($Secret, [ValidateSet('template', 'player')] [string] $Code = 'template') {
+        $shell = New-Shell "Start-SecretRotation -SecretId '$($Secret.secretArn)' -Wait -TimeoutSeconds 180 -Confirm:`$false -Verbose"
+        try {
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $handle = $shell.BeginInvoke()
+            $ran = Invoke-Scenario start_rotation -ArgumentList run, $Secret.secretArn, $Secret.functionName, $Code
+            $output = @($shell.EndInvoke($handle))
+            $watch.Stop()
+            [pscustomobject]@{
+                Output = $output; Ran = $ran; Elapsed = $watch.Elapsed
+                Progress = @($shell.Streams.Progress); Verbose = @($shell.Streams.Verbose | ForEach-Object Message); Errors = @($shell.Streams.Error)
+            }
+        }
+        finally { $shell.Dispose() }
+    }
+
+    <# What Start-SecretRotation -Wait returns for a rotation that failed in setSecret: that attempt, as the harness ran it. #>
+    function Assert-EndedInSetSecret($Run) {
+        $Run.Errors | Should -BeNullOrEmpty
+        $Run.Output | Should -HaveCount 1
+        $attempt = $Run.Output[0]
+        $attempt.Outcome | Should -Be 'Failed'
+        $attempt.FailedStep | Should -Be 'setSecret'
+        $attempt.VersionId | Should -Be $Run.Ran.versionId
+        @($attempt.Steps.Step) | Should -Be @('createSecret', 'setSecret')
+        @($attempt.Steps.Outcome) | Should -Be @('Succeeded', 'Failed')
+        @($attempt.Steps.RequestId) | Should -Be @($Run.Ran.invocations.requestId)
+        $attempt.Evidence -join "`n" | Should -Match 'Unable to log into database with previous, current, or pending secret'
+        $attempt.Remediation | Should -Not -BeNullOrEmpty
     }
 }
 
@@ -129,36 +167,17 @@ Describe 'Start-SecretRotation' {
         }
     }
 
-    Context '-Wait following AWS''s real rotation function against PostgreSQL' {
+    Context '-Wait following AWS''s real rotation function against PostgreSQL' -Tag RotationTemplates {
         BeforeAll {
+            if (-not (Test-RotationTemplates)) { return }
             $script:Real = Invoke-Scenario start_rotation -ArgumentList real
-
-            <#
-            Starts the rotation and follows it in a runspace of its own while the harness plays Secrets Manager for it
-            (tests/scenarios/start_rotation.py run: it waits for the new AWSPENDING version, then invokes the template's
-            steps); returns the cmdlet's output, progress, verbose and errors, its time, and what the harness ran.
-            #>
-            function Invoke-FollowedRotation([string] $Name) {
-                $secret = $Real.$Name
-                $shell = New-Shell "Start-SecretRotation -SecretId '$($secret.secretArn)' -Wait -TimeoutSeconds 180 -Confirm:`$false -Verbose"
-                try {
-                    $watch = [Diagnostics.Stopwatch]::StartNew()
-                    $handle = $shell.BeginInvoke()
-                    $ran = Invoke-Scenario start_rotation -ArgumentList run, $secret.secretArn, $secret.functionName
-                    $output = @($shell.EndInvoke($handle))
-                    $watch.Stop()
-                    [pscustomobject]@{
-                        Output = $output; Ran = $ran; Elapsed = $watch.Elapsed
-                        Progress = @($shell.Streams.Progress); Verbose = @($shell.Streams.Verbose | ForEach-Object Message); Errors = @($shell.Streams.Error)
-                    }
-                }
-                finally { $shell.Dispose() }
-            }
         }
+        BeforeEach { Skip-WithoutRotationTemplates $_ }
 
         Context 'a rotation that succeeds' {
             BeforeAll {
-                $script:Run = Invoke-FollowedRotation 'start/succeeds'
+                if (-not (Test-RotationTemplates)) { return }
+                $script:Run = Invoke-FollowedRotation $Real.'start/succeeds'
                 $script:After = Get-Stages 'start/succeeds'
             }
 
@@ -196,8 +215,9 @@ Describe 'Start-SecretRotation' {
 
         Context 'a rotation that fails in setSecret' {
             BeforeAll {
+                if (-not (Test-RotationTemplates)) { return }
                 $script:Before = Get-Stages 'start/fails-in-setsecret'
-                $script:Run = Invoke-FollowedRotation 'start/fails-in-setsecret'
+                $script:Run = Invoke-FollowedRotation $Real.'start/fails-in-setsecret'
                 $script:After = Get-Stages 'start/fails-in-setsecret'
             }
 
@@ -210,24 +230,89 @@ Describe 'Start-SecretRotation' {
             }
 
             It 'ends at the failed step, well before -TimeoutSeconds, with the attempt, its symptom and remediation' {
-                $Run.Errors | Should -BeNullOrEmpty
+                Assert-EndedInSetSecret $Run
                 $Run.Elapsed.TotalSeconds | Should -BeLessThan 120
-                $Run.Output | Should -HaveCount 1
-                $attempt = $Run.Output[0]
-                $attempt.Outcome | Should -Be 'Failed'
-                $attempt.FailedStep | Should -Be 'setSecret'
-                $attempt.VersionId | Should -Be $Run.Ran.versionId
-                @($attempt.Steps.Step) | Should -Be @('createSecret', 'setSecret')
-                @($attempt.Steps.Outcome) | Should -Be @('Succeeded', 'Failed')
-                @($attempt.Steps.RequestId) | Should -Be @($Run.Ran.invocations.requestId)
-                $attempt.Symptom | Should -Not -BeNullOrEmpty
-                $attempt.Evidence -join "`n" | Should -Match 'Unable to log into database'
-                $attempt.Remediation | Should -Not -BeNullOrEmpty
+                $Run.Output[0].Symptom | Should -Not -BeNullOrEmpty
             }
 
             It 'showed the failed step with its time' {
                 @($Run.Progress.StatusDescription) | Where-Object { $_ -match '^setSecret Failed after \d+\.\d s$' } | Should -Not -BeNullOrEmpty
                 $Run.Verbose | Where-Object { $_ -match 'setSecret Failed after \d+\.\d s' } | Should -Not -BeNullOrEmpty
+            }
+        }
+    }
+
+    Context '-Wait following the demo''s rotation, played by the project''s rotation player (the database host does not resolve)' {
+        BeforeAll {
+            $script:Unreachable = Invoke-Scenario start_rotation -ArgumentList unreachable
+            $script:Before = Get-Stages 'start/player'
+            $script:Run = Invoke-FollowedRotation $Unreachable.'start/player' player
+            $script:After = Get-Stages 'start/player'
+            # Secrets Manager's next attempt at the unfinished version, played the same way.
+            $script:Reattempt = Invoke-Scenario start_rotation -ArgumentList run, $Unreachable.'start/player'.secretArn, $Unreachable.'start/player'.functionName, player
+            $script:Transcript = @(Invoke-Scenario start_rotation -ArgumentList transcript, $Unreachable.'start/player'.functionName)
+        }
+
+        It 'was played to setSecret, which cannot reach the database; createSecret put the new version, AWSCURRENT did not move' {
+            $Run.Ran.outcome | Should -Be 'Failed'
+            $Run.Ran.failedStep | Should -Be 'setSecret'
+            @($Run.Ran.invocations.step) | Should -Be @('createSecret', 'setSecret')
+            @($Run.Ran.invocations.errorType) | Should -Be @($null, 'ValueError')
+            $current = @($Before.PSObject.Properties | Where-Object { $_.Value -contains 'AWSCURRENT' }).Name
+            @($After.$current) | Should -Contain 'AWSCURRENT'
+            @($After.($Run.Ran.versionId)) | Should -Be @('AWSPENDING')
+            $Reattempt.reattempt | Should -BeTrue
+            $Reattempt.versionId | Should -Be $Run.Ran.versionId
+            $Reattempt.failedStep | Should -Be 'setSecret'
+        }
+
+        It 'ends at the failed step with the attempt as the demo shows it: DatabaseLoginRejected, its evidence and remediation' {
+            Assert-EndedInSetSecret $Run
+            $Run.Elapsed.TotalSeconds | Should -BeLessThan 60
+            $Run.Output[0].Symptom | Should -Be 'DatabaseLoginRejected'
+        }
+
+        It 'logged what AWS''s template logs there, in Lambda''s text format (the harness starts each attempt cold)' {
+            $report = "REPORT RequestId: <id>`tDuration: <n> ms`tBilled Duration: <n> ms`tMemory Size: <n> MB`tMax Memory Used: <n> MB`t"
+            $attempt = {
+                param([string] $Created)
+                "INIT_START Runtime Version: python:3.12.v38`tRuntime Version ARN: <runtime arn>"
+                'START RequestId: <id> Version: $LATEST'
+                "[INFO]`t<time>`t<id>`tFound credentials in environment variables."
+                "[INFO]`t<time>`t<id>`tcreateSecret: $Created"
+                'END RequestId: <id>'
+                "$($report)Init Duration: <n> ms`t"
+                'START RequestId: <id> Version: $LATEST'
+                "[ERROR]`t<time>`t<id>`tsetSecret: Unable to log into database with previous, current, or pending secret of secret arn <secret arn>"
+                "[ERROR] ValueError: Unable to log into database with previous, current, or pending secret of secret arn <secret arn>`nTraceback (most recent call last):`n<frames>"
+                'END RequestId: <id>'
+                $report
+            }
+            $expected = @(& $attempt 'Successfully put secret for ARN <secret arn> and version <id>.') + @(& $attempt 'Successfully retrieved secret for <secret arn>.')
+            $Transcript -join "`n" | Should -Be ($expected -join "`n")
+        }
+
+        Context 'beside AWS''s template, rotating the same kind of secret' -Tag RotationTemplates {
+            BeforeAll {
+                if (-not (Test-RotationTemplates)) { return }
+                $twin = $Unreachable.'start/template-twin'
+                $script:TwinRun = Invoke-FollowedRotation $twin template
+                $script:TwinReattempt = Invoke-Scenario start_rotation -ArgumentList run, $twin.secretArn, $twin.functionName, template
+                $script:TwinTranscript = @(Invoke-Scenario start_rotation -ArgumentList transcript, $twin.functionName)
+            }
+            BeforeEach { Skip-WithoutRotationTemplates $_ }
+
+            It 'logged the same lines as the template, and Start-SecretRotation read the same attempt' {
+                $Transcript -join "`n" | Should -Be ($TwinTranscript -join "`n")
+                $TwinReattempt.reattempt | Should -BeTrue
+                # What differs between two secrets and two runs: the secret's ARN, times, durations, request ids.
+                $comparable = {
+                    param($Text)
+                    $Text -replace 'start/(player|template-twin)-\w{6}', '<secret>' -replace '\d{4}-\d\d-\d\dT[\d:.]+Z', '<time>' -replace '\b\d+ ms\b', '<n> ms' -replace '\b[0-9a-f]{8}\b', '<id>'
+                }
+                foreach ($property in 'Outcome', 'FailedStep', 'Symptom', 'Evidence', 'Remediation') {
+                    & $comparable ($Run.Output[0].$property -join "`n") | Should -Be (& $comparable ($TwinRun.Output[0].$property -join "`n")) -Because $property
+                }
             }
         }
     }

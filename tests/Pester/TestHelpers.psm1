@@ -47,6 +47,24 @@ function Invoke-RealTemplateScenario([string[]] $Name = @('all')) {
 }
 
 <#
+For the specs that run AWS's rotation templates, in blocks tagged RotationTemplates (Invoke-PesterSuite fails any other
+skipped test): Test-RotationTemplates in BeforeAll says whether they are here (seed nothing when not);
+Skip-WithoutRotationTemplates $_ in BeforeEach marks the test skipped, with the reason and the test case, when not.
+#>
+$script:RotationTemplates = $null
+
+function Test-RotationTemplates {
+    if (-not $script:RotationTemplates) { $script:RotationTemplates = Find-RotationTemplates }
+    [bool]$script:RotationTemplates.Path
+}
+
+function Skip-WithoutRotationTemplates([hashtable] $Case) {
+    if (Test-RotationTemplates) { return }
+    $values = if ($Case -and $Case.Count) { ' (' + (($Case.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key) $($_.Value)" }) -join ', ') + ')' }
+    Set-ItResult -Skipped -Because "$($script:RotationTemplates.Reason)$values"
+}
+
+<#
 Starts tests/fakes/aws_proxy.py in front of moto; returns @{ Url; Process; CountFile; RecordFile; RequestLog }.
 -CodeDirectory serves Lambda code downloads from that folder (functions/<name>.zip, layers/<name>-<version>.zip), see
 aws_proxy.py. -Fault takes the proxy's KIND:OPERATION:RATE rules (throttle, 500, reset, slow, truncate); -SlowSeconds is
@@ -137,5 +155,5 @@ function Get-NuGetPackagePath([string] $Id, [string] $Version) {
     Join-Path $cache "$($Id.ToLowerInvariant())/$Version"
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Invoke-RealTemplateScenario, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
+Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Invoke-RealTemplateScenario, Test-RotationTemplates, Skip-WithoutRotationTemplates, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
     Set-TestAwsEnvironment, Invoke-FreshPwsh, Get-NuGetPackagePath, Get-FreeTcpPort

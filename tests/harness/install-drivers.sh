@@ -6,16 +6,7 @@ set -euo pipefail
 missing=()
 [ -e /usr/lib/python3/dist-packages/pgdb.py ] || missing+=(python3-pygresql)
 [ -d /usr/lib/python3/dist-packages/pymysql ] || missing+=(python3-pymysql)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        echo "Missing ${missing[*]}: install them (apt-get install -y ${missing[*]}) and run the tests again." >&2
-        exit 1
-    fi
-    echo "Installing ${missing[*]} for the rotation template harness."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+[ ${#missing[@]} -eq 0 ] || bash "$(dirname "$0")/../apt-install.sh" "the rotation template harness" "${missing[@]}"
 if [ ! -e /etc/pki/tls/cert.pem ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "Missing /etc/pki/tls/cert.pem (the templates' CA bundle): link it to /etc/ssl/certs/ca-certificates.crt as root." >&2

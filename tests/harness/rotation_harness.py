@@ -31,8 +31,13 @@ import boto3
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-# ../shared/peers/aws-rotation-lambdas from the repository root (where CI has it); RT_ROTATION_TEMPLATES overrides it.
-TEMPLATES = os.environ.get("RT_ROTATION_TEMPLATES") or os.path.normpath(os.path.join(REPO, "..", "shared", "peers", "aws-rotation-lambdas"))
+PG_SINGLE, PG_MULTI = "SecretsManagerRDSPostgreSQLRotationSingleUser", "SecretsManagerRDSPostgreSQLRotationMultiUser"
+MARIADB_SINGLE = "SecretsManagerRDSMariaDBRotationSingleUser"
+# The templates the scenarios run: a folder holding these is a checkout of AWS's repository (or a copy of its layout).
+TEMPLATES_RUN = (PG_SINGLE, PG_MULTI, MARIADB_SINGLE)
+# The project's own rotation function (rotation_player/), run in a template's place where AWS's are not found.
+PLAYER = "rotation_player"
+TEMPLATES_BESIDE = os.path.normpath(os.path.join(REPO, "..", "shared", "peers", "aws-rotation-lambdas"))
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 SAR_PUBLISHER = "arn:aws:serverlessrepo:us-east-1:297356227824:applications/"
@@ -81,10 +86,38 @@ class Function:
     log_format: str
 
 
+class TemplatesNotFound(RuntimeError):
+    pass
+
+
+def _holds_templates(folder):
+    return all(os.path.isfile(os.path.join(folder, t, "lambda_function.py")) for t in TEMPLATES_RUN)
+
+
+def find_templates():
+    """The folder of AWS's templates: RT_ROTATION_TEMPLATES, else ../shared/peers/aws-rotation-lambdas beside the
+    repository (where CI has it). Raises TemplatesNotFound saying where it looked; a RT_ROTATION_TEMPLATES that holds
+    no templates is a mistake to report, not a reason to look elsewhere."""
+    named = os.environ.get("RT_ROTATION_TEMPLATES")
+    wanted = ", ".join(f"{t}/lambda_function.py" for t in TEMPLATES_RUN)
+    if named:
+        if _holds_templates(named):
+            return os.path.abspath(named)
+        raise TemplatesNotFound(f"RT_ROTATION_TEMPLATES names {named}, which does not hold {wanted}: set it to a checkout of "
+                                "github.com/aws-samples/aws-secrets-manager-rotation-lambdas (\"Tests\" in README.md), or unset it.")
+    if _holds_templates(TEMPLATES_BESIDE):
+        return TEMPLATES_BESIDE
+    raise TemplatesNotFound(f"AWS's rotation templates were not found (RT_ROTATION_TEMPLATES is not set and {TEMPLATES_BESIDE} "
+                            "does not hold them); \"Tests\" in README.md says how to fetch them.")
+
+
 def template_dir(template):
-    path = os.path.join(TEMPLATES, template)
+    """The code folder of a rotation function: the project's player, or AWS's template of that name."""
+    if template == PLAYER:
+        return os.path.join(HERE, PLAYER)
+    path = os.path.join(find_templates(), template)
     if not os.path.isfile(os.path.join(path, "lambda_function.py")):
-        raise RuntimeError(f"No template {template} under {TEMPLATES}.")
+        raise TemplatesNotFound(f"No template {template} under {os.path.dirname(path)}.")
     return path
 
 
@@ -254,6 +287,8 @@ class ExecutionEnvironment:
             "AWS_ACCESS_KEY_ID": "ASIA" + random_tokens.token_hex(8).upper(), "AWS_SECRET_ACCESS_KEY": random_tokens.token_urlsafe(30),
             "AWS_SESSION_TOKEN": random_tokens.token_urlsafe(60),
             "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            # The code is read from the user's template checkout and from the repository: write no __pycache__ there.
+            "PYTHONDONTWRITEBYTECODE": "1",
         })
         env.update(self.config.get("Environment", {}).get("Variables", {}))
         # The function's network: the Secrets Manager endpoint it names, and every other AWS endpoint, is moto.
@@ -417,3 +452,17 @@ def rotate(secret_id, function, token=None, endpoint=None, drivers=True, rotatio
             "outcome": "Succeeded" if failed is None else ("TimedOut" if failed.status == "timeout" else "Failed"),
             "failedStep": failed.step if failed else None, "invocations": [i.summary() for i in invocations],
             "versionStages": version_stages(arn, endpoint)}
+
+
+if __name__ == "__main__":
+    # python3 rotation_harness.py templates: {"path"} where AWS's templates are, or {"reason"} why none were found; a
+    # RT_ROTATION_TEMPLATES that names no templates is an error (exit 1). The PowerShell side (the specs that run the
+    # templates, the demo) asks here, so that one place decides.
+    if sys.argv[1:] != ["templates"]:
+        sys.exit("Usage: rotation_harness.py templates")
+    try:
+        print(json.dumps({"path": find_templates(), "reason": None}))
+    except TemplatesNotFound as missing:
+        if os.environ.get("RT_ROTATION_TEMPLATES"):
+            sys.exit(str(missing))
+        print(json.dumps({"path": None, "reason": str(missing)}))

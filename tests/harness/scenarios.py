@@ -18,8 +18,7 @@ sys.path.insert(0, harness.driver_path())
 import pgdb  # noqa: E402  (Debian's PyGreSQL, through the driver folder)
 import pymysql  # noqa: E402
 
-PG_SINGLE, PG_MULTI = "SecretsManagerRDSPostgreSQLRotationSingleUser", "SecretsManagerRDSPostgreSQLRotationMultiUser"
-MARIADB_SINGLE = "SecretsManagerRDSMariaDBRotationSingleUser"
+PG_SINGLE, PG_MULTI, MARIADB_SINGLE = harness.PG_SINGLE, harness.PG_MULTI, harness.MARIADB_SINGLE
 
 
 def servers():

@@ -11,14 +11,10 @@ import sys
 import time
 import uuid
 
-from aws import ACCOUNT, REGION, client, create_function, emit, handler_zip
+from aws import ACCOUNT, REGION, client, configure_rotation, create_function, emit, handler_zip, iso, write_log
 
 OTHER_REGION = "eu-west-1"
 port = int(sys.argv[1])
-
-
-def iso(ms):
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{int(ms % 1000):03d}Z"
 
 
 def rotating_secret(name, function, region):
@@ -30,11 +26,7 @@ def rotating_secret(name, function, region):
     sm = client("secretsmanager", region=region)
     value = {"engine": "postgres", "host": "127.0.0.1", "port": port, "username": "app", "password": "Contract-Not-Real", "dbname": "app"}
     arn = sm.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
-    sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30})
-    pending = [v for v, s in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items() if "AWSPENDING" in s and "AWSCURRENT" not in s]
-    for version in pending:
-        sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
-    return arn, function_arn, code, (pending or [str(uuid.uuid4())])[0]
+    return arn, function_arn, code, configure_rotation(arn, function_arn, immediately=True, region=region)
 
 
 def log_rotation(function, arn, version):
@@ -50,12 +42,7 @@ def log_rotation(function, arn, version):
                   (t + 700, f"END RequestId: {rid}"),
                   (t + 701, f"REPORT RequestId: {rid}\tDuration: 700.00 ms\tBilled Duration: 700 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB")]
         t += 60_000
-    logs = client("logs")
-    group = f"/aws/lambda/{function}"
-    logs.create_log_group(logGroupName=group)
-    stream = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
-    logs.create_log_stream(logGroupName=group, logStreamName=stream)
-    logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": t, "message": m} for t, m in lines])
+    write_log(function, lines)
 
 
 arn, function_arn, code, version = rotating_secret("contract/app-db", "contract-rotation", REGION)

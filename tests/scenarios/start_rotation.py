@@ -1,5 +1,6 @@
-"""Secrets for Start-SecretRotation's specs; the rotations it starts are played by the harness (tests/harness), which
-runs AWS's real PostgreSQL rotation function against the test run's PostgreSQL.
+"""Secrets for Start-SecretRotation's specs and the demo; the rotations it starts are played by the harness
+(tests/harness), which runs AWS's real PostgreSQL rotation function against the test run's PostgreSQL, or the project's
+rotation player (tests/harness/rotation_player) for a database that cannot be reached.
 
     python3 start_rotation.py configured        moto only: start/configured, start/waits and start/cancelled (rotation
                                                 configured, nothing running the function), start/pending (an
@@ -8,44 +9,49 @@ runs AWS's real PostgreSQL rotation function against the test run's PostgreSQL.
     python3 start_rotation.py real              start/succeeds (the secret's password is its database user's) and
                                                 start/fails-in-setsecret (it is not: setSecret cannot log in), each with
                                                 its own function deployed from AWS's template; needs RT_TEST_SERVERS
-    python3 start_rotation.py run SECRET FUNCTION
+    python3 start_rotation.py unreachable       moto only: the demo's case, start/player and start/template-twin, whose
+                                                database host does not resolve, each with its own function
+    python3 start_rotation.py run SECRET FUNCTION [template|player]
                                                 plays Secrets Manager for the rotation Start-SecretRotation started: waits
-                                                for the version labelled AWSPENDING, then invokes the template for its
-                                                four steps, stopping at the first that fails; prints the harness's result
+                                                for the version labelled AWSPENDING, then invokes the function for its
+                                                four steps, stopping at the first that fails; prints the harness's result.
+                                                The function's code is AWS's PostgreSQL template (the default) or the
+                                                project's rotation player, which needs no database driver
+    python3 start_rotation.py transcript FUNCTION
+                                                the function's log events in order, with what differs between two runs
+                                                (request and version ids, times, secret ARNs, durations, traceback
+                                                frames) replaced by placeholders
 
 Secret values are never printed.
 """
 import json
 import os
+import re
 import sys
 import time
 import uuid
 
-from aws import ACCOUNT, REGION, client, create_function, emit
+from aws import ACCOUNT, REGION, client, configure_rotation, create_function, emit
 
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness")
 VALUE = {"engine": "postgres", "host": "db.start.internal", "port": 5432, "username": "app", "password": "Start-Not-Real", "dbname": "app"}
 
 
-def configure(sm, arn, function_arn):
-    """Rotation configured without rotating; moto's Lambda stub runs no step, so the AWSPENDING label it leaves is removed."""
-    sm.rotate_secret(SecretId=arn, RotationLambdaARN=function_arn, RotationRules={"AutomaticallyAfterDays": 30}, RotateImmediately=False)
-    for version, stages in sm.describe_secret(SecretId=arn)["VersionIdsToStages"].items():
-        if "AWSPENDING" in stages and "AWSCURRENT" not in stages:
-            sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=version)
+def rotating_secret(name, value):
+    """A secret with rotation configured (not started) through a function of its own, which Secrets Manager may invoke."""
+    function = "rotation-" + name.replace("/", "-")
+    create_function(function, runtime="python3.12")
+    client("lambda").add_permission(FunctionName=function, StatementId="SecretsManagerAccess", Action="lambda:InvokeFunction",
+                                    Principal="secretsmanager.amazonaws.com")
+    arn = client("secretsmanager").create_secret(Name=name, SecretString=json.dumps(value))["ARN"]
+    configure_rotation(arn, f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}")
+    return {"secretArn": arn, "functionName": function}
 
 
 def configured():
     sm, lam = client("secretsmanager"), client("lambda")
-    out = {}
-    for name in ("start/configured", "start/waits", "start/cancelled", "start/pending", "start/function-gone"):
-        function = "rotation-" + name.replace("/", "-")
-        create_function(function, runtime="python3.12")
-        lam.add_permission(FunctionName=function, StatementId="SecretsManagerAccess", Action="lambda:InvokeFunction",
-                           Principal="secretsmanager.amazonaws.com")
-        arn = sm.create_secret(Name=name, SecretString=json.dumps(VALUE))["ARN"]
-        configure(sm, arn, f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}")
-        out[name] = arn
+    out = {name: rotating_secret(name, VALUE)["secretArn"]
+           for name in ("start/configured", "start/waits", "start/cancelled", "start/pending", "start/function-gone")}
     # An unfinished rotation: a version left labelled AWSPENDING.
     sm.put_secret_value(SecretId=out["start/pending"], SecretString=json.dumps(VALUE), VersionStages=["AWSPENDING"],
                         ClientRequestToken=str(uuid.uuid4()))
@@ -73,13 +79,19 @@ def real():
         seeds.postgres_user(pg, user, password)
         function = rotation_harness.deploy_function(seeds.PG_SINGLE, f"rotation-start-{slug}", log_format="Text")
         arn = rotation_harness.create_secret(name, seeds.pg_secret(pg, user, password if right_password else seeds.password()))
-        configure(sm, arn, function.arn)
+        configure_rotation(arn, function.arn)
         out[name] = {"secretArn": arn, "functionName": function.name}
     emit(out)
 
 
-def run(secret_arn, function_name, wait_seconds=120):
-    rotation_harness, seeds = harness()
+def unreachable():
+    """The demo's rotation: a database host that does not resolve (".invalid" never does), so setSecret fails at once."""
+    emit({name: rotating_secret(name, dict(VALUE, host="db.unreachable.invalid")) for name in ("start/player", "start/template-twin")})
+
+
+def run(secret_arn, function_name, code="template", wait_seconds=120):
+    sys.path.insert(0, HARNESS)
+    import rotation_harness
     sm = rotation_harness.client("secretsmanager")
     deadline = time.time() + wait_seconds
     while True:
@@ -91,8 +103,38 @@ def run(secret_arn, function_name, wait_seconds=120):
             sys.exit(f"No rotation of {secret_arn} started within {wait_seconds} s.")
         time.sleep(0.2)
     config = rotation_harness.client("lambda").get_function_configuration(FunctionName=function_name)
-    function = rotation_harness.Function(function_name, config["FunctionArn"], seeds.PG_SINGLE, "Text")
-    emit(rotation_harness.rotate(secret_arn, function, token=pending[0]))
+    player = code == "player"
+    function = rotation_harness.Function(function_name, config["FunctionArn"], rotation_harness.PLAYER if player else rotation_harness.PG_SINGLE, "Text")
+    emit(rotation_harness.rotate(secret_arn, function, token=pending[0], drivers=not player))
+
+
+PLACEHOLDERS = [
+    (re.compile(r"arn:aws:secretsmanager:[^:]+:\d+:secret:\S+?-[A-Za-z0-9]{6}\b"), "<secret arn>"),
+    (re.compile(r"arn:aws:lambda:[^:]*::runtime:[0-9a-f]+"), "<runtime arn>"),
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"), "<time>"),
+    (re.compile(r"\d+(\.\d+)? (ms|MB)\b"), r"<n> \2"),
+]
+
+
+def transcript(function_name):
+    logs, events, token = client("logs"), [], None
+    while True:
+        page = logs.filter_log_events(logGroupName=f"/aws/lambda/{function_name}", **({"nextToken": token} if token else {}))
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            break
+    lines = []
+    for event in sorted(events, key=lambda e: e["timestamp"]):
+        message = event["message"].rstrip("\n")
+        # A traceback's frames name the code's own lines, which differ between two functions saying the same.
+        head, traceback, _ = message.partition("Traceback (most recent call last):")
+        message = head + traceback + ("\n<frames>" if traceback else "")
+        for pattern, placeholder in PLACEHOLDERS:
+            message = pattern.sub(placeholder, message)
+        lines.append(message)
+    emit(lines)
 
 
 if __name__ == "__main__":
@@ -101,7 +143,11 @@ if __name__ == "__main__":
         configured()
     elif command == "real":
         real()
-    elif command == "run" and len(sys.argv) == 4:
-        run(sys.argv[2], sys.argv[3])
+    elif command == "unreachable":
+        unreachable()
+    elif command == "run" and len(sys.argv) in (4, 5) and sys.argv[4:] in ([], ["template"], ["player"]):
+        run(*sys.argv[2:])
+    elif command == "transcript" and len(sys.argv) == 3:
+        transcript(sys.argv[2])
     else:
         sys.exit(__doc__)

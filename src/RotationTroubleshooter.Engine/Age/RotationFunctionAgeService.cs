@@ -27,9 +27,17 @@ public sealed class RotationFunctionAgeService(AwsSession session) : IRunService
         };
     }
 
-    public async Task<RotationFunctionAge> ForFunctionAsync(string functionName, CancellationToken cancellation)
+    public async Task<RotationFunctionAge> ForFunctionAsync(string functionName, CancellationToken cancellation) =>
+        await DateAsync(await session.GetFunctionAsync(functionName, cancellation).ConfigureAwait(false), session.DescribeStackAsync, cancellation)
+            .ConfigureAwait(false);
+
+    /// <summary>
+    /// Dates a function from its tags and the stack its tag names (read with <paramref name="describeStack"/>; a denied
+    /// read is said in the evidence, the date then comes from LastModified).
+    /// </summary>
+    internal static async Task<RotationFunctionAge> DateAsync(LambdaFunction function, Func<string, CancellationToken, Task<StackSummary?>> describeStack,
+        CancellationToken cancellation)
     {
-        var function = await session.GetFunctionAsync(functionName, cancellation).ConfigureAwait(false);
         var config = function.Configuration;
         var evidence = new List<string>();
         function.Tags.TryGetValue(StackNameTag, out var stackName);
@@ -42,13 +50,13 @@ public sealed class RotationFunctionAgeService(AwsSession session) : IRunService
             StackSummary? stack = null;
             try
             {
-                stack = await session.DescribeStackAsync(stackName, cancellation).ConfigureAwait(false);
+                stack = await describeStack(stackName, cancellation).ConfigureAwait(false);
                 if (stack?.CreationTime is null)
                     evidence.Add($"Tag {StackNameTag}={stackName}, but that stack no longer exists.");
             }
-            catch (AwsServiceException e) when (e.Kind == AwsErrorKind.AccessDenied)
+            catch (Exception e) when (Denied(e) is { } denied)
             {
-                evidence.Add($"Tag {StackNameTag}={stackName}, but {e.IamAction} was denied, so its creation time is unknown.");
+                evidence.Add($"Tag {StackNameTag}={stackName}, but {denied.IamAction} was denied, so its creation time is unknown.");
             }
             if (stack?.CreationTime is { } created)
             {
@@ -73,6 +81,9 @@ public sealed class RotationFunctionAgeService(AwsSession session) : IRunService
         return Build(config, stackName, applicationId, templateVersion, modified, "LambdaLastModified",
             modified < TlsTemplateDate ? true : null, modified < ScramTemplateDate ? true : null, evidence);
     }
+
+    private static AwsServiceException? Denied(Exception e) =>
+        (e is Evidence.EvidenceUnavailableException unavailable ? unavailable.Failure : e) as AwsServiceException is { Kind: AwsErrorKind.AccessDenied } denied ? denied : null;
 
     private static RotationFunctionAge Build(FunctionConfiguration config, string? stackName, string? applicationId, string? version,
         DateTime? created, string source, bool? predatesTls, bool? predatesScram, List<string> evidence) => new()

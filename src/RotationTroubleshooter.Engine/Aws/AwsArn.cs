@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Amazon;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -57,6 +58,18 @@ public static partial class AwsArn
     public static string? SecretNameOf(string? arn) =>
         arn is not null && SecretArnName().Match(arn) is { Success: true } m ? m.Groups["name"].Value : null;
 
+    /// <summary>The function's name in a Lambda function ARN (without a version or alias); anything else as it is.</summary>
+    public static string FunctionNameOf(string functionId) =>
+        IsFunctionArn(functionId) && Amazon.Arn.TryParse(functionId.Trim(), out var arn) ? arn.Resource.Split(':')[1] : functionId;
+
     /// <summary>The region part of an ARN, or null.</summary>
-    public static string? RegionOf(string arn) => arn.StartsWith("arn:", StringComparison.Ordinal) && arn.Split(':') is { Length: > 4 } parts ? parts[3] : null;
+    public static string? RegionOf(string? arn) => LocationOf(arn).Region;
+
+    /// <summary>The account and region an ARN names, as AWSSDK.Core parses it; null for a part it leaves empty or for text that is no ARN.</summary>
+    public static (string? AccountId, string? Region) LocationOf(string? arn) =>
+        arn is not null && Arn.TryParse(arn.Trim(), out var parsed)
+            ? (NullIfEmpty(parsed.AccountId), NullIfEmpty(parsed.Region))
+            : (null, null);
+
+    private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 }

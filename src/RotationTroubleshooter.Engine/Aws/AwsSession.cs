@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Aws;
 
@@ -7,7 +8,7 @@ public sealed record LambdaFunction(FunctionConfiguration Configuration, IReadOn
 
 /// <summary>
 /// A client or service a run keeps one of: created on first use through <see cref="AwsSession.Get{T}"/> and shared by
-/// every check and cmdlet of the run, so its per-run caches serve them all.
+/// every check and cmdlet of the run.
 /// </summary>
 public interface IRunService<TSelf> where TSelf : class, IRunService<TSelf>
 {
@@ -15,15 +16,12 @@ public interface IRunService<TSelf> where TSelf : class, IRunService<TSelf>
 }
 
 /// <summary>
-/// One run's view of AWS: the pipeline, the clients, and caches so that a thing many secrets share (a rotation
-/// function, a stack) is fetched once per run however many pipeline items need it.
+/// One run's view of AWS: the pipeline, the clients and services (one each per run, through <see cref="Get{T}"/>), and
+/// the run's one <see cref="RunCache"/>, so that a thing many secrets share (a rotation function, a stack) is fetched
+/// once per run however many pipeline items need it.
 /// </summary>
 public sealed class AwsSession
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<SecretDescription>>> _secrets = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<LambdaFunction>>> _functions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<StackSummary?>>> _stacks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<string?>>> _policies = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Type, Lazy<object>> _shared = new();
 
     public AwsSession(AwsConnection connection, AwsPipelineOptions? options = null, HttpMessageHandler? handler = null)
@@ -37,20 +35,12 @@ public sealed class AwsSession
     public LambdaClient Lambda => Get<LambdaClient>();
     public CloudFormationClient CloudFormation => Get<CloudFormationClient>();
 
+    /// <summary>The run's shared reads (the inputs of Evidence/ and the services' own), under one failure policy.</summary>
+    public RunCache Cache { get; } = new();
+
     /// <summary>DescribeSecret once per secret id per run; a missing secret becomes SecretNotFound.</summary>
     public Task<SecretDescription> DescribeSecretAsync(string secretId, CancellationToken cancellation) =>
-        Once(_secrets, AwsArn.CheckSecretId(secretId), async id =>
-        {
-            try
-            {
-                return KeepingAwsTags(await SecretsManager.DescribeSecretAsync(id, cancellation).ConfigureAwait(false));
-            }
-            catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
-            {
-                throw new TroubleshooterException(ErrorIds.SecretNotFound, FailureCategory.NotFound,
-                    $"Secret '{id}' was not found in {Connection.RegionName}. Check the name or ARN, and -Region.", e);
-            }
-        });
+        SecretInputs.Description.GetAsync(this, AwsArn.CheckSecretId(secretId), cancellation);
 
     /// <summary>
     /// The secret (DescribeSecret, once per run) and its rotation function's ARN. A secret its owning service rotates
@@ -112,65 +102,31 @@ public sealed class AwsSession
     public void RememberSecret(SecretDescription secret)
     {
         secret.VersionIdsToStages ??= secret.SecretVersionsToStages;
-        KeepingAwsTags(secret);
+        SecretInputs.KeepingAwsTags(secret);
         foreach (var key in new[] { secret.ARN, secret.Name })
-            if (!string.IsNullOrEmpty(key)) _secrets.TryAdd(key, new Lazy<Task<SecretDescription>>(Task.FromResult(secret)));
+            if (!string.IsNullOrEmpty(key)) Cache.Remember(SecretInputs.Description, key, secret);
     }
 
     /// <summary>
-    /// Drops the account's own tags from a description the run keeps: the checks read only the tags AWS sets (aws:...,
-    /// a prefix accounts cannot use), and a fleet's own tags would otherwise stay in memory for the whole run.
+    /// GetFunction (with its tags) once per function per run (<see cref="FunctionInputs.Function"/>); a function asked for
+    /// by name is also the answer for its ARN.
     /// </summary>
-    private static SecretDescription KeepingAwsTags(SecretDescription secret)
+    public async Task<LambdaFunction> GetFunctionAsync(string functionName, CancellationToken cancellation)
     {
-        secret.Tags = secret.Tags?.Where(t => t.Key?.StartsWith("aws:", StringComparison.OrdinalIgnoreCase) == true).ToList();
-        return secret;
+        var id = AwsArn.CheckFunctionName(functionName);
+        var function = await FunctionInputs.Function.GetAsync(this, id, cancellation).ConfigureAwait(false);
+        if (function.Configuration.FunctionArn is { } arn && arn != id) Cache.Remember(FunctionInputs.Function, arn, function);
+        return function;
     }
-
-    /// <summary>
-    /// GetFunction once per function per run. Tags come with it; when the caller may not read code locations, the
-    /// configuration and tags are read on their own.
-    /// </summary>
-    public Task<LambdaFunction> GetFunctionAsync(string functionName, CancellationToken cancellation) =>
-        Once(_functions, AwsArn.CheckFunctionName(functionName), async name =>
-        {
-            try
-            {
-                GetFunctionResponse response;
-                try
-                {
-                    response = await Lambda.GetFunctionAsync(name, cancellation).ConfigureAwait(false);
-                }
-                catch (AwsServiceException e) when (e.Kind == AwsErrorKind.AccessDenied)
-                {
-                    var configuration = await Lambda.GetFunctionConfigurationAsync(name, cancellation).ConfigureAwait(false);
-                    return new LambdaFunction(configuration, await ListTagsAsync(configuration, cancellation).ConfigureAwait(false), null);
-                }
-                var config = response.Configuration ?? throw new TroubleshooterException(ErrorIds.MalformedResponse, FailureCategory.InvalidData,
-                    $"lambda:GetFunction for '{name}' returned no configuration.");
-                // GetFunction leaves Tags out when the caller lacks lambda:ListTags; ask for them once more.
-                var tags = response.Tags ?? await ListTagsAsync(config, cancellation).ConfigureAwait(false);
-                return new LambdaFunction(config, tags, response.Code);
-            }
-            catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
-            {
-                throw new TroubleshooterException(ErrorIds.FunctionNotFound, FailureCategory.NotFound,
-                    $"Lambda function '{name}' was not found in {Connection.RegionName}. Check the name or ARN, and -Region.", e);
-            }
-        });
-
-    private async Task<IReadOnlyDictionary<string, string>> ListTagsAsync(FunctionConfiguration configuration, CancellationToken cancellation) =>
-        configuration.FunctionArn is { } arn ? await Lambda.ListTagsAsync(arn, cancellation).ConfigureAwait(false) : new Dictionary<string, string>();
 
     /// <summary>The function's resource policy (GetPolicy) once per function per run; null when it has none.</summary>
     public Task<string?> GetFunctionPolicyAsync(string functionName, CancellationToken cancellation) =>
-        Once(_policies, functionName, async name => (await Lambda.GetPolicyAsync(name, cancellation).ConfigureAwait(false))?.Policy);
+        FunctionInputs.Policy.GetAsync(this, functionName, cancellation);
 
     /// <summary>DescribeStacks once per stack name per run; null when the stack no longer exists.</summary>
     public Task<StackSummary?> DescribeStackAsync(string stackName, CancellationToken cancellation) =>
-        Once(_stacks, stackName, name => CloudFormation.DescribeStackAsync(name, cancellation));
+        FunctionInputs.Stack.GetAsync(this, stackName, cancellation);
 
-    /// <summary>The run's one instance of a client or service (e.g. the log reader or the bundle inspector).</summary>
     /// <summary>
     /// The same run in another region (an ARN's region wins for its item): its own caches, since resources are regional,
     /// and this run's <see cref="Text.SecretMask"/>, so a secret value read in any region is masked in every output.
@@ -183,9 +139,7 @@ public sealed class AwsSession
         return regional;
     }
 
+    /// <summary>The run's one instance of a client or service (e.g. the log reader or the bundle inspector).</summary>
     public T Get<T>() where T : class, IRunService<T> =>
         (T)_shared.GetOrAdd(typeof(T), _ => new Lazy<object>(() => T.Create(this))).Value;
-
-    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<string, Task<T>> fetch) =>
-        cache.GetOrAdd(key, k => new Lazy<Task<T>>(() => fetch(k))).Value;
 }

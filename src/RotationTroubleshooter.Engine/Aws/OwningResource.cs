@@ -41,9 +41,9 @@ public sealed record OwningResource(OwningResourceKind Kind, string Identifier, 
     private static OwningResource? FromTag(SecretDescription secret, OwningResourceKind kind, string tag, string service, string type)
     {
         var found = secret.Tags?.FirstOrDefault(t => string.Equals(t.Key, tag, kind == OwningResourceKind.RedshiftCluster ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal));
-        var parts = found?.Value?.Split(':');
-        return parts is { Length: 7 } && parts[2] == service && parts[5] == type && parts[6].Length > 0
-            ? new OwningResource(kind, parts[6], found!.Value!, found.Key!)
+        if (found?.Value is not { } value || !Amazon.Arn.TryParse(value, out var arn) || arn.Service != service) return null;
+        return arn.Resource.Split(':') is [var resourceType, { Length: > 0 } identifier] && resourceType == type
+            ? new OwningResource(kind, identifier, value, found.Key!)
             : null;
     }
 }

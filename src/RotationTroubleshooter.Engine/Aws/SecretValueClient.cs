@@ -42,7 +42,6 @@ public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = n
     private const string Operation = "GetSecretValue";
     private const string BatchOperation = "BatchGetSecretValue";
     private const string Current = "AWSCURRENT";
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), Lazy<Task<SecretValue>>> _views = new();
     private volatile bool _batchRefused;
 
     /// <summary>
@@ -51,42 +50,26 @@ public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = n
     /// </summary>
     public event Action<string>? BatchRefused;
 
-    /// <summary>What the checks may know of the version labelled <paramref name="versionStage"/>: key names, never values.</summary>
+    /// <summary>
+    /// What the checks may know of the version labelled <paramref name="versionStage"/>: key names, never values. Not
+    /// kept: the run's shared read of AWSCURRENT is <see cref="Evidence.SecretInputs.CurrentValue"/>.
+    /// </summary>
     public Task<SecretValue> GetSecretValueAsync(string secretId, string versionStage, CancellationToken cancellation) =>
-        _views.GetOrAdd((secretId, versionStage), key => new Lazy<Task<SecretValue>>(() => ReadViewAsync(key.Item1, key.Item2, cancellation))).Value;
+        ReadViewAsync(secretId, versionStage, cancellation);
 
     /// <summary>
-    /// Reads the AWSCURRENT values of up to <see cref="BatchSize"/> secrets in one BatchGetSecretValue; each then answers
-    /// <see cref="GetSecretValueAsync"/> (same id, AWSCURRENT) as its own read would have, and is masked the same way. A
-    /// secret the batch does not return (denied, missing, not decryptable), or every secret once the batch itself is
-    /// refused, is read with GetSecretValue when it is asked for, so that its failure is GetSecretValue's and explained
-    /// as such. The task completes when the batch has been answered; it does not fail.
+    /// The AWSCURRENT values of up to <see cref="BatchSize"/> secrets in one BatchGetSecretValue, by the id asked for,
+    /// masked as their own reads would be. A secret the batch does not return (denied, missing, not decryptable) is left
+    /// out, and so is every secret once the batch itself is refused: each is then read with GetSecretValue, so that its
+    /// failure is GetSecretValue's and explained as such.
     /// </summary>
-    public Task ReadCurrentAheadAsync(IReadOnlyCollection<string> secretIds, CancellationToken cancellation)
+    public async Task<IReadOnlyDictionary<string, SecretValue>> ReadCurrentBatchAsync(IReadOnlyList<string> secretIds, CancellationToken cancellation)
     {
         if (secretIds.Count > BatchSize) throw new ArgumentException($"At most {BatchSize} secrets per batch.", nameof(secretIds));
-        if (_batchRefused) return Task.CompletedTask;
-        var batch = new TaskCompletionSource<Dictionary<string, SecretValue>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var mine = new List<string>();
-        foreach (var id in secretIds.Distinct(StringComparer.Ordinal))
-        {
-            var fromBatch = new Lazy<Task<SecretValue>>(() => FromBatchAsync(batch.Task, id, cancellation));
-            if (ReferenceEquals(_views.GetOrAdd((id, Current), fromBatch), fromBatch)) mine.Add(id);
-        }
-        if (mine.Count == 0) return Task.CompletedTask;
-        return ReadBatchAsync(mine, batch, cancellation);
-    }
-
-    private async Task<SecretValue> FromBatchAsync(Task<Dictionary<string, SecretValue>> batch, string secretId, CancellationToken cancellation) =>
-        (await batch.ConfigureAwait(false)).TryGetValue(secretId, out var view) ? view
-            : await ReadViewAsync(secretId, Current, cancellation).ConfigureAwait(false);
-
-    private async Task ReadBatchAsync(List<string> secretIds, TaskCompletionSource<Dictionary<string, SecretValue>> batch, CancellationToken cancellation)
-    {
-        var read = new Dictionary<string, SecretValue>(StringComparer.Ordinal);
+        if (_batchRefused) return new Dictionary<string, SecretValue>();
         try
         {
-            read = await SendBatchAsync(secretIds, cancellation).ConfigureAwait(false);
+            return await SendBatchAsync([.. secretIds.Distinct(StringComparer.Ordinal)], cancellation).ConfigureAwait(false);
         }
         catch (AwsServiceException e) when (e.Kind is AwsErrorKind.AccessDenied or AwsErrorKind.Validation or AwsErrorKind.NotFound or AwsErrorKind.Other)
         {
@@ -95,14 +78,7 @@ public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = n
                 _batchRefused = true;
                 BatchRefused?.Invoke($"secretsmanager:{BatchOperation} was refused ({e.ErrorCode ?? e.Kind.ToString()}), so each secret's value is read with secretsmanager:{Operation}.");
             }
-        }
-        catch (Exception e) when (e is AwsServiceException or OperationCanceledException)
-        {
-            // Throttled beyond the retries, a fault, or stopped: each secret is read on its own when asked for.
-        }
-        finally
-        {
-            batch.SetResult(read);
+            return new Dictionary<string, SecretValue>();
         }
     }
 

@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
 using System.Net;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Bundles;
 
 /// <summary>
 /// Downloads a rotation function's deployment package and layers and inspects every libpq in them, once per function
-/// per run: get it with <c>session.Get&lt;FunctionBundleService&gt;()</c> so every cmdlet
-/// and check of the run shares the cache.
+/// per run (<see cref="FunctionInputs.Bundle"/>), so every cmdlet and check of the run shares one download.
 /// </summary>
 public sealed class FunctionBundleService : IRunService<FunctionBundleService>
 {
@@ -18,7 +17,6 @@ public sealed class FunctionBundleService : IRunService<FunctionBundleService>
     private readonly ZipLimits _limits;
     private readonly BundleDownloader _downloader;
     private readonly LambdaLayersClient _layers;
-    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<LibpqReport>>>> _byFunction = new(StringComparer.Ordinal);
 
     public FunctionBundleService(AwsSession session) : this(session, ZipLimits.Default, new BundleDownloadOptions()) { }
 
@@ -43,10 +41,17 @@ public sealed class FunctionBundleService : IRunService<FunctionBundleService>
     /// <exception cref="TroubleshooterException">FunctionNotFound, CodeLocationUnavailable, BundleDownload*, BundleCorrupt, BundleTooLarge, Aws*.</exception>
     public async Task<IReadOnlyList<LibpqReport>> ForFunctionAsync(string functionName, CancellationToken cancellation)
     {
+        // Keyed by the function's ARN, as the diagnosis keys it: asked for by name and by ARN, it is downloaded once.
         var function = await _session.GetFunctionAsync(functionName, cancellation).ConfigureAwait(false);
         var key = function.Configuration.FunctionArn ?? AwsArn.CheckFunctionName(functionName);
-        var reports = await _byFunction.GetOrAdd(key, _ => new Lazy<Task<IReadOnlyList<LibpqReport>>>(() => InspectAsync(functionName, function, cancellation)))
-            .Value.ConfigureAwait(false);
+        return await FunctionInputs.Bundle.GetAsync(_session, key, ct => InspectFunctionAsync(key, ct), cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads and inspects the function's bundle now; the run's shared read is <see cref="FunctionInputs.Bundle"/>.</summary>
+    internal async Task<IReadOnlyList<LibpqReport>> InspectFunctionAsync(string functionName, CancellationToken cancellation)
+    {
+        var function = await _session.GetFunctionAsync(functionName, cancellation).ConfigureAwait(false);
+        var reports = await InspectAsync(functionName, function, cancellation).ConfigureAwait(false);
         return reports.Select(r => r.For(function.Configuration.FunctionArn, null)).ToList();
     }
 

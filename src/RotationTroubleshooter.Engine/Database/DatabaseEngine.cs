@@ -71,6 +71,10 @@ public static class DatabaseEngines
     };
 
     /// <summary>What the templates read from the <c>ssl</c> key: a boolean or the strings "true"/"false" decide; anything else means TLS, then plain.</summary>
+    public static DatabaseTlsPreference? TlsPreferenceOf(Aws.SecretValue? value) =>
+        value is { NotJsonReason: null } ? TlsPreferenceOf(value.GetPublicValue("ssl")) : null;
+
+    /// <inheritdoc cref="TlsPreferenceOf(Aws.SecretValue?)"/>
     public static DatabaseTlsPreference TlsPreferenceOf(string? ssl) => ssl?.Trim().ToLowerInvariant() switch
     {
         "true" => DatabaseTlsPreference.TlsOnly,

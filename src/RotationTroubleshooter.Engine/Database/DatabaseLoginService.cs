@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Database;
 
@@ -7,9 +7,9 @@ namespace RotationTroubleshooter.Database;
 public sealed record DatabaseStageFailure(string Stage, TroubleshooterException Error);
 
 /// <summary>What logging in with each version of one secret showed: a result per stage tried, a failure per stage that could not be.</summary>
-public sealed class DatabaseLoginCheck
+public sealed class SecretLogins
 {
-    internal DatabaseLoginCheck(string secretArn, string? secretName, IReadOnlyList<DatabaseLoginResult> results, IReadOnlyList<DatabaseStageFailure> failures)
+    internal SecretLogins(string secretArn, string? secretName, IReadOnlyList<DatabaseLoginResult> results, IReadOnlyList<DatabaseStageFailure> failures)
     {
         SecretArn = secretArn;
         SecretName = secretName;
@@ -30,8 +30,9 @@ public sealed record PostgresRoleAuditResult(string SecretArn, string AuditedWit
     IReadOnlyList<PostgresNonScramRole> Roles);
 
 /// <summary>
-/// The database login check for one run (one per <see cref="AwsSession"/> through <c>session.Get&lt;DatabaseLoginService&gt;()</c>),
-/// so Test-SecretRotation and Test-RotationDatabaseLogin log in once per secret, stage and options however often they ask.
+/// The database login check for one run (one per <see cref="AwsSession"/> through <c>session.Get&lt;DatabaseLoginService&gt;()</c>):
+/// Test-SecretRotation and Test-RotationDatabaseLogin log in once per secret, stages and options however often they ask
+/// (<see cref="DatabaseInputs.Login"/>).
 /// Reads each version with GetSecretValue, logs in with it through <see cref="DatabaseLoginProbe"/>; secret values never leave the engine.
 /// </summary>
 public sealed class DatabaseLoginService(AwsSession session) : IRunService<DatabaseLoginService>
@@ -42,7 +43,6 @@ public sealed class DatabaseLoginService(AwsSession session) : IRunService<Datab
     public static IReadOnlyList<string> Stages { get; } = ["AWSCURRENT", "AWSPREVIOUS", "AWSPENDING"];
 
     private readonly SecretValueClient _values = session.Get<SecretValueClient>();
-    private readonly ConcurrentDictionary<string, Lazy<Task<DatabaseLoginCheck>>> _checks = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Logs in with each requested stage of the secret (null or empty: every one of AWSCURRENT, AWSPREVIOUS, AWSPENDING the secret has),
@@ -50,21 +50,27 @@ public sealed class DatabaseLoginService(AwsSession session) : IRunService<Datab
     /// </summary>
     /// <exception cref="TroubleshooterException">The secret itself cannot be described (SecretNotFound, denied) or has no versions.</exception>
     /// <exception cref="ArgumentException">A stage other than AWSCURRENT, AWSPREVIOUS, AWSPENDING (case matters, as for the labels).</exception>
-    public async Task<DatabaseLoginCheck> ForSecretAsync(string secretId, IReadOnlyCollection<string>? stages, DatabaseProbeOptions? options,
+    public async Task<SecretLogins> ForSecretAsync(string secretId, IReadOnlyCollection<string>? stages, DatabaseProbeOptions? options,
         CancellationToken cancellation)
     {
-        var probe = CreateProbe(options ??= new DatabaseProbeOptions());
+        CreateProbe(options ??= new DatabaseProbeOptions());
         var secret = await session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
-        var arn = secret.ARN ?? secretId;
         if (stages?.FirstOrDefault(s => !Stages.Contains(s, StringComparer.Ordinal)) is { } unknown)
             throw new ArgumentException($"'{unknown}' is not one of the stages the login test knows ({string.Join(", ", Stages)}).", nameof(stages));
-        var wanted = stages is { Count: > 0 } ? Stages.Where(s => stages.Contains(s, StringComparer.Ordinal)).ToList() : null;
-        var key = $"{arn}|{(wanted is null ? "*" : string.Join(",", wanted))}|{options.Timeout.Ticks}|{options.TrustedCaCertificatePath}|{options.AllowPlaintextLogin}";
-        return await _checks.GetOrAdd(key, _ => new Lazy<Task<DatabaseLoginCheck>>(() => CheckAsync(secret, arn, wanted, probe, cancellation)))
-            .Value.ConfigureAwait(false);
+        var wanted = stages is { Count: > 0 } ? string.Join(",", Stages.Where(s => stages.Contains(s, StringComparer.Ordinal))) : null;
+        var question = new LoginQuestion(secret.ARN ?? secretId, wanted, options);
+        return await DatabaseInputs.Login.GetAsync(session, question, ct => LogInAsync(question, ct), cancellation).ConfigureAwait(false);
     }
 
-    private async Task<DatabaseLoginCheck> CheckAsync(SecretDescription secret, string arn, List<string>? wanted, DatabaseLoginProbe probe,
+    /// <summary>Logs in now, with the stages the question names (null: every one the secret has); the run's shared read is <see cref="DatabaseInputs.Login"/>.</summary>
+    internal async Task<SecretLogins> LogInAsync(LoginQuestion question, CancellationToken cancellation)
+    {
+        var probe = CreateProbe(question.Options);
+        var secret = await session.DescribeSecretAsync(question.SecretArn, cancellation).ConfigureAwait(false);
+        return await CheckAsync(secret, secret.ARN ?? question.SecretArn, question.Stages?.Split(',').ToList(), probe, cancellation).ConfigureAwait(false);
+    }
+
+    private async Task<SecretLogins> CheckAsync(SecretDescription secret, string arn, List<string>? wanted, DatabaseLoginProbe probe,
         CancellationToken cancellation)
     {
         var present = (secret.VersionIdsToStages ?? []).SelectMany(v => v.Value.Select(stage => (Stage: stage, VersionId: v.Key)))
@@ -99,7 +105,7 @@ public sealed class DatabaseLoginService(AwsSession session) : IRunService<Datab
             results.Add(result.ForSecret(version.SecretArn, secret.Name, version.VersionId));
         }
 
-        return new DatabaseLoginCheck(arn, secret.Name, results, failures);
+        return new SecretLogins(arn, secret.Name, results, failures);
     }
 
     /// <summary>A probe for these options; a CA file that is missing or holds no certificates is one clear error.</summary>

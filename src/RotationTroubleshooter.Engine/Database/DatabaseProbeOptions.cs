@@ -1,7 +1,7 @@
 namespace RotationTroubleshooter.Database;
 
-/// <summary>How the probe connects.</summary>
-public sealed class DatabaseProbeOptions
+/// <summary>How the probe connects (a value: equal options share one login per secret in a run).</summary>
+public sealed record DatabaseProbeOptions
 {
     /// <summary>Per connection attempt, as the templates' 5 s connect timeout.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);

@@ -38,6 +38,21 @@ public sealed record DatabaseServerFacts
     public string? AuthenticationMethod { get; init; }
     /// <summary>Every exchange the probe made, for the evidence: what was sent and what came back.</summary>
     public IReadOnlyList<string> Evidence { get; init; } = [];
+
+    // What these answers mean for a function that connects as the secret says: the DatabaseServer check raises a finding
+    // where one holds, and the causes of a failed login weigh the same verdicts.
+
+    /// <summary>The server refuses this user without TLS, and the secret's "ssl": false makes the function connect without it.</summary>
+    public bool RefusesThePlainLoginTheSecretAsksFor(DatabaseTlsPreference? tls) => PlainRefusedForUser == true && tls == DatabaseTlsPreference.PlainOnly;
+
+    /// <summary>The server refuses this user without TLS, and the function predates the templates' TLS support.</summary>
+    public bool RefusesTheFunctionsPlainLogin(bool? functionPredatesTls) => PlainRefusedForUser == true && functionPredatesTls == true;
+
+    /// <summary>The server offers no TLS, and the secret's "ssl": true makes the function insist on it.</summary>
+    public bool LacksTheTlsTheSecretInsistsOn(DatabaseTlsPreference? tls) => TlsOffered == false && tls == DatabaseTlsPreference.TlsOnly;
+
+    /// <summary>The server asks for scram-sha-256, which a libpq older than 10 cannot answer.</summary>
+    public bool AsksForScramOf(int? libpqMajor) => AuthenticationMethod == "scram-sha-256" && libpqMajor < 10;
 }
 
 /// <summary>

@@ -1,11 +1,12 @@
-using System.Reflection;
 using System.Text;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Diagnosis;
 
 /// <summary>
-/// Every Test-SecretRotation check (each a <see cref="RotationCheck"/> found in this assembly, not wired by hand) and every
-/// finding id they can raise. -Check, -ExcludeCheck, tab completion and the docs' check tables come from here.
+/// Every Test-SecretRotation check (each a <see cref="RotationCheck"/> found in this assembly, not wired by hand), every
+/// finding id they can raise, and every input they and the causes consume. -Check, -ExcludeCheck, tab completion, the
+/// docs' tables and the IAM policy's actions come from here.
 /// </summary>
 public static class CheckCatalogue
 {
@@ -43,6 +44,44 @@ public static class CheckCatalogue
         .OrderBy(f => f.GetType().Name, StringComparer.Ordinal)
         .ToList();
 
+    /// <summary>The inputs a diagnosis reads whatever its checks: the secret's description (ListSecrets lists the secrets of Test-SecretRotation without -SecretId).</summary>
+    public static IReadOnlyList<Input> DiagnosisInputs { get; } = [SecretInputs.Description];
+
+    /// <summary>What listing the secrets needs besides (Test-SecretRotation without -SecretId).</summary>
+    private static readonly string[] ListingPermissions = ["secretsmanager:ListSecrets"];
+
+    /// <summary>Every input the checks and causes consume, and what those depend on, in dependency order.</summary>
+    public static IReadOnlyList<Input> Inputs { get; } = [.. Closure([.. DiagnosisInputs, .. Checks.SelectMany(Consumed), .. SymptomCauses.SelectMany(f => f.Inputs)])];
+
+    /// <summary>The inputs and everything they depend on, each once, what an input rests on before it.</summary>
+    public static IReadOnlyList<Input> Closure(IEnumerable<Input> inputs)
+    {
+        var seen = new HashSet<Input>();
+        var ordered = new List<Input>();
+        void Visit(Input input)
+        {
+            if (!seen.Add(input)) return;
+            foreach (var dependency in input.DependsOn) Visit(dependency);
+            ordered.Add(input);
+        }
+        foreach (var input in inputs) Visit(input);
+        return ordered;
+    }
+
+    /// <summary>What a check reads, needed or not.</summary>
+    public static IEnumerable<Input> Consumed(RotationCheck check) => [.. check.Inputs, .. check.OptionalInputs];
+
+    /// <summary>The IAM actions a check needs: those of its inputs and what they depend on.</summary>
+    public static IReadOnlyList<string> PermissionsOf(RotationCheck check) =>
+        [.. Closure(Consumed(check)).SelectMany(i => i.Permissions).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>Every IAM action Test-SecretRotation may call: docs/iam-policy.json grants exactly these.</summary>
+    public static IReadOnlyList<string> Permissions { get; } =
+        [.. ListingPermissions.Concat(Inputs.SelectMany(i => i.Permissions)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>The checks that consume an input (directly, or through an input that depends on it).</summary>
+    public static IEnumerable<RotationCheck> ConsumersOf(Input input) => Checks.Where(c => Closure(Consumed(c)).Contains(input));
+
     /// <summary>
     /// Every finding id any check can raise (shared definitions once), the causes no check raises (a cause only the cause
     /// analysis names), and the diagnosis's own (CheckSkipped, FunctionChecksNotApplicable).
@@ -61,11 +100,13 @@ public static class CheckCatalogue
     /// <summary>The definition of a finding id (any case); null when no check raises it.</summary>
     public static FindingDefinition? Finding(string id) => Findings.FirstOrDefault(f => f.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The checks that can raise a finding id; for a cause no check raises, the one whose symptom it explains (the logs).</summary>
+    /// <summary>The checks that can raise a finding id; for a cause no check raises, those that raise the symptoms it explains (the logs).</summary>
     public static IEnumerable<RotationCheck> Raising(FindingDefinition finding)
     {
         var raising = Checks.Where(c => c.Findings.Contains(finding)).ToList();
-        return raising.Count > 0 || !SymptomCauses.Any(f => f.Causes.Contains(finding)) ? raising : Checks.OfType<Checks.RotationLogCheck>();
+        if (raising.Count > 0) return raising;
+        var symptoms = SymptomCauses.Where(f => f.Causes.Contains(finding)).SelectMany(f => f.Symptoms).ToList();
+        return Checks.Where(c => c.Findings.Any(symptoms.Contains));
     }
 
     /// <summary>The checks and findings -Check and -ExcludeCheck name; an id the catalogue does not know is an UnknownCheckId failure.</summary>
@@ -109,6 +150,18 @@ public static class CheckCatalogue
         return text.ToString();
     }
 
+    /// <summary>Every input with what it reads, who shares it, what it needs and who consumes it (the engine README).</summary>
+    public static string InputsMarkdown()
+    {
+        var text = new StringBuilder();
+        text.Append("| Input | What it is | Shared by | Read ahead | IAM actions | Depends on | Checks that consume it |\n|---|---|---|---|---|---|---|\n");
+        foreach (var input in Inputs)
+            text.Append($"| `{input.Id}` | {Cell(input.Description)} | {input.Scope} | {(input.ReadAhead ? "yes" : "")} | " +
+                        $"{string.Join(", ", input.Permissions.Select(p => $"`{p}`"))} | {string.Join(", ", input.DependsOn.Select(d => $"`{d.Id}`"))} | " +
+                        $"{string.Join(", ", ConsumersOf(input).Select(c => $"`{c.Id}`"))} |\n");
+        return text.ToString();
+    }
+
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }
 
@@ -128,12 +181,12 @@ public sealed class CheckSelection
     public static CheckSelection All { get; } = new(null, []);
 
     /// <summary>
-    /// A check runs when it was named, or raises a finding id that was named (or nothing was named), and it was not
-    /// excluded by its id or by excluding every finding it raises.
+    /// A check runs unless its id was excluded, when nothing was named, or it was named, or it raises a finding id that
+    /// was named. Excluding a finding id hides that finding only: the check that raises it still runs.
     /// </summary>
     public bool Runs(RotationCheck check)
     {
-        if (_excluded.Any(e => e.Check == check) || check.Findings.All(f => _excluded.Any(e => e.Finding == f))) return false;
+        if (_excluded.Any(e => e.Check == check)) return false;
         // Any check may be behind CheckSkipped or FunctionChecksNotApplicable: choosing one runs them all and keeps only it.
         return _included is null || _included.Any(i => i.Check == check || (i.Finding is { } f && (CheckCatalogue.Raising(f).Contains(check) || CheckCatalogue.IsAboutTheChecks(f))));
     }
@@ -142,10 +195,11 @@ public sealed class CheckSelection
     /// A finding is kept unless its id was excluded; when only finding ids chose a check, only those findings (and
     /// CheckSkipped or FunctionChecksNotApplicable, which say why something could not be judged) are kept.
     /// </summary>
-    public bool Keeps(Finding finding, RotationCheck raisedBy)
+    /// <param name="raisedBy">The check that raised it; null for the diagnosis's own word about its checks.</param>
+    public bool Keeps(Finding finding, RotationCheck? raisedBy)
     {
         if (_excluded.Any(e => e.Finding?.Id == finding.CheckId)) return false;
-        if (_included is null || CheckCatalogue.IsAboutTheChecks(finding.CheckId) || _included.Any(i => i.Check == raisedBy)) return true;
+        if (_included is null || CheckCatalogue.IsAboutTheChecks(finding.CheckId) || _included.Any(i => i.Check is not null && i.Check == raisedBy)) return true;
         return _included.Any(i => i.Finding?.Id == finding.CheckId);
     }
 }

@@ -1,7 +1,8 @@
-using RotationTroubleshooter.Age;
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Database;
-using RotationTroubleshooter.Logs;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Diagnosis;
 
@@ -20,30 +21,36 @@ public sealed record DiagnosisOptions
     public DateTime Now { get; init; } = DateTime.UtcNow;
     /// <summary>Told each check that ran, how long it took and what it found (for -Verbose); called on worker threads.</summary>
     public Action<RotationCheck, TimeSpan, IReadOnlyList<Finding>>? CheckRan { get; init; }
+    /// <summary>Told, once a diagnosis is done, every input it read and how that went (for -Verbose); called on worker threads.</summary>
+    public Action<IReadOnlyList<InputRead>>? InputsRead { get; init; }
 }
 
+/// <summary>One input a diagnosis read: how long it waited for it (a shared read already in is about 0 ms), and the failure if any.</summary>
+public sealed record InputRead(Input Input, TimeSpan Took, Exception? Failure);
+
 /// <summary>
-/// One secret's diagnosis in the making: the secret, what the checks look at (from <see cref="DiagnosisInputs"/>, each
-/// shared thing read once per run however many checks and secrets ask), and the findings they add.
+/// One secret's diagnosis in the making: the secret, the inputs read for it (each once per diagnosis, the shared ones once
+/// per run), what could not be had and who needed it, and the findings the checks add.
 /// </summary>
 public sealed class DiagnosisContext
 {
-    private readonly List<(RotationCheck By, Finding Finding)> _findings = [];
-    private readonly DiagnosisInputs _inputs;
-    private readonly Dictionary<string, Task> _inputTasks = [];
+    private readonly List<(RotationCheck? By, Finding Finding)> _findings = [];
+    private readonly ConcurrentDictionary<(Input Input, object? Key), Lazy<Task>> _reads = new();
+    private readonly ConcurrentQueue<InputRead> _account = new();
+    private readonly Dictionary<object, Unavailability> _unavailable = [];
 
-    public DiagnosisContext(SecretDescription secret, DiagnosisOptions options, DiagnosisInputs inputs)
+    public DiagnosisContext(SecretDescription secret, DiagnosisOptions options, EvidenceSource source)
     {
         Secret = secret;
         Options = options;
-        _inputs = inputs;
+        Source = source;
     }
 
     public SecretDescription Secret { get; }
     public DiagnosisOptions Options { get; }
+    public EvidenceSource Source { get; }
     public string SecretArn => Secret.ARN ?? Secret.Name ?? "";
     public string SecretName => Secret.Name ?? Secret.ARN ?? "";
-    public string RegionName => _inputs.RegionName;
     public bool HasRotationFunction => !string.IsNullOrEmpty(Secret.RotationLambdaARN);
 
     /// <summary>
@@ -74,157 +81,97 @@ public sealed class DiagnosisContext
     /// <summary>The database that owns a managed secret, as its tags name it (RDS, Aurora, Redshift); null for other secrets.</summary>
     public OwningResource? OwningResource => HasManagedRotation ? OwningResource.OwnerOf(Secret) : null;
 
-    /// <summary>
-    /// The owning database as its service describes it; null when the secret names none or it does not exist. A call
-    /// that cannot be made is rethrown (the check says so) and makes the status Unknown.
-    /// </summary>
-    public async Task<OwnerDescription?> OwnerAsync(CancellationToken cancellation)
+    /// <summary>Whether the checks read the input (or asked for it) in this diagnosis: what a cause may weigh.</summary>
+    internal bool HasRead(Input input) => _reads.ContainsKey((input, null));
+
+    /// <summary>The input's value for this diagnosis, read once; an input an option withholds is null.</summary>
+    /// <exception cref="EvidenceUnavailableException">It could not be had.</exception>
+    internal Task<T?> ReadAsync<T>(Input<T> input, CancellationToken cancellation) =>
+        input.WithheldBy(Options) is not null ? Task.FromResult<T?>(default)
+            : Once(input, null, () => input.ReadForAsync(new InputReader(this, input), cancellation));
+
+    /// <summary>Reads an input for the read-ahead (which declares nothing: it reads what the chosen checks will).</summary>
+    internal Task ReadAheadAsync(Input input, CancellationToken cancellation) => input.ReadAheadForAsync(this, cancellation);
+
+    /// <summary>A shared input under a key the consumer chose, read once per diagnosis and key.</summary>
+    internal Task<T?> ReadAsync<TKey, T>(SharedInput<TKey, T> input, TKey key, CancellationToken cancellation) where TKey : class =>
+        input.WithheldBy(Options) is not null ? Task.FromResult<T?>(default) : Once(input, key, () => input.ReadAsync(Source, key, cancellation));
+
+    private Task<T?> Once<T>(Input input, object? key, Func<Task<T?>> read) =>
+        (Task<T?>)_reads.GetOrAdd((input, key), _ => new Lazy<Task>(() => AccountedAsync(input, read))).Value;
+
+    private async Task<T?> AccountedAsync<T>(Input input, Func<Task<T?>> read)
     {
-        if (OwningResource is not { } resource) return null;
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            return await _inputs.Owner(resource, cancellation).ConfigureAwait(false);
+            var value = await read().ConfigureAwait(false);
+            _account.Enqueue(new InputRead(input, Stopwatch.GetElapsedTime(started), null));
+            return value;
         }
-        catch (AwsServiceException e) when (RotationDiagnostician.CannotRun(e))
+        catch (EvidenceUnavailableException e)
         {
-            OwnerUnreadable = e;
+            // A dependency's failure: the dependency is the one that could not be had.
+            _account.Enqueue(new InputRead(input, Stopwatch.GetElapsedTime(started), e.Failure));
             throw;
         }
-    }
-
-    /// <summary>Set once <see cref="OwnerAsync"/> could not read the owning database.</summary>
-    public AwsServiceException? OwnerUnreadable { get; private set; }
-
-    /// <summary>The owning RDS instance's or cluster's events over the last <paramref name="days"/> days, newest first.</summary>
-    public Task<IReadOnlyList<OwnerEvent>> OwnerEventsAsync(OwningResource resource, int days, CancellationToken cancellation) =>
-        _inputs.OwnerEvents(resource, days, cancellation);
-
-    /// <summary>
-    /// The rotation function; null when none is configured, it does not exist (<see cref="FunctionMissing"/>), or it
-    /// could not be read (denied, throttled: the diagnosis then says so once and its status is Unknown).
-    /// </summary>
-    public Task<LambdaFunction?> FunctionAsync(CancellationToken cancellation) => Once(nameof(FunctionAsync), async () =>
-    {
-        if (!HasRotationFunction) return null;
-        try
+        catch (Exception e) when (EvidenceFailure.KeepsEvidence(e))
         {
-            return await _inputs.Function(Secret.RotationLambdaARN!, cancellation).ConfigureAwait(false);
-        }
-        catch (TroubleshooterException e) when (e.ErrorId == ErrorIds.FunctionNotFound)
-        {
-            FunctionMissing = e;
-            return null;
-        }
-        catch (AwsServiceException e) when (RotationDiagnostician.CannotRun(e))
-        {
-            FunctionUnreadable = e;
-            return (LambdaFunction?)null;
-        }
-    });
-
-    /// <summary>Set once <see cref="FunctionAsync"/> found that the configured function does not exist.</summary>
-    public TroubleshooterException? FunctionMissing { get; private set; }
-
-    /// <summary>Set once <see cref="FunctionAsync"/> could not read the function.</summary>
-    public AwsServiceException? FunctionUnreadable { get; private set; }
-
-    /// <summary>
-    /// The resource policy of the function Secrets Manager invokes (the secret's RotationLambdaARN, which names it as
-    /// GetFunction's FunctionArn does): asked for at the same time as the function, not after it.
-    /// </summary>
-    public Task<string?> FunctionPolicyAsync(CancellationToken cancellation) => Once(nameof(FunctionPolicyAsync), () =>
-        HasRotationFunction ? _inputs.FunctionPolicy(Secret.RotationLambdaARN!, cancellation) : Task.FromResult<string?>(null));
-
-    /// <summary>The AWSCURRENT value's key names (never values); null with -SkipSecretValue.</summary>
-    public Task<SecretValue?> SecretValueAsync(CancellationToken cancellation) => Options.SkipSecretValue ? Task.FromResult<SecretValue?>(null)
-        : Once(nameof(SecretValueAsync), async () => (SecretValue?)await _inputs.SecretValue(SecretArn, cancellation).ConfigureAwait(false));
-
-    public IAsyncEnumerable<SecretVersionEntry> SecretVersionsAsync(CancellationToken cancellation) => _inputs.SecretVersions(SecretArn, cancellation);
-
-    /// <summary>DescribeSecret of another secret, e.g. a multi-user template's master secret.</summary>
-    public Task<SecretDescription> OtherSecretAsync(string secretId, CancellationToken cancellation) => _inputs.OtherSecret(secretId, cancellation);
-
-    public Task<KmsRolePermission.Verdict?> KmsVerdictAsync(string keyId, string roleArn, string functionName, CancellationToken cancellation) =>
-        _inputs.KmsVerdict(keyId, roleArn, functionName, cancellation);
-
-    /// <summary>The function's template from its tags or name, else from the secret's engine key (unless values may not be read).</summary>
-    public async Task<RotationTemplate?> TemplateAsync(CancellationToken cancellation)
-    {
-        var function = await FunctionAsync(cancellation).ConfigureAwait(false);
-        if (RotationTemplates.Identify(function, null) is { } byFunction) return byFunction;
-        var value = await SecretValueAsync(cancellation).ConfigureAwait(false);
-        return value?.NotJsonReason is null ? RotationTemplates.Identify(null, null, value?.GetPublicValue("engine")) : null;
-    }
-
-    /// <summary>The newest rotation attempt in the function's logs that may be this secret's; null when none.</summary>
-    public Task<RotationAttempt?> LatestAttemptAsync(CancellationToken cancellation) =>
-        Once(nameof(LatestAttemptAsync), () => _inputs.LatestAttempt(SecretArn, cancellation));
-
-    /// <summary>The function's age as Get-RotationFunctionAge dates it; null without a readable function.</summary>
-    public Task<RotationFunctionAge?> AgeAsync(CancellationToken cancellation) => Once(nameof(AgeAsync), async () =>
-        await FunctionAsync(cancellation).ConfigureAwait(false) is { } function
-            ? await _inputs.Age(FunctionId(function), cancellation).ConfigureAwait(false)
-            : null);
-
-    /// <summary>The libpq builds the function bundles (PostgreSQL templates only); null otherwise.</summary>
-    public Task<IReadOnlyList<LibpqReport>?> LibpqAsync(CancellationToken cancellation) => Once(nameof(LibpqAsync), async () =>
-    {
-        if (await FunctionAsync(cancellation).ConfigureAwait(false) is not { } function) return null;
-        if ((await TemplateAsync(cancellation).ConfigureAwait(false))?.IsPostgres != true) return null;
-        return await _inputs.Libpq(FunctionId(function), cancellation).ConfigureAwait(false);
-    });
-
-    /// <summary>The function's VPC paths to Secrets Manager and to the secret's database.</summary>
-    public Task<NetworkPathReport> NetworkPathAsync(CancellationToken cancellation) =>
-        Once(nameof(NetworkPathAsync), () => _inputs.NetworkPath(SecretArn, !Options.SkipSecretValue, cancellation));
-
-    /// <summary>Logs into the database with each version of the secret (only -IncludeDatabaseLogin asks).</summary>
-    public Task<DatabaseLoginCheck> DatabaseLoginAsync(CancellationToken cancellation) =>
-        Once(nameof(DatabaseLoginAsync), () => _inputs.DatabaseLogin(SecretArn, Options.DatabaseProbe, cancellation));
-
-    /// <summary>An input asked for by several checks (and the cause analysis) is fetched once per diagnosis.</summary>
-    private Task<T> Once<T>(string input, Func<Task<T>> fetch)
-    {
-        lock (_inputTasks)
-        {
-            if (_inputTasks.TryGetValue(input, out var task)) return (Task<T>)task;
-            Task<T> fetched;
-            try
-            {
-                fetched = fetch();
-            }
-            catch (Exception e)
-            {
-                fetched = Task.FromException<T>(e);
-            }
-            _inputTasks[input] = fetched;
-            return fetched;
+            _account.Enqueue(new InputRead(input, Stopwatch.GetElapsedTime(started), e));
+            // A deleted function surfacing in its logs' read is the function's absence, not the logs'.
+            var owner = CheckCatalogue.Closure([input]).FirstOrDefault(i => IsAbsenceOf(i, e)) ?? input;
+            throw new EvidenceUnavailableException(owner, e);
         }
     }
 
-    /// <summary>
-    /// What the secret's database answers without credentials (port, TLS, authentication); null when the secret's value
-    /// was not read or names no host.
-    /// </summary>
-    public Task<DatabaseServerFacts?> DatabaseServerAsync(CancellationToken cancellation) => Once(nameof(DatabaseServerAsync), async () =>
+    private static bool IsAbsenceOf(Input input, Exception failure) =>
+        input.MissingErrorId is { } id && failure is TroubleshooterException { ErrorId: var errorId } && errorId == id;
+
+    /// <summary>Every input this diagnosis read, in the order they came in.</summary>
+    internal IReadOnlyList<InputRead> Reads => [.. _account];
+
+    /// <summary>A check stopped for want of an input.</summary>
+    internal void CouldNotRun(RotationCheck check, EvidenceUnavailableException e)
     {
-        var value = await SecretValueAsync(cancellation).ConfigureAwait(false);
-        if (value?.NotJsonReason is not null || DatabaseEngines.Of(value?.GetPublicValue("engine")) is not { } engine
-            || value!.GetPublicValue("host") is not { Length: > 0 } host) return null;
-        var port = int.TryParse(value.GetPublicValue("port"), out var p) && p is > 0 and < 65536 ? p : engine.DefaultPort;
-        return (DatabaseServerFacts?)await _inputs.DatabaseServer(engine.Engine, host, port, value.GetPublicValue("username") ?? "",
-            value.GetPublicValue("dbname") ?? engine.DefaultDatabase ?? "", Options.DatabaseProbe, cancellation).ConfigureAwait(false);
-    });
+        var unavailable = Unavailable(e.Input, e.Failure);
+        lock (_unavailable) unavailable.Stopped.Add(check);
+    }
 
-    /// <summary>What the secret's ssl key tells the template; null when the value was not read.</summary>
-    public async Task<DatabaseTlsPreference?> TlsPreferenceAsync(CancellationToken cancellation) =>
-        await SecretValueAsync(cancellation).ConfigureAwait(false) is { NotJsonReason: null } value
-            ? DatabaseEngines.TlsPreferenceOf(value.GetPublicValue("ssl")) : null;
+    /// <summary>A check failed on its own (not for want of an input).</summary>
+    internal void CouldNotRun(RotationCheck check, TroubleshooterException e)
+    {
+        var unavailable = Unavailable(check, e);
+        lock (_unavailable) unavailable.Stopped.Add(check);
+    }
 
-    private static string FunctionId(LambdaFunction function) => function.Configuration.FunctionArn ?? function.Configuration.FunctionName!;
+    /// <summary>A consumer went on without an input; <paramref name="consumer"/> null when an input being worked out did.</summary>
+    internal void WentWithout(string? consumer, EvidenceUnavailableException e)
+    {
+        var unavailable = Unavailable(e.Input, e.Failure);
+        if (consumer is not null) lock (_unavailable) unavailable.WentWithout.Add(consumer);
+    }
 
-    /// <summary>Adds a finding of <paramref name="by"/>; another check's finding of the same id becomes more evidence of one finding.</summary>
-    public void Add(RotationCheck by, Finding finding)
+    private Unavailability Unavailable(object what, Exception failure)
+    {
+        lock (_unavailable)
+        {
+            if (!_unavailable.TryGetValue(what, out var unavailable))
+                _unavailable[what] = unavailable = new Unavailability(what as Input, failure);
+            return unavailable;
+        }
+    }
+
+    /// <summary>Whether an input the status rests on could not be read (denied, throttled): the status is then Unknown unless something failed.</summary>
+    internal bool Undecided
+    {
+        get
+        {
+            lock (_unavailable) return _unavailable.Values.Any(u => u.Input is { Decisive: true } input && !IsAbsenceOf(input, u.Failure));
+        }
+    }
+
+    /// <summary>Adds a finding of <paramref name="by"/> (null: the diagnosis itself); another check's finding of the same id becomes more evidence of one finding.</summary>
+    internal void Add(RotationCheck? by, Finding finding)
     {
         lock (_findings) _findings.Add((by, finding.About(SecretArn, SecretName)));
     }
@@ -235,25 +182,62 @@ public sealed class DiagnosisContext
         lock (_findings) return _findings.Where(f => f.By == check).Select(f => f.Finding).ToList();
     }
 
-    /// <summary>Whether <paramref name="check"/> raised a finding of <paramref name="definition"/> in this diagnosis.</summary>
-    public bool Raised(RotationCheck check, FindingDefinition definition)
-    {
-        lock (_findings) return _findings.Any(f => f.By == check && f.Finding.CheckId == definition.Id);
-    }
-
-    /// <summary>The kept findings, one per id (in check order, evidence merged), most severe first.</summary>
+    /// <summary>
+    /// The kept findings, one per id (in check order, evidence merged), most severe first, with a CheckSkipped for each
+    /// input that could not be had, naming the checks that could not run without it.
+    /// </summary>
     public IReadOnlyList<Finding> Findings()
     {
         var order = CheckCatalogue.Checks.ToList();
+        int Rank(RotationCheck? check) => check is null ? int.MaxValue : order.IndexOf(check);
+        List<(RotationCheck? By, Finding Finding)> all;
+        lock (_findings) all = [.. _findings];
+        all.AddRange(Skipped(Rank));
         var merged = new List<Finding>();
-        lock (_findings)
-            foreach (var (by, finding) in _findings.OrderBy(f => order.IndexOf(f.By)))
-            {
-                if (!Options.Selection.Keeps(finding, by)) continue;
-                var at = merged.FindIndex(f => f.CheckId == finding.CheckId);
-                if (at < 0) merged.Add(finding);
-                else merged[at] = merged[at].MergedWith(finding, joinText: finding.CheckId == CheckCatalogue.CheckSkipped.Id);
-            }
+        foreach (var (by, finding) in all.OrderBy(f => Rank(f.By)))
+        {
+            if (!Options.Selection.Keeps(finding, by)) continue;
+            var at = merged.FindIndex(f => f.CheckId == finding.CheckId);
+            if (at < 0) merged.Add(finding);
+            else merged[at] = merged[at].MergedWith(finding, joinText: finding.CheckId == CheckCatalogue.CheckSkipped.Id);
+        }
         return merged.OrderBy(f => f.Severity).ThenBy(f => f.CheckId, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>One CheckSkipped per input that could not be had (a deleted function aside: a check says that it is gone).</summary>
+    private List<(RotationCheck? By, Finding Finding)> Skipped(Func<RotationCheck?, int> rank)
+    {
+        lock (_unavailable)
+            return _unavailable.Values
+                .Where(u => !(u.Input is { } input && IsAbsenceOf(input, u.Failure)))
+                .Select(u => (u, Stopped: u.Stopped.Distinct().OrderBy(rank).ToList()))
+                .Select(x => (x.Stopped.FirstOrDefault(), x.u.Finding(x.Stopped).About(SecretArn, SecretName)))
+                .ToList();
+    }
+
+    private sealed class Unavailability(Input? input, Exception failure)
+    {
+        public Input? Input { get; } = input;
+        public Exception Failure { get; } = failure;
+        public List<RotationCheck> Stopped { get; } = [];
+        public List<string> WentWithout { get; } = [];
+
+        public Finding Finding(IReadOnlyList<RotationCheck> stopped)
+        {
+            var without = WentWithout.Distinct().ToList();
+            // Who could not run, in the words today's scripts match ("... could not run: ..."): the checks it stopped, else
+            // those that went on without it.
+            var who = stopped.Count > 0 ? $"{string.Join(", ", stopped.Select(c => c.Id))} could not run"
+                : without.Count > 0 ? $"{string.Join(", ", without)} could not run in full"
+                : $"Part of the diagnosis could not run without {Input?.Description ?? "its evidence"}";
+            if (Failure is AwsServiceException aws)
+                return CheckCatalogue.CheckSkipped.Raise([aws.Message], $"{who}: {aws.ErrorCode ?? aws.Kind.ToString()} on {aws.IamAction}.",
+                    aws.Kind == AwsErrorKind.AccessDenied ? $"Allow {aws.IamAction} to the identity running the diagnosis." : "Try again later.");
+            var id = (Failure as TroubleshooterException)?.ErrorId ?? Failure.GetType().Name;
+            return CheckCatalogue.CheckSkipped.Raise([id], $"{who}: {Failure.Message}",
+                stopped.Count > 0 ? $"Fix what the message names, then run Test-SecretRotation -Check {string.Join(",", stopped.Select(c => c.Id))} again; the other checks ran."
+                    : "Fix what the message names, then run Test-SecretRotation again.",
+                FindingSeverity.Info);
+        }
     }
 }

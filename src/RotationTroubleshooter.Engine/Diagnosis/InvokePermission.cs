@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using System.Text.Json;
+using RotationTroubleshooter.Aws;
 
 namespace RotationTroubleshooter.Diagnosis;
 
@@ -20,7 +21,7 @@ public static class InvokePermission
     {
         if (string.IsNullOrWhiteSpace(policyDocument))
             return new(InvokeDecision.Missing, "the function has no resource policy");
-        var account = secretArn.Split(':') is { Length: > 4 } parts ? parts[4] : "";
+        var account = AwsArn.LocationOf(secretArn).AccountId ?? "";
         List<JsonElement> statements;
         JsonDocument document;
         try

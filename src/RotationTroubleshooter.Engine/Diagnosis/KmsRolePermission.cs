@@ -22,7 +22,7 @@ public sealed class KmsRolePermission(AwsSession session) : IRunService<KmsRoleP
     private static string? WithoutAccountDelegation(string? keyPolicy, string roleArn)
     {
         if (string.IsNullOrEmpty(keyPolicy)) return keyPolicy;
-        var account = roleArn.Split(':') is { Length: > 4 } parts ? parts[4] : "";
+        var account = AwsArn.LocationOf(roleArn).AccountId ?? "";
         try
         {
             var root = System.Text.Json.Nodes.JsonNode.Parse(keyPolicy)?.AsObject();

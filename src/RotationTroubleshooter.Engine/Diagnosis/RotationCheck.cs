@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Evidence;
+
 namespace RotationTroubleshooter.Diagnosis;
 
 /// <summary>Where a check looks; orders the catalogue and its documentation.</summary>
@@ -10,14 +12,24 @@ public enum CheckArea { Configuration, OwningService, Function, SecretValue, Log
 public enum CheckTarget { RotationFunction, ManagedRotation, Rotation, Secret }
 
 /// <summary>
-/// One check of Test-SecretRotation: a class under Diagnosis/Checks, found by <see cref="CheckCatalogue"/>. It declares
-/// what it looks at and every finding it can raise, and adds findings to the diagnosis context it is given; the inputs it
-/// asks the context for (function, logs, bundle, network path, ...) are fetched once per run however many checks ask.
+/// One check of Test-SecretRotation: a class under Diagnosis/Checks named <c>&lt;Id&gt;Check</c>, found by
+/// <see cref="CheckCatalogue"/>. It declares what it looks at, the inputs it judges (Evidence/), and every finding it can
+/// raise; it reads the inputs through the <see cref="CheckContext"/> it is given and adds findings to it. Inputs are read
+/// once per run however many checks ask; one that cannot be had stops the check, and the diagnosis says so once.
 /// </summary>
 public abstract class RotationCheck
 {
-    /// <summary>The stable id -Check and -ExcludeCheck take.</summary>
-    public abstract string Id { get; }
+    private const string Suffix = "Check";
+
+    protected RotationCheck()
+    {
+        var name = GetType().Name;
+        Id = name.EndsWith(Suffix, StringComparison.Ordinal) && name.Length > Suffix.Length ? name[..^Suffix.Length]
+            : throw new InvalidOperationException($"A check's class is named <Id>Check; {name} is not.");
+    }
+
+    /// <summary>The stable id -Check and -ExcludeCheck take: the class name without "Check".</summary>
+    public string Id { get; }
 
     /// <summary>One line: what the check looks at (tab completion, docs).</summary>
     public abstract string Description { get; }
@@ -27,16 +39,34 @@ public abstract class RotationCheck
     /// <summary>Every finding the check can raise.</summary>
     public abstract IReadOnlyList<FindingDefinition> Findings { get; }
 
-    /// <summary>The IAM actions the check calls (the identity running the diagnosis needs them).</summary>
-    public abstract IReadOnlyList<string> Permissions { get; }
+    /// <summary>
+    /// The inputs the check judges: it runs only where the options allow them all (e.g. not the secret's value with
+    /// -SkipSecretValue), and the IAM actions it needs come from them.
+    /// </summary>
+    public virtual IReadOnlyList<Input> Inputs => [];
+
+    /// <summary>Inputs that only sharpen the judgement: the check runs without them (and reads them with TryGetAsync).</summary>
+    public virtual IReadOnlyList<Input> OptionalInputs => [];
 
     /// <summary>What the check looks at; most look at the rotation function, and do not apply to managed rotation.</summary>
     public virtual CheckTarget Target => CheckTarget.RotationFunction;
 
-    /// <summary>Whether the check has anything to look at for this secret (its target, and what else it needs).</summary>
-    public virtual bool AppliesTo(DiagnosisContext context) => context.Has(Target);
+    /// <summary>Whether the secret gives the check anything to look at, beyond its target (e.g. a customer managed key).</summary>
+    public virtual bool AppliesTo(DiagnosisContext context) => true;
 
-    public abstract Task RunAsync(DiagnosisContext context, CancellationToken cancellation);
+    public abstract Task RunAsync(CheckContext context, CancellationToken cancellation);
 
     public override string ToString() => Id;
+}
+
+/// <summary>What a check sees of one diagnosis: the secret, its declared inputs, and where its findings go.</summary>
+public sealed class CheckContext : EvidenceReader
+{
+    private readonly RotationCheck _check;
+
+    internal CheckContext(DiagnosisContext context, RotationCheck check)
+        : base(context, [.. check.Inputs, .. check.OptionalInputs], $"Check {check.Id}", check.Id) => _check = check;
+
+    /// <summary>Adds a finding; another check's finding of the same id becomes more evidence of one finding.</summary>
+    public void Add(Finding finding) => Context.Add(_check, finding);
 }

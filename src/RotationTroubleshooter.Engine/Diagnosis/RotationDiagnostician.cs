@@ -1,16 +1,18 @@
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Diagnosis;
 
 /// <summary>
-/// Test-SecretRotation's engine: runs the catalogue's checks on a secret at the same time and says its status. The
-/// checks themselves live in Diagnosis/Checks; things secrets share are fetched once per run through the session.
+/// Test-SecretRotation's engine: runs the catalogue's checks on a secret at the same time, weighs the causes of the logs'
+/// symptom, and says its status. The checks live in Diagnosis/Checks, the inputs they read in Evidence/ (each shared
+/// input once per run).
 /// </summary>
 public sealed class RotationDiagnostician(AwsSession session) : IRunService<RotationDiagnostician>
 {
     public static RotationDiagnostician Create(AwsSession session) => new(session);
 
-    private readonly DiagnosisInputs _inputs = DiagnosisInputs.From(session);
+    private readonly EvidenceSource _source = new(session);
 
     public async Task<RotationDiagnosis> DiagnoseAsync(string secretId, DiagnosisOptions options, CancellationToken cancellation)
     {
@@ -19,13 +21,15 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
         {
             secret = await session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
         }
-        catch (AwsServiceException e) when (CannotRun(e) && e.Kind != AwsErrorKind.ExpiredToken)
+        catch (AwsServiceException e) when (e.Kind is not (AwsErrorKind.ExpiredToken or AwsErrorKind.NotFound) && EvidenceFailure.KeepsEvidence(e))
         {
             // Without the description nothing else can be judged, but the secret still gets its answer.
             return new RotationDiagnosis
             {
                 SecretArn = secretId, Name = secretId, Status = RotationStatus.Unknown,
-                Findings = [Skipped("DescribeSecret", e).About(secretId, secretId)],
+                Region = AwsArn.RegionOf(secretId) ?? session.Connection.RegionName, // a name has no region of its own
+                Findings = [CheckCatalogue.CheckSkipped.Raise([e.Message], $"DescribeSecret could not run: {e.ErrorCode ?? e.Kind.ToString()} on {e.IamAction}.",
+                    e.Kind == AwsErrorKind.AccessDenied ? $"Allow {e.IamAction} to the identity running the diagnosis." : "Try again later.").About(secretId, secretId)],
             };
         }
         return await DiagnoseAsync(secret, options, cancellation).ConfigureAwait(false);
@@ -34,34 +38,35 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
     public Task<RotationDiagnosis> DiagnoseAsync(SecretDescription secret, DiagnosisOptions options, CancellationToken cancellation)
     {
         session.RememberSecret(secret);
-        return DiagnoseAsync(new DiagnosisContext(secret, options, _inputs), CheckCatalogue.Checks.Where(options.Selection.Runs), cancellation);
+        return DiagnoseAsync(new DiagnosisContext(secret, options, _source), CheckCatalogue.Checks.Where(options.Selection.Runs), cancellation);
     }
 
-    /// <summary>Runs the checks that apply to the secret at the same time, then says its status.</summary>
+    /// <summary>
+    /// The checks of <paramref name="chosen"/> that have something to look at in this secret, with every input they need
+    /// allowed by the options.
+    /// </summary>
+    internal static IEnumerable<RotationCheck> Applicable(DiagnosisContext context, IEnumerable<RotationCheck> chosen) =>
+        chosen.Where(c => context.Has(c.Target) && c.AppliesTo(context) && c.Inputs.All(i => i.WithheldBy(context.Options) is null));
+
+    /// <summary>Runs the checks that apply to the secret at the same time, then weighs the causes and says its status.</summary>
     internal static async Task<RotationDiagnosis> DiagnoseAsync(DiagnosisContext context, IEnumerable<RotationCheck> checks, CancellationToken cancellation)
     {
         var chosen = checks.ToList();
-        var running = chosen.Where(c => c.AppliesTo(context)).ToList();
+        var running = Applicable(context, chosen).ToList();
         await Task.WhenAll(running.Select(check => RunAsync(check, context, cancellation))).ConfigureAwait(false);
-        if (context.FunctionUnreadable is { } unreadable)
-        {
-            var functionCheck = CheckCatalogue.Checks.OfType<Checks.RotationFunctionCheck>().Single();
-            context.Add(functionCheck, Skipped(functionCheck.Id, unreadable));
-        }
         if (context.HasManagedRotation && chosen.Where(c => c.Target == CheckTarget.RotationFunction).ToList() is [var first, ..] notApplicable)
             context.Add(first, CheckCatalogue.FunctionChecksNotApplicable.Raise(
                 [$"OwningService={context.Secret.Owner}, no RotationLambdaARN", $"Not applicable: {string.Join(", ", notApplicable.Select(c => c.Id))}"],
                 $"{context.Secret.Owner} rotates this secret itself (managed rotation): it has no rotation function, so the function's {notApplicable.Count} check{(notApplicable.Count == 1 ? "" : "s")} do not apply."));
-        var findings = context.Findings();
         // The cause of the logs' symptom, when the logs were read: its finding (and remediation) comes first.
-        var (symptom, cause, causes) = running.OfType<Checks.RotationLogCheck>().Any()
-            ? await Causes.CauseAnalysis.AssessAsync(context, findings, running, cancellation).ConfigureAwait(false)
-            : (null, null, []);
+        var (symptom, cause, causes) = await Causes.CauseAnalysis.AssessAsync(context, context.Findings(), cancellation).ConfigureAwait(false);
+        var findings = context.Findings();
         if (cause != null) findings = findings.Where(f => f.CheckId == cause).Concat(findings.Where(f => f.CheckId != cause)).ToList();
+        context.Options.InputsRead?.Invoke(context.Reads);
         var secret = context.Secret;
         var status = !context.Has(CheckTarget.Rotation) ? RotationStatus.NotConfigured
             : findings.Any(f => f.Severity == FindingSeverity.Error) ? RotationStatus.Failing
-            : (context.FunctionUnreadable ?? context.OwnerUnreadable) != null ? RotationStatus.Unknown
+            : context.Undecided ? RotationStatus.Unknown
             : findings.Any(f => f.Severity == FindingSeverity.Warning) ? RotationStatus.Warning
             : RotationStatus.Healthy;
         return new RotationDiagnosis
@@ -81,41 +86,25 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
         };
     }
 
-    /// <summary>Runs one check; a denied or throttled call, or a check's own failure, becomes CheckSkipped instead of failing the diagnosis.</summary>
+    /// <summary>
+    /// Runs one check; an input it cannot have, or its own failure (a refused download), stops it and becomes one
+    /// CheckSkipped per input instead of failing the diagnosis.
+    /// </summary>
     private static async Task RunAsync(RotationCheck check, DiagnosisContext context, CancellationToken cancellation)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            await check.RunAsync(context, cancellation).ConfigureAwait(false);
+            await check.RunAsync(new CheckContext(context, check), cancellation).ConfigureAwait(false);
         }
-        catch (AwsServiceException e) when (CannotRun(e) || e.Kind == AwsErrorKind.NotFound)
+        catch (EvidenceUnavailableException e)
         {
-            context.Add(check, Skipped(check.Id, e));
+            context.CouldNotRun(check, e);
         }
-        catch (TroubleshooterException e) when (e.ErrorId == ErrorIds.FunctionNotFound)
+        catch (TroubleshooterException e) when (EvidenceFailure.KeepsEvidence(e))
         {
-            // The function check reports the missing function; a check that needed it has nothing to add.
-            await context.FunctionAsync(cancellation).ConfigureAwait(false);
-            if (context.FunctionMissing is null) context.Add(check, SkippedBy(check, e));
-        }
-        catch (TroubleshooterException e) when (e is not AwsServiceException)
-        {
-            // A check's own failure (an unreadable bundle, a download refused) is reported, not fatal to the diagnosis.
-            context.Add(check, SkippedBy(check, e));
+            context.CouldNotRun(check, e);
         }
         context.Options.CheckRan?.Invoke(check, System.Diagnostics.Stopwatch.GetElapsedTime(started), context.FindingsOf(check));
     }
-
-    private static Finding SkippedBy(RotationCheck check, TroubleshooterException e) =>
-        CheckCatalogue.CheckSkipped.Raise([e.ErrorId], $"{check.Id} could not run: {e.Message}",
-            $"Fix what the message names, then run Test-SecretRotation -Check {check.Id} again; the other checks ran.", FindingSeverity.Info);
-
-    /// <summary>Failures that stop one check but say nothing about the rotation: denied, throttled, AWS or network trouble.</summary>
-    internal static bool CannotRun(AwsServiceException e) =>
-        e.Kind is AwsErrorKind.AccessDenied or AwsErrorKind.Throttled or AwsErrorKind.ServiceFault or AwsErrorKind.Transport or AwsErrorKind.ExpiredToken;
-
-    private static Finding Skipped(string what, AwsServiceException e) =>
-        CheckCatalogue.CheckSkipped.Raise([e.Message], $"{what} could not run: {e.ErrorCode ?? e.Kind.ToString()} on {e.IamAction}.",
-            e.Kind == AwsErrorKind.AccessDenied ? $"Allow {e.IamAction} to the identity running the diagnosis." : "Try again later.");
 }

@@ -13,6 +13,13 @@ public sealed record RotationTemplate(string Name, IReadOnlyList<string> EngineV
         EngineValues.Contains(engine, StringComparer.Ordinal) || (Name == "Db2" && engine.StartsWith("db2", StringComparison.Ordinal));
 }
 
+/// <summary>A secret's AWSCURRENT value against its function's template: the keys it has, those it lacks, its engine.</summary>
+public sealed record TemplateFit(RotationTemplate Template, IReadOnlyList<string> KeyNames, IReadOnlyList<string> MissingKeys, string? Engine)
+{
+    /// <summary>False when the value names an engine the template refuses ("Database engine must be set to ...").</summary>
+    public bool EngineAccepted => Engine is null || Template.Accepts(Engine);
+}
+
 public static class RotationTemplates
 {
     private static readonly (string Key, string Name, string[] Engines, string[] Keys)[] Known =

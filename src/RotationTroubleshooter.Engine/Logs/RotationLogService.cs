@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Logs;
 
@@ -34,8 +34,8 @@ public sealed class FunctionLogs
 }
 
 /// <summary>
-/// Reads rotation functions' logs once per run (through <see cref="AwsSession.Get{T}"/>) and rebuilds their rotation
-/// attempts, so Get-RotationFunctionLog and Test-SecretRotation share one read per function and window.
+/// Reads rotation functions' logs and rebuilds their rotation attempts; a function's logs over a window are read once per
+/// run (<see cref="FunctionInputs.Logs"/>), so Get-RotationFunctionLog and Test-SecretRotation share one read.
 /// </summary>
 public sealed class RotationLogService(AwsSession session) : IRunService<RotationLogService>
 {
@@ -44,7 +44,6 @@ public sealed class RotationLogService(AwsSession session) : IRunService<Rotatio
     public static readonly TimeSpan DefaultLookback = TimeSpan.FromDays(7);
     public const int DefaultMaxEvents = 10_000;
 
-    private readonly ConcurrentDictionary<(string Function, DateTime Start, DateTime End, int Max), Lazy<Task<FunctionLogs>>> _logs = new();
     private readonly CloudWatchLogsClient _client = session.Get<CloudWatchLogsClient>();
 
     /// <summary>The run's default window ends when the service was created, so every caller in a run shares one read.</summary>
@@ -59,11 +58,14 @@ public sealed class RotationLogService(AwsSession session) : IRunService<Rotatio
         if (start >= end) throw new TroubleshooterException(ErrorIds.InvalidTimeWindow, FailureCategory.InvalidArgument,
             $"The start time {start:u} is not before the end time {end:u}.");
         if (maxEvents < 1) throw new ArgumentOutOfRangeException(nameof(maxEvents), "maxEvents must be at least 1.");
-        var id = AwsArn.CheckFunctionName(functionName);
-        var read = _logs.GetOrAdd((NameOf(id), start, end, maxEvents),
-            _ => new Lazy<Task<FunctionLogs>>(() => ReadGuessingGroupAsync(id, start, end, maxEvents, cancellation)));
-        return await read.Value.ConfigureAwait(false);
+        var window = new LogWindow(AwsArn.CheckFunctionName(functionName), start, end, maxEvents);
+        return await FunctionInputs.Logs.GetAsync(session, window, ct => ReadWindowAsync(window, ct), cancellation).ConfigureAwait(false);
     }
+
+    /// <summary>The function's logs over a window (null bounds: the run's default), read now; the run's shared read is <see cref="FunctionInputs.Logs"/>.</summary>
+    internal Task<FunctionLogs> ReadWindowAsync(LogWindow window, CancellationToken cancellation) =>
+        ReadGuessingGroupAsync(AwsArn.CheckFunctionName(window.FunctionId), window.Start is { } start ? Utc(start) : DefaultStartTime,
+            window.End is { } end ? Utc(end) : DefaultEndTime, window.MaxEvents, cancellation);
 
     /// <summary>
     /// Reads Lambda's default log group while GetFunction says whether LoggingConfig names another one (then that one
@@ -110,8 +112,11 @@ public sealed class RotationLogService(AwsSession session) : IRunService<Rotatio
         (await ReadAsync(functionName, startTime, endTime, maxEvents, cancellation).ConfigureAwait(false)).Attempts;
 
     /// <summary>Every rotation attempt of the function over the run's default window (the last 7 days, 10,000 events).</summary>
-    public Task<IReadOnlyList<RotationAttempt>> ForFunctionAsync(string functionName, CancellationToken cancellation) =>
-        ForFunctionAsync(functionName, DefaultStartTime, DefaultEndTime, DefaultMaxEvents, cancellation);
+    public async Task<IReadOnlyList<RotationAttempt>> ForFunctionAsync(string functionName, CancellationToken cancellation)
+    {
+        var window = new LogWindow(AwsArn.CheckFunctionName(functionName));
+        return (await FunctionInputs.Logs.GetAsync(session, window, ct => ReadWindowAsync(window, ct), cancellation).ConfigureAwait(false)).Attempts;
+    }
 
     /// <summary>
     /// The secret's attempts (found through DescribeSecret's RotationLambdaARN), oldest first. Attempts whose logs name

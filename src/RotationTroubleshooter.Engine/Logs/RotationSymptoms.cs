@@ -130,6 +130,9 @@ public static class RotationSymptoms
         ConnectionParametersLookupFailed, SetPasswordFailed, TlsHostnameMismatch, Succeeded, Unknown,
     ];
 
+    /// <summary>The symptoms of a failed database login (after which Test-SecretRotation asks the database what it answers).</summary>
+    public static IReadOnlyList<FindingDefinition> LoginFailures { get; } = [DatabaseLoginRejected, DatabaseUnreachable, TestSecretLoginFailed];
+
     /// <summary>The definition of a symptom id; null for an id this build does not know.</summary>
     public static FindingDefinition? Of(string id) => All.FirstOrDefault(d => d.Id == id);
 }

@@ -142,7 +142,7 @@ internal static partial class SymptomClassifier
             if (duration > DatabaseConnectTimeoutMs && scram is null)
             {
                 evidence.Add($"setSecret ran {Ms(duration)} ms, over the templates' 5000 ms connect timeout: the database did not answer.");
-                return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, DatabaseUnreachableRemedy);
+                return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, RotationSymptoms.DatabaseUnreachable.Remediation);
             }
             evidence.Add($"setSecret failed in {Ms(duration)} ms, under the 5000 ms connect timeout: something answered at once (a refused login or a refused connection).");
             return new Diagnosis(RotationSymptoms.DatabaseLoginRejected.Id, evidence, LoginRejectedRemedy(setFailure, scram, tlsEnforced, noTls, attempt.SecretArn));
@@ -165,7 +165,7 @@ internal static partial class SymptomClassifier
         {
             var evidence = LastLines(inv, 3);
             evidence.Add($"{inv.Step}{(inv.StepInferred ? " (implied by the sequence)" : "")} {DescribeEnd(inv)} while logging in to the database.");
-            return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, DatabaseUnreachableRemedy);
+            return new Diagnosis(RotationSymptoms.DatabaseUnreachable.Id, evidence, RotationSymptoms.DatabaseUnreachable.Remediation);
         }
         if (longTask && meaningful.Count == 0)
         {
@@ -207,9 +207,6 @@ internal static partial class SymptomClassifier
     // when the master secret names another host) or a tag naming a deleted database.
     private const string MasterLookupNotFoundRemedy =
         "RDS has no database by the identifier the template looked up: either the master secret (masterarn) names another host than this secret, and this secret's host is no RDS instance endpoint whose replica source could be checked, or the master secret's aws:rds:primaryDBInstanceArn / primaryDBClusterArn tag names a database that no longer exists. Make masterarn name the master secret of this secret's database, with the same host.";
-
-    private const string DatabaseUnreachableRemedy =
-        "Let the function reach the database: allow the database port outbound from the function's security group and inbound on the database's, with a route and network ACLs between their subnets (and a function timeout above 30 s).";
 
     /// <summary>
     /// A fast failed login: the templates log the same line whatever refused it, so the remedy names every candidate

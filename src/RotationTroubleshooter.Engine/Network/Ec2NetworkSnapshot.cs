@@ -1,14 +1,14 @@
-using System.Collections.Concurrent;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Network;
 
 /// <summary>
-/// Loads and caches the EC2 network description of VPCs for one run: every function (and database) in a VPC shares one
-/// fetch, concurrent callers wait on the same in-flight fetch, and each kind of resource is one paginated call
-/// filtered by VPC or by a batch of ids.
+/// Loads the EC2 network description of VPCs for one run, into the run's cache: every function (and database) in a VPC
+/// shares one fetch (<see cref="NetworkInputs.Vpc"/>), concurrent callers wait on the same fetch in flight, and each kind
+/// of resource is one paginated call filtered by VPC or by a batch of ids.
 /// </summary>
 public sealed class Ec2NetworkSnapshot
 {
@@ -17,11 +17,18 @@ public sealed class Ec2NetworkSnapshot
     /// <summary>GetManagedPrefixListEntries takes one list per call, so the lists resolved per VPC are capped.</summary>
     internal const int MaxPrefixLists = 50;
 
-    private readonly IAmazonEC2 _ec2;
-    private readonly ConcurrentDictionary<string, Lazy<Task<VpcNetwork>>> _vpcs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Task<string?>> _subnetVpc = new(StringComparer.Ordinal);
+    /// <summary>A subnet's VPC (null: no such subnet), from one batched DescribeSubnets or from a described VPC.</summary>
+    private static readonly object SubnetVpcs = new();
 
-    public Ec2NetworkSnapshot(IAmazonEC2 ec2) => _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
+    private readonly IAmazonEC2 _ec2;
+    private readonly RunCache _cache;
+
+    /// <param name="cache">The run's cache; a snapshot of its own when none is given.</param>
+    public Ec2NetworkSnapshot(IAmazonEC2 ec2, RunCache? cache = null)
+    {
+        _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
+        _cache = cache ?? new RunCache();
+    }
 
     /// <summary>
     /// Maps subnet ids to their VPC ids. Subnets of VPCs already loaded cost no request; the rest are one batched call,
@@ -31,73 +38,47 @@ public sealed class Ec2NetworkSnapshot
     public async Task<IReadOnlyDictionary<string, string>> ResolveVpcIdsAsync(IEnumerable<string> subnetIds, CancellationToken cancellationToken = default)
     {
         var wanted = subnetIds.Distinct(StringComparer.Ordinal).ToList();
-        var lookups = new Dictionary<string, Task<string?>>(StringComparer.Ordinal);
-        var mine = new List<(string Id, TaskCompletionSource<string?> Result)>();
+        var batch = new TaskCompletionSource<Dictionary<string, string>>(TaskCreationOptions.RunContinuationsAsynchronously);
         // Claimed together: a concurrent caller with the same subnets waits for this one batch instead of asking for the
         // half it claimed first.
-        lock (_subnetVpc)
-        {
-            foreach (var id in wanted)
-            {
-                var result = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-                lookups[id] = _subnetVpc.GetOrAdd(id, result.Task);
-                if (lookups[id] == result.Task)
-                    mine.Add((id, result));
-            }
-        }
+        var mine = _cache.Claim<string, string?>(SubnetVpcs, wanted, async id => (await batch.Task.ConfigureAwait(false)).GetValueOrDefault(id));
         if (mine.Count > 0)
         {
             try
             {
                 var subnets = await CollectAsync(
-                    _ec2.Paginators.DescribeSubnets(new DescribeSubnetsRequest { SubnetIds = mine.Select(m => m.Id).ToList() }).Responses,
+                    _ec2.Paginators.DescribeSubnets(new DescribeSubnetsRequest { SubnetIds = mine }).Responses,
                     r => r.Subnets, "subnets", cancellationToken).ConfigureAwait(false);
-                var found = subnets.ToDictionary(s => s.SubnetId, s => s.VpcId, StringComparer.Ordinal);
-                foreach (var (id, result) in mine)
-                    result.SetResult(found.GetValueOrDefault(id));
+                batch.SetResult(subnets.ToDictionary(s => s.SubnetId, s => s.VpcId, StringComparer.Ordinal));
             }
             catch (Exception e)
             {
-                // Not cached: a later caller asks again.
-                foreach (var (id, result) in mine)
-                {
-                    _subnetVpc.TryRemove(new KeyValuePair<string, Task<string?>>(id, result.Task));
-                    result.SetException(e);
-                }
-                throw;
+                // Every subnet of the batch fails with it (and is asked again later unless EC2 refused it for good).
+                batch.SetException(e);
             }
         }
         var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (id, lookup) in lookups)
-            if (await lookup.WaitAsync(cancellationToken).ConfigureAwait(false) is { } vpcId)
+        foreach (var id in wanted)
+            if (await _cache.GetAsync<string?>(SubnetVpcs, id, ct => DescribeSubnetVpcAsync(id, ct), cancellationToken).ConfigureAwait(false) is { } vpcId)
                 resolved[id] = vpcId;
         return resolved;
     }
 
-    /// <summary>The VPC's network description, fetched on first use and shared by every later and concurrent caller.</summary>
+    /// <summary>One subnet's VPC, for a subnet whose batch failed in a way that may pass: asked again on its own.</summary>
+    private async Task<string?> DescribeSubnetVpcAsync(string subnetId, CancellationToken ct) =>
+        (await CollectAsync(_ec2.Paginators.DescribeSubnets(new DescribeSubnetsRequest { SubnetIds = [subnetId] }).Responses,
+            r => r.Subnets, "subnets", ct).ConfigureAwait(false)).FirstOrDefault()?.VpcId;
+
+    /// <summary>The VPC's network description, fetched on first use and shared by every later and concurrent caller of the run.</summary>
     /// <exception cref="AwsServiceException">EC2 refused one of the describe calls (e.g. missing permission), or it failed after the pipeline's retries.</exception>
-    public async Task<VpcNetwork> GetVpcAsync(string vpcId, CancellationToken cancellationToken = default)
+    public Task<VpcNetwork> GetVpcAsync(string vpcId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(vpcId);
-        while (true)
-        {
-            var lazy = _vpcs.GetOrAdd(vpcId, id => new Lazy<Task<VpcNetwork>>(() => FetchVpcAsync(id, cancellationToken)));
-            try
-            {
-                return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested && lazy.Value.IsCompleted)
-            {
-                // A failed or cancelled fetch is not cached: the next caller tries again. A fetch cancelled by another
-                // caller's token is retried here under ours; a real failure is reported to every waiter.
-                _vpcs.TryRemove(new KeyValuePair<string, Lazy<Task<VpcNetwork>>>(vpcId, lazy));
-                if (!lazy.Value.IsCanceled)
-                    throw;
-            }
-        }
+        return _cache.GetAsync(NetworkInputs.Vpc, vpcId, ct => FetchVpcAsync(vpcId, ct), cancellationToken);
     }
 
-    private async Task<VpcNetwork> FetchVpcAsync(string vpcId, CancellationToken ct)
+    /// <summary>Describes the VPC now; the run's shared read is <see cref="GetVpcAsync"/>.</summary>
+    internal async Task<VpcNetwork> FetchVpcAsync(string vpcId, CancellationToken ct)
     {
         var byVpc = new List<Filter> { new() { Name = "vpc-id", Values = [vpcId] } };
         var subnetsTask = CollectAsync(_ec2.Paginators.DescribeSubnets(new DescribeSubnetsRequest { Filters = byVpc }).Responses,
@@ -140,7 +121,7 @@ public sealed class Ec2NetworkSnapshot
         var prefixLists = prefixTask.Result.Where(p => p.Cidrs is not null)
             .ToDictionary(p => p.Id, p => (IReadOnlyList<string>)p.Cidrs!, StringComparer.Ordinal);
         foreach (var subnet in subnetsTask.Result)
-            _subnetVpc.TryAdd(subnet.SubnetId, Task.FromResult<string?>(subnet.VpcId));
+            _cache.Remember<string?>(SubnetVpcs, subnet.SubnetId, subnet.VpcId);
 
         return new VpcNetwork(vpcId, subnetsTask.Result, routeTablesTask.Result, natTask.Result, igwTask.Result, endpointsTask.Result,
             groups, aclsTask.Result, prefixLists, peeringTask.Result);

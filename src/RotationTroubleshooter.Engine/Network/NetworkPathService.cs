@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Network;
 
@@ -9,60 +9,57 @@ namespace RotationTroubleshooter.Network;
 public sealed record DatabaseLookup(DatabaseTarget? Target, string? NotCheckedReason = null);
 
 /// <summary>
-/// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="For"/>): one EC2 client over the
-/// session's pipeline and one <see cref="Ec2NetworkSnapshot"/>, so functions sharing a VPC cost one description; the RDS
-/// databases listed once; a secret's database address and report shared by the callers that ask for it at the same time.
+/// The network checks of one run (one per <see cref="AwsSession"/>, through <see cref="AwsSession.Get{T}"/>): one EC2
+/// client over the session's pipeline and one <see cref="Ec2NetworkSnapshot"/> over the run's cache, so functions
+/// sharing a VPC cost one description (<see cref="NetworkInputs.Vpc"/>); the RDS databases listed once
+/// (<see cref="NetworkInputs.Databases"/>); a secret's database address and report shared by the callers that ask for it
+/// at the same time (<see cref="NetworkInputs.Path"/>).
 /// </summary>
 public sealed class NetworkPathService : IRunService<NetworkPathService>
 {
+    // Shared while in flight only: per-secret answers a fleet's diagnoses would otherwise pile up in memory.
+    private static readonly object Lookups = new(), Reports = new();
+
     private readonly AwsSession _session;
     private readonly Lazy<Ec2NetworkSnapshot> _snapshot;
     private readonly Lazy<NetworkPathAnalyzer> _analyzer;
-    private readonly RdsClient _rds;
-    private readonly ConcurrentDictionary<string, Lazy<Task<IReadOnlyList<RdsDatabase>>>> _databases = new(StringComparer.Ordinal);
     private readonly SecretHostReader _secrets;
-    private readonly ConcurrentDictionary<string, Lazy<Task<DatabaseLookup>>> _lookups = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<NetworkPathReport>>> _reports = new(StringComparer.Ordinal);
+    private readonly RdsClient _rds;
 
     public NetworkPathService(AwsSession session)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
-        _snapshot = new Lazy<Ec2NetworkSnapshot>(() => new Ec2NetworkSnapshot(Ec2ClientFactory.Create(session.Pipeline)));
+        _snapshot = new Lazy<Ec2NetworkSnapshot>(() => new Ec2NetworkSnapshot(Ec2ClientFactory.Create(session.Pipeline), session.Cache));
         _analyzer = new Lazy<NetworkPathAnalyzer>(() => new NetworkPathAnalyzer(_snapshot.Value));
-        _rds = session.Get<RdsClient>();
         _secrets = new SecretHostReader(session);
+        _rds = session.Get<RdsClient>();
     }
 
     /// <summary>The run's service: every caller of the same session (Test-RotationNetwork, Test-SecretRotation) shares it.</summary>
     public static NetworkPathService Create(AwsSession session) => new(session);
 
+    /// <summary>The run's EC2 description of VPCs.</summary>
+    internal Ec2NetworkSnapshot Snapshot => _snapshot.Value;
+
     /// <summary>
     /// The secret's rotation function (DescribeSecret, GetFunction) and, unless <paramref name="readSecretValue"/> is false,
-    /// its database (GetSecretValue's host and port, matched to RDS), then both paths. The function's network is described
-    /// while the database is looked up.
+    /// its database (GetSecretValue's host and port, matched to RDS), then both paths; shared by concurrent callers.
     /// </summary>
     /// <exception cref="TroubleshooterException">SecretNotFound, RotationNotConfigured, FunctionNotFound, or an AWS failure.</exception>
-    public async Task<NetworkPathReport> ForSecretAsync(string secretId, bool readSecretValue, CancellationToken cancellation)
+    public Task<NetworkPathReport> ForSecretAsync(string secretId, bool readSecretValue, CancellationToken cancellation) =>
+        NetworkInputs.Path.GetAsync(_session, new NetworkQuestion(secretId, readSecretValue), ct => AnalyzeSecretAsync(secretId, readSecretValue, ct), cancellation);
+
+    /// <summary>Works out <see cref="ForSecretAsync"/> now: the function's network is described while the database is looked up.</summary>
+    internal async Task<NetworkPathReport> AnalyzeSecretAsync(string secretId, bool readSecretValue, CancellationToken cancellation)
     {
         var (secret, functionArn) = await _session.RotationFunctionOfAsync(secretId, "check a function's network with -FunctionName", cancellation).ConfigureAwait(false);
         var secretArn = secret.ARN ?? secretId;
         var lookup = readSecretValue ? DatabaseForSecretAsync(secretArn, cancellation) : Task.FromResult(new DatabaseLookup(null));
         var function = await _session.GetFunctionAsync(functionArn, cancellation).ConfigureAwait(false);
-        // The lookup is once per run and secret, so the secret's ARN names its database in the key.
-        var report = await Once(_reports, Key(function, secretArn, readSecretValue ? $"database of {secretArn}" : null, null),
-            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, null), TargetOf(lookup), cancellation), keep: false).ConfigureAwait(false);
+        var report = await _analyzer.Value.AnalyzeAsync(Request(function, secretArn, null), TargetOf(lookup), cancellation).ConfigureAwait(false);
         var reason = (await lookup.ConfigureAwait(false)).NotCheckedReason;
         return reason is null ? report : WithDatabaseNotChecked(report, reason);
     }
-
-    /// <summary>
-    /// Reads ahead what the network checks of a fleet will need (Test-SecretRotation, once ListSecrets names a
-    /// function): the function's VPC, and with <paramref name="withDatabases"/> the run's RDS listing, into the run's
-    /// caches, where the analyses find them.
-    /// </summary>
-    public Task ReadAheadAsync(string? vpcId, bool withDatabases, CancellationToken cancellation) => Task.WhenAll(
-        string.IsNullOrEmpty(vpcId) ? Task.CompletedTask : _snapshot.Value.GetVpcAsync(vpcId, cancellation),
-        withDatabases ? DatabasesAsync(cancellation) : Task.CompletedTask);
 
     /// <summary>Both paths of one function, computed once for concurrent callers asking for the same function, secret and database.</summary>
     /// <param name="secretArn">The secret rotated, for the endpoint policy; null checks the function alone.</param>
@@ -70,13 +67,10 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
     public Task<NetworkPathReport> ForFunctionAsync(LambdaFunction function, string? secretArn, DatabaseTarget? database, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(function);
-        return Once(_reports, Key(function, secretArn, database?.Host, database?.Port),
-            () => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, database), cancellation), keep: false);
+        var key = string.Join('\n', function.Configuration.FunctionArn ?? function.Configuration.FunctionName, secretArn, database?.Host, database?.Port);
+        return _session.Cache.GetAsync(Reports, key, ct => _analyzer.Value.AnalyzeAsync(Request(function, secretArn, database), ct), cancellation,
+            CacheLifetime.WhileInFlight);
     }
-
-    private static string Key(LambdaFunction function, string? secretArn, string? host, int? port) =>
-        string.Join('\n', function.Configuration.FunctionArn ?? function.Configuration.FunctionName, secretArn, host, port);
-
     private NetworkPathRequest Request(LambdaFunction function, string? secretArn, DatabaseTarget? database)
     {
         var config = function.Configuration;
@@ -84,7 +78,7 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
         string? endpoint = null;
         config.Environment?.Variables?.TryGetValue("SECRETS_MANAGER_ENDPOINT", out endpoint);
         return new NetworkPathRequest(name, config.VpcConfig?.SubnetIds ?? [], config.VpcConfig?.SecurityGroupIds ?? [],
-            config.Role, endpoint, RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database)
+            config.Role, endpoint, AwsArn.RegionOf(config.FunctionArn) ?? _session.Connection.RegionName, secretArn, database)
             { VpcId = config.VpcConfig?.VpcId };
     }
 
@@ -95,7 +89,7 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
     /// RDS instance and cluster endpoints. Refusals and unreadable secrets come back as a reason, not an exception.
     /// </summary>
     public Task<DatabaseLookup> DatabaseForSecretAsync(string secretArn, CancellationToken cancellation) =>
-        Once(_lookups, secretArn, () => LookUpAsync(secretArn, cancellation), keep: false);
+        _session.Cache.GetAsync(Lookups, secretArn, ct => LookUpAsync(secretArn, ct), cancellation, CacheLifetime.WhileInFlight);
 
     private async Task<DatabaseLookup> LookUpAsync(string secretArn, CancellationToken cancellation)
     {
@@ -142,7 +136,7 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
     /// <summary>The account's RDS instances and clusters in the region, listed once per run.</summary>
     private Task<IReadOnlyList<RdsDatabase>> DatabasesAsync(CancellationToken cancellation)
     {
-        var listing = Once(_databases, "", () => _rds.DescribeDatabasesAsync(cancellation));
+        var listing = NetworkInputs.Databases.GetAsync(_session, _session.Connection.RegionName, _rds.DescribeDatabasesAsync, cancellation);
         // A secret without a host never looks at the listing: its failure is then nobody's.
         _ = listing.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         return listing;
@@ -158,21 +152,4 @@ public sealed class NetworkPathService : IRunService<NetworkPathService>
             new NetworkPath(PathVerdict.Unknown, reason, []), [.. report.Findings, finding])
         { SecretArn = report.SecretArn, Database = report.Database };
     }
-
-    /// <summary>
-    /// One shared task per key; a failed or cancelled one is dropped so a later caller (e.g. after throttling) asks again.
-    /// Without <paramref name="keep"/>, a finished one is dropped too: per-secret answers are shared while they are being
-    /// worked out, not kept for the rest of the run, where a fleet's would pile up in memory.
-    /// </summary>
-    private static Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> start, bool keep = true)
-    {
-        var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(start));
-        lazy.Value.ContinueWith(t => cache.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy)), CancellationToken.None,
-            (keep ? TaskContinuationOptions.NotOnRanToCompletion : TaskContinuationOptions.None) | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return lazy.Value;
-    }
-
-    private static string? RegionOf(string? functionArn) =>
-        functionArn?.Split(':') is { Length: >= 7 } parts && parts[2] == "lambda" && parts[3].Length > 0 ? parts[3] : null;
 }

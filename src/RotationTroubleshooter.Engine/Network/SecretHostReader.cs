@@ -1,5 +1,6 @@
 using System.Globalization;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Network;
 
@@ -7,12 +8,12 @@ namespace RotationTroubleshooter.Network;
 /// <param name="KeyNames">The top-level key names of the secret JSON (names only, never values), for messages.</param>
 public sealed record SecretDatabaseAddress(string? Engine, string? Host, int? Port, IReadOnlyList<string> KeyNames);
 
-/// <summary>Reads a secret's current value through the one GetSecretValue client and keeps only the database address.</summary>
+/// <summary>Reads a secret's current value (the run's shared read) and keeps only the database address.</summary>
 internal sealed class SecretHostReader(AwsSession session)
 {
     public async Task<SecretDatabaseAddress> ReadAsync(string secretId, CancellationToken cancellation)
     {
-        var value = await session.Get<SecretValueClient>().GetSecretValueAsync(secretId, "AWSCURRENT", cancellation).ConfigureAwait(false);
+        var value = await SecretInputs.CurrentValue.GetAsync(session, secretId, cancellation).ConfigureAwait(false);
         if (value.NotJsonReason is { } reason)
             throw new TroubleshooterException(ErrorIds.SecretNotJson, FailureCategory.InvalidData,
                 $"Secret '{secretId}' is not a JSON object ({reason}); rotation templates need engine, host, username and password keys.");

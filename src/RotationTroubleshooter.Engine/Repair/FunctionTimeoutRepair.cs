@@ -1,14 +1,14 @@
 using RotationTroubleshooter.Aws;
-using RotationTroubleshooter.Diagnosis.Checks;
+using RotationTroubleshooter.Diagnosis;
 
 namespace RotationTroubleshooter.Repair;
 
 /// <summary>FunctionTimeoutTooShort: raises the function's timeout to what AWS's templates can need.</summary>
 internal sealed class FunctionTimeoutRepair : MechanicalRepair
 {
-    private const int Needed = FunctionTimeoutCheck.MinimumTimeoutSeconds;
+    private const int Needed = FunctionFindings.MinimumTimeoutSeconds;
 
-    public override IReadOnlyList<string> FindingIds => [FunctionTimeoutCheck.FunctionTimeoutTooShort.Id];
+    public override IReadOnlyList<string> FindingIds => [FunctionFindings.FunctionTimeoutTooShort.Id];
 
     public override async Task<Proposal?> ProposeAsync(RepairSubject subject, CancellationToken cancellation)
     {

@@ -37,7 +37,7 @@ internal sealed partial class InvokePermissionRepair : MechanicalRepair
             case InvokeDecision.Unknown:
                 throw new NotRepairableException($"{verdict.Detail}; whether Secrets Manager may invoke the function cannot be told here.");
         }
-        var account = subject.SecretArn.Split(':') is { Length: > 4 } parts ? parts[4] : "";
+        var account = AwsArn.LocationOf(subject.SecretArn).AccountId ?? "";
         var sharers = await subject.Repairer.OtherSecretsRotatedByAsync(function, subject.SecretArn, cancellation).ConfigureAwait(false);
         var byAccount = sharers > 0 && account.Length > 0;
         var statementId = UniqueStatementId(policy?.Policy, byAccount ? "SecretsManagerAccess" : "SecretsManagerRotation-" + subject.SecretName);

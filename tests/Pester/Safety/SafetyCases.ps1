@@ -10,7 +10,7 @@ file of tests/fakes/recorded/ that the proxy answers from: denied calls, malform
 
 Repair-SecretRotation and Start-SecretRotation change AWS: here they run with -WhatIf, which must only read (what they
 change and need is proven by their own specs against docs/iam-policy-repair.json, so they are left out of the
-diagnosis policy's least-privilege and fault runs).
+diagnosis policy's least-privilege and fault runs). Export-RotationReport calls no AWS: its case is left out of them too.
 #>
 @(
     @{ Cmdlet = 'Test-SecretRotation'; Name = 'every secret'; Script = { param($Seed) Test-SecretRotation -All } }
@@ -69,6 +69,14 @@ diagnosis policy's least-privilege and fault runs).
         Script = { param($Seed) Repair-SecretRotation -SecretId safety/no-such-secret -WhatIf } }
     @{ Cmdlet = 'Repair-SecretRotation'; Name = 'denied calls, -WhatIf'; Recorded = 'safety-denied.json'; LeastPrivilege = $false
         Script = { param($Seed) Repair-SecretRotation -SecretId safety/rotated, safety/multi-user -WhatIf } }
+
+    # Export-RotationReport calls no AWS (the diagnoses' permissions are Test-SecretRotation's cases'); the report's own
+    # text is part of the case's output, so the canary suites read the file.
+    @{ Cmdlet = 'Export-RotationReport'; Name = 'every seeded secret, diagnosed and reported'; LeastPrivilege = $false
+        Script = { param($Seed)
+            $file = Join-Path ([IO.Path]::GetTempPath()) "rt-safety-report-$([guid]::NewGuid()).html"
+            try { $Seed.secrets.PSObject.Properties.Value | Test-SecretRotation | Export-RotationReport -Path $file -PassThru; Get-Content $file -Raw }
+            finally { Remove-Item $file -ErrorAction SilentlyContinue } } }
 
     @{ Cmdlet = 'Start-SecretRotation'; Name = 'every seeded secret, -WhatIf'; LeastPrivilege = $false
         Script = { param($Seed) $Seed.secrets.PSObject.Properties.Value | Start-SecretRotation -WhatIf -Wait } }

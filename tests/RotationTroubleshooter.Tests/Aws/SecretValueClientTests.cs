@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Text;
 
 namespace RotationTroubleshooter.Tests.Aws;
@@ -135,6 +136,14 @@ public class SecretValueClientTests
         new(new AwsPipeline(TestConnections.Create(endpoint: "http://127.0.0.1:1"),
             new AwsPipelineOptions { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler), mask);
 
+    /// <summary>A run: its values read ahead in batches and kept in its cache (SecretInputs.CurrentValue), as Test-SecretRotation reads them.</summary>
+    private static AwsSession Run(ByOperation handler) =>
+        new(TestConnections.Create(endpoint: "http://127.0.0.1:1"), new AwsPipelineOptions { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) }, handler);
+
+    private static Task ReadAhead(AwsSession run, params string[] arns) => SecretInputs.CurrentValue.ReadAheadAsync(run, arns, CancellationToken.None);
+
+    private static Task<SecretValue> Current(AwsSession run, string arn) => SecretInputs.CurrentValue.GetAsync(run, arn, CancellationToken.None);
+
     private static string Entry(string arn, string password) => JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["ARN"] = arn, ["Name"] = arn.Split(':')[^1], ["VersionId"] = "v-1", ["VersionStages"] = new[] { "AWSCURRENT" },
@@ -149,12 +158,12 @@ public class SecretValueClientTests
         var handler = new ByOperation((operation, _) => operation == "BatchGetSecretValue"
             ? (HttpStatusCode.OK, $$"""{"SecretValues":[{{Entry(Arn, Canary)}},{{Entry(OtherArn, OtherCanary)}}],"Errors":[]}""")
             : (HttpStatusCode.OK, Value($$"""{"engine":"postgres","host":"db.internal","username":"app","password":"{{Canary}}"}""")));
-        var batchMask = new SecretMask();
-        var batched = Client(handler, batchMask);
+        var batched = Run(handler);
+        var batchMask = batched.Get<SecretMask>();
 
-        await batched.ReadCurrentAheadAsync([Arn, OtherArn], CancellationToken.None);
-        var view = await batched.GetSecretValueAsync(Arn, "AWSCURRENT", CancellationToken.None);
-        var other = await batched.GetSecretValueAsync(OtherArn, "AWSCURRENT", CancellationToken.None);
+        await ReadAhead(batched, Arn, OtherArn);
+        var view = await Current(batched, Arn);
+        var other = await Current(batched, OtherArn);
 
         Assert.Equal(1, handler.Count("BatchGetSecretValue"));
         Assert.Equal(0, handler.Count("GetSecretValue"));
@@ -178,12 +187,12 @@ public class SecretValueClientTests
         var handler = new ByOperation((operation, _) => operation == "BatchGetSecretValue"
             ? (HttpStatusCode.OK, $$"""{"SecretValues":[{{Entry(Arn, Canary)}}],"Errors":[{"SecretId":"{{OtherArn}}","ErrorCode":"AccessDeniedException","Message":"denied"}]}""")
             : (HttpStatusCode.BadRequest, Denied));
-        var client = Client(handler, new SecretMask());
+        var run = Run(handler);
 
-        await client.ReadCurrentAheadAsync([Arn, OtherArn], CancellationToken.None);
+        await ReadAhead(run, Arn, OtherArn);
         Assert.Equal(0, handler.Count("GetSecretValue"));
-        await client.GetSecretValueAsync(Arn, "AWSCURRENT", CancellationToken.None);
-        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => client.GetSecretValueAsync(OtherArn, "AWSCURRENT", CancellationToken.None));
+        await Current(run, Arn);
+        var error = await Assert.ThrowsAnyAsync<TroubleshooterException>(() => Current(run, OtherArn));
 
         Assert.Equal("GetSecretValueDenied", error.ErrorId);
         Assert.Equal(1, handler.Count("GetSecretValue"));
@@ -196,14 +205,14 @@ public class SecretValueClientTests
         var handler = new ByOperation((operation, body) => operation == "BatchGetSecretValue"
             ? (HttpStatusCode.BadRequest, Denied.Replace("secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"))
             : (HttpStatusCode.OK, Value("""{"engine":"postgres"}""")));
-        var client = Client(handler, new SecretMask());
+        var run = Run(handler);
         var said = new List<string>();
-        client.BatchRefused += said.Add;
+        run.Get<SecretValueClient>().BatchRefused += said.Add;
 
-        await client.ReadCurrentAheadAsync([Arn], CancellationToken.None);
-        await client.ReadCurrentAheadAsync([OtherArn], CancellationToken.None);
-        await client.GetSecretValueAsync(Arn, "AWSCURRENT", CancellationToken.None);
-        await client.GetSecretValueAsync(OtherArn, "AWSCURRENT", CancellationToken.None);
+        await ReadAhead(run, Arn);
+        await ReadAhead(run, OtherArn);
+        await Current(run, Arn);
+        await Current(run, OtherArn);
 
         Assert.Equal(1, handler.Count("BatchGetSecretValue"));
         Assert.Equal(2, handler.Count("GetSecretValue"));

@@ -1,5 +1,6 @@
 using RotationTroubleshooter.Database;
 using RotationTroubleshooter.Diagnosis.Checks;
+using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Network;
 
 namespace RotationTroubleshooter.Tests.Diagnosis;
@@ -10,19 +11,13 @@ public class CauseTests
     private readonly DiagnosisFixture _f = new();
 
     private void LogsShow(string symptom, string failedStep = "setSecret", params string[] evidence) =>
-        _f.Inputs = _f.Inputs with
-        {
-            LatestAttempt = (_, _) => Task.FromResult<RotationAttempt?>(new RotationAttempt(DiagnosisFixture.SecretArn, "v2", "f",
-                new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 30, 10, 0, 31, DateTimeKind.Utc),
-                RotationAttemptOutcome.TimedOut, failedStep, symptom, evidence, null, [])),
-        };
+        _f.Given(FunctionInputs.LatestAttempt, new RotationAttempt(DiagnosisFixture.SecretArn, "v2", "f",
+            new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 30, 10, 0, 31, DateTimeKind.Utc),
+            RotationAttemptOutcome.TimedOut, failedStep, symptom, evidence, null, []));
 
     private void NetworkIs(PathVerdict verdict, string reason, params Finding[] findings) =>
-        _f.Inputs = _f.Inputs with
-        {
-            NetworkPath = (_, _, _) => Task.FromResult(new NetworkPathReport(_f.Function.FunctionName!, "vpc-1", ["subnet-1"], ["sg-1"],
-                new NetworkPath(verdict, reason, []), null, findings)),
-        };
+        _f.Given(NetworkInputs.Path, new NetworkPathReport(_f.Function.FunctionName!, "vpc-1", ["subnet-1"], ["sg-1"],
+            new NetworkPath(verdict, reason, []), null, findings));
 
     private static CauseAssessment Of(RotationDiagnosis d, string id) => d.Causes.Single(c => c.Id == id);
 
@@ -33,7 +28,7 @@ public class CauseTests
         NetworkIs(PathVerdict.Blocked, "rtb-1 has no route for 0.0.0.0/0",
             NetworkFindings.NoRouteToSecretsManager.Raise(["Route from subnet-1: rtb-1 has no route for 0.0.0.0/0"]));
 
-        var d = _f.Diagnose(typeof(RotationLogCheck), typeof(NetworkPathCheck));
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(NetworkPathCheck));
 
         Assert.Equal(("TimeoutReachingSecretsManager", "NoRouteToSecretsManager"), (d.Symptom, d.Cause));
         Assert.Equal(CauseVerdict.Confirmed, d.Causes[0].Verdict);
@@ -48,7 +43,7 @@ public class CauseTests
         LogsShow("StalledAfterCreateSecret", "setSecret");
         NetworkIs(PathVerdict.Reachable, "vpce-1 in subnet-1 with private DNS");
 
-        var d = _f.Diagnose(typeof(RotationLogCheck), typeof(NetworkPathCheck), typeof(FunctionTimeoutCheck));
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(NetworkPathCheck), typeof(FunctionTimeoutCheck));
 
         Assert.Null(d.Cause);
         Assert.All(d.Causes, c => Assert.Equal(CauseVerdict.RuledOut, c.Verdict));
@@ -62,7 +57,7 @@ public class CauseTests
         NetworkIs(PathVerdict.Reachable, "vpce-1 in subnet-1 with private DNS");
         _f.Function.Timeout = 3;
 
-        var d = _f.Diagnose(typeof(RotationLogCheck), typeof(NetworkPathCheck), typeof(FunctionTimeoutCheck));
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(NetworkPathCheck), typeof(FunctionTimeoutCheck));
 
         Assert.Equal("FunctionTimeoutTooShort", d.Cause);
     }
@@ -71,12 +66,9 @@ public class CauseTests
     public void A_network_that_cannot_be_read_leaves_the_causes_undetermined_with_the_command_that_settles_them()
     {
         LogsShow("TimeoutReachingSecretsManager", "createSecret");
-        _f.Inputs = _f.Inputs with
-        {
-            NetworkPath = (_, _, _) => throw new RotationTroubleshooter.Aws.AwsServiceException(RotationTroubleshooter.Aws.AwsErrorKind.AccessDenied, "ec2", "DescribeSubnets", "UnauthorizedOperation", "denied"),
-        };
+        _f.Fails(NetworkInputs.Path, new RotationTroubleshooter.Aws.AwsServiceException(RotationTroubleshooter.Aws.AwsErrorKind.AccessDenied, "ec2", "DescribeSubnets", "UnauthorizedOperation", "denied"));
 
-        var d = _f.Diagnose(typeof(RotationLogCheck), typeof(NetworkPathCheck));
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(NetworkPathCheck));
 
         Assert.Null(d.Cause);
         var route = Of(d, "NoRouteToSecretsManager");
@@ -89,10 +81,10 @@ public class CauseTests
     {
         LogsShow("SecretJsonKeyMissing", "createSecret", "host key is missing from secret JSON");
         _f.WithValue("""{"engine":"postgres","username":"app","password":"p"}""");
-        Assert.Equal("SecretJsonKeyMissing", _f.Diagnose(typeof(RotationLogCheck), typeof(SecretJsonCheck)).Cause);
+        Assert.Equal("SecretJsonKeyMissing", _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(SecretJsonCheck)).Cause);
 
         _f.WithValue("""{"engine":"postgres","host":"db","username":"app","password":"p"}""");
-        var fixedSince = _f.Diagnose(typeof(RotationLogCheck), typeof(SecretJsonCheck));
+        var fixedSince = _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(SecretJsonCheck));
         Assert.Null(fixedSince.Cause);
         Assert.Equal(CauseVerdict.RuledOut, Assert.Single(fixedSince.Causes).Verdict);
     }
@@ -101,45 +93,41 @@ public class CauseTests
     public void A_message_that_names_its_cause_is_confirmed_by_itself()
     {
         LogsShow("CloneUsernameTooLong", "setSecret", "setSecret: username length with _clone appended would exceed 16 characters");
-        var d = _f.Diagnose(typeof(RotationLogCheck));
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck));
         Assert.Equal(("CloneUsernameTooLong", "CloneUsernameTooLong"), (d.Symptom, d.Cause));
     }
 
     [Fact]
     public void A_succeeded_rotation_has_no_symptom_and_no_causes()
     {
-        _f.Inputs = _f.Inputs with
-        {
-            LatestAttempt = (_, _) => Task.FromResult<RotationAttempt?>(new RotationAttempt(DiagnosisFixture.SecretArn, "v2", "f",
-                new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 30, 10, 0, 5, DateTimeKind.Utc),
-                RotationAttemptOutcome.Succeeded, null, "Succeeded", [], null, [])),
-        };
-        var d = _f.Diagnose(typeof(RotationLogCheck));
+        _f.Given(FunctionInputs.LatestAttempt, new RotationAttempt(DiagnosisFixture.SecretArn, "v2", "f",
+            new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 30, 10, 0, 5, DateTimeKind.Utc),
+            RotationAttemptOutcome.Succeeded, null, "Succeeded", [], null, []));
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck));
         Assert.Equal((null, null, 0), (d.Symptom, d.Cause, d.Causes.Count));
     }
 
     private void DatabaseAnswers(TcpAnswer tcp, bool sees = true, bool? plainRefused = null, string? method = null, bool? tls = null) =>
-        _f.Inputs = _f.Inputs with
+        _f.Given(DatabaseInputs.Server, key =>
         {
-            DatabaseServer = (engine, host, port, _, _, _, _) => Task.FromResult(new DatabaseServerFacts
+            var address = ((DatabaseProbeQuestion)key!).Address;
+            return new DatabaseServerFacts
             {
-                Engine = engine, Endpoint = $"{host}:{port}", Tcp = tcp, TcpDetail = $"TCP {tcp}", SeesFunctionsNetwork = sees, Vantage = "here",
+                Engine = address.Engine, Endpoint = $"{address.Host}:{address.Port}", Tcp = tcp, TcpDetail = $"TCP {tcp}", SeesFunctionsNetwork = sees, Vantage = "here",
                 PlainRefusedForUser = plainRefused, AuthenticationMethod = method, TlsOffered = tls, PlainDetail = method is null ? null : $"asks for {method}",
-                Evidence = [$"{host}:{port}: TCP {tcp}"],
-            }),
-        };
+                Evidence = [$"{address.Host}:{address.Port}: TCP {tcp}"],
+            };
+        });
 
-    private void FunctionIsRecent() => _f.Inputs = _f.Inputs with
-    {
-        Age = (_, _) => Task.FromResult(new RotationFunctionAge
+    private void FunctionIsRecent() => _f
+        .Given(FunctionInputs.Age, new RotationFunctionAge
         {
             FunctionName = "f", CreatedDate = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), CreatedDateSource = "CloudFormationStack",
             PredatesTlsSupport = false, PredatesScramSupport = false,
-        }),
-        Libpq = (_, _) => Task.FromResult<IReadOnlyList<LibpqReport>>([new LibpqReport("f", "libpq.so.5", null, 15, true, PostgresDriver.PyGreSQL, [])]),
-    };
+        })
+        .Given<IReadOnlyList<LibpqReport>>(FunctionInputs.Bundle, [new LibpqReport("f", "libpq.so.5", null, 15, true, PostgresDriver.PyGreSQL, [])]);
 
-    private RotationDiagnosis DiagnoseLogin() => _f.Diagnose(typeof(RotationLogCheck), typeof(DatabaseServerCheck), typeof(LibpqCheck), typeof(FunctionAgeCheck));
+    private RotationDiagnosis DiagnoseLogin() => _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(DatabaseServerCheck), typeof(LibpqCheck), typeof(FunctionAgeCheck));
 
     [Fact]
     public void A_refused_port_seen_from_a_machine_in_the_network_is_the_cause_of_a_fast_failed_login()
@@ -194,10 +182,7 @@ public class CauseTests
         _f.WithValue("""{"engine":"postgres","host":"127.0.0.1","username":"app","password":"p"}""");
         DatabaseAnswers(TcpAnswer.Open, plainRefused: false, method: "scram-sha-256", tls: false);
         FunctionIsRecent();
-        _f.Inputs = _f.Inputs with
-        {
-            Libpq = (_, _) => Task.FromResult<IReadOnlyList<LibpqReport>>([new LibpqReport("f", "libpq.so.5", "/PostgreSQL-9.4.1/lib", 9, false, PostgresDriver.PyGreSQL, [])]),
-        };
+        _f.Given<IReadOnlyList<LibpqReport>>(FunctionInputs.Bundle, [new LibpqReport("f", "libpq.so.5", "/PostgreSQL-9.4.1/lib", 9, false, PostgresDriver.PyGreSQL, [])]);
 
         var d = DiagnoseLogin();
 

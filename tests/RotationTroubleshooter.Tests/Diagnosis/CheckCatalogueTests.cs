@@ -32,6 +32,94 @@ public class CheckCatalogueTests
         Assert.All(checks, c => Assert.NotEmpty(c.Findings));
     }
 
+    [Fact]
+    public void A_checks_id_is_its_class_names_stem_and_never_a_finding_id()
+    {
+        Assert.All(CheckCatalogue.Checks, c => Assert.Equal(c.GetType().Name, c.Id + "Check"));
+        var findingIds = CheckCatalogue.Findings.Select(f => f.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.All(CheckCatalogue.Checks, c => Assert.DoesNotContain(c.Id, findingIds));
+    }
+
+    [Fact]
+    public void Every_input_is_declared_whole_and_reachable_from_a_check()
+    {
+        Assert.Equal(CheckCatalogue.Inputs.Count, CheckCatalogue.Inputs.Select(i => i.Id).Distinct().Count());
+        foreach (var input in CheckCatalogue.Inputs)
+        {
+            // A null dependency is an input initialized before the one it names (static fields across classes).
+            Assert.All(input.DependsOn, d => Assert.NotNull(d));
+            Assert.False(string.IsNullOrWhiteSpace(input.Description), input.Id);
+            Assert.All(input.Permissions, p => Assert.Matches("^[a-z0-9-]+:[A-Za-z]+$", p));
+        }
+        // What the causes weigh, some check reads: a cause never makes a read of its own.
+        var read = CheckCatalogue.Closure(CheckCatalogue.Checks.SelectMany(CheckCatalogue.Consumed)).ToHashSet();
+        Assert.All(CheckCatalogue.SymptomCauses.SelectMany(f => f.Inputs), i => Assert.Contains(i, read));
+    }
+
+    [Fact]
+    public void Causes_judge_inputs_and_findings_never_checks_or_message_text()
+    {
+        var folder = Path.Combine(Root, "src/RotationTroubleshooter.Engine/Diagnosis/Causes");
+        foreach (var file in Directory.GetFiles(folder, "*.cs"))
+        {
+            var text = File.ReadAllText(file);
+            Assert.DoesNotContain("Diagnosis.Checks", text);
+            Assert.DoesNotMatch(@"\b\w+Check\b(?!s)", text.Replace("CheckSkipped", "").Replace("-Check", "").Replace("CheckId", ""));
+            Assert.DoesNotMatch(@"\.Message\.Contains", text);
+        }
+    }
+
+    [Fact]
+    public void A_check_that_reads_an_input_it_does_not_declare_is_a_programming_error()
+    {
+        var f = new DiagnosisFixture();
+        var context = new DiagnosisContext(f.Secret, f.Options, f.Source);
+        var error = Assert.ThrowsAny<InvalidOperationException>(() =>
+            RotationDiagnostician.DiagnoseAsync(context, [new UndeclaredReadCheck()], CancellationToken.None).GetAwaiter().GetResult());
+        Assert.Contains("does not declare", error.Message);
+    }
+
+    private sealed class UndeclaredReadCheck : RotationCheck
+    {
+        public override string Description => "reads the function without saying so";
+        public override CheckArea Area => CheckArea.Function;
+        public override IReadOnlyList<FindingDefinition> Findings => [CheckCatalogue.CheckSkipped];
+
+        public override Task RunAsync(CheckContext context, CancellationToken cancellation) =>
+            context.GetAsync(RotationTroubleshooter.Evidence.FunctionInputs.Function, cancellation);
+    }
+
+    /// <summary>
+    /// Every finding of a check that raises several: -ExcludeCheck with it hides that finding only (the check still runs
+    /// and its other findings stay), and -Check with it keeps that finding only; the check's own id names them all.
+    /// </summary>
+    [Fact]
+    public void Every_id_that_shares_a_check_means_exactly_what_it_names()
+    {
+        var shared = CheckCatalogue.Checks.Where(c => c.Findings.Count > 1).ToList();
+        Assert.NotEmpty(shared);
+        foreach (var check in shared)
+            foreach (var finding in check.Findings)
+            {
+                var others = check.Findings.Where(o => o != finding).ToList();
+                var excluded = CheckCatalogue.Select(null, [finding.Id]);
+                Assert.True(excluded.Runs(check), $"-ExcludeCheck {finding.Id} stops {check.Id}");
+                Assert.False(excluded.Keeps(finding.Raise([]), check), $"-ExcludeCheck {finding.Id} keeps it");
+                Assert.All(others, o => Assert.True(excluded.Keeps(o.Raise([]), check), $"-ExcludeCheck {finding.Id} hides {o.Id}"));
+
+                var included = CheckCatalogue.Select([finding.Id], null);
+                Assert.True(included.Runs(check), $"-Check {finding.Id} does not run {check.Id}");
+                Assert.True(included.Keeps(finding.Raise([]), check));
+                Assert.All(others, o => Assert.False(included.Keeps(o.Raise([]), check), $"-Check {finding.Id} keeps {o.Id}"));
+            }
+        foreach (var check in shared)
+        {
+            Assert.False(CheckCatalogue.Select(null, [check.Id]).Runs(check), $"-ExcludeCheck {check.Id} runs it");
+            var chosen = CheckCatalogue.Select([check.Id], null);
+            Assert.All(check.Findings, f => Assert.True(chosen.Keeps(f.Raise([]), check)));
+        }
+    }
+
     [Theory]
     [InlineData("EngineMismatch"), InlineData("RotationDisabled"), InlineData("NoRouteToSecretsManager"), InlineData("DatabaseUnreachable")]
     [InlineData("pendingversionstuck"), InlineData("LastRotationAttempt"), InlineData("currentcredentialsrejected"), InlineData("CheckSkipped")]
@@ -55,7 +143,7 @@ public class CheckCatalogueTests
     {
         var selection = CheckCatalogue.Select(["engineMISMATCH"], null);
         var running = CheckCatalogue.Checks.Where(selection.Runs).Select(c => c.Id).ToList();
-        Assert.Equal(["LastRotationAttempt", "SecretJsonKeyMissing"], running.Order());
+        Assert.Equal(["LastRotationAttempt", "SecretJson"], running.Order());
         var logs = CheckCatalogue.Checks.Single(c => c.Id == "LastRotationAttempt");
         Assert.True(selection.Keeps(new Finding("EngineMismatch", FindingSeverity.Error, "m"), logs));
         Assert.False(selection.Keeps(new Finding("DatabaseUnreachable", FindingSeverity.Error, "m"), logs));
@@ -72,12 +160,13 @@ public class CheckCatalogueTests
     }
 
     [Fact]
-    public void Every_permission_a_check_needs_is_in_the_documented_policy()
+    public void The_documented_policy_grants_exactly_what_the_inputs_declare()
     {
         using var policy = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "docs/iam-policy.json")));
         var allowed = policy.RootElement.GetProperty("Statement").EnumerateArray()
-            .SelectMany(s => s.GetProperty("Action").EnumerateArray().Select(a => a.GetString()!)).ToHashSet();
-        Assert.All(CheckCatalogue.Checks.SelectMany(c => c.Permissions.Select(p => (c.Id, p))), pair => Assert.Contains(pair.p, allowed));
+            .SelectMany(s => s.GetProperty("Action").EnumerateArray().Select(a => a.GetString()!)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(CheckCatalogue.Permissions, allowed);
+        Assert.All(CheckCatalogue.Checks, c => Assert.Subset(allowed.ToHashSet(), CheckCatalogue.PermissionsOf(c).ToHashSet()));
     }
 
     /// <summary>

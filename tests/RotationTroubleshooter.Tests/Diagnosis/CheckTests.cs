@@ -2,6 +2,7 @@ using System.Net;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Diagnosis;
 using RotationTroubleshooter.Diagnosis.Checks;
+using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Logs;
 using RotationTroubleshooter.Network;
 
@@ -42,8 +43,8 @@ public class CheckTests
     {
         static TroubleshooterException NotFound() => new(ErrorIds.FunctionNotFound, FailureCategory.NotFound, "Lambda function 'x' was not found");
         // The log check finds the function gone too (it reads the function's log configuration): not a second finding.
-        _f.Inputs = _f.Inputs with { Function = (_, _) => throw NotFound(), LatestAttempt = (_, _) => throw NotFound() };
-        var diagnosis = _f.Diagnose(typeof(RotationFunctionCheck), typeof(FunctionTimeoutCheck), typeof(InvokePermissionCheck), typeof(RotationLogCheck));
+        _f.Fails(FunctionInputs.Function, NotFound()).Fails(FunctionInputs.LatestAttempt, NotFound());
+        var diagnosis = _f.Diagnose(typeof(RotationFunctionCheck), typeof(FunctionTimeoutCheck), typeof(InvokePermissionCheck), typeof(LastRotationAttemptCheck));
         Assert.Equal("RotationFunctionMissing", Ids(diagnosis.Findings));
         Assert.Equal(RotationStatus.Failing, diagnosis.Status);
     }
@@ -51,7 +52,7 @@ public class CheckTests
     [Fact]
     public void A_function_that_cannot_be_read_makes_the_status_Unknown_and_says_so_once()
     {
-        _f.Inputs = _f.Inputs with { Function = (_, _) => throw Denied("GetFunction") };
+        _f.Fails(FunctionInputs.Function, Denied("GetFunction"));
         var diagnosis = _f.Diagnose(typeof(RotationFunctionCheck), typeof(FunctionTimeoutCheck), typeof(InvokePermissionCheck));
         Assert.Equal(RotationStatus.Unknown, diagnosis.Status);
         var skipped = Assert.Single(diagnosis.Findings);
@@ -109,7 +110,7 @@ public class CheckTests
     [InlineData("""{"Statement":[{"Effect":"Allow","Principal":{"Service":"secretsmanager.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"*","Condition":{"ArnLike":{"AWS:SourceArn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:other-*"}}}]}""", "InvokePermissionMissing")]
     public void Secrets_Manager_must_be_allowed_to_invoke_the_function_for_this_secret(string? policy, string expected)
     {
-        _f.Inputs = _f.Inputs with { FunctionPolicy = (_, _) => Task.FromResult(policy) };
+        _f.Given(FunctionInputs.Policy, policy);
         Assert.Equal(expected, Ids(_f.Run<InvokePermissionCheck>()));
     }
 
@@ -117,10 +118,8 @@ public class CheckTests
     public void A_stuck_pending_version_says_since_when()
     {
         _f.Secret.VersionIdsToStages!["v-pending"] = ["AWSPENDING"];
-        _f.Inputs = _f.Inputs with
-        {
-            SecretVersions = (_, _) => new[] { new SecretVersionEntry { VersionId = "v-pending", CreatedDate = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc) } }.ToAsyncEnumerable(),
-        };
+        _f.Given<IReadOnlyList<SecretVersionEntry>>(SecretInputs.Versions,
+            [new SecretVersionEntry { VersionId = "v-pending", CreatedDate = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc) }]);
         var finding = Assert.Single(_f.Run<PendingVersionCheck>());
         Assert.Equal("PendingVersionStuck", finding.CheckId);
         Assert.Contains(finding.Evidence, e => e.Contains("created 2026-11-01") && e.Contains("30 days ago"));
@@ -131,7 +130,7 @@ public class CheckTests
     public void A_stuck_pending_version_is_reported_even_when_its_age_cannot_be_read()
     {
         _f.Secret.VersionIdsToStages!["v-pending"] = ["AWSPENDING"];
-        _f.Inputs = _f.Inputs with { SecretVersions = (_, _) => throw Denied("ListSecretVersionIds") };
+        _f.Fails(SecretInputs.Versions, Denied("ListSecretVersionIds"));
         Assert.Equal("PendingVersionStuck,CheckSkipped", Ids(_f.Run<PendingVersionCheck>()));
     }
 
@@ -171,10 +170,7 @@ public class CheckTests
     {
         _f.Tags[Age.RotationFunctionAgeService.ApplicationIdTag] = "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationMultiUser";
         _f.WithValue("""{"engine":"postgres","host":"db","username":"app","password":"p","masterarn":"arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-AbCdEf"}""");
-        _f.Inputs = _f.Inputs with
-        {
-            OtherSecret = (_, _) => throw new TroubleshooterException(ErrorIds.SecretNotFound, FailureCategory.NotFound, "Secret 'gone' was not found"),
-        };
+        _f.Fails(SecretInputs.Description, new TroubleshooterException(ErrorIds.SecretNotFound, FailureCategory.NotFound, "Secret 'gone' was not found"));
         Assert.Equal("MasterSecretUnreadable", Ids(_f.Run<SecretJsonCheck>()));
     }
 
@@ -186,9 +182,9 @@ public class CheckTests
             new DateTime(2026, 11, 30, 10, 0, 1, DateTimeKind.Utc), RotationAttemptOutcome.Failed, "createSecret", "EngineMismatch",
             ["2026-11-30T10:00:00.500Z createSecret 1234abcd: Database engine must be set to 'postgres' in order to use this rotation lambda"],
             "Set the secret's \"engine\" key to 'postgres'.", []);
-        _f.Inputs = _f.Inputs with { LatestAttempt = (_, _) => Task.FromResult<RotationAttempt?>(attempt) };
+        _f.Given(FunctionInputs.LatestAttempt, attempt);
 
-        var diagnosis = _f.Diagnose(typeof(SecretJsonCheck), typeof(RotationLogCheck));
+        var diagnosis = _f.Diagnose(typeof(SecretJsonCheck), typeof(LastRotationAttemptCheck));
 
         var finding = Assert.Single(diagnosis.Findings);
         Assert.Equal("EngineMismatch", finding.CheckId);
@@ -202,8 +198,8 @@ public class CheckTests
         var attempt = new RotationAttempt(DiagnosisFixture.SecretArn, "v2", "f", new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc),
             new DateTime(2026, 11, 30, 10, 0, 16, DateTimeKind.Utc), RotationAttemptOutcome.Failed, "setSecret", "DatabaseUnreachable",
             ["setSecret ran 15046 ms"], null, []);
-        _f.Inputs = _f.Inputs with { LatestAttempt = (_, _) => Task.FromResult<RotationAttempt?>(attempt) };
-        var finding = Assert.Single(_f.Run<RotationLogCheck>());
+        _f.Given(FunctionInputs.LatestAttempt, attempt);
+        var finding = Assert.Single(_f.Run<LastRotationAttemptCheck>());
         Assert.Equal(("DatabaseUnreachable", FindingSeverity.Error), (finding.CheckId, finding.Severity));
         Assert.Equal(RotationSymptoms.DatabaseUnreachable.Remediation, finding.Remediation);
     }
@@ -212,10 +208,7 @@ public class CheckTests
     public void A_customer_managed_key_the_role_may_not_use_is_an_error()
     {
         _f.Secret.KmsKeyId = "arn:aws:kms:us-east-1:123456789012:key/k";
-        _f.Inputs = _f.Inputs with
-        {
-            KmsVerdict = (_, _, _, _) => Task.FromResult<KmsRolePermission.Verdict?>(new(FindingSeverity.Error, "The role may not kms:Decrypt.", ["no statement allows kms:Decrypt"])),
-        };
+        _f.Given(FunctionInputs.KmsVerdict, new KmsRolePermission.Verdict(FindingSeverity.Error, "The role may not kms:Decrypt.", ["no statement allows kms:Decrypt"]));
         var finding = Assert.Single(_f.Run<KmsKeyCheck>());
         Assert.Equal(("CustomerManagedKeyNeedsRolePermission", "The role may not kms:Decrypt."), (finding.CheckId, finding.Message));
     }
@@ -223,14 +216,11 @@ public class CheckTests
     [Fact]
     public void A_function_older_than_the_TLS_fix_is_a_warning()
     {
-        _f.Inputs = _f.Inputs with
+        _f.Given(FunctionInputs.Age, new RotationFunctionAge
         {
-            Age = (_, _) => Task.FromResult(new RotationFunctionAge
-            {
-                FunctionName = _f.Function.FunctionName!, CreatedDate = new DateTime(2021, 6, 1, 0, 0, 0, DateTimeKind.Utc),
-                CreatedDateSource = "CloudFormationStack", PredatesTlsSupport = true, PredatesScramSupport = true, Evidence = ["stack created 2021-06-01"],
-            }),
-        };
+            FunctionName = _f.Function.FunctionName!, CreatedDate = new DateTime(2021, 6, 1, 0, 0, 0, DateTimeKind.Utc),
+            CreatedDateSource = "CloudFormationStack", PredatesTlsSupport = true, PredatesScramSupport = true, Evidence = ["stack created 2021-06-01"],
+        });
         Assert.Equal("FunctionPredatesScram,FunctionPredatesTls", Ids(_f.Run<FunctionAgeCheck>()));
     }
 
@@ -238,7 +228,7 @@ public class CheckTests
     public void A_bundled_libpq_without_scram_is_a_warning_for_PostgreSQL_functions_only()
     {
         var report = new LibpqReport("f", "python/lib/libpq.so.5", "/local/PostgreSQL-9.4.1/lib", 9, false, PostgresDriver.PyGreSQL, ["RUNPATH PostgreSQL-9.4.1"]);
-        _f.Inputs = _f.Inputs with { Libpq = (_, _) => Task.FromResult<IReadOnlyList<LibpqReport>>([report]) };
+        _f.Given<IReadOnlyList<LibpqReport>>(FunctionInputs.Bundle, [report]);
         Assert.Equal("LibpqLacksScram", Ids(_f.Run<LibpqCheck>()));
 
         _f.Function.FunctionName = "SecretsManagerRDSMySQLRotationSingleUser";
@@ -251,8 +241,79 @@ public class CheckTests
         var blocked = new NetworkPath(PathVerdict.Blocked, "no route", []);
         var report = new NetworkPathReport(_f.Function.FunctionName!, "vpc-1", ["subnet-1"], ["sg-1"], blocked, null,
             [NetworkFindings.NoRouteToSecretsManager.Raise(["rtb-1 has no 0.0.0.0/0 route"])]);
-        _f.Inputs = _f.Inputs with { NetworkPath = (_, readValue, _) => Task.FromResult(report) };
+        _f.Given(NetworkInputs.Path, report);
         var finding = Assert.Single(_f.Run<NetworkPathCheck>());
         Assert.Equal(("NoRouteToSecretsManager", DiagnosisFixture.SecretArn), (finding.CheckId, finding.SecretArn));
+    }
+
+    private RotationFunctionAge OldFunction() => new()
+    {
+        FunctionName = _f.Function.FunctionName!, CreatedDate = new DateTime(2021, 6, 1, 0, 0, 0, DateTimeKind.Utc),
+        CreatedDateSource = "CloudFormationStack", PredatesTlsSupport = true, PredatesScramSupport = true, Evidence = ["stack created 2021-06-01"],
+    };
+
+    /// <summary>Issue 23: -ExcludeCheck FunctionPredatesTls used to silence FunctionPredatesScram too (it was the check's id as well).</summary>
+    [Fact]
+    public void Excluding_FunctionPredatesTls_hides_that_finding_only_and_excluding_the_check_skips_both()
+    {
+        _f.Given(FunctionInputs.Age, OldFunction());
+
+        _f.Options = _f.Options with { Selection = CheckCatalogue.Select(null, ["FunctionPredatesTls"]) };
+        Assert.Equal("FunctionPredatesScram", Ids(_f.Run<FunctionAgeCheck>()));
+        _f.Options = _f.Options with { Selection = CheckCatalogue.Select(["FunctionPredatesTls"], null) };
+        Assert.Equal("FunctionPredatesTls", Ids(_f.Run<FunctionAgeCheck>()));
+        _f.Options = _f.Options with { Selection = CheckCatalogue.Select(null, ["FunctionAge"]) };
+        Assert.Empty(_f.Run<FunctionAgeCheck>());
+    }
+
+    /// <summary>Issue 23: -ExcludeCheck RotationNotConfigured used to silence RotationDisabled too.</summary>
+    [Fact]
+    public void Excluding_RotationNotConfigured_still_says_rotation_was_turned_off()
+    {
+        _f.Secret.RotationEnabled = false;
+        _f.Options = _f.Options with { Selection = CheckCatalogue.Select(null, ["RotationNotConfigured"]) };
+        var finding = Assert.Single(_f.Run<RotationConfigurationCheck>());
+        Assert.Equal("RotationDisabled", finding.CheckId);
+
+        _f.Options = _f.Options with { Selection = CheckCatalogue.Select(null, ["RotationDisabled"]) };
+        Assert.Empty(_f.Run<RotationConfigurationCheck>());
+    }
+
+    [Fact]
+    public void An_input_that_cannot_be_had_is_said_once_naming_every_check_that_needed_it()
+    {
+        _f.Fails(FunctionInputs.Function, Denied("GetFunction"));
+        var diagnosis = _f.Diagnose(typeof(RotationFunctionCheck), typeof(FunctionTimeoutCheck), typeof(FunctionRuntimeCheck), typeof(RotationScheduleCheck));
+
+        var skipped = Assert.Single(diagnosis.Findings);
+        Assert.Equal("FunctionRuntime, FunctionTimeout, RotationFunction could not run: AccessDeniedException on lambda:GetFunction.", skipped.Message);
+        Assert.Equal("Allow lambda:GetFunction to the identity running the diagnosis.", skipped.Remediation);
+    }
+
+    [Fact]
+    public void Excluding_a_check_skips_the_inputs_only_it_needs()
+    {
+        _f.Fails(FunctionInputs.Policy, new InvalidOperationException("GetPolicy was asked for although no chosen check needs it"));
+        IReadOnlyList<InputRead>? read = null;
+        _f.Options = _f.Options with { Selection = CheckCatalogue.Select(null, ["InvokePermission"]), InputsRead = r => read = r };
+
+        _f.Diagnose(typeof(InvokePermissionCheck), typeof(FunctionTimeoutCheck));
+
+        Assert.Equal([FunctionInputs.Function], read!.Select(r => r.Input));
+    }
+
+    [Fact]
+    public void The_diagnosis_accounts_for_every_input_it_read_and_how_that_went()
+    {
+        _f.Given(FunctionInputs.Policy, (string?)null).Fails(FunctionInputs.KmsVerdict, Denied("GetKeyPolicy"));
+        _f.Secret.KmsKeyId = "arn:aws:kms:us-east-1:123456789012:key/k";
+        IReadOnlyList<InputRead>? read = null;
+        _f.Options = _f.Options with { InputsRead = r => read = r };
+
+        _f.Diagnose(typeof(InvokePermissionCheck), typeof(KmsKeyCheck));
+
+        Assert.Equal(["Function", "FunctionPolicy", "KmsVerdict"], read!.Select(r => r.Input.Id).Order());
+        Assert.IsType<AwsServiceException>(Assert.Single(read, r => r.Input == FunctionInputs.KmsVerdict).Failure);
+        Assert.All(read.Where(r => r.Input != FunctionInputs.KmsVerdict), r => Assert.Null(r.Failure));
     }
 }

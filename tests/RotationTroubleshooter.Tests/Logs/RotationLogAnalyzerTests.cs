@@ -43,7 +43,7 @@ public class RotationLogAnalyzerTests
         Assert.True(a.Duration > TimeSpan.FromMilliseconds(1950));
         Assert.Null(a.FailedStep);
         Assert.Contains(a.Evidence, e => e.Contains("Successfully set AWSCURRENT stage", StringComparison.Ordinal));
-        Assert.Equal(FindingSeverity.Info, RotationLogCheck.FindingOf(a)!.Severity);
+        Assert.Equal(FindingSeverity.Info, LastRotationAttemptCheck.FindingOf(a)!.Severity);
     }
 
     [Theory, MemberData(nameof(Formats))]
@@ -88,7 +88,7 @@ public class RotationLogAnalyzerTests
         Assert.Equal(RotationAttemptOutcome.InProgress, a.Outcome);
         Assert.Null(a.EndTime);
         Assert.Null(a.Symptom);
-        Assert.Null(RotationLogCheck.FindingOf(a));
+        Assert.Null(LastRotationAttemptCheck.FindingOf(a));
     }
 
     [Theory, MemberData(nameof(Formats))]
@@ -489,7 +489,7 @@ public class RotationLogAnalyzerTests
         var t = new Transcript(LambdaLogFormat.Json);
         t.Invoke(900, InvocationEnd.Success, [Put(ArnA, Ver1)]);
         t.Invoke(640, InvocationEnd.Error, ["!" + SetFailed(ArnA)], coldStart: false);
-        var finding = RotationLogCheck.FindingOf(Single(t))!;
+        var finding = LastRotationAttemptCheck.FindingOf(Single(t))!;
         Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, finding.CheckId);
         Assert.Equal(FindingSeverity.Error, finding.Severity);
         Assert.Equal(AwsDocs.RotationTroubleshooting, finding.HelpUri);
@@ -536,7 +536,7 @@ public class RotationLogAnalyzerTests
         var a = Single(t, asOf: t.Clock.AddSeconds(2));
         Assert.Equal(RotationAttemptOutcome.InProgress, a.Outcome);
         Assert.Equal(RotationSymptoms.DatabaseLoginRejected.Id, a.Symptom);
-        Assert.Equal(FindingSeverity.Warning, RotationLogCheck.FindingOf(a)!.Severity);
+        Assert.Equal(FindingSeverity.Warning, LastRotationAttemptCheck.FindingOf(a)!.Severity);
         Assert.Equal(3, a.Steps.Count);
     }
 }

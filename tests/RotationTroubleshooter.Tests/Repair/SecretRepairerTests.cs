@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Diagnosis;
 using RotationTroubleshooter.Diagnosis.Checks;
 using RotationTroubleshooter.Repair;
 using RotationTroubleshooter.Tests.Aws;
@@ -43,7 +44,7 @@ public class SecretRepairerTests
         SecretArn = SecretArn, Name = "prod/orders", RotationFunctionArn = FunctionArn, Findings = findings,
     };
 
-    private static Finding TimeoutTooShort => FunctionTimeoutCheck.FunctionTimeoutTooShort.Raise(["rotate-orders: Timeout=5"]);
+    private static Finding TimeoutTooShort => FunctionFindings.FunctionTimeoutTooShort.Raise(["rotate-orders: Timeout=5"]);
 
     private static async Task<(RepairItem Planned, RepairItem Applied)> PlanAndApply(SecretRepairer repairer, Finding finding)
     {

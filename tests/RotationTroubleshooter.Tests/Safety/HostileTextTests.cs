@@ -124,6 +124,9 @@ public sealed class HostileTextTests
     public async Task A_value_the_run_read_is_masked_in_whatever_field_it_turns_up_in()
     {
         var mask = new SecretMask();
+        using var run = mask.Use();
+        // Made before the value was read, as a check running beside the one that reads it may make it.
+        var early = new Finding("Y", FindingSeverity.Warning, "log: connecting with Token-1234-abcd");
         var answer = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
@@ -137,28 +140,43 @@ public sealed class HostileTextTests
         var version = await client.GetDatabaseSecretAsync("prod/db", "AWSCURRENT", CancellationToken.None);
         var finding = new Finding("X", FindingSeverity.Error, $"user '{version.Connection.UserName}' at {version.Connection.Endpoint}",
             ["log: connecting with Token-1234-abcd" + Hostile]);
-        var diagnosis = new RotationDiagnosis { SecretArn = "arn", Name = "prod/db", Findings = [finding] };
-
-        new OutputGuard(mask).Object(diagnosis);
+        var diagnosis = new RotationDiagnosis { SecretArn = "arn", Name = "prod/db", Findings = [finding, early] };
 
         Assert.Equal("user '********' at db.internal:5432", diagnosis.Findings[0].Message);
         Assert.Equal("log: connecting with ********␛]0;owned␇␛[2J␛[31mred\\u009b1m␡\\u202e", diagnosis.Findings[0].Evidence.Single());
+        Assert.Equal("log: connecting with ********", diagnosis.Findings[1].Message);
     }
 
     [Fact]
-    public void An_error_whose_text_needs_guarding_leaves_as_one_clean_error()
+    public void Masking_masked_text_again_changes_nothing_even_for_a_value_of_asterisks()
     {
-        var guard = new OutputGuard(null);
+        var mask = new SecretMask();
+        mask.Register("****");
+        mask.Register("pass\u001bword");
+
+        var once = mask.Apply("a **** b");
+        Assert.Equal("a ******** b", once);
+        Assert.Same(once, mask.Apply(once));
+        Assert.Equal("x ******** y", mask.Apply("x " + UntrustedText.Line("pass\u001bword") + " y"));
+    }
+
+    [Fact]
+    public void An_error_whose_text_needs_cleaning_leaves_as_one_clean_error()
+    {
         var clean = new TroubleshooterException(ErrorIds.SecretNotFound, FailureCategory.NotFound, "plain");
         var inner = new InvalidOperationException("driver said " + Hostile);
         var dirty = new TroubleshooterException(ErrorIds.UserAuditFailed, FailureCategory.Other, "failed: " + Hostile, inner);
+        var foreign = new InvalidOperationException("driver said " + Hostile, new IOException("disk"));
 
-        var guarded = (TroubleshooterException)guard.Error(dirty);
+        var shown = (TroubleshooterException)OutputText.Error(foreign, null);
 
-        Assert.Same(clean, guard.Error(clean));
-        Assert.Equal(ErrorIds.UserAuditFailed, guarded.ErrorId);
-        Assert.Null(guarded.InnerException);
-        AssertNoControl(guarded.Message);
+        Assert.Same(clean, OutputText.Error(clean, null));
+        Assert.Equal(ErrorIds.UserAuditFailed, dirty.ErrorId);
+        Assert.Null(dirty.InnerException);
+        AssertNoControl(dirty.Message);
+        Assert.Equal(ErrorIds.UnexpectedError, shown.ErrorId);
+        Assert.Null(shown.InnerException);
+        AssertNoControl(shown.Message);
     }
 
     private sealed class Answer(string body) : HttpMessageHandler

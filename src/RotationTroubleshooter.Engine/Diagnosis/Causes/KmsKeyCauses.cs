@@ -1,4 +1,4 @@
-using RotationTroubleshooter.Diagnosis.Checks;
+using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Logs;
 
 namespace RotationTroubleshooter.Diagnosis.Causes;
@@ -7,19 +7,25 @@ namespace RotationTroubleshooter.Diagnosis.Causes;
 internal sealed class KmsKeyCauses : SymptomCauses
 {
     public override IReadOnlyList<FindingDefinition> Symptoms => [RotationSymptoms.KmsAccessDenied];
-    public override IReadOnlyList<FindingDefinition> Causes => [KmsKeyCheck.CustomerManagedKeyNeedsRolePermission];
+    public override IReadOnlyList<FindingDefinition> Causes => [FunctionFindings.CustomerManagedKeyNeedsRolePermission];
+    public override IReadOnlyList<Input> Inputs => [FunctionInputs.KmsVerdict];
 
-    public override Task<IReadOnlyList<CauseAssessment>> AssessAsync(CauseEvidence evidence, CancellationToken cancellation)
+    public override async Task<IReadOnlyList<CauseAssessment>> AssessAsync(CauseEvidence evidence, CancellationToken cancellation)
     {
-        var cause = KmsKeyCheck.CustomerManagedKeyNeedsRolePermission;
-        var kms = CheckCatalogue.Checks.OfType<KmsKeyCheck>().Single();
-        var assessment = evidence.ConfirmedByFinding(cause)
-            ?? (string.IsNullOrEmpty(evidence.Context.Secret.KmsKeyId)
-                ? new CauseAssessment(cause, CauseVerdict.RuledOut, ["The secret is encrypted with the AWS managed key aws/secretsmanager, which the role may use."])
-                : !evidence.Ran<KmsKeyCheck>() || evidence.Findings.Any(f => f.CheckId == CheckCatalogue.CheckSkipped.Id && f.Message.Contains(kms.Id, StringComparison.Ordinal))
-                    ? new CauseAssessment(cause, CauseVerdict.Undetermined, ["The role's and the key's policies could not be read here."],
-                        evidence.Rerun($"-Check {cause.Id}"))
-                    : new CauseAssessment(cause, CauseVerdict.RuledOut, ["The role's policies and the key policy allow kms:Decrypt and kms:GenerateDataKey now."]));
-        return Task.FromResult<IReadOnlyList<CauseAssessment>>([assessment]);
+        var cause = FunctionFindings.CustomerManagedKeyNeedsRolePermission;
+        if (evidence.ConfirmedByFinding(cause) is { } confirmed) return [confirmed];
+        if (string.IsNullOrEmpty(evidence.Secret.KmsKeyId))
+            return [new CauseAssessment(cause, CauseVerdict.RuledOut, ["The secret is encrypted with the AWS managed key aws/secretsmanager, which the role may use."])];
+        var verdict = await evidence.ReadAsync(FunctionInputs.KmsVerdict, cancellation).ConfigureAwait(false);
+        return [verdict switch
+        {
+            { WasRead: false } => new CauseAssessment(cause, CauseVerdict.Undetermined, [CauseEvidence.Missing(verdict, "The role's and the key's policies")],
+                evidence.Rerun($"-Check {cause.Id}")),
+            { Value.Severity: FindingSeverity.Error } or { Value.Severity: FindingSeverity.Warning } => new CauseAssessment(cause,
+                verdict.Value.Severity == FindingSeverity.Error ? CauseVerdict.Confirmed : CauseVerdict.Likely, [verdict.Value.Message, .. verdict.Value.Evidence]),
+            { Value.Severity: FindingSeverity.Info } => new CauseAssessment(cause, CauseVerdict.Undetermined, [verdict.Value.Message, .. verdict.Value.Evidence],
+                evidence.Rerun($"-Check {cause.Id}")),
+            _ => new CauseAssessment(cause, CauseVerdict.RuledOut, ["The role's policies and the key policy allow kms:Decrypt and kms:GenerateDataKey now."]),
+        }];
     }
 }

@@ -11,7 +11,7 @@ internal sealed class PendingVersionCauses : SymptomCauses
     public override Task<IReadOnlyList<CauseAssessment>> AssessAsync(CauseEvidence evidence, CancellationToken cancellation)
     {
         var cause = RotationSymptoms.PendingVersionStuck;
-        var stuck = evidence.Context.Secret.StuckPendingVersions.ToList();
+        var stuck = evidence.Secret.StuckPendingVersions.ToList();
         var assessment = stuck.Count > 0
             ? new CauseAssessment(cause, CauseVerdict.Confirmed, [.. evidence.Attempt.Evidence, $"Still labelled AWSPENDING: {string.Join(", ", stuck)}"])
             : new CauseAssessment(cause, CauseVerdict.RuledOut, [.. evidence.Attempt.Evidence, "No version is left labelled AWSPENDING now: rotate again."]);

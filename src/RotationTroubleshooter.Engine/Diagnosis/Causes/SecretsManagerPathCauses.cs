@@ -1,4 +1,4 @@
-using RotationTroubleshooter.Diagnosis.Checks;
+using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Logs;
 using RotationTroubleshooter.Network;
 
@@ -19,41 +19,44 @@ internal sealed class SecretsManagerPathCauses : SymptomCauses
     ];
 
     public override IReadOnlyList<FindingDefinition> Symptoms => [RotationSymptoms.TimeoutReachingSecretsManager, RotationSymptoms.StalledAfterCreateSecret];
-    public override IReadOnlyList<FindingDefinition> Causes => [.. NetworkCauses, FunctionTimeoutCheck.FunctionTimeoutTooShort];
+    public override IReadOnlyList<FindingDefinition> Causes => [.. NetworkCauses, FunctionFindings.FunctionTimeoutTooShort];
+    public override IReadOnlyList<Input> Inputs => [NetworkInputs.Path, FunctionInputs.Function];
 
     public override async Task<IReadOnlyList<CauseAssessment>> AssessAsync(CauseEvidence evidence, CancellationToken cancellation)
     {
-        var network = evidence.Ran<NetworkPathCheck>() ? await CauseEvidence.OrNullAsync(evidence.Context.NetworkPathAsync(cancellation)).ConfigureAwait(false) : null;
-        var settle = $"Test-RotationNetwork -SecretId '{evidence.Context.SecretName}'";
-        var causes = NetworkCauses.Select(cause => evidence.ConfirmedByFinding(cause) ?? network switch
+        var reading = await evidence.ReadAsync(NetworkInputs.Path, cancellation).ConfigureAwait(false);
+        var settle = $"Test-RotationNetwork -SecretId '{evidence.SecretName}'";
+        var causes = NetworkCauses.Select(cause => evidence.ConfirmedByFinding(cause) ?? reading.Value switch
         {
             null => new CauseAssessment(cause, CauseVerdict.Undetermined,
-                [evidence.Ran<NetworkPathCheck>() ? "The function's network could not be read here." : "The network path was not checked in this run."], settle),
+                [reading.State == ReadingState.NotGathered ? "The network path was not checked in this run." : "The function's network could not be read here."], settle),
             { VpcId: null } => new CauseAssessment(cause, CauseVerdict.RuledOut,
                 ["The function is not in a VPC: it reaches Secrets Manager's public endpoint."]),
-            { SecretsManagerPath.Verdict: PathVerdict.Reachable } => new CauseAssessment(cause, CauseVerdict.RuledOut,
+            { SecretsManagerPath.Verdict: PathVerdict.Reachable } network => new CauseAssessment(cause, CauseVerdict.RuledOut,
                 [$"The path to Secrets Manager is open: {network.SecretsManagerPath.Reason}"]),
-            { SecretsManagerPath.Verdict: PathVerdict.Blocked } => new CauseAssessment(cause, CauseVerdict.RuledOut,
+            { SecretsManagerPath.Verdict: PathVerdict.Blocked } network => new CauseAssessment(cause, CauseVerdict.RuledOut,
                 [$"Another rule blocks the path: {network.SecretsManagerPath.Reason}"]),
-            _ => new CauseAssessment(cause, CauseVerdict.Undetermined, [$"The path to Secrets Manager could not be judged: {network.SecretsManagerPath.Reason}"], settle),
+            var network => new CauseAssessment(cause, CauseVerdict.Undetermined, [$"The path to Secrets Manager could not be judged: {network.SecretsManagerPath.Reason}"], settle),
         }).ToList();
 
         if (evidence.Symptom == RotationSymptoms.StalledAfterCreateSecret)
-            causes.Add(ShortTimeout(evidence) ?? await TimeoutRuledOutAsync(evidence, cancellation).ConfigureAwait(false));
+            causes.Add(await TimeoutAsync(evidence, cancellation).ConfigureAwait(false));
         return causes;
     }
 
     /// <summary>A short timeout is the cause when the invocation after createSecret did run into it.</summary>
-    private static CauseAssessment? ShortTimeout(CauseEvidence evidence) => evidence.Problem(FunctionTimeoutCheck.FunctionTimeoutTooShort) is { } finding
-        ? new CauseAssessment(FunctionTimeoutCheck.FunctionTimeoutTooShort,
-            evidence.Attempt.Outcome == RotationAttemptOutcome.TimedOut ? CauseVerdict.Confirmed : CauseVerdict.Likely,
-            [finding.Message, .. finding.Evidence, $"The attempt {evidence.Attempt.Outcome} in {evidence.Attempt.FailedStep ?? "an unknown step"}."])
-        : null;
-
-    private static async Task<CauseAssessment> TimeoutRuledOutAsync(CauseEvidence evidence, CancellationToken cancellation) =>
-        evidence.Ran<FunctionTimeoutCheck>() && await evidence.Context.FunctionAsync(cancellation).ConfigureAwait(false) is { Configuration.Timeout: { } timeout }
-            ? new CauseAssessment(FunctionTimeoutCheck.FunctionTimeoutTooShort, CauseVerdict.RuledOut,
-                [$"The function's timeout is {timeout} s, enough for the templates."])
-            : new CauseAssessment(FunctionTimeoutCheck.FunctionTimeoutTooShort, CauseVerdict.Undetermined,
-                ["The function's configuration could not be read here."], evidence.Rerun("-Check FunctionTimeoutTooShort"));
+    private static async Task<CauseAssessment> TimeoutAsync(CauseEvidence evidence, CancellationToken cancellation)
+    {
+        var cause = FunctionFindings.FunctionTimeoutTooShort;
+        var function = await evidence.ReadAsync(FunctionInputs.Function, cancellation).ConfigureAwait(false);
+        if (function.Value?.Configuration is not { Timeout: { } timeout } config)
+            return new CauseAssessment(cause, CauseVerdict.Undetermined, [CauseEvidence.Missing(function, "The function's configuration")],
+                evidence.Rerun($"-Check {cause.Id}"));
+        if (timeout >= FunctionFindings.MinimumTimeoutSeconds)
+            return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"The function's timeout is {timeout} s, enough for the templates."]);
+        IReadOnlyList<string> said = evidence.Problem(cause) is { } finding ? [finding.Message, .. finding.Evidence]
+            : [$"The function times out after {timeout} s; the templates can need {FunctionFindings.MinimumTimeoutSeconds} s.", $"{config.FunctionName}: Timeout={timeout}"];
+        return new CauseAssessment(cause, evidence.Attempt.Outcome == RotationAttemptOutcome.TimedOut ? CauseVerdict.Confirmed : CauseVerdict.Likely,
+            [.. said, $"The attempt {evidence.Attempt.Outcome} in {evidence.Attempt.FailedStep ?? "an unknown step"}."]);
+    }
 }

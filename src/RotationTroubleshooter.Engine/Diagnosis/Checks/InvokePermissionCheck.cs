@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Evidence;
+
 namespace RotationTroubleshooter.Diagnosis.Checks;
 
 /// <summary>The function's resource policy lets Secrets Manager invoke it for this secret (<see cref="InvokePermission"/>).</summary>
@@ -9,16 +11,15 @@ internal sealed class InvokePermissionCheck : RotationCheck
         "-Principal secretsmanager.amazonaws.com (optionally -SourceAccount <account>).",
         AwsDocs.InvokeAccessDenied);
 
-    public override string Id => InvokePermissionMissing.Id;
     public override string Description => "the function's resource policy lets `secretsmanager.amazonaws.com` invoke it for this secret (`SourceAccount`/`SourceArn` conditions evaluated)";
     public override CheckArea Area => CheckArea.Function;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = [InvokePermissionMissing];
-    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction", "lambda:GetPolicy"];
+    public override IReadOnlyList<Input> Inputs { get; } = [FunctionInputs.Function, FunctionInputs.Policy];
 
-    public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override async Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
-        var policyRead = context.FunctionPolicyAsync(cancellation);
-        if (await context.FunctionAsync(cancellation).ConfigureAwait(false) is not { } function) return;
+        var policyRead = context.GetAsync(FunctionInputs.Policy, cancellation);
+        if (await context.GetAsync(FunctionInputs.Function, cancellation).ConfigureAwait(false) is not { } function) return;
         var config = function.Configuration;
         var policy = await policyRead.ConfigureAwait(false);
         var result = InvokePermission.Evaluate(policy, context.SecretArn);
@@ -27,10 +28,10 @@ internal sealed class InvokePermissionCheck : RotationCheck
         switch (result.Decision)
         {
             case InvokeDecision.Missing or InvokeDecision.Denied or InvokeDecision.ExcludedByCondition:
-                context.Add(this, InvokePermissionMissing.Raise([result.Detail], remediation: remediation));
+                context.Add(InvokePermissionMissing.Raise([result.Detail], remediation: remediation));
                 break;
             case InvokeDecision.Unknown:
-                context.Add(this, InvokePermissionMissing.Raise([result.Detail], "Could not tell whether Secrets Manager may invoke the function.",
+                context.Add(InvokePermissionMissing.Raise([result.Detail], "Could not tell whether Secrets Manager may invoke the function.",
                     remediation, FindingSeverity.Info));
                 break;
         }

@@ -1,4 +1,5 @@
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Diagnosis.Checks;
 
@@ -26,22 +27,21 @@ internal sealed class ManagedSecretOwnerCheck : RotationCheck
         "resource policy denies RDS. Otherwise turn the managed master password off (with a new -MasterUserPassword) and on again.",
         AwsDocs.RdsSecretsManager);
 
-    public override string Id => "ManagedSecretOwner";
     public override string Description =>
         "secrets RDS, Aurora or Redshift rotate: the database the secret's tag names exists and names this secret for its master user " +
         "(`MasterUserSecret`, `MasterPasswordSecretArn`), and RDS's `SecretStatus` is not `impaired`";
     public override CheckArea Area => CheckArea.OwningService;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = [ManagedSecretOwnerMissing, ManagedSecretNotInUse, ManagedSecretImpaired];
-    public override IReadOnlyList<string> Permissions { get; } = ["rds:DescribeDBInstances", "rds:DescribeDBClusters", "redshift:DescribeClusters"];
+    public override IReadOnlyList<Input> Inputs { get; } = [DatabaseInputs.Owner];
     public override CheckTarget Target => CheckTarget.ManagedRotation;
-    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.OwningResource != null;
+    public override bool AppliesTo(DiagnosisContext context) => context.OwningResource != null;
 
-    public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override async Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
         var resource = context.OwningResource!;
-        if (await context.OwnerAsync(cancellation).ConfigureAwait(false) is not { } owner)
+        if (await context.GetAsync(DatabaseInputs.Owner, cancellation).ConfigureAwait(false) is not { } owner)
         {
-            context.Add(this, ManagedSecretOwnerMissing.Raise([$"{resource.Tag}={resource.Arn}", $"{Lookup(resource)}: {resource} not found"],
+            context.Add(ManagedSecretOwnerMissing.Raise([$"{resource.Tag}={resource.Arn}", $"{Lookup(resource)}: {resource} not found"],
                 $"The {resource} that owns this secret no longer exists: nothing rotates the secret, and its password opens no database.",
                 resource.IsRds ? null
                     : "If the cluster was deleted, delete this leftover secret once nothing reads it (Remove-SECSecret). If it lives on under another " +
@@ -57,13 +57,13 @@ internal sealed class ManagedSecretOwnerCheck : RotationCheck
         };
         if (owner.SecretArn is not { } arn || !arn.Equals(context.Secret.ARN, StringComparison.Ordinal))
         {
-            context.Add(this, ManagedSecretNotInUse.Raise(evidence, owner.SecretArn is null
+            context.Add(ManagedSecretNotInUse.Raise(evidence, owner.SecretArn is null
                 ? $"The {resource} that owns this secret no longer has {context.Secret.Owner} manage its master password: nothing rotates this secret."
                 : $"The {resource} that owns this secret now uses another secret for its master user: {context.Secret.Owner} no longer rotates this one."));
             return;
         }
         if (string.Equals(owner.SecretStatus, "impaired", StringComparison.OrdinalIgnoreCase))
-            context.Add(this, ManagedSecretImpaired.Raise(evidence,
+            context.Add(ManagedSecretImpaired.Raise(evidence,
                 remediation: $"Let RDS use the secret and its KMS key {owner.KmsKeyId ?? "(aws/secretsmanager)"} again: the key is enabled and not pending deletion " +
                              "(Get-KMSKey), and neither the key policy nor the secret's resource policy denies RDS. Otherwise turn the managed master password " +
                              $"off and on again ({(resource.Kind == OwningResourceKind.DBInstance ? $"Edit-RDSDBInstance -DBInstanceIdentifier {resource.Identifier}" : $"Edit-RDSDBCluster -DBClusterIdentifier {resource.Identifier}")} " +

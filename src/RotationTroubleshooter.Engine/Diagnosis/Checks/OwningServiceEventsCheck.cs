@@ -1,13 +1,12 @@
 using System.Text.RegularExpressions;
-using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Diagnosis.Checks;
 
 /// <summary>A secret RDS rotates: the owning instance's or cluster's recent events say nothing failed about the secret or its password.</summary>
 internal sealed partial class OwningServiceEventsCheck : RotationCheck
 {
-    /// <summary>RDS keeps events 14 days.</summary>
-    internal const int Days = 14;
+    private const int Days = DatabaseInputs.OwnerEventDays;
     private const int MaxEvidence = 10;
 
     public static readonly FindingDefinition OwningServiceReportedProblem = new(nameof(OwningServiceReportedProblem), FindingSeverity.Warning,
@@ -16,21 +15,20 @@ internal sealed partial class OwningServiceEventsCheck : RotationCheck
         "usually the secret's KMS key or a policy that keeps RDS from the secret.",
         AwsDocs.RdsEvents);
 
-    public override string Id => "OwningServiceEvents";
     public override string Description => $"secrets RDS rotates: the owning instance's or cluster's events of the last {Days} days report no failure about the secret or the password";
     public override CheckArea Area => CheckArea.OwningService;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = [OwningServiceReportedProblem];
-    public override IReadOnlyList<string> Permissions { get; } = ["rds:DescribeEvents"];
+    public override IReadOnlyList<Input> Inputs { get; } = [DatabaseInputs.OwnerEvents];
     public override CheckTarget Target => CheckTarget.ManagedRotation;
-    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.OwningResource is { IsRds: true };
+    public override bool AppliesTo(DiagnosisContext context) => context.OwningResource is { IsRds: true };
 
-    public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override async Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
         var resource = context.OwningResource!;
-        var events = await context.OwnerEventsAsync(resource, Days, cancellation).ConfigureAwait(false);
+        var events = await context.GetAsync(DatabaseInputs.OwnerEvents, cancellation).ConfigureAwait(false) ?? [];
         var failures = events.Where(e => AboutTheSecret().IsMatch(e.Message) && SaysFailure().IsMatch(e.Message)).ToList();
         if (failures.Count == 0) return;
-        context.Add(this, OwningServiceReportedProblem.Raise(
+        context.Add(OwningServiceReportedProblem.Raise(
             [.. failures.Take(MaxEvidence).Select(e => $"{e.Date:yyyy-MM-dd HH:mm}Z {resource}: {e.Message}")],
             $"RDS reported {failures.Count} failure{(failures.Count == 1 ? "" : "s")} about the secret or the master password of the {resource} in the last {Days} days; the newest: {failures[0].Message}",
             $"Fix what the events name (usually the secret's KMS key, or a policy that keeps RDS from the secret); all of them: " +

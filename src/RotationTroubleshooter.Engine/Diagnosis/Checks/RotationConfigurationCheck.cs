@@ -13,23 +13,21 @@ internal sealed class RotationConfigurationCheck : RotationCheck
         "Turn rotation back on (Invoke-SECSecretRotation) or remove the rotation configuration on purpose.",
         AwsDocs.RotationTroubleshooting);
 
-    public override string Id => RotationNotConfigured.Id;
     public override string Description => "rotation was never configured, or was configured and then turned off";
     public override CheckArea Area => CheckArea.Configuration;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = [RotationNotConfigured, RotationDisabled];
-    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:DescribeSecret"];
     public override CheckTarget Target => CheckTarget.Secret;
 
-    public override Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
         var secret = context.Secret;
         if (context.HasManagedRotation) return Task.CompletedTask;
-        if (!context.HasRotationFunction)
-            context.Add(this, RotationNotConfigured.Raise(
+        if (string.IsNullOrEmpty(secret.RotationLambdaARN))
+            context.Add(RotationNotConfigured.Raise(
                 [$"DescribeSecret: RotationEnabled={secret.RotationEnabled?.ToString() ?? "absent"}, no RotationLambdaARN{(secret.Owner is { } owner ? $", OwningService={owner}" : "")}"],
                 secret.Owner is { } by ? $"Rotation is not configured for this secret, which {by} owns." : null));
         else if (secret.RotationEnabled != true)
-            context.Add(this, RotationDisabled.Raise([$"RotationEnabled=false, RotationLambdaARN={secret.RotationLambdaARN}"]));
+            context.Add(RotationDisabled.Raise([$"RotationEnabled=false, RotationLambdaARN={secret.RotationLambdaARN}"]));
         return Task.CompletedTask;
     }
 }

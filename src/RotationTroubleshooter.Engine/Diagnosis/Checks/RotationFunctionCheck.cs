@@ -1,3 +1,6 @@
+using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
+
 namespace RotationTroubleshooter.Diagnosis.Checks;
 
 /// <summary>The rotation function exists and Lambda can run it.</summary>
@@ -13,23 +16,26 @@ internal sealed class RotationFunctionCheck : RotationCheck
         "Fix the reason Lambda gives (Get-LMFunctionConfiguration), e.g. a deleted subnet, role or layer, then update the function.",
         AwsDocs.LambdaStates);
 
-    public override string Id => RotationFunctionMissing.Id;
     public override string Description => "the rotation function exists and is `Active`";
     public override CheckArea Area => CheckArea.Function;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = [RotationFunctionMissing, RotationFunctionNotActive];
-    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction"];
+    public override IReadOnlyList<Input> Inputs { get; } = [FunctionInputs.Function];
 
-    public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override async Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
-        if (await context.FunctionAsync(cancellation).ConfigureAwait(false) is not { } function)
+        LambdaFunction? function;
+        try
         {
-            if (context.FunctionMissing is { } missing)
-                context.Add(this, RotationFunctionMissing.Raise([$"RotationLambdaARN={context.Secret.RotationLambdaARN}", missing.Message]));
+            function = await context.GetAsync(FunctionInputs.Function, cancellation).ConfigureAwait(false);
+        }
+        catch (EvidenceUnavailableException e) when (e.Missing)
+        {
+            context.Add(RotationFunctionMissing.Raise([$"RotationLambdaARN={context.Secret.RotationLambdaARN}", e.Failure.Message]));
             return;
         }
-        var config = function.Configuration;
+        if (function?.Configuration is not { } config) return;
         if ((config.State != null && config.State != "Active") || config.LastUpdateStatus == "Failed")
-            context.Add(this, RotationFunctionNotActive.Raise(
+            context.Add(RotationFunctionNotActive.Raise(
                 [$"{config.FunctionName ?? context.Secret.RotationLambdaARN}: {config.StateReason ?? config.LastUpdateStatusReason ?? "no reason given"}"],
                 $"The rotation function is not active (State {config.State ?? "?"}, LastUpdateStatus {config.LastUpdateStatus ?? "?"})."));
     }

@@ -11,16 +11,14 @@ internal sealed class RotationScheduleCheck : RotationCheck
         "Read the rotation function's logs (Get-RotationFunctionLog -SecretId ...) for the failing step.",
         AwsDocs.RotationTroubleshooting);
 
-    public override string Id => RotationOverdue.Id;
     public override string Description =>
         "`NextRotationDate` has not passed, and no rotation window of the schedule (`rate()`, `cron()`, `AutomaticallyAfterDays`, with its `Duration`) closed since the last rotation without one";
     public override CheckArea Area => CheckArea.Configuration;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = [RotationOverdue];
-    public override IReadOnlyList<string> Permissions { get; } = ["secretsmanager:DescribeSecret"];
     public override CheckTarget Target => CheckTarget.Rotation;
-    public override bool AppliesTo(DiagnosisContext context) => base.AppliesTo(context) && context.Secret.RotationEnabled == true;
+    public override bool AppliesTo(DiagnosisContext context) => context.Secret.RotationEnabled == true;
 
-    public override Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
         var secret = context.Secret;
         var now = context.Options.Now;
@@ -30,19 +28,19 @@ internal sealed class RotationScheduleCheck : RotationCheck
         var scheduleText = schedule is null ? [] : new[] { $"Schedule: {schedule.Description}" };
         if (secret.NextRotationDate is { } next && next + Grace < now)
         {
-            context.Add(this, RotationOverdue.Raise([$"NextRotationDate={next:yyyy-MM-dd HH:mm}Z", $"LastRotatedDate={lastText}", .. scheduleText],
+            context.Add(RotationOverdue.Raise([$"NextRotationDate={next:yyyy-MM-dd HH:mm}Z", $"LastRotatedDate={lastText}", .. scheduleText],
                 $"Rotation is overdue: it was due {next:yyyy-MM-dd} and has not succeeded since.", Remediation(context)));
             return Task.CompletedTask;
         }
         if (last is { } rotated && schedule?.FirstWindowAfter(rotated) is { } window && window.Closes + Grace < now)
-            context.Add(this, RotationOverdue.Raise(
+            context.Add(RotationOverdue.Raise(
                 [$"LastRotatedDate={lastText}", $"Schedule: {schedule.Description}", $"Window {window.Opens:yyyy-MM-dd HH:mm}Z to {window.Closes:yyyy-MM-dd HH:mm}Z passed without a rotation"],
                 $"Rotation is overdue: the schedule ({schedule.Description}) opened a window on {window.Opens:yyyy-MM-dd HH:mm}Z, the last rotation was {lastText}.",
                 Remediation(context)));
         return Task.CompletedTask;
     }
 
-    private static string Remediation(DiagnosisContext context) => context.HasManagedRotation
+    private static string Remediation(CheckContext context) => context.HasManagedRotation
         ? $"{context.Secret.Owner} rotates this secret: fix what the diagnosis's other findings name (the owner's status and events), then rotate it now: {ManagedRotationCheck.RotateCommand(context)}."
         : RotationOverdue.Remediation;
 }

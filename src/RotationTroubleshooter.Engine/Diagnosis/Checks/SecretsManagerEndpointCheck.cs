@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Evidence;
 
 namespace RotationTroubleshooter.Diagnosis.Checks;
 
@@ -16,27 +17,26 @@ internal sealed partial class SecretsManagerEndpointCheck : RotationCheck
         "Set SECRETS_MANAGER_ENDPOINT=https://secretsmanager.<the secret's region>.amazonaws.com.",
         AwsDocs.RotationTemplates);
 
-    public override string Id => SecretsManagerEndpointVariableMissing.Id;
     public override string Description => "the templates' `SECRETS_MANAGER_ENDPOINT` is set and names the secret's region";
     public override CheckArea Area => CheckArea.Function;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = [SecretsManagerEndpointVariableMissing, SecretsManagerEndpointVariableWrongRegion];
-    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction"];
+    public override IReadOnlyList<Input> Inputs { get; } = [FunctionInputs.Function];
 
-    public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override async Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
-        if (await context.FunctionAsync(cancellation).ConfigureAwait(false) is not { } function) return;
+        if (await context.GetAsync(FunctionInputs.Function, cancellation).ConfigureAwait(false) is not { } function) return;
         var name = function.Configuration.FunctionName ?? context.Secret.RotationLambdaARN;
         var variables = function.Configuration.Environment?.Variables ?? [];
         switch (Judge(variables, context.Secret.ARN ?? ""))
         {
             case { Definition: var missing } when missing == SecretsManagerEndpointVariableMissing:
-                context.Add(this, missing.Raise(
+                context.Add(missing.Raise(
                     [$"{name}: environment variables {(variables.Count == 0 ? "(none)" : string.Join(", ", variables.Keys))}"],
                     remediation: $"Set SECRETS_MANAGER_ENDPOINT={EndpointFor(context.RegionName)} (or your VPC endpoint's DNS name)."));
                 break;
             case { Definition: var wrong, NamedRegion: var named }:
                 var region = AwsArn.RegionOf(context.Secret.ARN ?? "");
-                context.Add(this, wrong.Raise([$"{name}: {Variable}={variables[Variable]}"],
+                context.Add(wrong.Raise([$"{name}: {Variable}={variables[Variable]}"],
                     $"{Variable} names region {named}, but the secret is in {region}.",
                     $"Set {Variable}={EndpointFor(region!)}."));
                 break;

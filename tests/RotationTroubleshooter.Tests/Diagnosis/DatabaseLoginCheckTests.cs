@@ -3,7 +3,7 @@ using RotationTroubleshooter.Diagnosis.Checks;
 
 namespace RotationTroubleshooter.Tests.Diagnosis;
 
-public class SecretLoginCheckTests
+public class DatabaseLoginCheckTests
 {
     private static DatabaseLoginResult Result(string stage, bool? succeeded, DatabaseLoginFailureKind? kind, bool reachable = true) =>
         new DatabaseLoginResult(stage, DatabaseEngine.PostgreSql, "db:5432", "app", "postgres", reachable, true, true, "scram-sha-256",
@@ -12,14 +12,14 @@ public class SecretLoginCheckTests
     [Fact]
     public void Rejected_current_credentials_an_unusable_stage_and_an_unreadable_stage_each_become_a_finding()
     {
-        var login = new DatabaseLoginCheck("arn:s", "prod/db",
+        var login = new SecretLogins("arn:s", "prod/db",
             [Result("AWSCURRENT", false, DatabaseLoginFailureKind.PasswordRejected), Result("AWSPREVIOUS", true, null)],
             [
                 new DatabaseStageFailure("AWSPENDING", new TroubleshooterException("SecretValueNotJson", FailureCategory.InvalidData, "not JSON")),
                 new DatabaseStageFailure("AWSPENDING", new TroubleshooterException("KmsAccessDenied", FailureCategory.PermissionDenied, "allow kms:Decrypt")),
             ]);
 
-        var findings = SecretLoginCheck.FindingsOf(login, libpqMajor: null, predatesTls: null).ToList();
+        var findings = DatabaseLoginCheck.FindingsOf(login, libpqMajor: null, predatesTls: null).ToList();
 
         Assert.Equal(["CurrentCredentialsRejected", "SecretNotJson", "DatabaseLoginNotTested"], findings.Select(f => f.CheckId));
         Assert.Equal(FindingSeverity.Error, findings[1].Severity);

@@ -1,20 +1,20 @@
+using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Logs;
 
 namespace RotationTroubleshooter.Diagnosis.Checks;
 
 /// <summary>The newest rotation attempt in the function's CloudWatch logs and its symptom, as Get-RotationFunctionLog reads it.</summary>
-internal sealed class RotationLogCheck : RotationCheck
+internal sealed class LastRotationAttemptCheck : RotationCheck
 {
-    public override string Id => "LastRotationAttempt";
     public override string Description => "the newest rotation attempt in the function's CloudWatch logs and its symptom, as `Get-RotationFunctionLog` reads them";
     public override CheckArea Area => CheckArea.Logs;
     public override IReadOnlyList<FindingDefinition> Findings { get; } = RotationSymptoms.All;
-    public override IReadOnlyList<string> Permissions { get; } = ["lambda:GetFunction", "logs:FilterLogEvents"];
+    public override IReadOnlyList<Input> Inputs { get; } = [FunctionInputs.LatestAttempt];
 
-    public override async Task RunAsync(DiagnosisContext context, CancellationToken cancellation)
+    public override async Task RunAsync(CheckContext context, CancellationToken cancellation)
     {
-        if (await context.LatestAttemptAsync(cancellation).ConfigureAwait(false) is { } attempt && FindingOf(attempt) is { } finding)
-            context.Add(this, finding);
+        if (await context.GetAsync(FunctionInputs.LatestAttempt, cancellation).ConfigureAwait(false) is { } attempt && FindingOf(attempt) is { } finding)
+            context.Add(finding);
     }
 
     /// <summary>The attempt's symptom as a finding; null while in progress with no failure yet.</summary>
