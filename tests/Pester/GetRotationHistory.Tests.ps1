@@ -84,3 +84,48 @@ Describe 'Get-RotationHistory' {
         { Get-RotationHistory -SecretId prod/orders/db -Days 91 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 }
+
+Describe 'Test-SecretRotation with the rotation''s history' {
+    BeforeAll {
+        $PSDefaultParameterValues['Test-SecretRotation:EndpointUrl'] = $Proxy.Url
+        $script:Diagnoses = @(Test-SecretRotation -SecretId prod/orders/db, prod/billing/db)
+    }
+    AfterAll { $PSDefaultParameterValues.Remove('Test-SecretRotation:EndpointUrl') }
+
+    It 'names alice''s runtime change, and when, as evidence on the confirmed cause of the import error' {
+        $orders = $Diagnoses[0]
+        $orders.Symptom | Should -Be 'FunctionImportError'
+        $orders.Cause | Should -Be 'FunctionImportError'
+        $cause = $orders.Causes | Where-Object Id -eq 'FunctionImportError'
+        $when = [datetime]::Parse($Seed.times.'runtime-change').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
+        ($cause.Evidence -join "`n") | Should -Match ([regex]::Escape("alice changed the function's runtime to python3.11") + '.*' + [regex]::Escape("at ${when}Z; the first failed rotation followed at 14:30Z"))
+        $change = $orders.Findings | Where-Object CheckId -eq 'ChangeBeforeFailure'
+        $change.Message | Should -Match 'alice'
+    }
+
+    It 'names the terraform-apply session''s write after the last rotation as a likely cause of the failed login' {
+        $billing = $Diagnoses[1]
+        $billing.Symptom | Should -Be 'DatabaseLoginRejected'
+        $written = $billing.Findings | Where-Object CheckId -eq 'SecretWrittenOutsideRotation'
+        $written.Severity | Should -Be 'Error'
+        $cause = $billing.Causes | Where-Object Id -eq 'SecretWrittenOutsideRotation'
+        "$($cause.Verdict)" | Should -BeIn 'Confirmed', 'Likely'
+        $when = [datetime]::Parse($Seed.times.'billing-outside-write').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
+        ($cause.Evidence -join "`n") | Should -Match ('terraform-apply.*wrote.*' + [regex]::Escape("at ${when}Z"))
+    }
+
+    It 'shows no secret value in any diagnosis' {
+        ($Diagnoses | ConvertTo-Json -Depth 8) | Should -Not -Match $Seed.canary
+    }
+
+    It 'says once that CloudTrail could not be read, and still diagnoses' {
+        $denied = Start-AwsProxy -Recorded 'cloudtrail-denied-every-lookup.json'
+        try {
+            $diagnosis = Test-SecretRotation -SecretId prod/orders/db -EndpointUrl $denied.Url
+            $skipped = @($diagnosis.Findings | Where-Object { $_.CheckId -eq 'CheckSkipped' -and $_.Message -match 'cloudtrail:LookupEvents' })
+            $skipped.Count | Should -Be 1
+            $diagnosis.Symptom | Should -Be 'FunctionImportError'
+        }
+        finally { Stop-AwsProxy $denied }
+    }
+}

@@ -8,6 +8,8 @@ Usage: rotation_history.py <proxy URL>. Times are relative to now:
 - prod/billing/db, rotated by billing-rotation: rotated 6 days ago, then the terraform-apply session of role deployer
   wrote the secret (PutSecretValue) 5 days ago and set a description holding the canary; the next rotation failed 4
   days ago.
+The functions' logs (within the diagnosis's 7 days) hold the newest failed attempt of each: orders-rotation cannot import
+its driver on the new runtime (FunctionImportError), billing-rotation's setSecret cannot log in (DatabaseLoginRejected).
 """
 import datetime
 import os
@@ -16,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
 import cloudtrail_records as ct  # noqa: E402
 
-from aws import ACCOUNT, client, configure_rotation, create_function, emit, ensure_role  # noqa: E402
+from aws import ACCOUNT, client, configure_rotation, create_function, emit, ensure_role, write_log  # noqa: E402
 
 URL = sys.argv[1]
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -67,6 +69,40 @@ events = [
     ct.update_secret(terraform, billing["secret"], times["billing-outside-write"] + s, description=f"owner {CANARY}"),
     ct.rotation_event("RotationFailed", billing["secret"], times["billing-failure"], V["billing-fail"], billing["function"], "setSecret"),
 ]
+
+
+def ms(at):
+    return int(at.timestamp() * 1000)
+
+
+def stamp(at):
+    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def invocation(rid, at, lines, duration=400):
+    """One invocation as Lambda's text log format writes it: START, the template's lines, END and REPORT."""
+    end = at + datetime.timedelta(milliseconds=duration)
+    return ([(ms(at), f"START RequestId: {rid} Version: $LATEST\n")] + [(ms(at) + 10 + i, line) for i, line in enumerate(lines)] +
+            [(ms(end), f"END RequestId: {rid}\n"),
+             (ms(end), f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {duration} ms\tMemory Size: 128 MB\tMax Memory Used: 76 MB\t\n")])
+
+
+# The import error Lambda writes when the handler's module cannot load (docs/reference/template-log-strings.md).
+import_error = "Runtime.ImportModuleError: Unable to import module 'lambda_function': No module named '_pg'"
+failed_at = day(1, 14, 30)
+write_log("orders-rotation",
+          [(ms(failed_at) - 60, "INIT_START Runtime Version: python:3.11.v40\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0f1e2d3c\n"),
+           (ms(failed_at) - 40, f"[ERROR] {import_error}\nTraceback (most recent call last):\n")] +
+          invocation("5d1a0c2e-0001-4222-8333-000000000001", failed_at, [f"[ERROR] {import_error}\nTraceback (most recent call last):\n"], 120))
+put_line = f"createSecret: Successfully put secret for ARN {billing['secret']} and version {V['billing-fail']}."
+set_failed = f"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {billing['secret']}"
+billing_at = day(1, 2, 0)
+write_log("billing-rotation",
+          invocation("6e2b1d3f-0001-4222-8333-000000000002", billing_at, [f"[INFO]\t{stamp(billing_at)}\t6e2b1d3f-0001-4222-8333-000000000002\t{put_line}\n"], 900) +
+          invocation("6e2b1d3f-0002-4222-8333-000000000003", billing_at + datetime.timedelta(seconds=2),
+                     [f"[ERROR]\t{stamp(billing_at)}\t6e2b1d3f-0002-4222-8333-000000000003\t{set_failed}\n",
+                      f"[ERROR] ValueError: {set_failed.split(': ', 1)[1]}\nTraceback (most recent call last):\n"], 640))
+
 ct.reset(URL)
 seeded = ct.seed(URL, events)
 emit({"canary": CANARY, "world": world, "versions": V, "seeded": seeded,

@@ -38,8 +38,12 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
         };
     }
 
-    /// <summary>The secret's history, oldest first; reads left out unless <paramref name="includeReadOnly"/>.</summary>
-    public async Task<IReadOnlyList<RotationHistoryEvent>> ForSecretAsync(string secretId, int days, bool includeReadOnly, CancellationToken cancellation)
+    /// <summary>
+    /// The secret's history, oldest first; reads left out unless <paramref name="includeReadOnly"/>. With
+    /// <paramref name="runLogs"/> the attempts come from the run's shared read of the logs (the diagnosis's 7 days).
+    /// </summary>
+    public async Task<IReadOnlyList<RotationHistoryEvent>> ForSecretAsync(string secretId, int days, bool includeReadOnly, CancellationToken cancellation,
+        bool runLogs = false)
     {
         if (days is < 1 or > MaxDays) throw new ArgumentOutOfRangeException(nameof(days), $"days must be 1 to {MaxDays} (CloudTrail keeps 90 days).");
         var secret = await session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
@@ -47,7 +51,9 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
         var history = session.Get<CloudTrailHistory>();
         var start = history.EndTime.AddDays(-days);
         var reads = dependencies.Resources().Select(r => history.ReadAsync(r, start, cancellation)).ToList();
-        var logs = dependencies.FunctionName is { } function ? ReadLogsAsync(function, start, history.EndTime, cancellation) : Task.FromResult<FunctionLogs?>(null);
+        var logs = dependencies.FunctionName is null ? Task.FromResult<FunctionLogs?>(null)
+            : runLogs ? RunLogsAsync(secret.RotationLambdaARN!, cancellation)
+            : ReadLogsAsync(dependencies.FunctionName, start, history.EndTime, cancellation);
         var histories = await Task.WhenAll(reads).ConfigureAwait(false);
         var functionLogs = await logs.ConfigureAwait(false);
         var subject = new HistorySubject(dependencies.SecretArn, dependencies.FunctionName, dependencies.FunctionRoleArn);
@@ -61,6 +67,19 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
         try
         {
             return await session.Get<RotationLogService>().ReadAsync(function, start, end, RotationLogService.DefaultMaxEvents, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<FunctionLogs?> RunLogsAsync(string functionArn, CancellationToken cancellation)
+    {
+        try
+        {
+            var window = new LogWindow(functionArn);
+            return await FunctionInputs.Logs.GetAsync(session, window, cancellation).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
         {
