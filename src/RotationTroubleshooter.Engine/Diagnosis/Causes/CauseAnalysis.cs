@@ -59,7 +59,8 @@ internal static class CauseAnalysis
             var rejected = causes.Any(c => c.Id is "CurrentCredentialsRejected" or "MasterCredentialsRejected" && c.Verdict == CauseVerdict.Confirmed);
             foreach (var cause in new[] { HistoryFindings.SecretWrittenOutsideRotation, HistoryFindings.MasterPasswordResetByHand })
                 if (findings.FirstOrDefault(f => f.CheckId == cause.Id) is { } finding)
-                    all.Add(new CauseAssessment(cause, rejected ? CauseVerdict.Confirmed : CauseVerdict.Likely, [finding.Message, .. finding.Evidence]));
+                    all.Add(new CauseAssessment(cause, rejected ? CauseVerdict.Confirmed : CauseVerdict.Likely,
+                        [finding.Message, .. finding.Evidence.Where(e => !finding.Message.StartsWith(e, StringComparison.Ordinal))]));
         }
         if (HistoryFacts.CurrentStreak(timeline) is not { } streak) return all;
         return all.Select(c => c.Verdict is CauseVerdict.Confirmed or CauseVerdict.Likely
