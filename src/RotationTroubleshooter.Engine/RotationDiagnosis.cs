@@ -16,11 +16,11 @@ public sealed class RotationDiagnosis
     public required string Name { get; init => field = OutputText.Of(value); }
 
     /// <summary>The account the secret is in: its ARN's unless the run says otherwise; null when neither tells.</summary>
-    public string? AccountId { get => _accountId ?? AwsArn.LocationOf(SecretArn).AccountId; init => _accountId = value; }
+    public string? AccountId { get => _accountId ?? AwsArn.LocationOf(SecretArn).AccountId; init => _accountId = OutputText.OfOrNull(value); }
     private readonly string? _accountId;
 
     /// <summary>The region the secret is in: its ARN's, else the session's that diagnosed it.</summary>
-    public string? Region { get => _region ?? AwsArn.LocationOf(SecretArn).Region; init => _region = value; }
+    public string? Region { get => _region ?? AwsArn.LocationOf(SecretArn).Region; init => _region = OutputText.OfOrNull(value); }
     private readonly string? _region;
     public RotationStatus Status { get; init; }
     public bool RotationEnabled { get; init; }

@@ -35,8 +35,8 @@ public sealed class ExportRotationReportCommand : PSCmdlet
     public string LiteralPath { get; set; } = "";
 
     /// <summary>Diagnoses: Test-SecretRotation's objects, or the same read back (ConvertFrom-Json, Import-Clixml); an array is each of its items.</summary>
-    [Parameter(ValueFromPipeline = true)]
-    public PSObject? InputObject { get; set; }
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public PSObject[] InputObject { get; set; } = [];
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -70,11 +70,10 @@ public sealed class ExportRotationReportCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        if (InputObject is null) return;
-        // An array given to -InputObject means its items; a single object (PSCustomObject included) is itself.
-        var items = InputObject.BaseObject is IEnumerable and not string and not IDictionary
-            ? ((IEnumerable)InputObject.BaseObject).Cast<object?>()
-            : [InputObject];
+        // An array among the input (ConvertFrom-Json -NoEnumerate) means its items; a single object (PSCustomObject included) is itself.
+        var items = InputObject.Where(o => o is not null).SelectMany(o => o.BaseObject is IEnumerable and not string and not IDictionary
+            ? ((IEnumerable)o.BaseObject).Cast<object?>()
+            : [o]);
         foreach (var item in items)
         {
             if (item is null) continue;

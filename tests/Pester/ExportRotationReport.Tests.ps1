@@ -305,8 +305,8 @@ Describe 'Export-RotationReport: input read back, and files as Export-Csv handle
         Get-Content $Lines | ConvertFrom-Json | Export-RotationReport -Path (Join-Path $Work 'week ?49?.html') -Title 'Again'
         Get-Content -LiteralPath $literal -Raw | Should -Match '<h1>Again</h1>'
         Set-Content (Join-Path $Work 'many-1.html'), (Join-Path $Work 'many-2.html') 'old'
-        { Export-RotationReport -Path (Join-Path $Work 'many-?.html') } | Should -Throw -ErrorId 'PathNamesManyFiles,RotationTroubleshooter.Commands.ExportRotationReportCommand'
-        { Export-RotationReport -Path (Join-Path $Work 'no-such-folder/report.html') } | Should -Throw -ErrorId 'PathNotFound,RotationTroubleshooter.Commands.ExportRotationReportCommand'
+        { @() | Export-RotationReport -Path (Join-Path $Work 'many-?.html') } | Should -Throw -ErrorId 'PathNamesManyFiles,RotationTroubleshooter.Commands.ExportRotationReportCommand'
+        { @() | Export-RotationReport -Path (Join-Path $Work 'no-such-folder/report.html') } | Should -Throw -ErrorId 'PathNotFound,RotationTroubleshooter.Commands.ExportRotationReportCommand'
     }
 
     It 'has full help with examples' {
