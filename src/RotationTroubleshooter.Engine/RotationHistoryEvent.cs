@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Text;
+
 namespace RotationTroubleshooter;
 
 /// <summary>Who a principal is to a secret's rotation (docs/reference/cloudtrail.md, "Who made a change").</summary>
@@ -37,12 +39,13 @@ public sealed class Principal
     public Principal(PrincipalKind kind, string name, string? arn = null, string? roleArn = null, string? identityType = null,
         string? invokedBy = null)
     {
+        // Text from CloudTrail is data: cleaned as it is given (OutputText).
         Kind = kind;
-        Name = name;
-        Arn = arn;
-        RoleArn = roleArn;
-        IdentityType = identityType;
-        InvokedBy = invokedBy;
+        Name = OutputText.Of(name);
+        Arn = OutputText.OfOrNull(arn);
+        RoleArn = OutputText.OfOrNull(roleArn);
+        IdentityType = OutputText.OfOrNull(identityType);
+        InvokedBy = OutputText.OfOrNull(invokedBy);
     }
 
     public static Principal SecretsManager { get; } = new(PrincipalKind.SecretsManager, "Secrets Manager", invokedBy: "secretsmanager.amazonaws.com");
@@ -73,19 +76,20 @@ public sealed class RotationHistoryEvent
         IEnumerable<string> changes, string? resource, HistoryResourceKind? resourceKind, IEnumerable<HistoryAspect> aspects, string? error,
         bool readOnly, string? eventId)
     {
-        SecretArn = secretArn;
+        // Text from CloudTrail and the logs is data: cleaned as it is given (OutputText).
+        SecretArn = OutputText.OfOrNull(secretArn);
         Time = DateTime.SpecifyKind(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time, DateTimeKind.Utc);
-        Source = source;
-        EventName = eventName;
+        Source = OutputText.Of(source);
+        EventName = OutputText.Of(eventName);
         Principal = principal;
-        Summary = summary;
-        Changes = Readable.Items(changes);
-        Resource = resource;
+        Summary = OutputText.Of(summary);
+        Changes = Readable.Items(OutputText.Lines(changes));
+        Resource = OutputText.OfOrNull(resource);
         ResourceKind = resourceKind;
         Aspects = Readable.Items(aspects);
-        Error = error;
+        Error = OutputText.OfOrNull(error);
         ReadOnly = readOnly;
-        EventId = eventId;
+        EventId = OutputText.OfOrNull(eventId);
     }
 
     /// <summary>The secret whose history this entry is in.</summary>
@@ -99,6 +103,8 @@ public sealed class RotationHistoryEvent
     public string EventName { get; }
     /// <summary>Who did it; null when CloudTrail does not say.</summary>
     public Principal? Principal { get; }
+    /// <summary>What the principal is to the rotation (the table's column, and a flat field for Export-Csv).</summary>
+    public PrincipalKind? PrincipalKind => Principal?.Kind;
     /// <summary>What happened, as a phrase that follows the principal's name: "changed the function's runtime to python3.11".</summary>
     public string Summary { get; }
     /// <summary>The request's relevant parameters, one per item ("runtime: python3.11"), never a secret value.</summary>
