@@ -73,7 +73,7 @@ try {
         (Test-SecretRotation -SecretId demo/reports-db).Causes | Format-Table Id, Verdict, Command -AutoSize -Wrap
     }
     Show 'What each verdict rests on' {
-        (Test-SecretRotation -SecretId demo/reports-db).Causes | Where-Object Verdict -ne RuledOut | Format-List Id, Verdict, Evidence, Command
+        (Test-SecretRotation -SecretId demo/reports-db).Causes | Where-Object Verdict -ne RuledOut | Format-List
     }
     Show 'The rotation attempts behind it, step by step' { Get-RotationFunctionLog -SecretId demo/payments-db -Last 1 | Select-Object -ExpandProperty Steps | Format-Table -AutoSize }
     Show 'The same logs exported by the AWS CLI, read offline' {

@@ -47,9 +47,16 @@ public sealed class RotationDiagnosis
     public int ErrorCount => Findings.Count(f => f.Severity == FindingSeverity.Error);
     public int WarningCount => Findings.Count(f => f.Severity == FindingSeverity.Warning);
 
-    /// <summary>The first Error finding's message, else the first Warning's: what to look at first.</summary>
+    /// <summary>
+    /// The first Error finding's message, else the first Warning's: what to look at first. A failing rotation whose cause
+    /// the evidence does not decide names the one command that would.
+    /// </summary>
     public string? Summary => (Findings.FirstOrDefault(f => f.Severity == FindingSeverity.Error)
-                               ?? Findings.FirstOrDefault(f => f.Severity == FindingSeverity.Warning))?.Message;
+                               ?? Findings.FirstOrDefault(f => f.Severity == FindingSeverity.Warning))?.Message
+                              + (Status == RotationStatus.Failing && Cause is null && Settling is { } command ? $" To settle the cause: {command}" : "");
+
+    /// <summary>The command of the likeliest cause the evidence leaves undecided.</summary>
+    private string? Settling => Causes.FirstOrDefault(c => c.Verdict is CauseVerdict.Likely or CauseVerdict.Undetermined && c.Command is not null)?.Command;
 
     public override string ToString() => $"{Name}: {Status}";
 }

@@ -109,7 +109,7 @@ Describe 'Managed rotation' {
         It 'shows who rotates each secret in the default table' {
             $text = Test-SecretRotation -SecretId $Seed.secrets.orders, $Seed.secrets.'owner-deleted' | Out-String -Width 160
             $text | Should -Match 'Name\s+Status\s+OwningService\s+Cause\s+Summary'
-            $text | Should -Match 'rds!db-legacy-leftover\s+Failing\s+rds\s+The DB instance legacy-db'
+            $text | Should -Match 'rds!db-legacy-leftover\s+Failing\s+rds\s+ManagedSecretOwnerMissing\s+The DB instance legacy-db'
             $text | Should -Match 'rds!db-\S+\s+Healthy\s+rds'
             (Test-SecretRotation -SecretId $Seed.secrets.orders | Format-List | Out-String) | Should -Match 'OwningService\s+: rds'
         }

@@ -201,9 +201,40 @@ Describe 'Test-SecretRotation' {
             Invoke-Scenario rotation_checks | Out-Null
             $text = Test-SecretRotation -SecretId checks/no-permission, checks/healthy | Out-String -Width 120
             $text | Should -Match 'Name\s+Status\s+OwningService\s+Cause\s+Summary'
-            $text | Should -Match 'checks/no-permission\s+Failing\s+Secrets Manager may not invoke'
+            # A missing invoke permission is its own cause.
+            $text | Should -Match 'checks/no-permission\s+Failing\s+InvokePermissionMissing\s+Secrets Manager may not invoke'
             $text | Should -Match 'checks/healthy\s+Healthy'
             $text -split "`n" | ForEach-Object { $_.TrimEnd().Length } | Measure-Object -Maximum | ForEach-Object Maximum | Should -BeLessOrEqual 120
+        }
+    }
+
+    Context 'the cause RDS records, from a machine where the database''s name does not resolve' {
+        BeforeAll {
+            Reset-TestMoto | Out-Null
+            Invoke-Scenario database_records | Out-Null
+            $script:Recorded = @{}
+            foreach ($d in 'records/stopped', 'records/tls-param', 'records/proxy-tls', 'records/wrong-port' | Test-SecretRotation) { $Recorded[$d.Name] = $d }
+        }
+
+        It '<Name> is Failing with the Confirmed cause <Cause>, naming the record' -ForEach @(
+            @{ Name = 'records/stopped'; Cause = 'DatabaseNotAvailable'; Record = 'DB instance orders is stopped, as RDS records it' }
+            @{ Name = 'records/tls-param'; Cause = 'DatabaseRequiresTlsSecretDisablesIt'; Record = 'refuses plain connections: rds\.force_ssl = 1 \(parameter group reports-tls' }
+            @{ Name = 'records/proxy-tls'; Cause = 'ProxyRequiresTls'; Record = 'RDS Proxy orders-proxy requires TLS of its clients \(RequireTLS is true' }
+            @{ Name = 'records/wrong-port'; Cause = 'DatabasePortNotEndpoint'; Record = "The secret's port is 5433, but DB cluster reports listens on 5432" }
+        ) {
+            $d = $Recorded[$Name]
+            ($d.Status, $d.Cause) | Should -Be @('Failing', $Cause)
+            $assessment = $d.Causes | Where-Object Id -eq $Cause
+            $assessment.Verdict | Should -Be 'Confirmed'
+            $assessment.Evidence -join "`n" | Should -Match $Record
+            # The probe saw nothing from here: the record alone decided.
+            $d.Findings.CheckId | Should -Contain 'DatabaseProbeNotConclusive'
+        }
+
+        It 'rules the TLS causes out where the record says the database accepts plain connections' {
+            $stopped = $Recorded['records/stopped'].Causes
+            ($stopped | Where-Object Id -eq DatabaseHostNotEndpoint).Verdict | Should -Be 'RuledOut'
+            ($stopped | Where-Object Id -eq DatabasePortNotEndpoint).Verdict | Should -Be 'RuledOut'
         }
     }
 
@@ -228,6 +259,21 @@ Describe 'Test-SecretRotation' {
             $finding = $Demo[$Name].Findings | Where-Object CheckId -eq $CheckId | Select-Object -First 1
             $finding.Severity | Should -Be 'Error'
             $finding.Remediation | Should -Not -BeNullOrEmpty
+        }
+
+        It '<Name> says why: its Cause is <Cause>' -ForEach @(
+            @{ Name = 'demo/analytics-db'; Cause = 'InvokePermissionMissing' }
+            @{ Name = 'demo/billing-db'; Cause = 'PendingVersionStuck' }
+            @{ Name = 'demo/inventory-db'; Cause = 'SecretJsonKeyMissing' }
+            @{ Name = 'demo/payments-db'; Cause = 'DatabaseNotAvailable' }
+        ) {
+            $Demo[$Name].Cause | Should -Be $Cause
+            $Demo[$Name].Findings[0].CheckId | Should -Be $Cause
+        }
+
+        It 'names RDS''s record as the evidence of a stopped database' {
+            ($Demo['demo/payments-db'].Causes | Where-Object Id -eq DatabaseNotAvailable).Evidence -join "`n" |
+                Should -Match 'DB instance payments is stopped, as RDS records it'
         }
 
         It 'keeps the step transcript as evidence' {

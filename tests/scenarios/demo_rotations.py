@@ -1,4 +1,5 @@
-"""The demo's world: seven broken rotations, one for each problem in AWS's troubleshooting guide, and a healthy one.
+"""The demo's world: seven broken rotations, one for each problem in AWS's troubleshooting guide, and a healthy one,
+with the databases RDS records for them.
 
 Each secret has its own PostgreSQL rotation function (named like AWS's template) and that function's CloudWatch log
 group holds the last rotation attempt, written from the exact strings the templates log (docs/reference/rotation.md).
@@ -12,8 +13,27 @@ from aws import ACCOUNT, REGION, client, create_function, emit
 sm = client("secretsmanager")
 lam = client("lambda")
 logs = client("logs")
-GOOD = {"engine": "postgres", "host": "orders.cluster-abc.us-east-1.rds.amazonaws.com", "port": 5432,
+rds = client("rds")
+ec2 = client("ec2")
+
+# The databases as RDS records them: an Aurora PostgreSQL 15 cluster on its default group (AWS documents that 14 and
+# later store passwords as scram-sha-256) and a stopped RDS for PostgreSQL instance.
+VPC = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+rds.create_db_subnet_group(DBSubnetGroupName="demo-databases", DBSubnetGroupDescription="demo databases", SubnetIds=[
+    ec2.create_subnet(VpcId=VPC, CidrBlock=f"10.60.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"] for i, zone in ((1, "a"), (2, "b"))])
+ORDERS = rds.create_db_cluster(DBClusterIdentifier="orders", Engine="aurora-postgresql", EngineVersion="15.4", MasterUsername="app",
+                               MasterUserPassword="Demo-Password-Not-Real", DatabaseName="app",
+                               DBSubnetGroupName="demo-databases")["DBCluster"]
+rds.create_db_instance(DBInstanceIdentifier="orders-1", Engine="aurora-postgresql", DBInstanceClass="db.r6g.large", DBClusterIdentifier="orders",
+                       DBSubnetGroupName="demo-databases")
+PAYMENTS = rds.create_db_instance(DBInstanceIdentifier="payments", Engine="postgres", EngineVersion="15.4", DBInstanceClass="db.t3.micro",
+                                  MasterUsername="app", MasterUserPassword="Demo-Password-Not-Real", AllocatedStorage=20,
+                                  DBSubnetGroupName="demo-databases")["DBInstance"]
+rds.stop_db_instance(DBInstanceIdentifier="payments")
+
+GOOD = {"engine": "postgres", "host": ORDERS["Endpoint"], "port": 5432,
         "username": "app", "password": "Demo-Password-Not-Real", "dbname": "app"}
+STOPPED = {**GOOD, "host": PAYMENTS["Endpoint"]["Address"]}
 
 
 class Transcript:
@@ -118,7 +138,7 @@ secrets = {
     "demo/orders-db": world("demo/orders-db", GOOD, timeout_reaching_secrets_manager),
     "demo/billing-db": world("demo/billing-db", GOOD, stalled_after_create, keep_pending=True),
     "demo/inventory-db": world("demo/inventory-db", {k: v for k, v in GOOD.items() if k != "host"}, key_missing),
-    "demo/payments-db": world("demo/payments-db", GOOD, database_unreachable),
+    "demo/payments-db": world("demo/payments-db", STOPPED, database_unreachable),
     "demo/reports-db": world("demo/reports-db", GOOD, login_rejected),
     "demo/analytics-db": world("demo/analytics-db", GOOD, healthy, permission=False),
     "demo/crm-db": world("demo/crm-db", GOOD, stalled_after_create, keep_pending=True),

@@ -49,7 +49,10 @@ public class AwsServiceException : TroubleshooterException
                 or "AuthFailure" or "KMSAccessDeniedException":
                 return AwsErrorKind.AccessDenied;
             case "ResourceNotFoundException" or "NoSuchEntity" or "NoSuchEntityException" or "DBInstanceNotFound"
-                or "DBClusterNotFoundFault" or "ClusterNotFound" or "NotFoundException":
+                or "DBClusterNotFoundFault" or "ClusterNotFound" or "NotFoundException"
+                // The database records' Describe calls (docs/reference/rds-records.md).
+                or "DBParameterGroupNotFound" or "OptionGroupNotFoundFault" or "DBProxyNotFoundFault" or "DBProxyTargetGroupNotFoundFault"
+                or "DBProxyEndpointNotFoundFault" or "DBClusterEndpointNotFoundFault" or "ClusterParameterGroupNotFound":
                 return AwsErrorKind.NotFound;
             case "ExpiredToken" or "ExpiredTokenException" or "RequestExpired":
                 return AwsErrorKind.ExpiredToken;

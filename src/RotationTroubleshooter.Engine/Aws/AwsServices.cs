@@ -11,10 +11,11 @@ public static class AwsServices
     public static readonly AwsService CloudFormation = new("cloudformation", "cloudformation", "CLOUDFORMATION");
     public static readonly AwsService Rds = new("rds", "rds", "RDS");
     public static readonly AwsService Redshift = new("redshift", "redshift", "REDSHIFT");
+    public static readonly AwsService RedshiftServerless = new("redshift-serverless", "redshift-serverless", "REDSHIFT_SERVERLESS");
     public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
     public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
     public static readonly AwsService Kms = new("kms", "kms", "KMS");
     public static readonly AwsService CloudTrail = new("cloudtrail", "cloudtrail", "CLOUDTRAIL");
 
-    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Ec2, Iam, Kms, CloudTrail];
+    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Redshift, RedshiftServerless, Ec2, Iam, Kms, CloudTrail];
 }

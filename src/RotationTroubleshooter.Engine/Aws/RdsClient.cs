@@ -8,7 +8,7 @@ namespace RotationTroubleshooter.Aws;
 /// RDS (query protocol, API 2014-10-31): the DB instances and clusters the network check matches a secret's host against,
 /// and the instance or cluster that owns a managed secret, with its recent events.
 /// </summary>
-public sealed class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
+public sealed partial class RdsClient(AwsPipeline pipeline) : IRunService<RdsClient>
 {
     public static RdsClient Create(AwsSession session) => new(session.Pipeline);
 

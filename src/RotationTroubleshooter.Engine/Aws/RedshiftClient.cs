@@ -3,7 +3,7 @@ using System.Xml.Linq;
 namespace RotationTroubleshooter.Aws;
 
 /// <summary>Redshift (query protocol, API 2012-12-01): the provisioned cluster that owns a managed admin secret.</summary>
-public sealed class RedshiftClient(AwsPipeline pipeline) : IRunService<RedshiftClient>
+public sealed partial class RedshiftClient(AwsPipeline pipeline) : IRunService<RedshiftClient>
 {
     public static RedshiftClient Create(AwsSession session) => new(session.Pipeline);
 

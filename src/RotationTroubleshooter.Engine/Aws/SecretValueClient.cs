@@ -128,8 +128,9 @@ public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = n
     /// Ids: GetSecretValueDenied, KmsAccessDenied, SecretVersionNotFound, SecretValueBinary, SecretValueEmpty, SecretValueNotJson,
     /// SecretJsonKeyMissing, SecretValueInvalid; other AWS failures as <see cref="AwsServiceException"/>. Messages never hold the value.
     /// </exception>
-    public Task<DatabaseSecretVersion> GetDatabaseSecretAsync(string secretId, string versionStage, CancellationToken cancellation) =>
-        ReadAsync(secretId, versionStage, (root, arn, versionId) => ParseDatabaseSecret(root, arn, versionId, versionStage), cancellation);
+    /// <param name="owner">The owning database of a secret RDS or Redshift manages: it fills the engine, host, port and database the value leaves out.</param>
+    public Task<DatabaseSecretVersion> GetDatabaseSecretAsync(string secretId, string versionStage, CancellationToken cancellation, Records.OwnerEndpoint? owner = null) =>
+        ReadAsync(secretId, versionStage, (root, arn, versionId) => ParseDatabaseSecret(root, arn, versionId, versionStage, owner), cancellation);
 
     private async Task<T> ReadAsync<T>(string secretId, string versionStage, Func<JsonElement, string, string?, T> read, CancellationToken cancellation)
     {
@@ -225,7 +226,7 @@ public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = n
         }
     }
 
-    private static DatabaseSecretVersion ParseDatabaseSecret(JsonElement root, string arn, string? versionId, string stage)
+    private static DatabaseSecretVersion ParseDatabaseSecret(JsonElement root, string arn, string? versionId, string stage, Records.OwnerEndpoint? owner)
     {
         {
             var where = $"The {stage} version{(versionId is null ? "" : $" ({versionId})")} of secret '{arn}'";
@@ -242,7 +243,7 @@ public sealed class SecretValueClient(AwsPipeline pipeline, SecretMask? mask = n
             try
             {
                 // GetString makes the one copy the parser needs; it is not kept beyond this call.
-                return new DatabaseSecretVersion(arn, versionId, stage, DatabaseConnectionInfo.Parse(value.GetString()!));
+                return new DatabaseSecretVersion(arn, versionId, stage, DatabaseConnectionInfo.Parse(value.GetString()!, owner));
             }
             catch (DatabaseSecretFormatException e)
             {

@@ -44,7 +44,11 @@ public sealed class DatabaseConnectionInfo
 
     /// <summary>Reads a secret string as the rotation template for its engine would, with that template's defaults.</summary>
     /// <exception cref="DatabaseSecretFormatException">The JSON is malformed, a required key is missing, or a value has the wrong type.</exception>
-    public static DatabaseConnectionInfo Parse(string secretString)
+    /// <param name="owner">
+    /// For a secret RDS or Redshift manages (it holds only a username and password): the owning database's engine, host,
+    /// port and database, which fill what the value leaves out.
+    /// </param>
+    public static DatabaseConnectionInfo Parse(string secretString, Records.OwnerEndpoint? owner = null)
     {
         ArgumentNullException.ThrowIfNull(secretString);
         if (secretString.Length > MaxSecretLength)
@@ -71,12 +75,12 @@ public sealed class DatabaseConnectionInfo
                 throw new DatabaseSecretFormatException(DatabaseSecretProblem.NotAnObject, $"The secret string is JSON but not an object (it is {root.ValueKind}); the rotation templates need an object with engine, host, username and password.");
             }
 
-            var engineName = RequiredString(root, "engine");
+            var engineName = owner is not null ? OptionalString(root, "engine") ?? owner.EngineName : RequiredString(root, "engine");
             var (engine, defaultPort, defaultDatabase) = DatabaseEngines.Of(engineName)
                 ?? throw new DatabaseSecretFormatException(DatabaseSecretProblem.InvalidValue,
                     $"The 'engine' value '{Truncate(engineName)}' is not one a rotation template accepts (postgres, aurora-postgresql, mysql, aurora-mysql, mariadb, oracle, sqlserver, redshift, mongo, db2...).");
 
-            var host = RequiredString(root, "host");
+            var host = owner is not null ? OptionalString(root, "host") ?? owner.Host : RequiredString(root, "host");
             if (engine == DatabaseEngine.MongoDb && host.Contains("://", StringComparison.Ordinal))
             {
                 // The MongoDB template takes the host out of a connection URL: host.split('/')[2].split(':')[0].
@@ -85,13 +89,13 @@ public sealed class DatabaseConnectionInfo
 
             var userName = RequiredString(root, "username");
             var password = RequiredString(root, "password");
-            var databaseName = OptionalString(root, "dbname") ?? defaultDatabase;
+            var databaseName = OptionalString(root, "dbname") ?? owner?.Database ?? defaultDatabase;
             if (engine == DatabaseEngine.Oracle && databaseName is null)
             {
                 throw new DatabaseSecretFormatException(DatabaseSecretProblem.KeyMissing, "dbname key is missing from secret JSON (the Oracle template requires it).");
             }
 
-            return new DatabaseConnectionInfo(engine, engineName, host, ReadPort(root, defaultPort), databaseName, userName, password,
+            return new DatabaseConnectionInfo(engine, engineName, host, ReadPort(root, owner?.Port ?? defaultPort), databaseName, userName, password,
                 ReadTlsPreference(root), OptionalString(root, "masterarn"));
         }
     }

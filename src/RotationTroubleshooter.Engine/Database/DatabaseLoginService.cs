@@ -81,6 +81,7 @@ public sealed class DatabaseLoginService(AwsSession session) : IRunService<Datab
 
         var results = new List<DatabaseLoginResult>();
         var failures = new List<DatabaseStageFailure>();
+        var owner = await OwnerEndpointAsync(secret, cancellation).ConfigureAwait(false);
         foreach (var stage in wanted ?? Stages.Where(present.ContainsKey).ToList())
         {
             if (!present.ContainsKey(stage))
@@ -93,7 +94,7 @@ public sealed class DatabaseLoginService(AwsSession session) : IRunService<Datab
             DatabaseSecretVersion version;
             try
             {
-                version = await _values.GetDatabaseSecretAsync(arn, stage, cancellation).ConfigureAwait(false);
+                version = await _values.GetDatabaseSecretAsync(arn, stage, cancellation, owner).ConfigureAwait(false);
             }
             catch (TroubleshooterException e) when (e is not AwsServiceException { Kind: AwsErrorKind.Throttled or AwsErrorKind.Transport or AwsErrorKind.ExpiredToken or AwsErrorKind.InvalidCredentials })
             {
@@ -106,6 +107,23 @@ public sealed class DatabaseLoginService(AwsSession session) : IRunService<Datab
         }
 
         return new SecretLogins(arn, secret.Name, results, failures);
+    }
+
+    /// <summary>
+    /// The owning database's endpoint for a secret RDS or Redshift manages (its value holds only a username and password);
+    /// null for other secrets, or when the owner cannot be read (the value's own keys are then all there is).
+    /// </summary>
+    private async Task<Records.OwnerEndpoint?> OwnerEndpointAsync(SecretDescription secret, CancellationToken cancellation)
+    {
+        if (string.IsNullOrEmpty(secret.Owner) || OwningResource.OwnerOf(secret) is not { } resource) return null;
+        try
+        {
+            return await DatabaseInputs.OwnerEndpoint.GetAsync(session, resource, cancellation).ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.Kind is AwsErrorKind.AccessDenied or AwsErrorKind.NotFound or AwsErrorKind.Throttled or AwsErrorKind.Other)
+        {
+            return null;
+        }
     }
 
     /// <summary>A probe for these options; a CA file that is missing or holds no certificates is one clear error.</summary>

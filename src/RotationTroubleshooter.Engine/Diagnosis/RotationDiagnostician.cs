@@ -59,8 +59,8 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
                 [$"OwningService={context.Secret.Owner}, no RotationLambdaARN", $"Not applicable: {string.Join(", ", notApplicable.Select(c => c.Id))}"],
                 $"{context.Secret.Owner} rotates this secret itself (managed rotation): it has no rotation function, so the function's {notApplicable.Count} check{(notApplicable.Count == 1 ? "" : "s")} do not apply."));
         // The cause of the logs' symptom, when the logs were read: its finding (and remediation) comes first.
-        var (symptom, cause, causes) = await Causes.CauseAnalysis.AssessAsync(context, context.Findings(), cancellation).ConfigureAwait(false);
-        var findings = context.Findings();
+        var (symptom, assessed, weighed, attempt) = await Causes.CauseAnalysis.AssessAsync(context, context.Findings(), cancellation).ConfigureAwait(false);
+        var (cause, causes, findings) = Causes.CauseAnalysis.Settle(attempt, symptom, assessed, weighed, context.Findings());
         if (cause != null) findings = findings.Where(f => f.CheckId == cause).Concat(findings.Where(f => f.CheckId != cause)).ToList();
         context.Options.InputsRead?.Invoke(context.Reads);
         var secret = context.Secret;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Database;
+using RotationTroubleshooter.Records;
 
 namespace RotationTroubleshooter.Evidence;
 
@@ -34,6 +35,23 @@ public static class DatabaseInputs
             question.Address.UserName, question.Address.Database, question.Options, cancellation),
     };
 
+    /// <summary>
+    /// What RDS, Redshift or Redshift Serverless records about the database the secret's host names (the resource it is the
+    /// endpoint of, its status and port, the parameters that decide TLS and SCRAM, a proxy's RequireTLS and targets, an
+    /// Oracle option group's native network encryption), once per host per run; no connection to the database.
+    /// </summary>
+    public static readonly SharedInput<DatabaseHostName, DatabaseRecord> Record = new()
+    {
+        Id = "DatabaseRecord",
+        Description = "what RDS or Redshift records about the secret's database (status, endpoint, TLS and password parameters, proxy, option groups)",
+        Permissions = DatabaseRecordReader.Permissions,
+        SharedBy = InputScope.Database,
+        DependsOn = [Address],
+        KeyAsync = async (reader, cancellation) => await reader.GetAsync(Address, cancellation).ConfigureAwait(false) is { } address
+            ? DatabaseHostName.Parse(address.Host) : null,
+        Fetch = DatabaseRecordReader.ReadAsync,
+    };
+
     /// <summary>Logging into the database with each version of the secret, as Test-RotationDatabaseLogin does (only with -IncludeDatabaseLogin).</summary>
     public static readonly SharedInput<LoginQuestion, SecretLogins> Login = new()
     {
@@ -58,6 +76,20 @@ public static class DatabaseInputs
         Fetch = (session, resource, cancellation) => resource.IsRds
             ? session.Get<RdsClient>().DescribeOwnerAsync(resource, cancellation)
             : session.Get<RedshiftClient>().DescribeOwnerAsync(resource, cancellation),
+    };
+
+    /// <summary>
+    /// Where the database that owns a managed secret listens: RDS and Redshift keep only a username and password in the
+    /// secret, so a login takes the engine, host, port and database from the owner.
+    /// </summary>
+    public static readonly SharedInput<OwningResource, OwnerEndpoint?> OwnerEndpoint = new()
+    {
+        Id = "OwningDatabaseEndpoint",
+        Description = "the endpoint of the database that owns the secret, as its service records it",
+        Permissions = ["rds:DescribeDBInstances", "rds:DescribeDBClusters", "redshift:DescribeClusters"],
+        SharedBy = InputScope.Database,
+        Key = reader => reader.OwningResource,
+        Fetch = Records.OwnerEndpoint.ReadAsync,
     };
 
     /// <summary>RDS keeps events 14 days.</summary>

@@ -93,11 +93,9 @@ internal static partial class SymptomClassifier
                 $"The deployment package lacks {(module is null ? "a module" : $"module '{module}'")}: redeploy the function from AWS's rotation template, or rebuild the package with its native driver built for the function's runtime and architecture.");
         }
         if (Find(inv, "Access to KMS is not allowed") is { } kms)
-            return new Diagnosis(RotationSymptoms.KmsAccessDenied.Id, [Line(inv, kms)],
-                "Grant the function's execution role kms:Decrypt and kms:GenerateDataKey on the secret's customer managed KMS key (in the role policy and the key policy).");
+            return new Diagnosis(RotationSymptoms.KmsAccessDenied.Id, [Line(inv, kms)], RotationSymptoms.KmsAccessDenied.Remediation);
         if (Find(inv, "is not enabled for rotation") is { } notEnabled)
-            return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret.Id, [Line(inv, notEnabled)],
-                "Turn on rotation for this secret with this function (RotateSecret with RotationLambdaARN), or stop invoking the function for it.");
+            return new Diagnosis(RotationSymptoms.RotationNotEnabledForSecret.Id, [Line(inv, notEnabled)], RotationSymptoms.RotationNotEnabledForSecret.Remediation);
         if (Find(inv, "not set as AWSPENDING for rotation", "has no stage for rotation") is { } notPending)
             return new Diagnosis(RotationSymptoms.RotatedVersionNotPending.Id, [Line(inv, notPending)], RotationSymptoms.RotatedVersionNotPending.Remediation);
         if (Find(inv, "previous rotation isn't complete") is { } pending)
@@ -171,13 +169,11 @@ internal static partial class SymptomClassifier
         {
             var evidence = LastLines(inv, 2);
             evidence.Add($"Nothing was logged after \"{Invocation.FoundCredentials}\"; the invocation {DescribeEnd(inv)}.");
-            return new Diagnosis(RotationSymptoms.TimeoutReachingSecretsManager.Id, evidence,
-                "The function cannot reach the Secrets Manager endpoint: give its subnets a route to a NAT gateway, or add an interface VPC endpoint com.amazonaws.<region>.secretsmanager with private DNS and security groups allowing TCP 443.");
+            return new Diagnosis(RotationSymptoms.TimeoutReachingSecretsManager.Id, evidence, RotationSymptoms.TimeoutReachingSecretsManager.Remediation);
         }
         var unknown = LastLines(inv, 5);
         if (inv.Status is InvocationStatus.Failed or InvocationStatus.TimedOut) unknown.Add($"{inv.Step} {DescribeEnd(inv)}.");
-        return new Diagnosis(RotationSymptoms.Unknown.Id, unknown,
-            "No known symptom matched: read the evidence lines (the last messages of the failing invocation) and the function's full log stream.");
+        return new Diagnosis(RotationSymptoms.Unknown.Id, unknown, RotationSymptoms.Unknown.Remediation);
     }
 
     /// <summary>

@@ -107,16 +107,15 @@ internal static class EndpointPolicyEvaluator
         return result;
     }
 
-    private sealed record Principals(string RoleArn, string SessionArn, string Account);
+    private sealed record Principals(string RoleArn, string SessionArn, string Account, string Partition);
 
     private static Principals? PrincipalNames(string? roleArn, string sessionName)
     {
         // arn:aws:iam::123456789012:role/path/name -> arn:aws:sts::123456789012:assumed-role/name/<session>
-        var parts = roleArn?.Split(':', 6);
-        if (parts is not { Length: 6 } || parts[2] != "iam" || !parts[5].StartsWith("role/", StringComparison.Ordinal))
+        if (roleArn is null || !Amazon.Arn.TryParse(roleArn, out var arn) || arn.Service != "iam" || !arn.Resource.StartsWith("role/", StringComparison.Ordinal))
             return null;
-        var roleName = parts[5][(parts[5].LastIndexOf('/') + 1)..];
-        return new Principals(roleArn!, $"arn:{parts[1]}:sts::{parts[4]}:assumed-role/{roleName}/{sessionName}", parts[4]);
+        var roleName = arn.Resource[(arn.Resource.LastIndexOf('/') + 1)..];
+        return new Principals(roleArn, $"arn:{arn.Partition}:sts::{arn.AccountId}:assumed-role/{roleName}/{sessionName}", arn.AccountId, arn.Partition);
     }
 
     /// <returns>true or false, or null when the statement names principals and the role is unknown.</returns>
@@ -144,7 +143,7 @@ internal static class EndpointPolicyEvaluator
             return null;
         return names.Any(name =>
             name == principals.Account
-            || name == $"arn:aws:iam::{principals.Account}:root"
+            || name == $"arn:{principals.Partition}:iam::{principals.Account}:root"
             || Glob(name, principals.RoleArn, ignoreCase: false)
             || Glob(name, principals.SessionArn, ignoreCase: false));
     }

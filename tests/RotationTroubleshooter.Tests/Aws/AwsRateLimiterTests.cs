@@ -23,7 +23,9 @@ public class AwsRateLimiterTests
         Assert.Equal(5, limiter.CurrentRate("logs", "FilterLogEvents"));
         Assert.Equal(20, limiter.CurrentRate("ec2", "DescribeRouteTables"));
         Assert.Same(limiter.BucketFor("ec2", "DescribeRouteTables"), limiter.BucketFor("ec2", "DescribeVpcEndpoints"));
-        Assert.True(double.IsPositiveInfinity(limiter.CurrentRate("rds", "DescribeDBInstances")));
+        Assert.Equal(12, limiter.CurrentRate("rds", "DescribeDBInstances"));
+        Assert.Same(limiter.BucketFor("rds", "DescribeDBInstances"), limiter.BucketFor("rds", "DescribeDBParameters"));
+        Assert.True(double.IsPositiveInfinity(limiter.CurrentRate("redshift", "DescribeClusters")));
     }
 
     [Fact]
@@ -73,9 +75,9 @@ public class AwsRateLimiterTests
     public void An_unlimited_operation_that_AWS_throttles_gets_70_percent_of_the_rate_it_was_sent_at()
     {
         var limiter = Limiter();
-        for (var i = 0; i < 40; i++) _ = limiter.AcquireAsync("rds", "DescribeDBInstances", CancellationToken.None);
+        for (var i = 0; i < 40; i++) _ = limiter.AcquireAsync("redshift", "DescribeClusters", CancellationToken.None);
 
-        Assert.Equal(28, limiter.Throttled("rds", "DescribeDBInstances"), 6);
+        Assert.Equal(28, limiter.Throttled("redshift", "DescribeClusters"), 6);
     }
 
     [Fact]

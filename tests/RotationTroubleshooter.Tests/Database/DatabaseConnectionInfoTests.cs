@@ -59,6 +59,20 @@ public sealed class DatabaseConnectionInfoTests
         Assert.Equal("docdb.example", info.Host);
     }
 
+    [Fact]
+    public void A_managed_secret_takes_engine_host_port_and_database_from_its_owner()
+    {
+        // What RDS keeps in a secret it manages: a username and a password, nothing else.
+        var owner = new RotationTroubleshooter.Records.OwnerEndpoint("postgres", "orders.c9akciq32.us-east-1.rds.amazonaws.com", 5433, "orders");
+
+        var info = DatabaseConnectionInfo.Parse($$"""{"username":"app","password":"{{Canary}}"}""", owner);
+
+        Assert.Equal((DatabaseEngine.PostgreSql, "orders.c9akciq32.us-east-1.rds.amazonaws.com", 5433, "orders", "app"),
+            (info.Engine, info.Host, info.Port, info.DatabaseName, info.UserName));
+        // The value's own keys still win.
+        Assert.Equal("other.example", DatabaseConnectionInfo.Parse($$"""{"host":"other.example","username":"app","password":"p"}""", owner).Host);
+    }
+
     [Theory]
     [InlineData("""{"engine":"postgres","host":"h","username":"u"}""", "password key is missing from secret JSON")]
     [InlineData("""{"host":"h","username":"u","password":"p"}""", "engine key is missing from secret JSON")]

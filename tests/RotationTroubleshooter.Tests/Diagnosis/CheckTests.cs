@@ -312,7 +312,8 @@ public class CheckTests
 
         _f.Diagnose(typeof(InvokePermissionCheck), typeof(KmsKeyCheck));
 
-        Assert.Equal(["Function", "FunctionPolicy", "KmsVerdict"], read!.Select(r => r.Input.Id).Order());
+        Assert.NotNull(read);
+        Assert.Equal(["Function", "FunctionPolicy", "KmsVerdict"], read.Select(r => r.Input.Id).Order());
         Assert.IsType<AwsServiceException>(Assert.Single(read, r => r.Input == FunctionInputs.KmsVerdict).Failure);
         Assert.All(read.Where(r => r.Input != FunctionInputs.KmsVerdict), r => Assert.Null(r.Failure));
     }

@@ -57,6 +57,17 @@ public sealed class EndpointPolicyEvaluatorTests
         Assert.Equal(expected, Evaluate(policy).Decision.ToString());
     }
 
+    /// <summary>A role in another partition (China, GovCloud) is matched by its own partition's account root and session ARN.</summary>
+    [Theory]
+    [InlineData("\"arn:aws-cn:iam::123456789012:root\"", nameof(PolicyDecision.Allowed))]
+    [InlineData("\"arn:aws-cn:sts::123456789012:assumed-role/rotation-function-role/rotation-fn\"", nameof(PolicyDecision.Allowed))]
+    [InlineData("\"arn:aws:iam::123456789012:root\"", nameof(PolicyDecision.ImplicitDeny))]
+    public void Principals_are_matched_in_the_roles_partition(string principal, string expected)
+    {
+        var policy = Policy($$"""{"Effect":"Allow","Principal":{"AWS":{{principal}}},"Action":"secretsmanager:*","Resource":"*"}""");
+        Assert.Equal(expected, Evaluate(policy, role: "arn:aws-cn:iam::123456789012:role/service/rotation-function-role").Decision.ToString());
+    }
+
     [Fact]
     public void Service_principals_are_not_the_function_role()
     {

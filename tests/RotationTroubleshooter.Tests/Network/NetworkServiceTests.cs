@@ -10,20 +10,7 @@ namespace RotationTroubleshooter.Tests.Network;
 /// <summary>The AWS side of the network check: the RDS listing, the secret's host, and the EC2 client's configuration.</summary>
 public sealed class NetworkServiceTests
 {
-    private sealed class ScriptedHandler(Func<string, string, HttpResponseMessage> answer) : HttpMessageHandler
-    {
-        public List<string> Bodies { get; } = [];
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
-            lock (Bodies) Bodies.Add(body);
-            var target = request.Headers.TryGetValues("X-Amz-Target", out var values) ? values.First() : "";
-            return answer(target, body);
-        }
-    }
-
-    private static HttpResponseMessage Ok(string body, string type) => new(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, type) };
+    private static HttpResponseMessage Ok(string body, string type) => ScriptedHandler.Ok(body, type);
 
     private static AwsPipeline Pipeline(ScriptedHandler handler) =>
         new(TestConnections.Create(endpoint: "https://aws.test/"), new AwsPipelineOptions { MaxAttempts = 1 }, handler);

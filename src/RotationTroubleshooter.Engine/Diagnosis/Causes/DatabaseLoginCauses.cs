@@ -2,6 +2,7 @@ using RotationTroubleshooter.Database;
 using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Logs;
 using RotationTroubleshooter.Network;
+using RotationTroubleshooter.Records;
 
 namespace RotationTroubleshooter.Diagnosis.Causes;
 
@@ -30,16 +31,24 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
 
     public override IReadOnlyList<FindingDefinition> Causes =>
     [
-        .. NetworkCauses, DatabaseServerFindings.DatabaseDoesNotAnswer, DatabaseServerFindings.DatabasePortClosed,
+        .. RecordCauses, .. NetworkCauses, DatabaseServerFindings.DatabaseDoesNotAnswer, DatabaseServerFindings.DatabasePortClosed,
         DatabaseLoginFindings.CurrentCredentialsRejected, MasterCredentialsRejected, DatabaseLoginFindings.PendingCredentialsRejected,
         DatabaseLoginFindings.DatabaseRequiresScramButFunctionLibpqTooOld, DatabaseLoginFindings.DatabaseRequiresTlsSecretDisablesIt,
         DatabaseLoginFindings.DatabaseRequiresTlsButFunctionPredatesTls, DatabaseServerFindings.DatabaseTlsNotOffered,
+        DatabaseRecordFindings.OptionGroupRequiresNativeEncryption,
+    ];
+
+    /// <summary>What the database's own record decides, before anything about the path to it.</summary>
+    private static readonly FindingDefinition[] RecordCauses =
+    [
+        DatabaseRecordFindings.DatabaseNotAvailable, DatabaseRecordFindings.DatabaseHostNotEndpoint, DatabaseRecordFindings.DatabasePortNotEndpoint,
+        DatabaseRecordFindings.ProxyRequiresTls,
     ];
 
     public override IReadOnlyList<Input> Inputs =>
     [
         DatabaseInputs.Server, NetworkInputs.Path, SecretInputs.CurrentValue, DatabaseInputs.Login, FunctionInputs.Bundle, FunctionInputs.Age,
-        FunctionInputs.Template,
+        FunctionInputs.Template, DatabaseInputs.Record, DatabaseInputs.Address,
     ];
 
     private enum Failure { Fast, Slow, AfterSetSecret }
@@ -57,8 +66,12 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             (await evidence.ReadAsync(DatabaseInputs.Login, cancellation).ConfigureAwait(false)).Value,
             await evidence.ReadAsync(FunctionInputs.Bundle, cancellation).ConfigureAwait(false),
             await evidence.ReadAsync(FunctionInputs.Age, cancellation).ConfigureAwait(false),
-            (await evidence.ReadAsync(FunctionInputs.Template, cancellation).ConfigureAwait(false)).Value);
+            (await evidence.ReadAsync(FunctionInputs.Template, cancellation).ConfigureAwait(false)).Value,
+            (await evidence.ReadAsync(DatabaseInputs.Record, cancellation).ConfigureAwait(false)).Value,
+            (await evidence.ReadAsync(DatabaseInputs.Address, cancellation).ConfigureAwait(false)).Value);
         var causes = new List<CauseAssessment>();
+        // setSecret logged in moments before a failure after it: the database was there, at that host and port.
+        if (failure != Failure.AfterSetSecret) causes.AddRange(RecordAssessments(facts));
         causes.AddRange(NetworkCauses.Select(cause => NetworkCause(facts, cause, failure)));
         causes.Add(Reachability(facts, DatabaseServerFindings.DatabaseDoesNotAnswer, failure == Failure.Slow, TcpAnswer.NoAnswer, failure));
         causes.Add(Reachability(facts, DatabaseServerFindings.DatabasePortClosed, failure == Failure.Fast, TcpAnswer.Refused, failure));
@@ -69,7 +82,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         }
         if (failure == Failure.Slow)
         {
-            foreach (var cause in new[] { DatabaseLoginFindings.CurrentCredentialsRejected, DatabaseLoginFindings.DatabaseRequiresScramButFunctionLibpqTooOld,
+            foreach (var cause in new[] { DatabaseRecordFindings.OptionGroupRequiresNativeEncryption, DatabaseLoginFindings.CurrentCredentialsRejected, DatabaseLoginFindings.DatabaseRequiresScramButFunctionLibpqTooOld,
                          DatabaseLoginFindings.DatabaseRequiresTlsSecretDisablesIt, DatabaseLoginFindings.DatabaseRequiresTlsButFunctionPredatesTls, DatabaseServerFindings.DatabaseTlsNotOffered })
                 causes.Add(new CauseAssessment(cause, CauseVerdict.RuledOut, [NeverAnswered]));
             return causes;
@@ -78,6 +91,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         causes.Add(TlsDisabledBySecret(facts));
         causes.Add(TlsPredated(facts));
         causes.Add(TlsNotOffered(facts));
+        if (NativeEncryption(facts) is { } nne) causes.Add(nne);
         // Credentials last: with every other cause ruled out they are what is left. The multi-user templates log in with
         // the master secret's, and say so.
         var master = evidence.Attempt.Evidence.Any(e => e.Contains("master secret", StringComparison.Ordinal));
@@ -92,7 +106,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
     /// <summary>What this family weighs, read once: the probe, the network, the secret's TLS choice, the login, the function's libpq, age and template.</summary>
     private sealed record Facts(CauseEvidence Evidence, Reading<DatabaseServerFacts> ServerReading, Reading<NetworkPathReport> Network,
         Reading<Aws.SecretValue> Value, SecretLogins? Login, Reading<IReadOnlyList<LibpqReport>> Bundle, Reading<RotationFunctionAge> AgeReading,
-        RotationTemplate? Template)
+        RotationTemplate? Template, DatabaseRecord? Record, DatabaseAddress? Address)
     {
         /// <summary>What the secret's ssl key tells the template; null when the value was not read.</summary>
         public DatabaseTlsPreference? Tls => DatabaseEngines.TlsPreferenceOf(Value.Value);
@@ -107,6 +121,48 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             : ServerReading.State == ReadingState.NotGathered ? "The database was not probed in this run."
             : "The database's address could not be read from the secret here.";
     }
+
+    /// <summary>
+    /// The causes the database's record decides, where it was read and the host is an AWS endpoint's name: its status, the
+    /// host and port against the endpoint, and a proxy's TLS demand.
+    /// </summary>
+    private static IEnumerable<CauseAssessment> RecordAssessments(Facts facts)
+    {
+        if (facts.Record is not { } record || record.Match.Outcome == EndpointMatchOutcome.NotAnAwsEndpoint) yield break;
+        var evidence = facts.Evidence;
+        var matched = record.Matched;
+        yield return evidence.ConfirmedByFinding(DatabaseRecordFindings.DatabaseNotAvailable)
+            ?? (matched is { IsAvailable: true }
+                ? new CauseAssessment(DatabaseRecordFindings.DatabaseNotAvailable, CauseVerdict.RuledOut, [$"{RecordedFacts.Capitalized(matched.Noun)} is {matched.Status}."])
+                : new CauseAssessment(DatabaseRecordFindings.DatabaseNotAvailable, CauseVerdict.Undetermined,
+                    [matched is null ? "The secret's host is the endpoint of no database this account records." : $"{RecordedFacts.Capitalized(matched.Noun)} records no status."]));
+        yield return evidence.ConfirmedByFinding(DatabaseRecordFindings.DatabaseHostNotEndpoint)
+            ?? new CauseAssessment(DatabaseRecordFindings.DatabaseHostNotEndpoint, CauseVerdict.RuledOut, [$"The secret's host is the recorded endpoint of {matched?.Noun}."]);
+        if (matched is null) yield break;
+        yield return evidence.ConfirmedByFinding(DatabaseRecordFindings.DatabasePortNotEndpoint)
+            ?? (matched.Port is { } port && facts.Address is { } address
+                ? new CauseAssessment(DatabaseRecordFindings.DatabasePortNotEndpoint, CauseVerdict.RuledOut, [$"The secret's port {address.Port} is the one {matched.Noun} listens on ({port})."])
+                : new CauseAssessment(DatabaseRecordFindings.DatabasePortNotEndpoint, CauseVerdict.Undetermined, [$"{RecordedFacts.Capitalized(matched.Noun)} records no port."]));
+        if (record.Proxy is not null)
+            yield return evidence.ConfirmedByFinding(DatabaseRecordFindings.ProxyRequiresTls)
+                ?? new CauseAssessment(DatabaseRecordFindings.ProxyRequiresTls, CauseVerdict.RuledOut,
+                    [RecordedFacts.NoTlsDemand(record) ?? (facts.Tls == DatabaseTlsPreference.PlainOnly ? "The function connects without TLS." : "The function connects with TLS.")]);
+    }
+
+    /// <summary>Oracle only: whether the option group demands native network encryption.</summary>
+    private static CauseAssessment? NativeEncryption(Facts facts)
+    {
+        var cause = DatabaseRecordFindings.OptionGroupRequiresNativeEncryption;
+        if (facts.Evidence.ConfirmedByFinding(cause) is { } confirmed) return confirmed;
+        if (facts.Address?.Engine != DatabaseEngine.Oracle || facts.Record?.Matched is not { } matched) return null;
+        return new CauseAssessment(cause, CauseVerdict.RuledOut,
+            [$"No option group of {matched.Noun} sets SQLNET.ENCRYPTION_SERVER to REQUIRED."]);
+    }
+
+    /// <summary>Whether the record rules a TLS demand out: it says TLS is not demanded, and no user-level rule can demand it (MySQL's REQUIRE SSL can).</summary>
+    private static string? RecordRulesOutTls(Facts facts) =>
+        facts.Record is { Matched: not null } record && RecordedFacts.NoTlsDemand(record) is { } plain
+        && (record.Proxy is not null || facts.Address?.Engine is not (DatabaseEngine.MySql or DatabaseEngine.MariaDb)) ? plain : null;
 
     private static CauseAssessment NetworkCause(Facts facts, FindingDefinition cause, Failure failure)
     {
@@ -137,6 +193,9 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [answer == TcpAnswer.Refused
                 ? "A closed port refuses at once, but the function waited for the database." : AnsweredAtOnce]);
         if (facts.Evidence.ConfirmedByFinding(cause) is { } confirmed) return confirmed;
+        // An available RDS endpoint listens on its recorded port.
+        if (answer == TcpAnswer.Refused && facts.Record?.Matched is { IsAvailable: true, Port: { } port } matched && facts.Address?.Port == port)
+            return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{RecordedFacts.Capitalized(matched.Noun)} is {matched.Status} and listens on {port}, the secret's port, as its service records it."]);
         if (facts.Server is { Tcp: TcpAnswer.Open } server)
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{server.Endpoint} accepts connections from {server.Vantage}."]);
         return new CauseAssessment(cause, CauseVerdict.Undetermined, [facts.ProbeMissing], facts.Evidence.Rerun());
@@ -173,6 +232,8 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         if (evidence.ConfirmedByFinding(cause) is { } confirmed) return confirmed;
         if (facts.Template is { IsPostgres: false } || server?.Engine is DatabaseEngine.MySql or DatabaseEngine.MariaDb)
             return new CauseAssessment(cause, CauseVerdict.RuledOut, ["The function does not use libpq (not a PostgreSQL template)."]);
+        if (facts.Record is { Matched: { } matched, StoresScram: false } record)
+            return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{RecordedFacts.Capitalized(matched.Noun)} stores new passwords as md5, which every libpq can do: {record.PasswordEncryption}."]);
         if (server?.AuthenticationMethod is { } method && method != "scram-sha-256")
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"{server.Endpoint} asks this user for {method}, not scram-sha-256."]);
         if (server?.AsksForScramOf(libpq) == true)
@@ -201,6 +262,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
         if (tls != DatabaseTlsPreference.PlainOnly)
             return new CauseAssessment(cause, CauseVerdict.RuledOut,
                 [tls == DatabaseTlsPreference.TlsOnly ? "The secret says \"ssl\": true: the function connects with TLS." : "The secret has no \"ssl\": false: the function tries TLS first."]);
+        if (RecordRulesOutTls(facts) is { } plain) return new CauseAssessment(cause, CauseVerdict.RuledOut, [plain]);
         return server?.PlainRefusedForUser switch
         {
             false => new CauseAssessment(cause, CauseVerdict.RuledOut, [$"Without TLS, {server.Endpoint} {server.PlainDetail}."]),
@@ -221,6 +283,7 @@ internal sealed class DatabaseLoginCauses : SymptomCauses
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"The function was set up {age.CreatedDate:yyyy-MM-dd}, after the templates supported TLS (2021-12-20)."]);
         if (server?.PlainRefusedForUser == false)
             return new CauseAssessment(cause, CauseVerdict.RuledOut, [$"Without TLS, {server.Endpoint} {server.PlainDetail}."]);
+        if (RecordRulesOutTls(facts) is { } plain) return new CauseAssessment(cause, CauseVerdict.RuledOut, [plain]);
         return age is null
             ? new CauseAssessment(cause, CauseVerdict.Undetermined, ["The function's age could not be read here."], $"Get-RotationFunctionAge -SecretId '{evidence.SecretName}'")
             : new CauseAssessment(cause, CauseVerdict.Undetermined,
