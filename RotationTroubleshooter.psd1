@@ -18,6 +18,7 @@
         'Repair-SecretRotation'
         'Start-SecretRotation'
         'Export-RotationReport'
+        'Get-RotationHistory'
     )
     AliasesToExport      = @('Get-RotationFunctionLogs')
     FunctionsToExport    = @()
@@ -30,6 +31,7 @@
         'Formats/NetworkPathReport.format.ps1xml'
         'Formats/RotationAttempt.format.ps1xml'
         'Formats/RepairAction.format.ps1xml'
+        'Formats/RotationHistoryEvent.format.ps1xml'
     )
     PrivateData          = @{
         PSData = @{

@@ -40,6 +40,9 @@ public sealed class CauseAssessment
     public string Remediation { get; }
     public string HelpUri { get; }
 
+    /// <summary>This assessment with one more line of evidence (a change from the rotation's history).</summary>
+    internal CauseAssessment WithEvidence(string line) => new(Id, Verdict, Summary, [.. Evidence, line], Command, Remediation, HelpUri);
+
     /// <summary>This assessment with the values the run has read since it was made masked too.</summary>
     internal CauseAssessment Masked() => new(Id, Verdict, Summary, Evidence, Command, Remediation, HelpUri);
 

@@ -189,12 +189,12 @@ Describe 'Credentials, region and endpoint as AWS.Tools resolves them' {
             $debug = Get-RotationFunctionAge -FunctionName rotation-from-stack -Debug -Verbose 5>&1 4>$null |
                 Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message
             $debug | Should -Contain "Endpoint of lambda: $Moto/ (from AWS_ENDPOINT_URL_LAMBDA)."
-            foreach ($service in 'secretsmanager', 'logs', 'cloudformation', 'rds', 'redshift', 'redshift-serverless', 'ec2', 'iam', 'kms', 'sts', 'organizations') {
+            foreach ($service in 'secretsmanager', 'logs', 'cloudformation', 'rds', 'redshift', 'redshift-serverless', 'ec2', 'iam', 'kms', 'cloudtrail', 'sts', 'organizations') {
                 $debug | Should -Contain "Endpoint of ${service}: $Moto/ (from AWS_ENDPOINT_URL)."
             }
             $debug = Get-RotationFunctionAge -FunctionName rotation-from-stack -EndpointUrl $Moto -Debug -Verbose 5>&1 4>$null |
                 Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message
-            ($debug | Where-Object { $_ -like 'Endpoint of *(from -EndpointUrl).' }) | Should -HaveCount 12
+            ($debug | Where-Object { $_ -like 'Endpoint of *(from -EndpointUrl).' }) | Should -HaveCount 13
         }
         finally { Remove-Item Env:AWS_ENDPOINT_URL, Env:AWS_ENDPOINT_URL_LAMBDA }
     }

@@ -26,7 +26,7 @@ Describe 'The module' {
 
         $manifest.CompatiblePSEditions | Should -Be @('Core')
         $manifest.PowerShellVersion | Should -Be ([version]'7.6')
-        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @('Export-RotationReport', 'Get-RotationFunctionAge', 'Get-RotationFunctionLog', 'Repair-SecretRotation', 'Start-SecretRotation', 'Test-LibpqScramSupport', 'Test-RotationDatabaseLogin', 'Test-RotationNetwork', 'Test-SecretRotation')
+        $manifest.ExportedCmdlets.Keys | Sort-Object | Should -Be @('Export-RotationReport', 'Get-RotationFunctionAge', 'Get-RotationFunctionLog', 'Get-RotationHistory', 'Repair-SecretRotation', 'Start-SecretRotation', 'Test-LibpqScramSupport', 'Test-RotationDatabaseLogin', 'Test-RotationNetwork', 'Test-SecretRotation')
         $manifest.ProjectUri | Should -BeNullOrEmpty -Because 'the project has no public repository yet, and a ProjectUri must name one that exists'
         $manifest.LicenseUri.Scheme | Should -Be 'https'
         $manifest.ReleaseNotes | Should -Match "^$([regex]::Escape($manifest.Version.ToString()))\s"

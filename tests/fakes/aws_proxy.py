@@ -30,7 +30,10 @@ It forwards every request to moto, and can:
   labels, and fails the whole call when that version has no value);
 - answer Lambda's VpcConfig.VpcId as AWS does, the VPC of the function's subnets (moto answers a fixed placeholder),
   looked up with EC2 DescribeSubnets on the upstream (not counted, not logged); left as moto's when the upstream does not
-  know the subnets.
+  know the subnets;
+- serve CloudTrail's LookupEvents (moto 5.2.1 has none) from an Event history tests seed over HTTP
+  (POST /_cloudtrail/events, POST /_cloudtrail/reset; cloudtrail_fake.py), throttled at AWS's 2 requests per second
+  unless --throttle cloudtrail:LookupEvents=RATE says otherwise (0: no limit).
 """
 import argparse
 import hashlib
@@ -44,6 +47,8 @@ import socket
 import threading
 import time
 import urllib.parse
+
+import cloudtrail_fake
 
 LAMBDA_ROUTES = [
     ("GET", r"^/2015-03-31/functions/[^/]+/configuration", "GetFunctionConfiguration"),
@@ -92,11 +97,12 @@ class TokenBucket:
 
 
 def parse_throttles(values):
-    buckets = {}
+    """The --throttle rules, and CloudTrail's own quota unless a rule names it; a rate of 0 is no limit (None)."""
+    buckets = {"cloudtrail:LookupEvents": TokenBucket(cloudtrail_fake.RATE, cloudtrail_fake.RATE)}
     for value in values or []:
         key, _, rate = value.partition("=")
         rate, _, burst = rate.partition("/")
-        buckets[key.strip()] = TokenBucket(float(rate), float(burst or max(1.0, float(rate))))
+        buckets[key.strip()] = TokenBucket(float(rate), float(burst or max(1.0, float(rate)))) if float(rate) > 0 else None
     return buckets
 
 
@@ -136,10 +142,12 @@ class State:
         self.flaky = set(args.flaky_code or [])
         self.flaked = set()
         self.subnet_vpcs = {}
+        self.cloudtrail = cloudtrail_fake.EventHistory()
 
     def throttled(self, service, operation):
         """True when this request is over its API's rate (the operation's own bucket, else its service's)."""
-        bucket = self.throttles.get(f"{service}:{operation}") or self.throttles.get(service)
+        own = f"{service}:{operation}"
+        bucket = self.throttles[own] if own in self.throttles else self.throttles.get(service)
         if bucket is None:
             return False
         with self.lock:
@@ -286,6 +294,8 @@ def make_handler(state):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             service, operation = identify(self.command, self.path, self.headers, body)
+            if self.path.startswith("/_cloudtrail/"):
+                return self.seed_cloudtrail(body)
             self.logged = None if self.path.startswith(("/moto-api/", "/_code/")) else (f"{service}:{operation}", time.time(), False)
             if not self.path.startswith(("/moto-api/", "/_code/")):
                 state.count(f"{service}:{operation}")
@@ -308,6 +318,8 @@ def make_handler(state):
                 if rule["service"] == service and rule["operation"] == operation and \
                         (rule.get("match", "") in body.decode("utf-8", "replace") or rule.get("match", "") in self.path):
                     return self.reply(rule.get("status", 200), rule.get("headers", {}), rule["body"].encode())
+            if service == "cloudtrail" and operation == "LookupEvents":
+                return self.reply(*cloudtrail_fake.answer(state.cloudtrail, body))
             if operation == "BatchGetSecretValue" and b"SecretIdList" in body:
                 return self.reply(200, {"Content-Type": "application/x-amz-json-1.1"}, batch_get_secret_value(state, self.headers, body))
             path = self.path
@@ -321,6 +333,17 @@ def make_handler(state):
             if status == 200 and operation in ("GetFunction", "GetFunctionConfiguration"):
                 data = self.rewrite_vpc_id(operation, data)
             self.reply(status, passthrough, data)
+
+        def seed_cloudtrail(self, body):
+            """POST /_cloudtrail/events adds events to the Event history; POST /_cloudtrail/reset empties it."""
+            self.logged = None
+            if self.command == "POST" and self.path.startswith("/_cloudtrail/events"):
+                answer = state.cloudtrail.add(json.loads(body)["events"])
+            elif self.command == "POST" and self.path.startswith("/_cloudtrail/reset"):
+                answer = state.cloudtrail.reset()
+            else:
+                return self.reply(404, {"Content-Type": "application/json"}, b'{"message":"no such seeding endpoint"}')
+            self.reply(200, {"Content-Type": "application/json"}, json.dumps(answer).encode())
 
         def forward(self, path, body):
             connection = http.client.HTTPConnection(state.upstream.hostname, state.upstream.port, timeout=60)

@@ -60,7 +60,8 @@ public class AwsServiceException : TroubleshooterException
                 or "SignatureDoesNotMatch" or "IncompleteSignature" or "MissingAuthenticationToken":
                 return AwsErrorKind.InvalidCredentials;
             case "ValidationException" or "ValidationError" or "InvalidParameterException" or "InvalidParameterValue"
-                or "InvalidParameterValueException" or "InvalidRequestException" or "InvalidParameterCombination":
+                or "InvalidParameterValueException" or "InvalidRequestException" or "InvalidParameterCombination"
+                or "InvalidTimeRangeException" or "InvalidLookupAttributesException" or "InvalidNextTokenException":
                 return AwsErrorKind.Validation;
         }
         if (code != null && IsThrottlingCode(code)) return AwsErrorKind.Throttled;

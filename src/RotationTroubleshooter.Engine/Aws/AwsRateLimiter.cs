@@ -37,6 +37,8 @@ public static class AwsRateLimits
         ["cloudformation:DescribeStacks"] = AwsRateLimit.Of(5),
         // EC2's non-mutating actions share one token bucket: 100 tokens, refilled at 20/s.
         ["ec2"] = new AwsRateLimit(20, 100),
+        // Event history: 2 per second per account and region (docs/reference/cloudtrail.md).
+        ["cloudtrail:LookupEvents"] = AwsRateLimit.Of(2),
         // RDS (and DocumentDB, which is its API): one bucket per account and Region, a burst of 300 refilled at 12/s.
         ["rds"] = new AwsRateLimit(12, 300),
     };

@@ -16,9 +16,10 @@ public static class AwsServices
     public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
     public static readonly AwsService Iam = new("iam", "iam", "IAM", Global: true);
     public static readonly AwsService Kms = new("kms", "kms", "KMS");
+    public static readonly AwsService CloudTrail = new("cloudtrail", "cloudtrail", "CLOUDTRAIL");
     public static readonly AwsService Sts = new("sts", "sts", "STS");
     // Organizations has one endpoint, in us-east-1 (docs/reference/organisation.md).
     public static readonly AwsService Organizations = new("organizations", "organizations", "ORGANIZATIONS", Global: true, GlobalHost: "organizations.us-east-1.amazonaws.com");
 
-    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Redshift, RedshiftServerless, Ec2, Iam, Kms, Sts, Organizations];
+    public static IReadOnlyList<AwsService> All { get; } = [SecretsManager, Lambda, CloudWatchLogs, CloudFormation, Rds, Redshift, RedshiftServerless, Ec2, Iam, Kms, CloudTrail, Sts, Organizations];
 }

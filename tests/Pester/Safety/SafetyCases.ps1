@@ -24,6 +24,8 @@ diagnosis policy's least-privilege and fault runs). Export-RotationReport calls 
         Script = { param($Seed) $Seed.secrets.PSObject.Properties.Value | Test-SecretRotation } }
     @{ Cmdlet = 'Test-SecretRotation'; Name = 'malformed and cut-short answers'; Recorded = 'safety-malformed.json'; LeastPrivilege = $false
         Script = { param($Seed) 'safety/rotated', 'safety/multi-user', 'safety/not-json' | Test-SecretRotation } }
+    @{ Cmdlet = 'Get-RotationHistory'; Name = 'each seeded secret piped by ARN and a missing one, reads included'; LeastPrivilege = $false
+        Script = { param($Seed) @($Seed.secrets.PSObject.Properties.Value) + 'safety/no-such-secret' | Get-RotationHistory -Days 7 -IncludeReadOnly } }
     @{ Cmdlet = 'Get-RotationFunctionAge'; Name = 'by secret'
         Script = { param($Seed) Get-RotationFunctionAge -SecretId safety/rotated, safety/multi-user } }
     @{ Cmdlet = 'Get-RotationFunctionAge'; Name = 'by function, and a missing function'; LeastPrivilege = $false

@@ -1,0 +1,109 @@
+"""Two rotations broken by a change, for the rotation-history specs: the secrets and functions in moto (boto3), their
+CloudTrail Event history seeded into the proxy's fake (tests/fakes/cloudtrail_fake.py) with the real ARNs.
+
+Usage: rotation_history.py <proxy URL>. Times are relative to now:
+- prod/orders/db, rotated by orders-rotation (role orders-rotation-role): rotated fine 10 days ago; alice (IAM user)
+  changed the function's runtime to python3.11 (and an environment variable whose value is a canary) at 14:03 9 days
+  ago; the first failed rotation (setSecret) followed at 14:30, and again a day later.
+- prod/billing/db, rotated by billing-rotation: rotated 6 days ago, then the terraform-apply session of role deployer
+  wrote the secret (PutSecretValue) 5 days ago and set a description holding the canary; the next rotation failed 4
+  days ago.
+The functions' logs (within the diagnosis's 7 days) hold the newest failed attempt of each: orders-rotation cannot import
+its driver on the new runtime (FunctionImportError), billing-rotation's setSecret cannot log in (DatabaseLoginRejected).
+"""
+import datetime
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+import cloudtrail_records as ct  # noqa: E402
+
+from aws import ACCOUNT, client, configure_rotation, create_function, emit, ensure_role, write_log  # noqa: E402
+
+URL = sys.argv[1]
+NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+CANARY = "canary-S3cr3t-Value-7f41"
+
+
+def day(days_ago, hour=0, minute=0):
+    return (NOW - datetime.timedelta(days=days_ago)).replace(hour=hour, minute=minute, second=0)
+
+
+sm = client("secretsmanager")
+world = {}
+for name in ("orders", "billing"):
+    role = ensure_role(f"{name}-rotation-role")
+    function = create_function(f"{name}-rotation", role=role)["FunctionArn"]
+    secret = sm.create_secret(Name=f"prod/{name}/db",
+                              SecretString='{"engine":"postgres","host":"db.example","username":"app","password":"%s"}' % CANARY)["ARN"]
+    configure_rotation(secret, function)
+    world[name] = {"secret": secret, "function": function, "role": role}
+
+orders, billing = world["orders"], world["billing"]
+alice = ct.iam_user("alice", ACCOUNT)
+terraform = ct.assumed_role(f"arn:aws:iam::{ACCOUNT}:role/deployer", "terraform-apply")
+orders_function = ct.assumed_role(orders["role"], "orders-rotation")
+billing_function = ct.assumed_role(billing["role"], "billing-rotation")
+app = ct.assumed_role(f"arn:aws:iam::{ACCOUNT}:role/orders-app", "i-0123456789abcdef0")
+V = {k: f"{i:08d}-aaaa-4bbb-8ccc-00000000000{i}" for i, k in enumerate(["orders-ok", "orders-fail", "billing-ok", "billing-outside", "billing-fail"], 1)}
+times = {"orders-ok": day(10, 9, 0), "runtime-change": day(9, 14, 3), "orders-first-failure": day(9, 14, 30),
+         "orders-second-failure": day(8, 14, 30), "billing-ok": day(6, 2, 0), "billing-outside-write": day(5, 11, 15),
+         "billing-failure": day(4, 2, 0)}
+s = datetime.timedelta(seconds=1)
+events = [
+    ct.rotation_event("RotationStarted", orders["secret"], times["orders-ok"], V["orders-ok"]),
+    ct.put_secret_value(orders_function, orders["secret"], times["orders-ok"] + 2 * s, V["orders-ok"], ["AWSPENDING"]),
+    ct.update_secret_version_stage(orders_function, orders["secret"], times["orders-ok"] + 9 * s, "AWSCURRENT", move_to=V["orders-ok"]),
+    ct.rotation_event("RotationSucceeded", orders["secret"], times["orders-ok"] + 10 * s, V["orders-ok"]),
+    ct.update_function_configuration(alice, orders["function"], times["runtime-change"], runtime="python3.11",
+                                     environment={"variables": {"DB_PASSWORD": CANARY}}),
+    ct.rotation_event("RotationStarted", orders["secret"], times["orders-first-failure"], V["orders-fail"]),
+    ct.rotation_event("RotationFailed", orders["secret"], times["orders-first-failure"] + 12 * s, V["orders-fail"], orders["function"], "setSecret"),
+    ct.rotation_event("RotationFailed", orders["secret"], times["orders-second-failure"], V["orders-fail"], orders["function"], "setSecret"),
+    ct.get_secret_value(app, orders["secret"], day(2, 8, 0)),
+    ct.rotation_event("RotationStarted", billing["secret"], times["billing-ok"], V["billing-ok"]),
+    ct.put_secret_value(billing_function, billing["secret"], times["billing-ok"] + 2 * s, V["billing-ok"], ["AWSPENDING"]),
+    ct.update_secret_version_stage(billing_function, billing["secret"], times["billing-ok"] + 8 * s, "AWSCURRENT", move_to=V["billing-ok"]),
+    ct.rotation_event("RotationSucceeded", billing["secret"], times["billing-ok"] + 9 * s, V["billing-ok"]),
+    ct.put_secret_value(terraform, billing["secret"], times["billing-outside-write"], V["billing-outside"]),
+    ct.update_secret(terraform, billing["secret"], times["billing-outside-write"] + s, description=f"owner {CANARY}"),
+    ct.rotation_event("RotationFailed", billing["secret"], times["billing-failure"], V["billing-fail"], billing["function"], "setSecret"),
+]
+
+
+def ms(at):
+    return int(at.timestamp() * 1000)
+
+
+def stamp(at):
+    return at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def invocation(rid, at, lines, duration=400):
+    """One invocation as Lambda's text log format writes it: START, the template's lines, END and REPORT."""
+    end = at + datetime.timedelta(milliseconds=duration)
+    return ([(ms(at), f"START RequestId: {rid} Version: $LATEST\n")] + [(ms(at) + 10 + i, line) for i, line in enumerate(lines)] +
+            [(ms(end), f"END RequestId: {rid}\n"),
+             (ms(end), f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: {duration} ms\tMemory Size: 128 MB\tMax Memory Used: 76 MB\t\n")])
+
+
+# The import error Lambda writes when the handler's module cannot load (docs/reference/template-log-strings.md).
+import_error = "Runtime.ImportModuleError: Unable to import module 'lambda_function': No module named '_pg'"
+failed_at = day(1, 14, 30)
+write_log("orders-rotation",
+          [(ms(failed_at) - 60, "INIT_START Runtime Version: python:3.11.v40\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0f1e2d3c\n"),
+           (ms(failed_at) - 40, f"[ERROR] {import_error}\nTraceback (most recent call last):\n")] +
+          invocation("5d1a0c2e-0001-4222-8333-000000000001", failed_at, [f"[ERROR] {import_error}\nTraceback (most recent call last):\n"], 120))
+put_line = f"createSecret: Successfully put secret for ARN {billing['secret']} and version {V['billing-fail']}."
+set_failed = f"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {billing['secret']}"
+billing_at = day(1, 2, 0)
+write_log("billing-rotation",
+          invocation("6e2b1d3f-0001-4222-8333-000000000002", billing_at, [f"[INFO]\t{stamp(billing_at)}\t6e2b1d3f-0001-4222-8333-000000000002\t{put_line}\n"], 900) +
+          invocation("6e2b1d3f-0002-4222-8333-000000000003", billing_at + datetime.timedelta(seconds=2),
+                     [f"[ERROR]\t{stamp(billing_at)}\t6e2b1d3f-0002-4222-8333-000000000003\t{set_failed}\n",
+                      f"[ERROR] ValueError: {set_failed.split(': ', 1)[1]}\nTraceback (most recent call last):\n"], 640))
+
+ct.reset(URL)
+seeded = ct.seed(URL, events)
+emit({"canary": CANARY, "world": world, "versions": V, "seeded": seeded,
+      "times": {k: v.isoformat().replace("+00:00", "Z") for k, v in times.items()}})
