@@ -92,15 +92,15 @@ Describe 'Test-SecretRotation with the rotation''s history' {
     }
     AfterAll { $PSDefaultParameterValues.Remove('Test-SecretRotation:EndpointUrl') }
 
-    It 'names alice''s runtime change, and when, as evidence on the confirmed cause of the import error' {
+    # Since the import error's causes are weighed from the bundle (FunctionBundleFit), none is confirmed where the bundle
+    # cannot be read (moto serves none here), so the change is said in its own finding; attaching it to an undecided
+    # cause is open work (issue 25).
+    It 'names alice''s runtime change, and when, before the first failed rotation of the import error' {
         $orders = $Diagnoses[0]
         $orders.Symptom | Should -Be 'FunctionImportError'
-        $orders.Cause | Should -Be 'FunctionImportError'
-        $cause = $orders.Causes | Where-Object Id -eq 'FunctionImportError'
         $when = [datetime]::Parse($Seed.times.'runtime-change').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
-        ($cause.Evidence -join "`n") | Should -Match ([regex]::Escape("alice changed the function's runtime to python3.11") + '.*' + [regex]::Escape("at ${when}Z; the first failed rotation followed at 14:30Z"))
         $change = $orders.Findings | Where-Object CheckId -eq 'ChangeBeforeFailure'
-        $change.Message | Should -Match 'alice'
+        (@($change.Message) + @($change.Evidence)) -join "`n" | Should -Match ([regex]::Escape("alice changed the function's runtime to python3.11") + '.*' + [regex]::Escape("at ${when}Z"))
     }
 
     It 'names the terraform-apply session''s write after the last rotation as a likely cause of the failed login' {

@@ -57,13 +57,19 @@ public sealed class BundleFitFixtures : IDisposable
         .File($"{folder}{name}-{version}.dist-info/INSTALLER", "pip\n")
         .File($"{folder}{name}-{version}.dist-info/RECORD", $"{name}-{version}.dist-info/METADATA,,\n");
 
+    /// <summary>Where AWS's rotation templates are looked for: RT_ROTATION_TEMPLATES, then ../shared/peers beside the clone.</summary>
+    internal static string TemplatesFolder { get; } = Environment.GetEnvironmentVariable("RT_ROTATION_TEMPLATES") is { Length: > 0 } set ? set
+        : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../..", "..", "shared", "peers", "aws-rotation-lambdas"));
+
+    /// <summary>Why the tests that read the templates are skipped; null when the templates are there.</summary>
+    internal static string? TemplatesMissing { get; } = File.Exists(Path.Combine(TemplatesFolder, "SecretsManagerRDSPostgreSQLRotationSingleUser", "lambda_function.py"))
+        ? null
+        : $"AWS's rotation templates were not found in {TemplatesFolder} (RT_ROTATION_TEMPLATES, then ../shared/peers/aws-rotation-lambdas); README's Tests says how to fetch them.";
+
     /// <summary>The handler of one of AWS's rotation templates, as its repository holds it.</summary>
     public static string Template(string name)
     {
-        var root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
-        var templates = Environment.GetEnvironmentVariable("RT_ROTATION_TEMPLATES") is { Length: > 0 } set ? set
-            : Path.GetFullPath(Path.Combine(root, "..", "shared", "peers", "aws-rotation-lambdas"));
-        var file = Path.Combine(templates, name, "lambda_function.py");
+        var file = Path.Combine(TemplatesFolder, name, "lambda_function.py");
         if (!File.Exists(file))
             throw new InvalidOperationException($"{file} is missing: the bundle-fit tests read AWS's rotation templates from ../shared/peers/aws-rotation-lambdas (or RT_ROTATION_TEMPLATES).");
         return File.ReadAllText(file, Encoding.UTF8);
@@ -96,4 +102,16 @@ public sealed class BundleFitFixtures : IDisposable
 public sealed class BundleFitFixturesCollection : ICollectionFixture<BundleFitFixtures>, ICollectionFixture<NativeFixtures>
 {
     public const string Name = "bundle fit native fixtures";
+}
+
+/// <summary>A test that reads AWS's rotation templates: skipped, with the reason, where they are not found (the build counts it).</summary>
+public sealed class TemplateFactAttribute : FactAttribute
+{
+    public TemplateFactAttribute() => Skip = BundleFitFixtures.TemplatesMissing!;
+}
+
+/// <inheritdoc cref="TemplateFactAttribute"/>
+public sealed class TemplateTheoryAttribute : TheoryAttribute
+{
+    public TemplateTheoryAttribute() => Skip = BundleFitFixtures.TemplatesMissing!;
 }

@@ -43,7 +43,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
             .CopyOf($"_pg.{tag}.so", libpq.PyGreSqlAgainst10)
             .CopyOf("libpq.so.5", libpq.Libpq10RunPath), "", "PyGreSQL", "5.2.4");
 
-    [Fact]
+    [TemplateFact]
     public void Modules_built_for_Python_3_9_do_not_fit_a_function_whose_runtime_became_python3_11()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/161: "No module named '_pg'" after 3.9 -> 3.10.
@@ -57,7 +57,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.DoesNotContain(fit.Problems, p => p.Finding == BundleFitFindings.DriverNotInBundle);
     }
 
-    [Fact]
+    [TemplateFact]
     public void The_same_bundle_fits_the_runtime_it_was_built_for()
     {
         var fit = Fit(PyGreSqlBundle(), "python3.9");
@@ -67,7 +67,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Contains(fit.NativeFiles, n => n.Module == "_pg" && n.Elf?.Machine == "x86_64");
     }
 
-    [Fact]
+    [TemplateFact]
     public void An_x86_64_bundle_does_not_load_on_arm64_by_its_tags_nor_by_its_ELF_headers()
     {
         var fit = Fit(PyGreSqlBundle(), "python3.9", "arm64");
@@ -77,7 +77,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Contains("/var/task/_pg.cpython-39-x86_64-linux-gnu.so is tagged for x86_64-linux-gnu", evidence);
     }
 
-    [Fact]
+    [TemplateFact]
     public void An_arm64_module_under_an_x86_64_name_is_caught_by_its_ELF_header()
     {
         var bundle = BundleFitFixtures.DistInfo(new BundleBuilder()
@@ -94,7 +94,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.False(fit.PyMySqlHasCryptography);
     }
 
-    [Fact]
+    [TemplateFact]
     public void A_module_linked_against_a_newer_glibc_fits_Amazon_Linux_2023_but_not_Amazon_Linux_2()
     {
         BundleBuilder Bundle(string tag) => new BundleBuilder()
@@ -111,7 +111,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.True(al2023.PyMySqlHasCryptography);
     }
 
-    [Fact]
+    [TemplateFact]
     public void Cryptography_installed_on_a_Mac_is_no_cryptography_for_PyMySQL()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/138: "have installed module also inside the
@@ -129,7 +129,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Equal("1.1.0", fit.Package(PythonPackage.PyMySql)?.Version);
     }
 
-    [Fact]
+    [TemplateFact]
     public void PyMySQL_without_cryptography_is_said_and_with_a_fitting_one_is_not()
     {
         BundleBuilder Bundle() => new BundleBuilder()
@@ -145,7 +145,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.True(with.PyMySqlHasCryptography);
     }
 
-    [Theory]
+    [TemplateTheory]
     [InlineData("1.0.2", true)]
     [InlineData("0.10.1", false)]
     public void A_template_revision_passing_the_host_by_position_does_not_fit_PyMySQL_1_0(string version, bool misfit)
@@ -168,7 +168,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
             Assert.Empty(fit.Problems);
     }
 
-    [Theory]
+    [TemplateTheory]
     [InlineData("4.6.1", true)]
     [InlineData("3.12.3", false)]
     public void The_MongoDB_templates_Database_authenticate_does_not_fit_PyMongo_4(string version, bool misfit)
@@ -187,7 +187,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
             Assert.Empty(fit.Problems);
     }
 
-    [Fact]
+    [TemplateFact]
     public void The_PostgreSQL_template_without_its_driver_names_the_module_it_imports()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/68: "No module named 'pg'".
@@ -198,7 +198,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Contains("/var/task/lambda_function.py imports pgdb", evidence);
     }
 
-    [Fact]
+    [TemplateFact]
     public void PyGreSQLs_Python_code_without_its_native_module_is_a_missing_driver_too()
     {
         var fit = Fit(new BundleBuilder().File("lambda_function.py", BundleFitFixtures.Template(PostgreSql))
@@ -207,7 +207,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Contains("has no native module _pg beside it", Evidence(fit, BundleFitFindings.DriverNotInBundle));
     }
 
-    [Fact]
+    [TemplateFact]
     public void The_PyPI_package_named_pg_is_told_apart_from_PyGreSQL()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/52: "pip install pg" brings another package.
@@ -220,7 +220,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Contains("comes from the PyPI distribution \"pg\" 0.1", Evidence(fit, BundleFitFindings.WrongPackageForPyGreSql));
     }
 
-    [Fact]
+    [TemplateFact]
     public void A_layer_built_for_another_Python_is_not_on_the_runtimes_path()
     {
         var layer = new BundleBuilder().File("python/lib/python3.9/site-packages/pymysql/__init__.py", "VERSION = (1, 1, 0, \"final\")\n");
@@ -236,7 +236,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
             p => p.Finding == BundleFitFindings.DriverNotInBundle);
     }
 
-    [Fact]
+    [TemplateFact]
     public void A_pymssql_whose_FreeTDS_links_no_TLS_library_cannot_meet_force_ssl()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/23: pymssql 2.1.1's FreeTDS without SSL.
@@ -255,7 +255,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Empty(tls.Problems);
     }
 
-    [Fact]
+    [TemplateFact]
     public void Oracle_thick_mode_without_an_Instant_Client_is_missing_its_libraries_and_thin_mode_needs_none()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/163 quotes the revision that called
@@ -281,7 +281,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Empty(withClient.Problems);
     }
 
-    [Fact]
+    [TemplateFact]
     public void Db2s_module_needs_its_CLI_driver_beside_it()
     {
         BundleBuilder Bundle() => BundleFitFixtures.DistInfo(new BundleBuilder()
@@ -297,7 +297,7 @@ public sealed class BundleFitInspectorTests(BundleFitFixtures modules, NativeFix
         Assert.Equal("3.2.3", with.Package(PythonPackage.IbmDb)?.Version);
     }
 
-    [Fact]
+    [TemplateFact]
     public void A_misfit_in_a_package_no_driver_needs_is_a_note_and_an_optional_accelerator_breaks_nothing()
     {
         var bundle = new BundleBuilder()

@@ -48,7 +48,7 @@ public sealed class BundleFitCauseTests(BundleFitFixtures modules, NativeFixture
     private static string InitStart(string version) =>
         $"INIT_START Runtime Version: {version}\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:0a1b2c3d{version.Length}";
 
-    [Fact]
+    [TemplateFact]
     public void An_import_error_after_the_runtime_moved_to_another_Python_is_confirmed_with_the_date_it_moved()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/161: "No module named '_pg'" after 3.9 -> 3.10.
@@ -102,7 +102,7 @@ public sealed class BundleFitCauseTests(BundleFitFixtures modules, NativeFixture
         Assert.Equal(("FunctionImportError", "NativeModuleNotForLinux"), (d.Symptom, d.Cause));
     }
 
-    [Fact]
+    [TemplateFact]
     public void A_PyMySQL_without_cryptography_is_the_confirmed_cause_of_its_own_words()
     {
         // https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/issues/138
@@ -118,7 +118,7 @@ public sealed class BundleFitCauseTests(BundleFitFixtures modules, NativeFixture
         Assert.Contains(d.Causes[0].Evidence, e => e.Contains("pymysql 1.1.0", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [TemplateFact]
     public void A_handler_that_logged_a_step_on_this_runtime_imported_whatever_the_download_shows()
     {
         // The harness's and many real packages' drivers come from a layer or path the module does not model.
