@@ -96,10 +96,11 @@ try {
             Where-Object Status -ne NotRepairable | Format-List SecretName, CheckId, Status, Target, Before, After
     }
     # Secrets Manager would now invoke the rotation function: here the harness plays it for the version
-    # Start-SecretRotation starts, running AWS's PostgreSQL template where it is found (RT_ROTATION_TEMPLATES, or
-    # ../shared/peers/aws-rotation-lambdas) and otherwise the project's rotation player, which says what the template
-    # says here. The demo's database host does not resolve, so either stops in setSecret.
-    $templates = try { Find-RotationTemplates } catch { [pscustomobject]@{ Path = $null; Reason = $_.Exception.Message } }
+    # Start-SecretRotation starts, running AWS's PostgreSQL template where RT_ROTATION_TEMPLATES names a checkout of
+    # them and otherwise the project's rotation player, which says what the template says here. The demo's database
+    # host does not resolve, so either stops in setSecret.
+    $templates = if (-not $env:RT_ROTATION_TEMPLATES) { [pscustomobject]@{ Path = $null; Reason = "RT_ROTATION_TEMPLATES is not set (README's Tests says how to fetch AWS's templates)" } }
+    else { try { Find-RotationTemplates } catch { [pscustomobject]@{ Path = $null; Reason = $_.Exception.Message } } }
     if ($templates.Path) {
         $played = "AWS's template SecretsManagerRDSPostgreSQLRotationSingleUser, from $($templates.Path)"
         $installed = bash (Join-Path $root 'tests/harness/install-drivers.sh') 2>&1
