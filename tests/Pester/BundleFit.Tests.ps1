@@ -1,19 +1,10 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
     Set-TestAwsEnvironment
     $script:Moto = Reset-TestMoto
-
-    $script:Work = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "rt-fit-$([guid]::NewGuid().ToString('N'))")).FullName
-    $script:Fixtures = Join-Path $Work 'fixtures'
-    $script:CodeDir = Join-Path $Work 'code'
-    & bash (Join-Path $root 'tests/native/install-native-tools.sh')
-    if ($LASTEXITCODE -ne 0) { throw 'gcc or libpq5 is missing and could not be installed.' }
-    $built = & bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') $Fixtures 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "Building the native fixtures failed:`n$($built -join "`n")" }
-    $env:RT_FIXTURES = $Fixtures
-    $env:RT_CODE_DIR = $CodeDir
+    $native = Initialize-NativeBundles fit
+    $script:Work = $native.Work; $script:Fixtures = $native.Fixtures; $script:CodeDir = $native.CodeDir
     $script:Seed = Invoke-Scenario bundle_fit
     # moto's Code.Location names a host it does not serve: the proxy rewrites it and serves the bundles itself.
     $script:Proxy = Start-AwsProxy -CodeDirectory $CodeDir

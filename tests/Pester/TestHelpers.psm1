@@ -155,5 +155,23 @@ function Get-NuGetPackagePath([string] $Id, [string] $Version) {
     Join-Path $cache "$($Id.ToLowerInvariant())/$Version"
 }
 
-Export-ModuleMember -Function Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Invoke-RealTemplateScenario, Test-RotationTemplates, Skip-WithoutRotationTemplates, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
+<#
+.SYNOPSIS
+    Builds the native fixtures with gcc (libpq-like objects with AWS's 9.4.x and 10.x build paths, driver modules) into a
+    new temporary folder, and points the bundle scenarios at it (RT_FIXTURES, RT_CODE_DIR). Returns Work, Fixtures, CodeDir.
+#>
+function Initialize-NativeBundles([string] $Prefix) {
+    $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    $work = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "rt-$Prefix-$([guid]::NewGuid().ToString('N'))")).FullName
+    $folders = [pscustomobject]@{ Work = $work; Fixtures = (Join-Path $work 'fixtures'); CodeDir = (Join-Path $work 'code') }
+    $null = & bash (Join-Path $root 'tests/native/install-native-tools.sh')
+    if ($LASTEXITCODE -ne 0) { throw 'gcc or libpq5 is missing and could not be installed.' }
+    $built = & bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') $folders.Fixtures 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Building the native fixtures failed:`n$($built -join "`n")" }
+    $env:RT_FIXTURES = $folders.Fixtures
+    $env:RT_CODE_DIR = $folders.CodeDir
+    $folders
+}
+
+Export-ModuleMember -Function Initialize-NativeBundles, Get-TestModulePath, Reset-TestMoto, Invoke-Scenario, Invoke-RealTemplateScenario, Test-RotationTemplates, Skip-WithoutRotationTemplates, Start-AwsProxy, Get-ProxyCount, Get-ProxyRequest, Stop-AwsProxy, Get-ProxyRecord, Clear-ProxyRecord,
     Set-TestAwsEnvironment, Invoke-FreshPwsh, Get-NuGetPackagePath, Get-FreeTcpPort
