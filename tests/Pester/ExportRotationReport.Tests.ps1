@@ -148,19 +148,21 @@ Describe 'Test-SecretRotation | Export-RotationReport -Path report.html' {
 
 Describe 'Shards diagnosed by two pwsh processes, written as JSON lines, merge into one report' {
     BeforeAll {
-        # Two shards as two jobs would run them: each its own account (reached through an assumed role), region and process.
+        # Two shards as two jobs would run them: each its own account (reached through the role the module assumes), region and process.
         $script:Shards = @(
             @{ Account = '210987654321'; Region = 'eu-west-1' }
             @{ Account = '345678901234'; Region = 'ap-southeast-2' }
         ) | ForEach-Object {
             $seed = Invoke-Scenario report -ArgumentList shard, $_.Account, $_.Region
             $file = Join-Path $Work "shard-$($_.Account)-$($_.Region).jsonl"
+            # The README's job script ("An organisation"), minus the upload: the module assumes the member's role itself.
             $run = Invoke-FreshPwsh @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModulePath'
-Test-SecretRotation -EndpointUrl '$Moto' | ForEach-Object { `$_ | ConvertTo-Json -Depth 5 -Compress } | Set-Content '$file'
-"@ -Environment @{ AWS_ACCESS_KEY_ID = $seed.credentials.AccessKeyId; AWS_SECRET_ACCESS_KEY = $seed.credentials.SecretAccessKey
-                AWS_SESSION_TOKEN = $seed.credentials.SessionToken; AWS_REGION = $_.Region }
+Test-SecretRotation -AccountId $($_.Account) -OrganizationRoleName RotationAuditor -Region $($_.Region) -EndpointUrl '$Moto' -ErrorVariable failed |
+    ForEach-Object { `$_ | ConvertTo-Json -Depth 5 -Compress } | Set-Content '$file'
+if (`$failed | Where-Object FullyQualifiedErrorId -like 'ShardFailed,*') { exit 2 }
+"@
             if ($run.ExitCode) { throw "The shard's pwsh failed: $($run.Output)" }
             [pscustomobject]@{ Account = $_.Account; Region = $_.Region; File = $file; Secrets = $seed.secrets }
         }
