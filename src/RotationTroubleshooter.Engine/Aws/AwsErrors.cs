@@ -49,7 +49,7 @@ public class AwsServiceException : TroubleshooterException
                 or "AuthFailure" or "KMSAccessDeniedException":
                 return AwsErrorKind.AccessDenied;
             case "ResourceNotFoundException" or "NoSuchEntity" or "NoSuchEntityException" or "DBInstanceNotFound"
-                or "DBClusterNotFoundFault" or "ClusterNotFound" or "NotFoundException"
+                or "DBClusterNotFoundFault" or "DBSubnetGroupNotFoundFault" or "ClusterNotFound" or "NotFoundException"
                 // The database records' Describe calls (docs/reference/rds-records.md).
                 or "DBParameterGroupNotFound" or "OptionGroupNotFoundFault" or "DBProxyNotFoundFault" or "DBProxyTargetGroupNotFoundFault"
                 or "DBProxyEndpointNotFoundFault" or "DBClusterEndpointNotFoundFault" or "ClusterParameterGroupNotFound":

@@ -88,10 +88,19 @@ public sealed partial class RdsClient(AwsPipeline pipeline) : IRunService<RdsCli
             .OrderByDescending(e => e.Date).ToList();
     }
 
+    /// <summary>A cluster's DB subnet group; a group that no longer exists leaves that cluster's VPC unknown, not the whole listing failed.</summary>
     private async Task<(string? VpcId, IReadOnlyList<RdsSubnet> Subnets)> DescribeSubnetGroupAsync(string name, CancellationToken cancellation)
     {
-        var root = await pipeline.QueryAsync(AwsServices.Rds, "DescribeDBSubnetGroups", ApiVersion, [new("DBSubnetGroupName", name)], cancellation)
-            .ConfigureAwait(false);
+        XElement root;
+        try
+        {
+            root = await pipeline.QueryAsync(AwsServices.Rds, "DescribeDBSubnetGroups", ApiVersion, [new("DBSubnetGroupName", name)], cancellation)
+                .ConfigureAwait(false);
+        }
+        catch (AwsServiceException e) when (e.Kind == AwsErrorKind.NotFound)
+        {
+            return (null, []);
+        }
         var group = Items(root.Child("DescribeDBSubnetGroupsResult").Child("DBSubnetGroups")).FirstOrDefault();
         return (group.Child("VpcId")?.Value, Subnets(group));
     }

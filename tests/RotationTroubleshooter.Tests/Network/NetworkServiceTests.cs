@@ -76,6 +76,29 @@ public sealed class NetworkServiceTests
     }
 
     [Fact]
+    public async Task Rds_lists_a_cluster_whose_subnet_group_is_gone_with_its_vpc_unknown_and_the_others_whole()
+    {
+        var handler = new ScriptedHandler((_, body) =>
+        {
+            if (body.StartsWith("Action=DescribeDBInstances"))
+                return Ok($"<DescribeDBInstancesResponse {Ns}><DescribeDBInstancesResult><DBInstances>{Instance("one", "shared", "vpc-1", "us-east-1a", ("subnet-a", "us-east-1a"))}</DBInstances></DescribeDBInstancesResult></DescribeDBInstancesResponse>", "text/xml");
+            if (body.StartsWith("Action=DescribeDBClusters"))
+                return Ok($"<DescribeDBClustersResponse {Ns}><DescribeDBClustersResult><DBClusters>{Cluster("orphan", "deleted-group")}</DBClusters></DescribeDBClustersResult></DescribeDBClustersResponse>", "text/xml");
+            return new HttpResponseMessage(HttpStatusCode.NotFound)
+            {
+                Content = new StringContent($"<ErrorResponse {Ns}><Error><Type>Sender</Type><Code>DBSubnetGroupNotFoundFault</Code><Message>DB subnet group deleted-group not found.</Message></Error></ErrorResponse>"),
+            };
+        });
+
+        var databases = await new RdsClient(Pipeline(handler)).DescribeDatabasesAsync(CancellationToken.None);
+
+        Assert.Equal(["one", "orphan"], databases.Select(d => d.Identifier));
+        Assert.Equal("vpc-1", databases[0].VpcId);
+        Assert.Null(databases[1].VpcId);
+        Assert.Empty(databases[1].Subnets);
+    }
+
+    [Fact]
     public async Task Rds_stops_after_the_page_cap_when_markers_never_end()
     {
         var handler = new ScriptedHandler((_, body) => Ok(
