@@ -61,11 +61,11 @@ public static partial class FleetPlanner
     {
         var regions = options.Regions.Count == 0 ? [caller.RegionName] : options.Regions.Distinct(StringComparer.Ordinal).ToList();
         var connections = regions.Select(r => caller.ForRegion(r, "the -Region parameter")).ToList();
-        var sts = new AwsPipeline(caller, AwsPipelineLimits.FromEnvironment(), handler);
-        var own = await CallerAccountAsync(sts, cancellation).ConfigureAwait(false);
         foreach (var account in options.AccountIds.Where(a => !AccountPattern().IsMatch(a)))
             throw new TroubleshooterException(ErrorIds.InvalidFleet, FailureCategory.InvalidArgument,
                 $"'{account}' is not an AWS account id: give the 12 digits, e.g. -AccountId 123456789012.");
+        var sts = new AwsPipeline(caller, AwsPipelineLimits.FromEnvironment(), handler);
+        var own = await CallerAccountAsync(sts, cancellation).ConfigureAwait(false);
         IReadOnlyList<string> accounts = options.AccountIds.Count > 0
             ? options.AccountIds.Distinct(StringComparer.Ordinal).ToList()
             : options.OrganizationRoleName is not null

@@ -106,8 +106,10 @@ public class FleetPlannerTests
         var other = await Assert.ThrowsAsync<TroubleshooterException>(() => Plan(new FakeAws(TimeSpan.FromHours(1)), new FleetOptions { AccountIds = ["222222222222"] }));
         Assert.Equal(ErrorIds.InvalidFleet, other.ErrorId);
         Assert.Contains("-OrganizationRoleName", other.Message);
-        var malformed = await Assert.ThrowsAsync<TroubleshooterException>(() => Plan(new FakeAws(TimeSpan.FromHours(1)), new FleetOptions { AccountIds = ["2222"], OrganizationRoleName = "R" }));
+        var aws = new FakeAws(TimeSpan.FromHours(1));
+        var malformed = await Assert.ThrowsAsync<TroubleshooterException>(() => Plan(aws, new FleetOptions { AccountIds = ["2222"], OrganizationRoleName = "R" }));
         Assert.Contains("'2222' is not an AWS account id", malformed.Message);
+        Assert.Empty(aws.Requests); // refused before asking STS who the caller is
     }
 
     [Fact]
