@@ -28,29 +28,16 @@ foreach ($scenario in 'function_age', 'rotation_network', 'demo_rotations') {
     $output = python3 (Join-Path $root "tests/scenarios/$scenario.py") 2>&1
     if ($LASTEXITCODE -ne 0) { throw "Seeding $scenario failed:`n$($output -join "`n")" }
 }
-# Two unpacked bundles, built with gcc like AWS's: PyGreSQL's _pg.so beside a libpq from PostgreSQL 9.4 and from 10.
+# The functions' code: PyGreSQL with libpq 9.4 for demo/reports-db's, with libpq 10 for the others.
 $bundles = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "rt-demo-bundles-$PID")
-$built = bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') (Join-Path $bundles 'fixtures') 2>&1
-if ($LASTEXITCODE -ne 0) { throw "Building the demo bundles failed:`n$($built -join "`n")" }
-foreach ($version in '94', '10') {
-    $bundle = New-Item -ItemType Directory -Force (Join-Path $bundles "function-libpq$version")
-    Copy-Item (Join-Path $bundles "fixtures/pg$version/*"), (Join-Path $bundles "fixtures/libpq$version/*") $bundle
-}
-# The demo's functions carry these bundles as their code, served where Lambda's presigned Code.Location would be
-# (moto's names a host it does not serve): demo/reports-db's function an old one, the others a current one.
-$code = New-Item -ItemType Directory -Force (Join-Path $bundles 'code/functions')
-$functions = (aws lambda list-functions --endpoint-url $MotoUrl --region us-east-1 --output json | ConvertFrom-Json).Functions.FunctionName
-foreach ($function in $functions) {
-    $bundle = if ($function -like '*-reports-db') { 'function-libpq94' } else { 'function-libpq10' }
-    Compress-Archive -Path (Join-Path $bundles "$bundle/*") -DestinationPath (Join-Path $code "$function.zip")
-}
+$codeDir = New-DemoFunctionCode $MotoUrl $bundles
 
 # moto cannot backdate a stack: a loopback proxy answers DescribeStacks for the 2021 stack from a recorded AWS response.
 $port = Get-FreeTcpPort
 $log = Join-Path ([IO.Path]::GetTempPath()) "rt-demo-proxy-$port.log"
 $proxy = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source @(
     (Join-Path $root 'tests/fakes/aws_proxy.py'), '--upstream', $MotoUrl, '--port', "$port",
-    '--recorded', (Join-Path $root 'tests/fakes/recorded/legacy-stack.json'), '--code-dir', (Split-Path $code)) $log
+    '--recorded', (Join-Path $root 'tests/fakes/recorded/legacy-stack.json'), '--code-dir', $codeDir) $log
 try {
     Wait-HttpReady "http://127.0.0.1:$port/moto-api/" $proxy $log
     $env:AWS_ENDPOINT_URL = "http://127.0.0.1:$port"

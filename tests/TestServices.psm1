@@ -107,4 +107,28 @@ function Find-RotationTemplates {
     ($output -join "`n") | ConvertFrom-Json
 }
 
-Export-ModuleMember -Function Find-RotationTemplates, Get-FreeTcpPort, Start-Moto, Start-BackgroundProcess, Wait-HttpReady, Stop-ServerProcess, Start-TestServices, Stop-TestServices
+<#
+Serves the demo's functions' code where Lambda's presigned Code.Location would be (moto's names a host it does not
+serve): two unpacked bundles built with gcc like AWS's, PyGreSQL's _pg.so beside a libpq from PostgreSQL 9.4 or 10;
+demo/reports-db's function gets the old one, every other the current one. Returns the folder for aws_proxy.py --code-dir.
+#>
+function New-DemoFunctionCode([string] $MotoUrl, [string] $Folder) {
+    $root = Resolve-Path (Join-Path $PSScriptRoot '..')
+    $null = bash (Join-Path $root 'tests/native/install-native-tools.sh')   # gcc, where a fresh machine lacks it
+    if ($LASTEXITCODE -ne 0) { throw 'gcc is missing and could not be installed (tests/native/install-native-tools.sh).' }
+    $built = bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') (Join-Path $Folder 'fixtures') 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Building the demo bundles failed:`n$($built -join "`n")" }
+    foreach ($version in '94', '10') {
+        $bundle = New-Item -ItemType Directory -Force (Join-Path $Folder "function-libpq$version")
+        Copy-Item (Join-Path $Folder "fixtures/pg$version/*"), (Join-Path $Folder "fixtures/libpq$version/*") $bundle
+    }
+    $code = New-Item -ItemType Directory -Force (Join-Path $Folder 'code/functions')
+    $functions = (aws lambda list-functions --endpoint-url $MotoUrl --region us-east-1 --output json | ConvertFrom-Json).Functions.FunctionName
+    foreach ($function in $functions) {
+        $bundle = if ($function -like '*-reports-db') { 'function-libpq94' } else { 'function-libpq10' }
+        Compress-Archive -Force -Path (Join-Path $Folder "$bundle/*") -DestinationPath (Join-Path $code "$function.zip")
+    }
+    Split-Path $code
+}
+
+Export-ModuleMember -Function New-DemoFunctionCode, Find-RotationTemplates, Get-FreeTcpPort, Start-Moto, Start-BackgroundProcess, Wait-HttpReady, Stop-ServerProcess, Start-TestServices, Stop-TestServices

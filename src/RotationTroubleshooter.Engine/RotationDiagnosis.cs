@@ -53,10 +53,15 @@ public sealed class RotationDiagnosis
     /// </summary>
     public string? Summary => (Findings.FirstOrDefault(f => f.Severity == FindingSeverity.Error)
                                ?? Findings.FirstOrDefault(f => f.Severity == FindingSeverity.Warning))?.Message
-                              + (Status == RotationStatus.Failing && Cause is null && Settling is { } command ? $" To settle the cause: {command}" : "");
+                              + (Status == RotationStatus.Failing && Cause is null ? Unsettled : "");
 
-    /// <summary>The command of the likeliest cause the evidence leaves undecided.</summary>
-    private string? Settling => Causes.FirstOrDefault(c => c.Verdict is CauseVerdict.Likely or CauseVerdict.Undetermined && c.Command is not null)?.Command;
+    /// <summary>Why a failing rotation has no cause: the command of the likeliest cause left undecided, or that the evidence rules out every one.</summary>
+    private string Unsettled =>
+        Causes.FirstOrDefault(c => c.Verdict is CauseVerdict.Likely or CauseVerdict.Undetermined && c.Command is not null)?.Command is { } command
+            ? $" To settle the cause: {command}"
+            : Causes.Count > 0 && Causes.All(c => c.Verdict == CauseVerdict.RuledOut)
+                ? $" The evidence rules out every cause AWS's guide gives for {Symptom}: read the failed attempt's own log lines for what else stopped it: Get-RotationFunctionLog -SecretId '{Name}'"
+                : "";
 
     public override string ToString() => $"{Name}: {Status}";
 }

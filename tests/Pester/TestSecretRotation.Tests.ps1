@@ -242,8 +242,16 @@ Describe 'Test-SecretRotation' {
         BeforeAll {
             Reset-TestMoto | Out-Null
             Invoke-Scenario demo_rotations | Out-Null
+            # The functions' code as the demo serves it (demo/reports-db's bundles libpq 9.4).
+            Import-Module (Join-Path $PSScriptRoot '../TestServices.psm1')
+            $script:DemoCode = New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "rt-demo-code-$([guid]::NewGuid().ToString('N'))")
+            $script:DemoProxy = Start-AwsProxy -CodeDirectory (New-DemoFunctionCode $env:RT_MOTO_URL $DemoCode)
             $script:Demo = @{}
-            foreach ($d in Test-SecretRotation) { $Demo[$d.Name] = $d }
+            foreach ($d in Test-SecretRotation -EndpointUrl $DemoProxy.Url) { $Demo[$d.Name] = $d }
+        }
+        AfterAll {
+            Stop-AwsProxy $DemoProxy
+            Remove-Item $DemoCode -Recurse -Force -ErrorAction SilentlyContinue
         }
 
         It '<Name> is Failing with <CheckId>' -ForEach @(
@@ -266,9 +274,23 @@ Describe 'Test-SecretRotation' {
             @{ Name = 'demo/billing-db'; Cause = 'PendingVersionStuck' }
             @{ Name = 'demo/inventory-db'; Cause = 'SecretJsonKeyMissing' }
             @{ Name = 'demo/payments-db'; Cause = 'DatabaseNotAvailable' }
+            @{ Name = 'demo/orders-db'; Cause = 'NoRouteToSecretsManager' }
+            @{ Name = 'demo/reports-db'; Cause = 'DatabaseRequiresScramButFunctionLibpqTooOld' }
         ) {
             $Demo[$Name].Cause | Should -Be $Cause
             $Demo[$Name].Findings[0].CheckId | Should -Be $Cause
+        }
+
+        It 'fills the Cause column for every failing secret of the demo' {
+            $failing = @($Demo.Values | Where-Object Status -eq Failing)
+            $failing.Count | Should -Be 7
+            $failing | Where-Object { -not $_.Cause } | ForEach-Object Name | Should -BeNullOrEmpty
+        }
+
+        It 'confirms the missing route to Secrets Manager from the VPC''s records' {
+            $route = $Demo['demo/orders-db'].Causes | Where-Object Id -eq NoRouteToSecretsManager
+            $route.Verdict | Should -Be 'Confirmed'
+            $route.Evidence -join "`n" | Should -Match 'rtb-'
         }
 
         It 'names RDS''s record as the evidence of a stopped database' {

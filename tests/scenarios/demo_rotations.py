@@ -31,6 +31,13 @@ PAYMENTS = rds.create_db_instance(DBInstanceIdentifier="payments", Engine="postg
                                   DBSubnetGroupName="demo-databases")["DBInstance"]
 rds.stop_db_instance(DBInstanceIdentifier="payments")
 
+# demo/orders-db's function runs in the databases' VPC, in private subnets whose route table has only the local route and
+# no Secrets Manager endpoint: it cannot reach Secrets Manager (AWS's guide: "No activity after Found credentials").
+PRIVATE_FUNCTION = {"SubnetIds": [ec2.create_subnet(VpcId=VPC, CidrBlock=f"10.60.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
+                                  for i, zone in ((11, "a"), (12, "b"))],
+                    "SecurityGroupIds": [ec2.create_security_group(GroupName="orders-rotation", Description="orders-db rotation function",
+                                                                   VpcId=VPC)["GroupId"]]}
+
 GOOD = {"engine": "postgres", "host": ORDERS["Endpoint"], "port": 5432,
         "username": "app", "password": "Demo-Password-Not-Real", "dbname": "app"}
 STOPPED = {**GOOD, "host": PAYMENTS["Endpoint"]["Address"]}
@@ -66,9 +73,9 @@ def iso(ms):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{int(ms % 1000):03d}Z"
 
 
-def world(name, value, steps, permission=True, keep_pending=False, function_name=None):
+def world(name, value, steps, permission=True, keep_pending=False, function_name=None, vpc=None):
     function_name = function_name or "SecretsManagerRDSPostgreSQLRotation-" + name.split("/")[-1]
-    create_function(function_name, runtime="python3.12")
+    create_function(function_name, runtime="python3.12", **({"VpcConfig": vpc} if vpc else {}))
     if permission:
         lam.add_permission(FunctionName=function_name, StatementId="SecretsManagerAccess", Action="lambda:InvokeFunction",
                            Principal="secretsmanager.amazonaws.com")
@@ -135,7 +142,7 @@ def login_rejected(t, arn, ver):
 
 secrets = {
     "demo/healthy-db": world("demo/healthy-db", GOOD, healthy),
-    "demo/orders-db": world("demo/orders-db", GOOD, timeout_reaching_secrets_manager),
+    "demo/orders-db": world("demo/orders-db", GOOD, timeout_reaching_secrets_manager, vpc=PRIVATE_FUNCTION),
     "demo/billing-db": world("demo/billing-db", GOOD, stalled_after_create, keep_pending=True),
     "demo/inventory-db": world("demo/inventory-db", {k: v for k, v in GOOD.items() if k != "host"}, key_missing),
     "demo/payments-db": world("demo/payments-db", STOPPED, database_unreachable),

@@ -259,6 +259,24 @@ public class FailingDiagnosisCauseTests
         Assert.Null(d.Cause);
         Assert.EndsWith("To settle the cause: Test-RotationNetwork -SecretId 'prod/orders'", d.Summary);
     }
+
+    [Fact]
+    public void A_failure_whose_every_cause_is_ruled_out_says_so_and_names_the_command_that_shows_more()
+    {
+        // The function is in no VPC: it reaches Secrets Manager's public endpoint, so no network cause of the guide applies.
+        _f.Given(FunctionInputs.LatestAttempt, new RotationAttempt(DiagnosisFixture.SecretArn, "v2", "f",
+            new DateTime(2026, 11, 30, 10, 0, 0, DateTimeKind.Utc), new DateTime(2026, 11, 30, 10, 0, 31, DateTimeKind.Utc),
+            RotationAttemptOutcome.TimedOut, "createSecret", "TimeoutReachingSecretsManager", [], null, []));
+        _f.Given(NetworkInputs.Path, new NetworkPathReport(_f.Function.FunctionName!, null, [], [],
+            new NetworkPath(PathVerdict.Reachable, "not in a VPC", []), null, []));
+
+        var d = _f.Diagnose(typeof(LastRotationAttemptCheck), typeof(NetworkPathCheck));
+
+        Assert.Null(d.Cause);
+        Assert.All(d.Causes, c => Assert.Equal(CauseVerdict.RuledOut, c.Verdict));
+        Assert.Contains("rules out every cause AWS's guide gives for TimeoutReachingSecretsManager", d.Summary);
+        Assert.EndsWith("Get-RotationFunctionLog -SecretId 'prod/orders'", d.Summary);
+    }
 }
 
 public class OverdueIsNoCauseTests
