@@ -5,7 +5,10 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     Set-TestAwsEnvironment
     $script:Moto = Reset-TestMoto
-    $script:Proxy = Start-AwsProxy
+    $native = Initialize-NativeBundles history
+    $script:Work = $native.Work
+    # The proxy serves the orders function's bundle (moto's Code.Location names a host it does not serve).
+    $script:Proxy = Start-AwsProxy -CodeDirectory $native.CodeDir
     $script:Seed = Invoke-Scenario rotation_history -ArgumentList $Proxy.Url
     $PSDefaultParameterValues['Get-RotationHistory:EndpointUrl'] = $Proxy.Url
 }
@@ -13,6 +16,8 @@ BeforeAll {
 AfterAll {
     Stop-AwsProxy $Proxy
     $PSDefaultParameterValues.Remove('Get-RotationHistory:EndpointUrl')
+    Remove-Item Env:RT_FIXTURES, Env:RT_CODE_DIR -ErrorAction SilentlyContinue
+    Remove-Item $Work -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'Get-RotationHistory' {
@@ -92,15 +97,16 @@ Describe 'Test-SecretRotation with the rotation''s history' {
     }
     AfterAll { $PSDefaultParameterValues.Remove('Test-SecretRotation:EndpointUrl') }
 
-    # Since the import error's causes are weighed from the bundle (FunctionBundleFit), none is confirmed where the bundle
-    # cannot be read (moto serves none here), so the change is said in its own finding; attaching it to an undecided
-    # cause is open work (issue 25).
-    It 'names alice''s runtime change, and when, before the first failed rotation of the import error' {
+    It 'confirms the _pg built for Python 3.9 as the import error''s cause, with alice''s runtime change and when the failures began' {
         $orders = $Diagnoses[0]
         $orders.Symptom | Should -Be 'FunctionImportError'
+        $orders.Cause | Should -Be 'NativeModuleBuiltForOtherPython'
+        $cause = $orders.Causes | Where-Object Id -eq 'NativeModuleBuiltForOtherPython'
+        "$($cause.Verdict)" | Should -Be 'Confirmed'
         $when = [datetime]::Parse($Seed.times.'runtime-change').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
-        $change = $orders.Findings | Where-Object CheckId -eq 'ChangeBeforeFailure'
-        (@($change.Message) + @($change.Evidence)) -join "`n" | Should -Match ([regex]::Escape("alice changed the function's runtime to python3.11") + '.*' + [regex]::Escape("at ${when}Z"))
+        $failed = [datetime]::Parse($Seed.times.'orders-first-failure').ToUniversalTime().AddSeconds(12).ToString('HH:mm')
+        ($cause.Evidence -join "`n") | Should -Match ([regex]::Escape("alice changed the function's runtime to python3.11") + '.*' +
+            [regex]::Escape("at ${when}Z; the first failed rotation followed at ${failed}Z"))
     }
 
     It 'names the terraform-apply session''s write after the last rotation as a likely cause of the failed login' {

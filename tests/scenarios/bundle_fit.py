@@ -8,40 +8,14 @@ serves it (functions/<name>.zip): moto keeps the code, but its Code.Location nam
   "'cryptography' package is required for sha256_password or caching_sha2_password auth methods".
 Secrets fit/py39 and fit/pymysql rotate with them.
 """
-import io
 import json
-import os
-import zipfile
 from datetime import datetime, timedelta, timezone
 
-from aws import ACCOUNT, REGION, client, create_function, emit
+from aws import ACCOUNT, REGION, client, emit
+from bundles import dist_info, pygresql_for_python39, served_function
 
-FIXTURES, CODE_DIR = os.environ["RT_FIXTURES"], os.environ["RT_CODE_DIR"]
-PG = "_pg.cpython-39-x86_64-linux-gnu.so"
 NOW = datetime.now(timezone.utc)
 sm, logs, lam = client("secretsmanager"), client("logs"), client("lambda")
-
-
-def zipped(files):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in files.items():
-            z.writestr(name, data)
-    return buffer.getvalue()
-
-
-def dist_info(name, version):
-    folder = f"{name}-{version}.dist-info"
-    return {f"{folder}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", f"{folder}/INSTALLER": "pip\n",
-            f"{folder}/RECORD": f"{folder}/METADATA,,\n"}
-
-
-def function(name, runtime, files):
-    data = zipped(files)
-    create_function(name, runtime=runtime, code=data)
-    os.makedirs(os.path.join(CODE_DIR, "functions"), exist_ok=True)
-    with open(os.path.join(CODE_DIR, "functions", f"{name}.zip"), "wb") as f:
-        f.write(data)
 
 
 def iso(t):
@@ -88,15 +62,8 @@ def secret(name, function_name, value):
 def put(arn, version): return f"createSecret: Successfully put secret for ARN {arn} and version {version}."
 
 
-with open(os.path.join(FIXTURES, "pg10", PG), "rb") as f:
-    pg_module = f.read()
-with open(os.path.join(FIXTURES, "libpq10", "libpq.so.5"), "rb") as f:
-    libpq = f.read()
-function("rotation-fit-py39", "python3.11", {
-    "lambda_function.py": "import pg\n\ndef lambda_handler(event, context):\n    return None\n",
-    "pg.py": "version = __version__ = '5.2.4'\nfrom _pg import *\n", "pgdb.py": "from _pg import *\n", PG: pg_module, "libpq.so.5": libpq,
-    **dist_info("PyGreSQL", "5.2.4")})
-function("rotation-fit-pymysql", "python3.12", {
+served_function("rotation-fit-py39", "python3.11", pygresql_for_python39())
+served_function("rotation-fit-pymysql", "python3.12", {
     "lambda_function.py": "import pymysql\n\ndef lambda_handler(event, context):\n    return None\n",
     "pymysql/__init__.py": "VERSION = (1, 1, 0, \"final\")\n", **dist_info("PyMySQL", "1.1.0")})
 

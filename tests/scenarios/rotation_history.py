@@ -1,8 +1,9 @@
 """Two rotations broken by a change, for the rotation-history specs: the secrets and functions in moto (boto3), their
 CloudTrail Event history seeded into the proxy's fake (tests/fakes/cloudtrail_fake.py) with the real ARNs.
 
-Usage: rotation_history.py <proxy URL>. Times are relative to now:
-- prod/orders/db, rotated by orders-rotation (role orders-rotation-role): rotated fine 10 days ago; alice (IAM user)
+Usage: rotation_history.py <proxy URL>, with RT_FIXTURES and RT_CODE_DIR as for bundle_fit.py. Times are relative to now:
+- prod/orders/db, rotated by orders-rotation (role orders-rotation-role; its bundle's PyGreSQL has _pg built for
+  CPython 3.9, served from RT_CODE_DIR; Secrets Manager may invoke it): rotated fine 10 days ago; alice (IAM user)
   changed the function's runtime to python3.11 (and an environment variable whose value is a canary) at 14:03 9 days
   ago; the first failed rotation (setSecret) followed at 14:30, and again a day later.
 - prod/billing/db, rotated by billing-rotation: rotated 6 days ago, then the terraform-apply session of role deployer
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import cloudtrail_records as ct  # noqa: E402
 
 from aws import ACCOUNT, client, configure_rotation, create_function, emit, ensure_role, write_log  # noqa: E402
+from bundles import pygresql_for_python39, served_function  # noqa: E402
 
 URL = sys.argv[1]
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -33,7 +35,13 @@ sm = client("secretsmanager")
 world = {}
 for name in ("orders", "billing"):
     role = ensure_role(f"{name}-rotation-role")
-    function = create_function(f"{name}-rotation", role=role)["FunctionArn"]
+    if name == "orders":
+        # Now on alice's python3.11, with the PyGreSQL its python3.9 build bundled; Secrets Manager may invoke it.
+        function = served_function("orders-rotation", "python3.11", pygresql_for_python39(), role=role)["FunctionArn"]
+        client("lambda").add_permission(FunctionName="orders-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
+                                        Principal="secretsmanager.amazonaws.com")
+    else:
+        function = create_function(f"{name}-rotation", role=role)["FunctionArn"]
     secret = sm.create_secret(Name=f"prod/{name}/db",
                               SecretString='{"engine":"postgres","host":"db.example","username":"app","password":"%s"}' % CANARY)["ARN"]
     configure_rotation(secret, function)

@@ -1,3 +1,5 @@
+using RotationTroubleshooter.Bundles;
+
 namespace RotationTroubleshooter.History;
 
 /// <summary>What a secret's CloudTrail history decides (the history check raises them; the causes weigh them).</summary>
@@ -39,6 +41,8 @@ public static class HistoryFindings
         "CustomerManagedKeyNeedsRolePermission" or "KmsKeyDisabled" =>
             new HashSet<HistoryAspect> { HistoryAspect.KeyPolicy, HistoryAspect.KeyState, HistoryAspect.FunctionRole },
         "FunctionTimeoutTooShort" or "TaskTimedOut" => new HashSet<HistoryAspect> { HistoryAspect.FunctionTimeout, HistoryAspect.FunctionNetwork },
+        // The bundle fit's causes (a native module for another Python, a driver missing, ...) are the bundle against its runtime.
+        _ when BundleFitFindings.All.Any(f => f.Id == causeId) => new HashSet<HistoryAspect> { HistoryAspect.FunctionRuntime, HistoryAspect.FunctionCode },
         _ => new HashSet<HistoryAspect>(),
     };
 

@@ -1,4 +1,5 @@
 using RotationTroubleshooter.Aws;
+using RotationTroubleshooter.Bundles;
 using RotationTroubleshooter.History;
 using RotationTroubleshooter.Logs;
 using RotationTroubleshooter.Tests.Logs;
@@ -52,6 +53,20 @@ public sealed class TimelineTests
         Assert.Same(update, change);
         Assert.Equal($"The function started on runtime version python:3.12.v38 (before: python:3.12.v36) at {T0.AddDays(1):yyyy-MM-dd} 03:00Z; " +
                      "the first failed rotation followed at 03:27Z", HistoryFacts.ChangeThenFailure(change, streak));
+    }
+
+    [Fact]
+    public void A_runtime_update_before_the_failures_is_evidence_on_each_bundle_fit_cause_and_not_on_a_key_cause()
+    {
+        var t = SucceededThenFailedAfterARuntimeUpdate();
+        var attempts = RotationLogAnalyzer.Analyze(t.Events, Function, null, T0.AddDays(3));
+        var timeline = TimelineBuilder.Build(new HistorySubject(ArnA, Function), [], attempts, t.Events, T0.AddDays(-1), T0.AddDays(3));
+        var streak = HistoryFacts.CurrentStreak(timeline)!;
+
+        // An import error's causes since the bundle fit decides them (NativeModuleBuiltForOtherPython, DriverNotInBundle, ...).
+        foreach (var cause in BundleFitFindings.All)
+            Assert.Same(timeline[1], HistoryFacts.ChangeBefore(timeline, streak, HistoryFindings.AspectsOf(cause.Id)));
+        Assert.Null(HistoryFacts.ChangeBefore(timeline, streak, HistoryFindings.AspectsOf("KmsKeyDisabled")));
     }
 
     [Fact]
