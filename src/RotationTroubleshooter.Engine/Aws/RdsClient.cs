@@ -106,29 +106,9 @@ public sealed partial class RdsClient(AwsPipeline pipeline) : IRunService<RdsCli
     }
 
     /// <summary>All items of a Marker-paginated Describe call.</summary>
-    private async Task<List<XElement>> ListAsync(string operation, string listName, CancellationToken cancellation,
-        IReadOnlyList<KeyValuePair<string, string>>? filter = null)
-    {
-        var items = new List<XElement>();
-        var pages = 0;
-        await foreach (var item in AwsPaging.PaginateAsync(
-            async (marker, ct) =>
-            {
-                if (++pages > MaxPages)
-                    throw new TroubleshooterException(ErrorIds.TooManyResults, FailureCategory.LimitsExceeded,
-                        $"rds:{operation} returned more than {MaxPages} pages of {PageSize}; stopped reading.");
-                var parameters = new List<KeyValuePair<string, string>>(filter ?? []) { new("MaxRecords", PageSize.ToString(CultureInfo.InvariantCulture)) };
-                if (marker is not null) parameters.Add(new("Marker", marker));
-                var root = await pipeline.QueryAsync(AwsServices.Rds, operation, ApiVersion, parameters, ct).ConfigureAwait(false);
-                return root.Child(operation + "Result");
-            },
-            page => Items(page.Child(listName)),
-            page => page.Child("Marker")?.Value, cancellation).ConfigureAwait(false))
-        {
-            items.Add(item);
-        }
-        return items;
-    }
+    private Task<List<XElement>> ListAsync(string operation, string listName, CancellationToken cancellation,
+        IReadOnlyList<KeyValuePair<string, string>>? filter = null) =>
+        QueryListing.ListAsync(pipeline, AwsServices.Rds, ApiVersion, operation, listName, filter ?? [], PageSize, MaxPages, cancellation);
 
     internal static RdsDatabase? ToInstance(XElement instance)
     {
