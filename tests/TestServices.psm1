@@ -107,17 +107,22 @@ function Find-RotationTemplates {
     ($output -join "`n") | ConvertFrom-Json
 }
 
+<# Builds the native fixtures with gcc (installed with libpq5 where a fresh machine lacks them) into a folder. #>
+function New-NativeFixtures([string] $Folder) {
+    $root = Resolve-Path (Join-Path $PSScriptRoot '..')
+    $null = bash (Join-Path $root 'tests/native/install-native-tools.sh')
+    if ($LASTEXITCODE -ne 0) { throw 'gcc or libpq5 is missing and could not be installed.' }
+    $built = bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') $Folder 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "Building the native fixtures failed:`n$($built -join "`n")" }
+}
+
 <#
 Serves the demo's functions' code where Lambda's presigned Code.Location would be (moto's names a host it does not
 serve): two unpacked bundles built with gcc like AWS's, PyGreSQL's _pg.so beside a libpq from PostgreSQL 9.4 or 10;
 demo/reports-db's function gets the old one, every other the current one. Returns the folder for aws_proxy.py --code-dir.
 #>
 function New-DemoFunctionCode([string] $MotoUrl, [string] $Folder) {
-    $root = Resolve-Path (Join-Path $PSScriptRoot '..')
-    $null = bash (Join-Path $root 'tests/native/install-native-tools.sh')   # gcc, where a fresh machine lacks it
-    if ($LASTEXITCODE -ne 0) { throw 'gcc is missing and could not be installed (tests/native/install-native-tools.sh).' }
-    $built = bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') (Join-Path $Folder 'fixtures') 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "Building the demo bundles failed:`n$($built -join "`n")" }
+    New-NativeFixtures (Join-Path $Folder 'fixtures')
     foreach ($version in '94', '10') {
         $bundle = New-Item -ItemType Directory -Force (Join-Path $Folder "function-libpq$version")
         Copy-Item (Join-Path $Folder "fixtures/pg$version/*"), (Join-Path $Folder "fixtures/libpq$version/*") $bundle
@@ -131,4 +136,4 @@ function New-DemoFunctionCode([string] $MotoUrl, [string] $Folder) {
     Split-Path $code
 }
 
-Export-ModuleMember -Function New-DemoFunctionCode, Find-RotationTemplates, Get-FreeTcpPort, Start-Moto, Start-BackgroundProcess, Wait-HttpReady, Stop-ServerProcess, Start-TestServices, Stop-TestServices
+Export-ModuleMember -Function New-NativeFixtures, New-DemoFunctionCode, Find-RotationTemplates, Get-FreeTcpPort, Start-Moto, Start-BackgroundProcess, Wait-HttpReady, Stop-ServerProcess, Start-TestServices, Stop-TestServices

@@ -161,13 +161,9 @@ function Get-NuGetPackagePath([string] $Id, [string] $Version) {
     new temporary folder, and points the bundle scenarios at it (RT_FIXTURES, RT_CODE_DIR). Returns Work, Fixtures, CodeDir.
 #>
 function Initialize-NativeBundles([string] $Prefix) {
-    $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
     $work = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "rt-$Prefix-$([guid]::NewGuid().ToString('N'))")).FullName
     $folders = [pscustomobject]@{ Work = $work; Fixtures = (Join-Path $work 'fixtures'); CodeDir = (Join-Path $work 'code') }
-    $null = & bash (Join-Path $root 'tests/native/install-native-tools.sh')
-    if ($LASTEXITCODE -ne 0) { throw 'gcc or libpq5 is missing and could not be installed.' }
-    $built = & bash (Join-Path $root 'tests/native/build-libpq-fixtures.sh') $folders.Fixtures 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "Building the native fixtures failed:`n$($built -join "`n")" }
+    New-NativeFixtures $folders.Fixtures
     $env:RT_FIXTURES = $folders.Fixtures
     $env:RT_CODE_DIR = $folders.CodeDir
     $folders
