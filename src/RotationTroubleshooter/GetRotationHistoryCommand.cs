@@ -21,14 +21,20 @@ public sealed class GetRotationHistoryCommand : SecretCmdlet
     [Parameter]
     public SwitchParameter IncludeReadOnly { get; set; }
 
+    /// <summary>Do not read the secret's value for its database's host: the database's changes are then left out.</summary>
+    [Parameter]
+    public SwitchParameter SkipSecretValue { get; set; }
+
     protected override string Activity => "Reading rotation histories";
 
     protected override void OnProcessRecord() => AnswerEach(ForSecretAsync);
 
     private async Task<IEnumerable<object>> ForSecretAsync(AwsSession session, string secretId, CancellationToken stop)
     {
-        var timeline = await session.Get<RotationHistoryService>().ForSecretAsync(secretId, Days, IncludeReadOnly, stop);
+        var (dependencies, timeline) = await session.Get<RotationHistoryService>().ForSecretAsync(secretId, Days, IncludeReadOnly, !SkipSecretValue, stop);
         var history = session.Get<CloudTrailHistory>();
+        foreach (var unread in dependencies.Unread)
+            Messages.Post(() => Output.Warning($"{secretId}: the timeline leaves out the changes to {unread}."));
         Messages.Post(() => Output.Verbose($"{secretId}: {timeline.Count} events over the last {Days} days " +
             $"({history.Requests} CloudTrail LookupEvents requests so far in this run, for {history.Resources} resources)."));
         return timeline;

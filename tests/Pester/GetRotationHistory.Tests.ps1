@@ -85,6 +85,57 @@ Describe 'Get-RotationHistory' {
         ($verbose.Message -join "`n") | Should -Match 'CloudTrail LookupEvents requests'
     }
 
+    It 'shows the changes to the function''s network ACL and route table, the database''s security group and bob''s master password reset' {
+        $ledger = $Seed.world.ledger
+        $timeline = @(Get-RotationHistory -SecretId prod/ledger/db -WarningVariable warnings)
+
+        $acl = $timeline | Where-Object EventName -eq 'ReplaceNetworkAclEntry'
+        $acl.Resource | Should -Be $ledger.network_acl
+        $acl.Principal.Arn | Should -Be 'arn:aws:iam::123456789012:user/carol'
+        $acl.Time | Should -Be ([datetime]::Parse($Seed.times.'ledger-acl').ToUniversalTime())
+        $acl.Summary | Should -Be "replaced outbound rule 100: allow all traffic to 0.0.0.0/0 in $($ledger.network_acl)"
+        ($timeline | Where-Object EventName -eq 'CreateRoute').Resource | Should -Be $ledger.route_table
+        ($timeline | Where-Object EventName -eq 'AuthorizeSecurityGroupIngress').Resource | Should -Be $ledger.database_group
+
+        $reset = $timeline | Where-Object EventName -eq 'ModifyDBInstance'
+        $reset.Resource | Should -Be $ledger.instance
+        $reset.Principal.Arn | Should -Be 'arn:aws:iam::123456789012:user/bob'
+        "$($reset.Principal.Kind)" | Should -Be 'Other'
+        $reset.Summary | Should -Match 'master password'
+        $reset.Changes | Should -Contain 'master password changed (not shown)'
+        $reset.Time | Should -BeGreaterThan ($timeline | Where-Object EventName -eq 'RotationSucceeded').Time
+        $warnings | Should -BeNullOrEmpty
+    }
+
+    It 'leaves the database out with -SkipSecretValue (its host is in the value), the function''s network still in' {
+        $timeline = @(Get-RotationHistory -SecretId prod/ledger/db -SkipSecretValue)
+        $timeline.EventName | Should -Not -Contain 'ModifyDBInstance'
+        $timeline.EventName | Should -Not -Contain 'AuthorizeSecurityGroupIngress'
+        $timeline.EventName | Should -Contain 'ReplaceNetworkAclEntry'
+        $timeline.EventName | Should -Contain 'CreateRoute'
+    }
+
+    It 'warns, naming the denied action, when EC2 cannot describe the function''s network: those changes are left out' {
+        $denied = Start-AwsProxy -Recorded 'network-ec2-denied.json'
+        try {
+            $timeline = @(Get-RotationHistory -SecretId prod/ledger/db -EndpointUrl $denied.Url -WarningVariable warnings -WarningAction SilentlyContinue)
+            $warnings.Count | Should -Be 1
+            "$($warnings[0])" | Should -Match "^prod/ledger/db: the timeline leaves out the changes to the route tables and network ACLs of $($Seed.world.ledger.vpc) .*ec2:DescribeRouteTables"
+            $timeline.EventName | Should -Not -Contain 'ReplaceNetworkAclEntry'
+        }
+        finally { Stop-AwsProxy $denied }
+    }
+
+    It 'says which principal turned rotation off: CloudFormation''s service role, and a user' {
+        $archive = Get-RotationHistory -SecretId prod/archive/db | Where-Object EventName -eq 'CancelRotateSecret'
+        "$($archive.Principal.Kind)" | Should -Be 'CloudFormation'
+        $archive.Principal.Arn | Should -Match 'role/cfn-deployer'
+        $archive.Time | Should -Be ([datetime]::Parse($Seed.times.'archive-off').ToUniversalTime())
+        $reports = Get-RotationHistory -SecretId prod/reports/db | Where-Object EventName -eq 'CancelRotateSecret'
+        "$($reports.Principal.Kind)" | Should -Be 'Other'
+        $reports.Principal.Arn | Should -Be 'arn:aws:iam::123456789012:user/dave'
+    }
+
     It 'refuses -Days beyond CloudTrail''s 90 days' {
         { Get-RotationHistory -SecretId prod/orders/db -Days 91 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
@@ -93,7 +144,7 @@ Describe 'Get-RotationHistory' {
 Describe 'Test-SecretRotation with the rotation''s history' {
     BeforeAll {
         $PSDefaultParameterValues['Test-SecretRotation:EndpointUrl'] = $Proxy.Url
-        $script:Diagnoses = @(Test-SecretRotation -SecretId prod/orders/db, prod/billing/db)
+        $script:Diagnoses = @(Test-SecretRotation -SecretId prod/orders/db, prod/billing/db, prod/ledger/db, prod/archive/db, prod/reports/db)
     }
     AfterAll { $PSDefaultParameterValues.Remove('Test-SecretRotation:EndpointUrl') }
 
@@ -118,6 +169,28 @@ Describe 'Test-SecretRotation with the rotation''s history' {
         "$($cause.Verdict)" | Should -BeIn 'Confirmed', 'Likely'
         $when = [datetime]::Parse($Seed.times.'billing-outside-write').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
         ($cause.Evidence -join "`n") | Should -Match ('terraform-apply.*wrote.*' + [regex]::Escape("at ${when}Z"))
+    }
+
+    It 'names bob''s master password reset after the last rotation as the likely cause of the failed login' {
+        $ledger = $Diagnoses[2]
+        $ledger.Name | Should -Be 'prod/ledger/db'
+        $ledger.Symptom | Should -Be 'DatabaseLoginRejected'
+        ($ledger.Findings | Where-Object CheckId -eq 'MasterPasswordResetByHand').Severity | Should -Be 'Error'
+        $cause = $ledger.Causes | Where-Object Id -eq 'MasterPasswordResetByHand'
+        "$($cause.Verdict)" | Should -BeIn 'Confirmed', 'Likely'
+        $when = [datetime]::Parse($Seed.times.'ledger-password-reset').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
+        ($cause.Evidence -join "`n") | Should -Match ('bob changed the database''s master password.*' + [regex]::Escape("at ${when}Z"))
+    }
+
+    It 'says who turned rotation off and when: CloudFormation for one secret, dave for the other' {
+        $archive, $reports = $Diagnoses[3], $Diagnoses[4]
+        "$($archive.Status)" | Should -Be 'Warning'
+        $archive.Summary | Should -Match 'turned off'
+        $off = $archive.Findings | Where-Object CheckId -eq 'RotationTurnedOff'
+        $off.Severity | Should -Be 'Warning'
+        $when = [datetime]::Parse($Seed.times.'archive-off').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
+        $off.Message | Should -Match ('CloudFormation.*turned rotation off.*' + [regex]::Escape("at ${when}Z"))
+        ($reports.Findings | Where-Object CheckId -eq 'RotationTurnedOff').Message | Should -Match '^dave turned rotation off'
     }
 
     It 'shows no secret value in any diagnosis' {

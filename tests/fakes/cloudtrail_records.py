@@ -331,8 +331,9 @@ def network_acl_entry(name, identity, acl_id, at, account, rule_number, egress, 
     """CreateNetworkAclEntry / ReplaceNetworkAclEntry (DeleteNetworkAclEntry names only the rule)."""
     request = {"networkAclId": acl_id, "ruleNumber": rule_number, "egress": egress}
     if name != "DeleteNetworkAclEntry":
-        request.update({"ruleAction": action, "icmpTypeCode": {}, "protocol": protocol,
-                        "portRange": {"from": port_from, "to": port_to}, "cidrBlock": cidr})
+        request.update({"ruleAction": action, "icmpTypeCode": {}, "protocol": protocol, "cidrBlock": cidr})
+        if protocol != "-1":  # all traffic: no port range
+            request["portRange"] = {"from": port_from, "to": port_to}
     return _ec2_call(identity, name, at, request, "AWS::EC2::NetworkAcl", acl_id, account)
 
 

@@ -9,10 +9,20 @@ Usage: rotation_history.py <proxy URL>, with RT_FIXTURES and RT_CODE_DIR as for 
 - prod/billing/db, rotated by billing-rotation: rotated 6 days ago, then the terraform-apply session of role deployer
   wrote the secret (PutSecretValue) 5 days ago and set a description holding the canary; the next rotation failed 4
   days ago.
+- prod/ledger/db, rotated by ledger-rotation in two private subnets of its own VPC (one route table, one network ACL),
+  for RDS instance ledger (in the same subnets, its own security group), a Secrets Manager endpoint, every path open:
+  carol replaced the subnets' network ACL's egress rule 14 days ago, added a route 13 days ago and opened the
+  database's group to the function's 12 days ago;
+  rotated fine 7 days ago; bob reset the instance's master password (ModifyDBInstance) at 16:20 3 days ago; the next
+  rotation failed 2 days ago.
+- prod/archive/db and prod/reports/db: rotated fine, then rotation turned off (CancelRotateSecret), the first by
+  CloudFormation's service role 6 days ago, the second by dave (IAM user) 4 days ago.
 The functions' logs (within the diagnosis's 7 days) hold the newest failed attempt of each: orders-rotation cannot import
-its driver on the new runtime (FunctionImportError), billing-rotation's setSecret cannot log in (DatabaseLoginRejected).
+its driver on the new runtime (FunctionImportError), billing-rotation's and ledger-rotation's setSecret cannot log in
+(DatabaseLoginRejected).
 """
 import datetime
+import json
 import os
 import sys
 
@@ -41,22 +51,83 @@ for name in ("orders", "billing"):
         client("lambda").add_permission(FunctionName="orders-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
                                         Principal="secretsmanager.amazonaws.com")
     else:
-        function = create_function(f"{name}-rotation", role=role)["FunctionArn"]
+        function = create_function(f"{name}-rotation", runtime="python3.12", role=role)["FunctionArn"]
+    client("lambda").add_permission(FunctionName=f"{name}-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
+                                    Principal="secretsmanager.amazonaws.com")
     secret = sm.create_secret(Name=f"prod/{name}/db",
                               SecretString='{"engine":"postgres","host":"db.example","username":"app","password":"%s"}' % CANARY)["ARN"]
     configure_rotation(secret, function)
     world[name] = {"secret": secret, "function": function, "role": role}
 
-orders, billing = world["orders"], world["billing"]
+# prod/ledger/db: the function in private subnets of its own VPC, the secret's host an RDS instance in the same subnets.
+ec2 = client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
+subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.70.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]["SubnetId"]
+           for i, zone in ((1, "a"), (2, "b"))]
+function_group = ec2.create_security_group(GroupName="ledger-rotation", Description="ledger rotation function", VpcId=vpc)["GroupId"]
+database_group = ec2.create_security_group(GroupName="ledger-db", Description="ledger database", VpcId=vpc)["GroupId"]
+endpoint_group = ec2.create_security_group(GroupName="ledger-endpoint", Description="Secrets Manager endpoint", VpcId=vpc)["GroupId"]
+for group, port in ((database_group, 5432), (endpoint_group, 443)):
+    ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "UserIdGroupPairs": [{"GroupId": function_group}]}])
+# The way to Secrets Manager is an interface endpoint with private DNS; the subnets' own route table and network ACL.
+ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.secretsmanager", VpcEndpointType="Interface", SubnetIds=subnets,
+                        SecurityGroupIds=[endpoint_group], PrivateDnsEnabled=True)
+table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+for egress in (False, True):
+    ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=egress, CidrBlock="0.0.0.0/0")
+for subnet in subnets:
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    association = next(a["NetworkAclAssociationId"] for n in ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])["NetworkAcls"]
+                       for a in n["Associations"] if a["SubnetId"] == subnet)
+    ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
+rds = client("rds")
+rds.create_db_subnet_group(DBSubnetGroupName="ledger", DBSubnetGroupDescription="ledger", SubnetIds=subnets)
+rds.create_db_instance(DBInstanceIdentifier="ledger", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                       MasterUsername="ledger_admin", MasterUserPassword="not-the-secret-1", DBSubnetGroupName="ledger",
+                       VpcSecurityGroupIds=[database_group], AvailabilityZone="us-east-1a")
+host = rds.describe_db_instances(DBInstanceIdentifier="ledger")["DBInstances"][0]["Endpoint"]["Address"]
+role = ensure_role("ledger-rotation-role")
+function = create_function("ledger-rotation", runtime="python3.12", role=role, VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [function_group]})["FunctionArn"]
+client("lambda").add_permission(FunctionName="ledger-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
+                                Principal="secretsmanager.amazonaws.com")
+secret = sm.create_secret(Name="prod/ledger/db", SecretString=json.dumps(
+    {"engine": "postgres", "host": host, "port": 5432, "username": "ledger_admin", "password": CANARY, "dbname": "ledger"}))["ARN"]
+configure_rotation(secret, function)
+world["ledger"] = {"secret": secret, "function": function, "role": role, "vpc": vpc, "subnets": subnets, "route_table": table,
+                   "network_acl": acl, "function_group": function_group, "database_group": database_group, "instance": "ledger", "host": host}
+
+# Rotated fine, then turned off: prod/archive/db by CloudFormation's service role, prod/reports/db by dave.
+for name in ("archive", "reports"):
+    role = ensure_role(f"{name}-rotation-role")
+    function = create_function(f"{name}-rotation", runtime="python3.12", role=role)["FunctionArn"]
+    client("lambda").add_permission(FunctionName=f"{name}-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
+                                    Principal="secretsmanager.amazonaws.com")
+    secret = sm.create_secret(Name=f"prod/{name}/db",
+                              SecretString='{"engine":"postgres","host":"db.example","username":"app","password":"%s"}' % CANARY)["ARN"]
+    configure_rotation(secret, function)
+    sm.cancel_rotate_secret(SecretId=secret)
+    world[name] = {"secret": secret, "function": function, "role": role}
+
+orders, billing, ledger, archive, reports = (world[k] for k in ("orders", "billing", "ledger", "archive", "reports"))
 alice = ct.iam_user("alice", ACCOUNT)
 terraform = ct.assumed_role(f"arn:aws:iam::{ACCOUNT}:role/deployer", "terraform-apply")
 orders_function = ct.assumed_role(orders["role"], "orders-rotation")
 billing_function = ct.assumed_role(billing["role"], "billing-rotation")
 app = ct.assumed_role(f"arn:aws:iam::{ACCOUNT}:role/orders-app", "i-0123456789abcdef0")
-V = {k: f"{i:08d}-aaaa-4bbb-8ccc-00000000000{i}" for i, k in enumerate(["orders-ok", "orders-fail", "billing-ok", "billing-outside", "billing-fail"], 1)}
+carol = ct.iam_user("carol", ACCOUNT)
+bob = ct.iam_user("bob", ACCOUNT)
+dave = ct.iam_user("dave", ACCOUNT)
+stack_role = ct.cloudformation_service_role(f"arn:aws:iam::{ACCOUNT}:role/cfn-deployer")
+ledger_function = ct.assumed_role(ledger["role"], "ledger-rotation")
+V = {k: f"{i:08d}-aaaa-4bbb-8ccc-{i:012d}" for i, k in enumerate(
+    ["orders-ok", "orders-fail", "billing-ok", "billing-outside", "billing-fail", "ledger-ok", "ledger-fail", "archive-ok", "reports-ok"], 1)}
 times = {"orders-ok": day(10, 9, 0), "runtime-change": day(9, 14, 3), "orders-first-failure": day(9, 14, 30),
          "orders-second-failure": day(8, 14, 30), "billing-ok": day(6, 2, 0), "billing-outside-write": day(5, 11, 15),
-         "billing-failure": day(4, 2, 0)}
+         "billing-failure": day(4, 2, 0), "ledger-acl": day(14, 10, 0), "ledger-route": day(13, 10, 0), "ledger-group": day(12, 10, 0),
+         "ledger-ok": day(7, 3, 0), "ledger-password-reset": day(3, 16, 20), "ledger-failure": day(2, 3, 0),
+         "archive-ok": day(20, 1, 0), "archive-off": day(6, 9, 30), "reports-ok": day(20, 1, 30), "reports-off": day(4, 11, 0)}
 s = datetime.timedelta(seconds=1)
 events = [
     ct.rotation_event("RotationStarted", orders["secret"], times["orders-ok"], V["orders-ok"]),
@@ -76,6 +147,20 @@ events = [
     ct.put_secret_value(terraform, billing["secret"], times["billing-outside-write"], V["billing-outside"]),
     ct.update_secret(terraform, billing["secret"], times["billing-outside-write"] + s, description=f"owner {CANARY}"),
     ct.rotation_event("RotationFailed", billing["secret"], times["billing-failure"], V["billing-fail"], billing["function"], "setSecret"),
+    ct.network_acl_entry("ReplaceNetworkAclEntry", carol, acl, times["ledger-acl"], ACCOUNT, 100, True, protocol="-1"),
+    ct.route("CreateRoute", carol, table, times["ledger-route"], ACCOUNT, destination="10.80.0.0/16", transitGatewayId="tgw-0a1b2c3d4e5f60718"),
+    ct.security_group_rule("AuthorizeSecurityGroupIngress", carol, database_group, times["ledger-group"], ACCOUNT, from_port=5432, to_port=5432,
+                           group=function_group),
+    ct.rotation_event("RotationStarted", ledger["secret"], times["ledger-ok"], V["ledger-ok"]),
+    ct.put_secret_value(ledger_function, ledger["secret"], times["ledger-ok"] + 2 * s, V["ledger-ok"], ["AWSPENDING"]),
+    ct.update_secret_version_stage(ledger_function, ledger["secret"], times["ledger-ok"] + 8 * s, "AWSCURRENT", move_to=V["ledger-ok"]),
+    ct.rotation_event("RotationSucceeded", ledger["secret"], times["ledger-ok"] + 9 * s, V["ledger-ok"]),
+    ct.modify_db_instance(bob, "ledger", times["ledger-password-reset"], ACCOUNT, master_password=True),
+    ct.rotation_event("RotationFailed", ledger["secret"], times["ledger-failure"], V["ledger-fail"], ledger["function"], "setSecret"),
+    ct.rotation_event("RotationSucceeded", archive["secret"], times["archive-ok"], V["archive-ok"]),
+    ct.cancel_rotate_secret(stack_role, archive["secret"], times["archive-off"]),
+    ct.rotation_event("RotationSucceeded", reports["secret"], times["reports-ok"], V["reports-ok"]),
+    ct.cancel_rotate_secret(dave, reports["secret"], times["reports-off"]),
 ]
 
 
@@ -110,6 +195,13 @@ write_log("billing-rotation",
           invocation("6e2b1d3f-0002-4222-8333-000000000003", billing_at + datetime.timedelta(seconds=2),
                      [f"[ERROR]\t{stamp(billing_at)}\t6e2b1d3f-0002-4222-8333-000000000003\t{set_failed}\n",
                       f"[ERROR] ValueError: {set_failed.split(': ', 1)[1]}\nTraceback (most recent call last):\n"], 640))
+
+ledger_at = day(1, 3, 0)
+ledger_failed = f"setSecret: Unable to log into database with previous, current, or pending secret of secret arn {ledger['secret']}"
+write_log("ledger-rotation",
+          invocation("7f3c2e4a-0001-4222-8333-000000000004", ledger_at,
+                     [f"[ERROR]\t{stamp(ledger_at)}\t7f3c2e4a-0001-4222-8333-000000000004\t{ledger_failed}\n",
+                      f"[ERROR] ValueError: {ledger_failed.split(': ', 1)[1]}\nTraceback (most recent call last):\n"], 640))
 
 ct.reset(URL)
 seeded = ct.seed(URL, events)

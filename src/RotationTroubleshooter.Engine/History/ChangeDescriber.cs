@@ -304,9 +304,12 @@ public static class ChangeDescriber
                 if (name == "DeleteNetworkAclEntry")
                     return new($"deleted {direction} rule {number} of {acl}", [$"deleted: {direction} rule {number}"], [HistoryAspect.NetworkAclEntries]);
                 var action = Str(q, "ruleAction") ?? "allow";
-                var ports = Obj(q, "portRange") is { ValueKind: JsonValueKind.Object } range ? Ports(Number(range, "from"), Number(range, "to")) : "all ports";
+                var protocol = Str(q, "protocol");
+                // Protocol -1 (all traffic) covers every port: EC2 ignores a port range given with it.
+                var ports = protocol == "-1" ? ""
+                    : Obj(q, "portRange") is { ValueKind: JsonValueKind.Object } range ? " " + Ports(Number(range, "from"), Number(range, "to")) : " all ports";
                 var peer = Str(q, "cidrBlock") ?? Str(q, "ipv6CidrBlock") ?? "anywhere";
-                var rule = $"{direction} rule {number}: {action} {Protocol(Str(q, "protocol"))} {ports} {(direction == "outbound" ? "to" : "from")} {peer}";
+                var rule = $"{direction} rule {number}: {action} {Protocol(protocol)}{ports} {(direction == "outbound" ? "to" : "from")} {peer}";
                 var verb = name == "CreateNetworkAclEntry" ? "added" : "replaced";
                 return new($"{verb} {rule} in {acl}", [$"{verb}: {rule}"], [HistoryAspect.NetworkAclEntries]);
             }
@@ -418,8 +421,9 @@ public static class ChangeDescriber
             case "ModifyDBInstance" or "ModifyDBCluster":
             {
                 var parts = new List<(string Phrase, string Change, HistoryAspect Aspect)>();
-                // The password itself is masked by RDS ("****") and never read here: its presence is the change.
-                if (Has(q, "masterUserPassword")) parts.Add(("master password", "master password changed (not shown)", HistoryAspect.DatabasePassword));
+                // The password itself is masked by RDS ("****") and never read here: its presence, in the request or as
+                // the pending change RDS answers, is the change.
+                if (Has(q, "masterUserPassword") || Has(Obj(r.Response, "pendingModifiedValues"), "masterUserPassword")) parts.Add(("master password", "master password changed (not shown)", HistoryAspect.DatabasePassword));
                 if (Bool(q, "manageMasterUserPassword") is { } managed)
                     parts.Add((managed ? "master password to one RDS manages" : "master password to one it does not manage",
                         $"RDS-managed master password: {(managed ? "on" : "off")}", HistoryAspect.DatabasePassword));

@@ -1,6 +1,8 @@
 using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Logs;
+using RotationTroubleshooter.Network;
+using RotationTroubleshooter.Records;
 
 namespace RotationTroubleshooter.History;
 
@@ -15,39 +17,151 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
 
     public static RotationHistoryService Create(AwsSession session) => new(session);
 
-    /// <summary>What the secret's rotation depends on, as far as its description and its function's configuration tell.</summary>
-    public async Task<RotationDependencies> DependenciesAsync(SecretDescription secret, CancellationToken cancellation)
+    /// <summary>
+    /// What the secret's rotation depends on, as far as AWS records it: its key, its function (role, security groups, and
+    /// the route tables and network ACLs of its subnets), and its database (the instance or cluster the value's host or the
+    /// managed secret's owner names, with that database's security groups and network ACLs). Without
+    /// <paramref name="readsValue"/> an unmanaged secret's database is unknown. What could not be read is in
+    /// <see cref="RotationDependencies.Unread"/>: the timeline then leaves it out.
+    /// </summary>
+    public async Task<RotationDependencies> DependenciesAsync(SecretDescription secret, bool readsValue, CancellationToken cancellation)
     {
         var arn = secret.ARN ?? secret.Name ?? throw new ArgumentException("The secret has neither ARN nor name.", nameof(secret));
+        var unread = new List<string>();
         var dependencies = new RotationDependencies(arn) { KmsKeyArn = CustomerManagedKey(secret.KmsKeyId) };
-        if (string.IsNullOrEmpty(secret.RotationLambdaARN)) return dependencies;
-        FunctionConfiguration? configuration = null;
+        var database = DatabaseAsync(secret, arn, readsValue, unread, cancellation);
+        if (!string.IsNullOrEmpty(secret.RotationLambdaARN))
+        {
+            FunctionConfiguration? configuration = null;
+            try
+            {
+                configuration = (await FunctionInputs.Function.GetAsync(session, secret.RotationLambdaARN, cancellation).ConfigureAwait(false)).Configuration;
+            }
+            catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
+            {
+                // A deleted or unreadable function still has a history under its name: its deletion may be the change.
+            }
+            var subnets = await SubnetsAsync(configuration?.VpcConfig?.VpcId, configuration?.VpcConfig?.SubnetIds ?? [], unread, cancellation)
+                .ConfigureAwait(false);
+            dependencies = dependencies with
+            {
+                FunctionName = configuration?.FunctionName ?? AwsArn.FunctionNameOf(secret.RotationLambdaARN),
+                FunctionRoleArn = configuration?.Role,
+                SecurityGroupIds = configuration?.VpcConfig?.SecurityGroupIds ?? [],
+                RouteTableIds = subnets.RouteTables,
+                NetworkAclIds = subnets.NetworkAcls,
+            };
+        }
+        var (instance, cluster, target) = await database.ConfigureAwait(false);
+        var databaseSubnets = target is { VpcId: { } vpc }
+            ? await SubnetsAsync(vpc, target.SubnetIds, unread, cancellation).ConfigureAwait(false)
+            : new SubnetPaths([], []);
+        return dependencies with
+        {
+            DatabaseInstanceId = instance,
+            DatabaseClusterId = cluster,
+            SecurityGroupIds = [.. dependencies.SecurityGroupIds, .. target?.SecurityGroupIds ?? []],
+            // The database's route tables carry only replies inside the VPC; its network ACLs filter them.
+            NetworkAclIds = [.. dependencies.NetworkAclIds, .. databaseSubnets.NetworkAcls],
+            // The function and its database often share a VPC: one failure to describe it is said once.
+            Unread = unread.Distinct(StringComparer.Ordinal).ToList(),
+        };
+    }
+
+    private sealed record SubnetPaths(IReadOnlyList<string> RouteTables, IReadOnlyList<string> NetworkAcls);
+
+    /// <summary>The route tables and network ACLs of the subnets, from the run's shared description of their VPC.</summary>
+    private async Task<SubnetPaths> SubnetsAsync(string? vpcId, IReadOnlyList<string> subnetIds, List<string> unread, CancellationToken cancellation)
+    {
+        if (vpcId is null || subnetIds.Count == 0) return new SubnetPaths([], []);
         try
         {
-            configuration = (await FunctionInputs.Function.GetAsync(session, secret.RotationLambdaARN, cancellation).ConfigureAwait(false)).Configuration;
+            var vpc = await NetworkInputs.Vpc.GetAsync(session, vpcId, cancellation).ConfigureAwait(false);
+            return new SubnetPaths(
+                subnetIds.Select(vpc.RouteTableFor).OfType<Amazon.EC2.Model.RouteTable>().Select(t => t.RouteTableId).Distinct(StringComparer.Ordinal).ToList(),
+                subnetIds.Select(vpc.NetworkAclFor).OfType<Amazon.EC2.Model.NetworkAcl>().Select(a => a.NetworkAclId).Distinct(StringComparer.Ordinal).ToList());
         }
         catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
         {
-            // A deleted or unreadable function still has a history under its name: its deletion may be the change.
+            lock (unread) unread.Add($"the route tables and network ACLs of {vpcId} (it could not be described: {e.Message})");
+            return new SubnetPaths([], []);
         }
-        return dependencies with
+    }
+
+    /// <summary>
+    /// The secret's RDS instance or cluster (a managed secret's owner, else what the value's host is the endpoint of, an
+    /// Aurora instance's cluster with it: the cluster holds its master password) and where it sits in its VPC.
+    /// </summary>
+    private async Task<(string? Instance, string? Cluster, DatabaseTarget? Target)> DatabaseAsync(SecretDescription secret, string arn, bool readsValue,
+        List<string> unread, CancellationToken cancellation)
+    {
+        if (OwningResource.OwnerOf(secret) is { } owner)
         {
-            FunctionName = configuration?.FunctionName ?? AwsArn.FunctionNameOf(secret.RotationLambdaARN),
-            FunctionRoleArn = configuration?.Role,
-            SecurityGroupIds = configuration?.VpcConfig?.SecurityGroupIds ?? [],
-        };
+            if (!owner.IsRds) return (null, null, null);
+            var host = await OwnerHostAsync(owner, unread, cancellation).ConfigureAwait(false);
+            var target = host is null ? null : await TargetAsync(host, unread, cancellation).ConfigureAwait(false);
+            return owner.Kind == OwningResourceKind.DBInstance ? (owner.Identifier, null, target) : (null, owner.Identifier, target);
+        }
+        // The caller chose not to read the value: the database's host is in it.
+        if (!readsValue) return (null, null, null);
+        var lookup = await session.Get<NetworkPathService>().DatabaseForSecretAsync(arn, cancellation).ConfigureAwait(false);
+        if (lookup.NotCheckedReason is { } reason) lock (unread) unread.Add($"the database ({reason})");
+        if (lookup.Target is not { } found) return (null, null, null);
+        var name = DatabaseHostName.Parse(found.Host);
+        if (name.Service != "rds" || name.Kind is DatabaseHostKind.Proxy or DatabaseHostKind.ProxyEndpoint) return (null, null, found);
+        try
+        {
+            var record = await DatabaseInputs.Record.GetAsync(session, name, cancellation).ConfigureAwait(false);
+            return record.Matched is { } matched
+                ? (matched.Instance?.Identifier, matched.Cluster?.Identifier ?? matched.Instance?.ClusterIdentifier, found)
+                : (null, null, found);
+        }
+        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
+        {
+            lock (unread) unread.Add($"the database {found.Host} ({e.Message})");
+            return (null, null, found);
+        }
+    }
+
+    private async Task<string?> OwnerHostAsync(OwningResource owner, List<string> unread, CancellationToken cancellation)
+    {
+        try
+        {
+            return (await DatabaseInputs.OwnerEndpoint.GetAsync(session, owner, cancellation).ConfigureAwait(false))?.Host;
+        }
+        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
+        {
+            lock (unread) unread.Add($"the network of {owner} ({e.Message})");
+            return null;
+        }
+    }
+
+    /// <summary>The RDS instance or cluster whose endpoint the host is, from the run's shared listing of the region's databases.</summary>
+    private async Task<DatabaseTarget?> TargetAsync(string host, List<string> unread, CancellationToken cancellation)
+    {
+        try
+        {
+            var databases = await NetworkInputs.Databases.GetAsync(session, session.Connection.RegionName, cancellation).ConfigureAwait(false);
+            return DatabaseTargets.Resolve(host, null, 0, databases);
+        }
+        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
+        {
+            lock (unread) unread.Add($"the network of the database {host} ({e.Message})");
+            return null;
+        }
     }
 
     /// <summary>
     /// The secret's history, oldest first; reads left out unless <paramref name="includeReadOnly"/>. With
     /// <paramref name="runLogs"/> the attempts come from the run's shared read of the logs (the diagnosis's 7 days).
+    /// Without <paramref name="readsValue"/> the value is not read for its database's host.
     /// </summary>
-    public async Task<IReadOnlyList<RotationHistoryEvent>> ForSecretAsync(string secretId, int days, bool includeReadOnly, CancellationToken cancellation,
+    public async Task<SecretHistory> ForSecretAsync(string secretId, int days, bool includeReadOnly, bool readsValue, CancellationToken cancellation,
         bool runLogs = false)
     {
         if (days is < 1 or > MaxDays) throw new ArgumentOutOfRangeException(nameof(days), $"days must be 1 to {MaxDays} (CloudTrail keeps 90 days).");
         var secret = await session.DescribeSecretAsync(secretId, cancellation).ConfigureAwait(false);
-        var dependencies = await DependenciesAsync(secret, cancellation).ConfigureAwait(false);
+        var dependencies = await DependenciesAsync(secret, readsValue, cancellation).ConfigureAwait(false);
         var history = session.Get<CloudTrailHistory>();
         var start = history.EndTime.AddDays(-days);
         var reads = dependencies.Resources().Select(r => history.ReadAsync(r, start, cancellation)).ToList();
@@ -57,8 +171,9 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
         var histories = await Task.WhenAll(reads).ConfigureAwait(false);
         var functionLogs = await logs.ConfigureAwait(false);
         var subject = new HistorySubject(dependencies.SecretArn, dependencies.FunctionName, dependencies.FunctionRoleArn);
-        return TimelineBuilder.Build(subject, histories, functionLogs is null ? [] : RotationLogService.OfSecret(functionLogs.Attempts, dependencies.SecretArn),
-            functionLogs?.Events ?? [], start, history.EndTime, includeReadOnly);
+        return new SecretHistory(dependencies, TimelineBuilder.Build(subject, histories,
+            functionLogs is null ? [] : RotationLogService.OfSecret(functionLogs.Attempts, dependencies.SecretArn),
+            functionLogs?.Events ?? [], start, history.EndTime, includeReadOnly));
     }
 
     /// <summary>The function's logs over the window; none when they cannot be read (the CloudTrail events still tell the history).</summary>
@@ -91,3 +206,6 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
     private static string? CustomerManagedKey(string? keyId) =>
         string.IsNullOrEmpty(keyId) || keyId.Contains("alias/aws/", StringComparison.Ordinal) ? null : keyId;
 }
+
+/// <summary>A secret's timeline, oldest first, and the dependencies it was read for (what could not be read among them).</summary>
+public sealed record SecretHistory(RotationDependencies Dependencies, IReadOnlyList<RotationHistoryEvent> Events);

@@ -27,6 +27,8 @@ public sealed record RotationDependencies(string SecretArn)
     public IReadOnlyList<string> RouteTableIds { get; init; } = [];
     public string? DatabaseInstanceId { get; init; }
     public string? DatabaseClusterId { get; init; }
+    /// <summary>What could not be read of these dependencies, each in words with why: the timeline leaves their changes out.</summary>
+    public IReadOnlyList<string> Unread { get; init; } = [];
 
     /// <summary>The resources to look up, the secret first (an event several of them name is shown under the first).</summary>
     public IEnumerable<TrackedResource> Resources()

@@ -7,7 +7,8 @@ namespace RotationTroubleshooter.Diagnosis.Checks;
 internal sealed class RotationHistoryCheck : RotationCheck
 {
     public override string Description =>
-        "CloudTrail's history of the secret, its function, security groups and key (after a failed rotation, or with rotation off): who changed what before it broke";
+        "CloudTrail's history of the secret, its function, the network path (security groups, network ACLs, route tables), its key and its database " +
+        "(after a failed rotation, or with rotation off): who changed what before it broke";
     public override CheckArea Area => CheckArea.Logs;
     public override IReadOnlyList<FindingDefinition> Findings { get; } =
         [HistoryFindings.ChangeBeforeFailure, HistoryFindings.SecretWrittenOutsideRotation, HistoryFindings.RotationTurnedOff, HistoryFindings.MasterPasswordResetByHand];
