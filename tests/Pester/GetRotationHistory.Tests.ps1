@@ -107,6 +107,15 @@ Describe 'Get-RotationHistory' {
         $warnings | Should -BeNullOrEmpty
     }
 
+    It 'shows the changes to the database that owns a managed secret, found from its tags' {
+        $timeline = @(Get-RotationHistory -SecretId $Seed.world.payments.secret -SkipSecretValue)
+        $change = $timeline | Where-Object EventName -eq 'ModifyDBInstance'
+        $change.Resource | Should -Be 'payments-db'
+        $change.Principal.Arn | Should -Be 'arn:aws:iam::123456789012:user/dave'
+        $change.Changes | Should -Contain 'RDS-managed master password: off'
+        $timeline.EventName | Should -Contain 'AuthorizeSecurityGroupIngress' -Because "the database's security group is on its path"
+    }
+
     It 'leaves the database out with -SkipSecretValue (its host is in the value), the function''s network still in' {
         $timeline = @(Get-RotationHistory -SecretId prod/ledger/db -SkipSecretValue)
         $timeline.EventName | Should -Not -Contain 'ModifyDBInstance'

@@ -15,6 +15,8 @@ Usage: rotation_history.py <proxy URL>, with RT_FIXTURES and RT_CODE_DIR as for 
   database's group to the function's 12 days ago;
   rotated fine 7 days ago; bob reset the instance's master password (ModifyDBInstance) at 16:20 3 days ago; the next
   rotation failed 2 days ago.
+- the secret RDS manages for instance payments-db (in ledger's subnets): dave turned the management off and set a
+  master password of his own (ModifyDBInstance) 3 days ago.
 - prod/archive/db and prod/reports/db: rotated fine, then rotation turned off (CancelRotateSecret), the first by
   CloudFormation's service role 6 days ago, the second by dave (IAM user) 4 days ago.
 The functions' logs (within the diagnosis's 7 days) hold the newest failed attempt of each: orders-rotation cannot import
@@ -110,6 +112,12 @@ for name in ("archive", "reports"):
     sm.cancel_rotate_secret(SecretId=secret)
     world[name] = {"secret": secret, "function": function, "role": role}
 
+# A secret RDS manages (ManageMasterUserPassword): its owner, instance payments-db, is named by the secret's tags.
+payments = rds.create_db_instance(DBInstanceIdentifier="payments-db", Engine="postgres", DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                                  MasterUsername="dbadmin", ManageMasterUserPassword=True, DBSubnetGroupName="ledger",
+                                  VpcSecurityGroupIds=[database_group])["DBInstance"]
+world["payments"] = {"secret": payments["MasterUserSecret"]["SecretArn"], "instance": "payments-db"}
+
 orders, billing, ledger, archive, reports = (world[k] for k in ("orders", "billing", "ledger", "archive", "reports"))
 alice = ct.iam_user("alice", ACCOUNT)
 terraform = ct.assumed_role(f"arn:aws:iam::{ACCOUNT}:role/deployer", "terraform-apply")
@@ -127,7 +135,7 @@ times = {"orders-ok": day(10, 9, 0), "runtime-change": day(9, 14, 3), "orders-fi
          "orders-second-failure": day(8, 14, 30), "billing-ok": day(6, 2, 0), "billing-outside-write": day(5, 11, 15),
          "billing-failure": day(4, 2, 0), "ledger-acl": day(14, 10, 0), "ledger-route": day(13, 10, 0), "ledger-group": day(12, 10, 0),
          "ledger-ok": day(7, 3, 0), "ledger-password-reset": day(3, 16, 20), "ledger-failure": day(2, 3, 0),
-         "archive-ok": day(20, 1, 0), "archive-off": day(6, 9, 30), "reports-ok": day(20, 1, 30), "reports-off": day(4, 11, 0)}
+         "archive-ok": day(20, 1, 0), "archive-off": day(6, 9, 30), "reports-ok": day(20, 1, 30), "reports-off": day(4, 11, 0), "payments-unmanaged": day(3, 9, 45)}
 s = datetime.timedelta(seconds=1)
 events = [
     ct.rotation_event("RotationStarted", orders["secret"], times["orders-ok"], V["orders-ok"]),
@@ -161,6 +169,7 @@ events = [
     ct.cancel_rotate_secret(stack_role, archive["secret"], times["archive-off"]),
     ct.rotation_event("RotationSucceeded", reports["secret"], times["reports-ok"], V["reports-ok"]),
     ct.cancel_rotate_secret(dave, reports["secret"], times["reports-off"]),
+    ct.modify_db_instance(dave, "payments-db", times["payments-unmanaged"], ACCOUNT, manageMasterUserPassword=False, masterUserPassword="****"),
 ]
 
 
