@@ -185,6 +185,8 @@ Describe 'Test-SecretRotation with the rotation''s history' {
         $ledger.Name | Should -Be 'prod/ledger/db'
         $ledger.Symptom | Should -Be 'DatabaseLoginRejected'
         ($ledger.Findings | Where-Object CheckId -eq 'MasterPasswordResetByHand').Severity | Should -Be 'Error'
+        $ledger.Cause | Should -BeNullOrEmpty -Because 'a password set by hand and a secret that never matched both explain a refused login'
+        $ledger.Summary | Should -Match 'To settle the cause: Test-RotationDatabaseLogin'
         $cause = $ledger.Causes | Where-Object Id -eq 'MasterPasswordResetByHand'
         "$($cause.Verdict)" | Should -BeIn 'Confirmed', 'Likely'
         $when = [datetime]::Parse($Seed.times.'ledger-password-reset').ToUniversalTime().ToString('yyyy-MM-dd HH:mm')
