@@ -45,21 +45,23 @@ def day(days_ago, hour=0, minute=0):
 
 sm = client("secretsmanager")
 world = {}
+
+
+def rotated(name, function, value='{"engine":"postgres","host":"db.example","username":"app","password":"%s"}' % CANARY):
+    """prod/<name>/db, rotated by the function, which Secrets Manager may invoke."""
+    client("lambda").add_permission(FunctionName=function, StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
+                                    Principal="secretsmanager.amazonaws.com")
+    secret = sm.create_secret(Name=f"prod/{name}/db", SecretString=value)["ARN"]
+    configure_rotation(secret, function)
+    return secret
+
+
 for name in ("orders", "billing"):
     role = ensure_role(f"{name}-rotation-role")
-    if name == "orders":
-        # Now on alice's python3.11, with the PyGreSQL its python3.9 build bundled; Secrets Manager may invoke it.
-        function = served_function("orders-rotation", "python3.11", pygresql_for_python39(), role=role)["FunctionArn"]
-        client("lambda").add_permission(FunctionName="orders-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
-                                        Principal="secretsmanager.amazonaws.com")
-    else:
-        function = create_function(f"{name}-rotation", runtime="python3.12", role=role)["FunctionArn"]
-    client("lambda").add_permission(FunctionName=f"{name}-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
-                                    Principal="secretsmanager.amazonaws.com")
-    secret = sm.create_secret(Name=f"prod/{name}/db",
-                              SecretString='{"engine":"postgres","host":"db.example","username":"app","password":"%s"}' % CANARY)["ARN"]
-    configure_rotation(secret, function)
-    world[name] = {"secret": secret, "function": function, "role": role}
+    # orders-rotation: now on alice's python3.11, with the PyGreSQL its python3.9 build bundled.
+    function = (served_function("orders-rotation", "python3.11", pygresql_for_python39(), role=role) if name == "orders"
+                else create_function(f"{name}-rotation", runtime="python3.12", role=role))["FunctionArn"]
+    world[name] = {"secret": rotated(name, function), "function": function, "role": role}
 
 # prod/ledger/db: the function in private subnets of its own VPC, the secret's host an RDS instance in the same subnets.
 ec2 = client("ec2")
@@ -92,11 +94,8 @@ rds.create_db_instance(DBInstanceIdentifier="ledger", Engine="postgres", DBInsta
 host = rds.describe_db_instances(DBInstanceIdentifier="ledger")["DBInstances"][0]["Endpoint"]["Address"]
 role = ensure_role("ledger-rotation-role")
 function = create_function("ledger-rotation", runtime="python3.12", role=role, VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [function_group]})["FunctionArn"]
-client("lambda").add_permission(FunctionName="ledger-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
-                                Principal="secretsmanager.amazonaws.com")
-secret = sm.create_secret(Name="prod/ledger/db", SecretString=json.dumps(
-    {"engine": "postgres", "host": host, "port": 5432, "username": "ledger_admin", "password": CANARY, "dbname": "ledger"}))["ARN"]
-configure_rotation(secret, function)
+secret = rotated("ledger", function, json.dumps(
+    {"engine": "postgres", "host": host, "port": 5432, "username": "ledger_admin", "password": CANARY, "dbname": "ledger"}))
 world["ledger"] = {"secret": secret, "function": function, "role": role, "vpc": vpc, "subnets": subnets, "route_table": table,
                    "network_acl": acl, "function_group": function_group, "database_group": database_group, "instance": "ledger", "host": host}
 
@@ -104,11 +103,7 @@ world["ledger"] = {"secret": secret, "function": function, "role": role, "vpc": 
 for name in ("archive", "reports"):
     role = ensure_role(f"{name}-rotation-role")
     function = create_function(f"{name}-rotation", runtime="python3.12", role=role)["FunctionArn"]
-    client("lambda").add_permission(FunctionName=f"{name}-rotation", StatementId="secrets-manager-rotation", Action="lambda:InvokeFunction",
-                                    Principal="secretsmanager.amazonaws.com")
-    secret = sm.create_secret(Name=f"prod/{name}/db",
-                              SecretString='{"engine":"postgres","host":"db.example","username":"app","password":"%s"}' % CANARY)["ARN"]
-    configure_rotation(secret, function)
+    secret = rotated(name, function)
     sm.cancel_rotate_secret(SecretId=secret)
     world[name] = {"secret": secret, "function": function, "role": role}
 
