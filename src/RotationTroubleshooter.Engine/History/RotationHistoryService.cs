@@ -95,19 +95,29 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
     private async Task<(string? Instance, string? Cluster, DatabaseTarget? Target)> DatabaseAsync(SecretDescription secret, string arn, bool readsValue,
         List<string> unread, CancellationToken cancellation)
     {
+        string? host;
         if (OwningResource.OwnerOf(secret) is { } owner)
         {
             if (!owner.IsRds) return (null, null, null);
-            var host = await OwnerHostAsync(owner, unread, cancellation).ConfigureAwait(false);
-            var target = host is null ? null : await TargetAsync(host, unread, cancellation).ConfigureAwait(false);
+            host = await OwnerHostAsync(owner, unread, cancellation).ConfigureAwait(false);
+            var target = string.IsNullOrWhiteSpace(host) ? null : await TargetAsync(host, unread, cancellation).ConfigureAwait(false);
             return owner.Kind == OwningResourceKind.DBInstance ? (owner.Identifier, null, target) : (null, owner.Identifier, target);
         }
         // The caller chose not to read the value: the database's host is in it.
         if (!readsValue) return (null, null, null);
-        var lookup = await session.Get<NetworkPathService>().DatabaseForSecretAsync(arn, cancellation).ConfigureAwait(false);
-        if (lookup.NotCheckedReason is { } reason) lock (unread) unread.Add($"the database ({reason})");
-        if (lookup.Target is not { } found) return (null, null, null);
-        var name = DatabaseHostName.Parse(found.Host);
+        try
+        {
+            // A value that is not JSON, or names no engine or host, names no database to follow.
+            host = DatabaseAddress.Of(await SecretInputs.CurrentValue.GetAsync(session, arn, cancellation).ConfigureAwait(false))?.Host;
+        }
+        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
+        {
+            lock (unread) unread.Add($"the database (its host is in the secret's value, which could not be read: {e.Message})");
+            return (null, null, null);
+        }
+        if (string.IsNullOrWhiteSpace(host)) return (null, null, null);
+        var found = await TargetAsync(host, unread, cancellation).ConfigureAwait(false);
+        var name = DatabaseHostName.Parse(host);
         if (name.Service != "rds" || name.Kind is DatabaseHostKind.Proxy or DatabaseHostKind.ProxyEndpoint) return (null, null, found);
         try
         {
@@ -118,7 +128,7 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
         }
         catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
         {
-            lock (unread) unread.Add($"the database {found.Host} ({e.Message})");
+            lock (unread) unread.Add($"the database {host} ({e.Message})");
             return (null, null, found);
         }
     }
@@ -146,7 +156,7 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
         }
         catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
         {
-            lock (unread) unread.Add($"the network of the database {host} ({e.Message})");
+            lock (unread) unread.Add($"the network of the database {host} (RDS could not be listed: {e.Message})");
             return null;
         }
     }
