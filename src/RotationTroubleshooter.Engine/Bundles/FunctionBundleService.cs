@@ -132,7 +132,7 @@ public sealed class FunctionBundleService : IRunService<FunctionBundleService>
             var facts = new FunctionRuntimeFacts(config.Runtime, config.Architectures?.FirstOrDefault(), config.Handler,
                 config.Environment?.Variables?.GetValueOrDefault("LD_LIBRARY_PATH"));
             var fit = BundleFitInspector.InspectFunction(package, name, layers, facts, _limits, cancellation);
-            return new Inspection(libpq, unreadable.Count == 0 ? fit : fit.WithNotes(unreadable.Select(u => u.Evidence.FirstOrDefault() ?? u.Path)));
+            return new Inspection(libpq, unreadable.Count == 0 ? fit : fit.WithNotes(unreadable.Select(u => u.Evidence.FirstOrDefault() ?? u.Path ?? u.Source)));
         }
         finally
         {
