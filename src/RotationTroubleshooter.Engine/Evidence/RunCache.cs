@@ -19,7 +19,8 @@ public enum CacheLifetime
 /// The one cache of a run (one per <see cref="AwsSession"/>): every read that checks, secrets and cmdlets share (a
 /// function, its logs, a VPC, a secret's value) is one task per kind and key, with one failure policy for all. A failure
 /// that may pass (<see cref="EvidenceFailure.MayPass"/>: throttled past the retries, a transport or service fault, a read
-/// stopped by another caller) is dropped as it happens, so the next caller of that key asks again; one that will not
+/// stopped by another caller) is dropped as it happens, so the next caller of that key asks again (an unreachable
+/// resource only once more: <see cref="MayReadAgain"/>); one that will not
 /// (denied, not found, invalid) is kept, so the run asks once per key and every caller hears the same answer.
 /// A kind is any object that names what is read: an input descriptor (<see cref="SharedInput{TKey,T}"/>) or a
 /// service's private kind.
@@ -28,6 +29,7 @@ public sealed class RunCache
 {
     private readonly ConcurrentDictionary<(object Kind, object Key), Entry> _entries = new();
     private readonly Lock _claiming = new();
+    private readonly ConcurrentDictionary<(object Kind, object Key), byte> _unreachableOnce = new();
 
     /// <summary>A read that keeps being cancelled by something other than the callers (a timeout inside it) is given up.</summary>
     private const int MaxRereads = 3;
@@ -78,6 +80,15 @@ public sealed class RunCache
 
     private void Drop((object, object) key, Entry entry) => _entries.TryRemove(new KeyValuePair<(object, object), Entry>(key, entry));
 
+    /// <summary>
+    /// Whether a read that failed in a way that may pass is asked again. A resource that could not be reached after the
+    /// pipeline's own attempts (a transport failure, a download that kept failing) is asked once more, then its second
+    /// failure is kept for the run: an unreachable bundle costs two downloads, not one per secret of its function.
+    /// Throttling and service faults are always asked again: the rate limiter slows down for them.
+    /// </summary>
+    private bool MayReadAgain((object, object) key, Exception failure) =>
+        !EvidenceFailure.IsUnreachable(failure) || _unreachableOnce.TryAdd(key, 0);
+
     private abstract class Entry;
 
     private sealed class Entry<T> : Entry
@@ -100,7 +111,8 @@ public sealed class RunCache
                 }
                 task.ContinueWith(t =>
                 {
-                    if (lifetime == CacheLifetime.WhileInFlight || t.IsCanceled || (t.IsFaulted && EvidenceFailure.MayPass(t.Exception!.InnerException!)))
+                    if (lifetime == CacheLifetime.WhileInFlight || t.IsCanceled
+                        || (t.IsFaulted && EvidenceFailure.MayPass(t.Exception!.InnerException!) && cache.MayReadAgain(key, t.Exception.InnerException!)))
                         cache.Drop(key, this);
                 }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 return task;
@@ -125,6 +137,10 @@ public static class EvidenceFailure
         TroubleshooterException t => t.Category is FailureCategory.Unavailable or FailureCategory.Timeout || (t.InnerException is { } inner && MayPass(inner)),
         _ => true,
     };
+
+    /// <summary>The thing could not be reached after every attempt: a transport failure, or a download that stayed unavailable.</summary>
+    public static bool IsUnreachable(Exception e) =>
+        e is AwsServiceException { Kind: AwsErrorKind.Transport } || (e is TroubleshooterException { Category: FailureCategory.Unavailable } and not AwsServiceException);
 
     /// <summary>
     /// A failure that keeps one piece of evidence from the diagnosis but says nothing about the rotation: a denied,
