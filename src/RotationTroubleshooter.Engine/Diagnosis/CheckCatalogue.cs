@@ -180,6 +180,10 @@ public sealed class CheckSelection
     /// <summary>Every check, every finding.</summary>
     public static CheckSelection All { get; } = new(null, []);
 
+    /// <summary>The catalogue's checks that run, in catalogue order: worked out once, not per diagnosis.</summary>
+    public IReadOnlyList<RotationCheck> Running => _running ??= [.. CheckCatalogue.Checks.Where(Runs)];
+    private IReadOnlyList<RotationCheck>? _running;
+
     /// <summary>
     /// A check runs unless its id was excluded, when nothing was named, or it was named, or it raises a finding id that
     /// was named. Excluding a finding id hides that finding only: the check that raises it still runs.

@@ -48,6 +48,10 @@ public abstract class RotationCheck
     /// <summary>Inputs that only sharpen the judgement: the check runs without them (and reads them with TryGetAsync).</summary>
     public virtual IReadOnlyList<Input> OptionalInputs => [];
 
+    /// <summary><see cref="Inputs"/> and <see cref="OptionalInputs"/>, made once: what its <see cref="CheckContext"/> allows.</summary>
+    internal IReadOnlySet<Input> Declared => _declared ??= new HashSet<Input>([.. Inputs, .. OptionalInputs]);
+    private IReadOnlySet<Input>? _declared;
+
     /// <summary>What the check looks at; most look at the rotation function, and do not apply to managed rotation.</summary>
     public virtual CheckTarget Target => CheckTarget.RotationFunction;
 
@@ -65,7 +69,9 @@ public sealed class CheckContext : EvidenceReader
     private readonly RotationCheck _check;
 
     internal CheckContext(DiagnosisContext context, RotationCheck check)
-        : base(context, [.. check.Inputs, .. check.OptionalInputs], $"Check {check.Id}", check.Id) => _check = check;
+        : base(context, check.Declared, check.Id) => _check = check;
+
+    private protected override string Consumer => $"Check {_check.Id}";
 
     /// <summary>Adds a finding; another check's finding of the same id becomes more evidence of one finding.</summary>
     public void Add(Finding finding) => Context.Add(_check, finding);

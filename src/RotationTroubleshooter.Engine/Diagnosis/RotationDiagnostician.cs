@@ -38,7 +38,7 @@ public sealed class RotationDiagnostician(AwsSession session) : IRunService<Rota
     public Task<RotationDiagnosis> DiagnoseAsync(SecretDescription secret, DiagnosisOptions options, CancellationToken cancellation)
     {
         session.RememberSecret(secret);
-        return DiagnoseAsync(new DiagnosisContext(secret, options, _source), CheckCatalogue.Checks.Where(options.Selection.Runs), cancellation);
+        return DiagnoseAsync(new DiagnosisContext(secret, options, _source), options.Selection.Running, cancellation);
     }
 
     /// <summary>

@@ -78,22 +78,23 @@ public readonly record struct Reading<T>(ReadingState State, T? Value, string? R
 /// </summary>
 public abstract class EvidenceReader
 {
-    private readonly HashSet<Input> _declared;
-    private readonly string _consumer;
+    private readonly IReadOnlySet<Input> _declared;
     private readonly string? _goesWithout;
 
-    /// <param name="consumer">Who reads, for the error a read of an undeclared input raises.</param>
+    /// <param name="declared">The consumer's inputs, one set per consumer for the run (a reader is made per consumer and diagnosis).</param>
     /// <param name="goesWithout">
     /// How the diagnosis names the consumer when it goes on without an input that cannot be had (a check's id); null for
     /// an input being worked out (whoever needed it is named instead).
     /// </param>
-    private protected EvidenceReader(DiagnosisContext context, IEnumerable<Input> declared, string consumer, string? goesWithout)
+    private protected EvidenceReader(DiagnosisContext context, IReadOnlySet<Input> declared, string? goesWithout)
     {
         Context = context;
-        _declared = [.. declared];
-        _consumer = consumer;
+        _declared = declared;
         _goesWithout = goesWithout;
     }
+
+    /// <summary>Who reads, for the error a read of an undeclared input raises.</summary>
+    private protected abstract string Consumer { get; }
 
     private protected DiagnosisContext Context { get; }
 
@@ -156,11 +157,15 @@ public abstract class EvidenceReader
 
     private TInput Declared<TInput>(TInput input) where TInput : Input =>
         _declared.Contains(input) ? input
-            : throw new InvalidOperationException($"{_consumer} reads {input.Id}, which it does not declare among its inputs.");
+            : throw new InvalidOperationException($"{Consumer} reads {input.Id}, which it does not declare among its inputs.");
 }
 
 /// <summary>What an input's key or derivation may read: the inputs it depends on.</summary>
 public sealed class InputReader : EvidenceReader
 {
-    internal InputReader(DiagnosisContext context, Input input) : base(context, input.DependsOn, $"Input {input.Id}", null) { }
+    private readonly Input _input;
+
+    internal InputReader(DiagnosisContext context, Input input) : base(context, input.Dependencies, null) => _input = input;
+
+    private protected override string Consumer => $"Input {_input.Id}";
 }

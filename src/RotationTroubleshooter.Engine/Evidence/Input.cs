@@ -41,6 +41,10 @@ public abstract class Input
     /// <summary>The inputs its key or its value is worked out from; reading it may read them, and only them.</summary>
     public IReadOnlyList<Input> DependsOn { get; init; } = [];
 
+    /// <summary><see cref="DependsOn"/> as a set, made once: what an <see cref="InputReader"/> allows.</summary>
+    internal IReadOnlySet<Input> Dependencies => _dependencies ??= DependsOn.ToHashSet();
+    private IReadOnlySet<Input>? _dependencies;
+
     public abstract InputScope Scope { get; }
 
     /// <summary>Whether a listed secret reads it (and what it depends on) as soon as the listing names it, before its diagnosis.</summary>

@@ -24,7 +24,9 @@ public sealed partial class SecretMask : IRunService<SecretMask>
 
     private readonly Lock _gate = new();
     private readonly HashSet<string> _values = new(StringComparer.Ordinal);
-    private volatile Snapshot? _snapshot;
+    // Values registered since the last snapshot; the snapshot's groups are immutable, so masking needs no lock.
+    private readonly List<string> _pending = [];
+    private volatile Snapshot _snapshot = Snapshot.Empty;
 
     /// <summary>The mask of the run whose code is running (see <see cref="Use"/>); null outside a run.</summary>
     public static SecretMask? Current => Ambient.Value;
@@ -81,10 +83,9 @@ public sealed partial class SecretMask : IRunService<SecretMask>
         if (value.Length < MinimumLength) return;
         lock (_gate)
         {
-            var added = _values.Add(value);
-            added |= _values.Add(UntrustedText.Line(value));
-            added |= _values.Add(UntrustedText.Lines(value));
-            if (added) _snapshot = null;
+            foreach (var form in (ReadOnlySpan<string>)[value, UntrustedText.Line(value), UntrustedText.Lines(value)])
+                if (_values.Add(form)) _pending.Add(form);
+            if (_pending.Count > 0 && !_snapshot.Stale) _snapshot = _snapshot with { Stale = true };
         }
     }
 
@@ -95,27 +96,26 @@ public sealed partial class SecretMask : IRunService<SecretMask>
     /// </summary>
     public string Apply(string text)
     {
-        var snapshot = _snapshot ?? Build();
-        if (snapshot.Search is null) return text;
-        var at = text.AsSpan().IndexOfAny(snapshot.Search);
+        var snapshot = _snapshot;
+        if (snapshot.Stale) snapshot = Build();
+        if (snapshot.Groups.Length == 0) return text;
+        var at = snapshot.IndexOfAny(text, 0);
         if (at < 0) return text;
         var builder = new StringBuilder(text.Length);
-        var start = 0;
         var copied = 0;
         while (at >= 0)
         {
-            var position = start + at;
-            if (MaskAround(text, position) is { } maskEnd)
+            int start;
+            if (MaskAround(text, at) is { } maskEnd)
             {
                 start = maskEnd;
             }
             else
             {
-                var value = snapshot.Longest.First(v => text.AsSpan(position).StartsWith(v, StringComparison.Ordinal));
-                builder.Append(text, copied, position - copied).Append(Mask);
-                start = copied = position + value.Length;
+                builder.Append(text, copied, at - copied).Append(Mask);
+                start = copied = at + snapshot.LongestAt(text, at).Length;
             }
-            at = start >= text.Length ? -1 : text.AsSpan(start).IndexOfAny(snapshot.Search);
+            at = start >= text.Length ? -1 : snapshot.IndexOfAny(text, start);
         }
         return copied == 0 ? text : builder.Append(text, copied, text.Length - copied).ToString();
     }
@@ -129,14 +129,28 @@ public sealed partial class SecretMask : IRunService<SecretMask>
         return null;
     }
 
+    /// <summary>
+    /// The snapshot with the values registered since the last one. They become a new group, merged with the newest groups
+    /// while those are not more than twice its size: a fleet registers values between its outputs all along, and
+    /// rebuilding one search over every value each time would cost the square of the secrets (and churn the large object
+    /// heap); this way each value is rebuilt into a search a logarithmic number of times, over a logarithmic number of groups.
+    /// </summary>
     private Snapshot Build()
     {
         lock (_gate)
         {
             // Output types on many threads mask at once: the first to get here builds, the others use its snapshot.
-            if (_snapshot is { } built) return built;
-            var values = _values.OrderByDescending(v => v.Length).ToArray();
-            return _snapshot = new Snapshot(values, values.Length == 0 ? null : SearchValues.Create(values, StringComparison.Ordinal));
+            if (_snapshot is { Stale: false } built) return built;
+            var groups = new List<ValueGroup>(_snapshot.Groups);
+            var newest = _pending.ToArray();
+            _pending.Clear();
+            while (groups.Count > 0 && groups[^1].Longest.Length <= 2 * newest.Length)
+            {
+                newest = [.. groups[^1].Longest, .. newest];
+                groups.RemoveAt(groups.Count - 1);
+            }
+            groups.Add(ValueGroup.Of(newest));
+            return _snapshot = new Snapshot([.. groups], Stale: false);
         }
     }
 
@@ -160,7 +174,42 @@ public sealed partial class SecretMask : IRunService<SecretMask>
         }
     }
 
-    private sealed record Snapshot(string[] Longest, SearchValues<string>? Search);
+    /// <summary>Some registered values, longest first, and the search for any of them.</summary>
+    private sealed record ValueGroup(string[] Longest, SearchValues<string> Search)
+    {
+        public static ValueGroup Of(string[] values)
+        {
+            var longest = values.OrderByDescending(v => v.Length).ToArray();
+            return new ValueGroup(longest, SearchValues.Create(longest, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Every registered value, in groups; stale when values were registered since.</summary>
+    private sealed record Snapshot(ValueGroup[] Groups, bool Stale)
+    {
+        public static readonly Snapshot Empty = new([], Stale: false);
+
+        /// <summary>Where the first registered value in <paramref name="text"/> from <paramref name="start"/> begins; -1 when none does.</summary>
+        public int IndexOfAny(string text, int start)
+        {
+            var first = -1;
+            foreach (var group in Groups)
+                if (text.AsSpan(start).IndexOfAny(group.Search) is >= 0 and var at && (first < 0 || start + at < first))
+                    first = start + at;
+            return first;
+        }
+
+        /// <summary>The longest registered value that begins at <paramref name="position"/> (one does).</summary>
+        public string LongestAt(string text, int position)
+        {
+            string? longest = null;
+            foreach (var group in Groups)
+                if (group.Longest.FirstOrDefault(v => text.AsSpan(position).StartsWith(v, StringComparison.Ordinal)) is { } value
+                    && value.Length > (longest?.Length ?? 0))
+                    longest = value;
+            return longest!;
+        }
+    }
 
     // password, passwd, pwd, pass, pw, secret, token, private key, api or access key; not key ids (kms_key_id names a key).
     [GeneratedRegex(@"pass|pwd|^pw$|secret|token|private|api_?key|access_?key|^key$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -161,6 +161,26 @@ public sealed class HostileTextTests
     }
 
     [Fact]
+    public void Values_registered_between_maskings_are_all_masked_the_longest_first_whenever_each_came()
+    {
+        // A fleet registers each secret's value while earlier diagnoses are being written: the mask is then built in
+        // pieces, and a value from a later piece still wins over a shorter one from an earlier piece, and the reverse.
+        var mask = new SecretMask();
+        var values = Enumerable.Range(0, 300).Select(i => $"pw{i:0000}x").ToList();
+        foreach (var (value, index) in values.Select((v, i) => (v, i)))
+        {
+            mask.Register(value);
+            Assert.Equal($"login as {SecretMask.Mask} failed", mask.Apply($"login as {value} failed"));
+            Assert.Equal($"{SecretMask.Mask} {SecretMask.Mask}", mask.Apply($"{values[index / 2]} {value}"));
+        }
+        mask.Register("pw0007x-and-more");
+        Assert.Equal($"[{SecretMask.Mask}] [{SecretMask.Mask}]", mask.Apply("[pw0007x-and-more] [pw0299x]"));
+        mask.Register("pw01");
+        Assert.Equal($"{SecretMask.Mask}9 {SecretMask.Mask}", mask.Apply("pw019 pw0100x"));
+        Assert.Equal("nothing secret here", mask.Apply("nothing secret here"));
+    }
+
+    [Fact]
     public void An_error_whose_text_needs_cleaning_leaves_as_one_clean_error()
     {
         var clean = new TroubleshooterException(ErrorIds.SecretNotFound, FailureCategory.NotFound, "plain");

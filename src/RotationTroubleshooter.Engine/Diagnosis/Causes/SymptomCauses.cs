@@ -22,6 +22,10 @@ public abstract class SymptomCauses
     /// </summary>
     public virtual IReadOnlyList<Input> Inputs => [];
 
+    /// <summary><see cref="Inputs"/> as a set, made once: what its <see cref="CauseEvidence"/> allows.</summary>
+    internal IReadOnlySet<Input> Declared => _declared ??= Inputs.ToHashSet();
+    private IReadOnlySet<Input>? _declared;
+
     /// <summary>One assessment per cause that applies to <see cref="CauseEvidence.Symptom"/>, in any order.</summary>
     public abstract Task<IReadOnlyList<CauseAssessment>> AssessAsync(CauseEvidence evidence, CancellationToken cancellation);
 }
@@ -30,13 +34,17 @@ public abstract class SymptomCauses
 public sealed class CauseEvidence : EvidenceReader
 {
     private readonly IReadOnlyList<Finding> _findings;
+    private readonly SymptomCauses _family;
 
     internal CauseEvidence(DiagnosisContext context, SymptomCauses family, RotationAttempt attempt, IReadOnlyList<Finding> findings)
-        : base(context, family.Inputs, $"Causes {family.GetType().Name}", "the cause analysis")
+        : base(context, family.Declared, "the cause analysis")
     {
         Attempt = attempt;
         _findings = findings;
+        _family = family;
     }
+
+    private protected override string Consumer => $"Causes {_family.GetType().Name}";
 
     public RotationAttempt Attempt { get; }
     public FindingDefinition Symptom => Logs.RotationSymptoms.Of(Attempt.Symptom!) ?? Logs.RotationSymptoms.Unknown;
