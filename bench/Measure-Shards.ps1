@@ -69,7 +69,9 @@ $watch.Stop()
     [pscustomobject]@{
         Shards = $Accounts.Count * $Regions.Count; SecretsPerShard = $SecretsPerShard; Seconds = [Math]::Round($all.Seconds, 1)
         Diagnosed = $all.Diagnosed; Errors = $all.Errors; Unknown = $all.Unknown; Skipped = $all.Skipped; Grouped = $all.Grouped
+        InPlanOrder = $all.Grouped -eq (@(foreach ($a in $Accounts) { foreach ($r in $Regions) { "$a/$r" } }) -join ',')
         Requests = $requests.Total; Throttled = $requests.Throttled; Missed = $requests.Missed
+        MissedOps = (@($log | Where-Object replayed -eq $false | Group-Object { "$($_.account)/$($_.region) $($_.op)" } | ForEach-Object { "$($_.Name) $($_.Count)" }) -join '; ')
         SlowestShard = $slowest.Shard; SlowestFloor = $slowest.Floor.Seconds; SlowestBoundBy = $slowest.Floor.BoundBy
         Floors = @($floors | ForEach-Object { [pscustomobject]@{ Shard = $_.Shard; Requests = $_.Requests; Floor = $_.Floor.Seconds } })
         Ratio = [Math]::Round($all.Seconds / [Math]::Max(0.01, $slowest.Floor.Seconds), 2)

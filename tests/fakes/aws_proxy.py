@@ -532,6 +532,9 @@ def make_handler(state):
             return True
 
         def reply(self, status, headers, data):
+            # Learnt before the answer goes out: the client's next request may carry the new key.
+            if self.logged and self.logged[0] == "sts:AssumeRole" and status == 200:
+                state.learn_credentials(data)
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -539,8 +542,6 @@ def make_handler(state):
             self.end_headers()
             self.wfile.write(data)
             if self.logged:
-                if self.logged[0] == "sts:AssumeRole" and status == 200:
-                    state.learn_credentials(data)
                 state.log(*self.logged[:2], status, self.logged[2], self.scope(), self.replayed)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
