@@ -57,8 +57,8 @@ function Get-QuotaFloor($ByOperation) {
     foreach ($key in $buckets.Keys) {
         $parts = "$($AwsRates[$key])".Split('/')
         $rate = [double]$parts[0]
-        $burst = if ($parts.Count -gt 1) { [double]$parts[1] } else { [Math]::Max(1, $rate) }
-        $seconds = [Math]::Max(0, ($buckets[$key] - $burst) / [double]$rate)
+        $burst = if ($parts.Count -gt 1) { [double]$parts[1] } else { [Math]::Max(1.0, $rate) }
+        $seconds = [Math]::Max(0.0, ($buckets[$key] - $burst) / $rate)
         $perBucket[$key] = $seconds
         if ($seconds -gt $floor) { $floor = $seconds; $bound = "$key ($($buckets[$key]) at $rate/s)" }
     }
