@@ -68,9 +68,10 @@ function Get-QuotaFloor($ByOperation) {
     [pscustomobject]@{ Seconds = [Math]::Round($floor, 2); BoundBy = $bound; Operations = $operations }
 }
 
-<# Per account and region of a proxy log: its requests by operation and its quota floor. #>
+<# Per account and region of a proxy log: its requests by operation and its quota floor (of the requests answered:
+   a throttled answer's retry is not a request the shard needed). #>
 function Get-ShardFloor($Requests) {
-    foreach ($g in $Requests | Group-Object { "$($_.account)/$($_.region)" } | Sort-Object Name) {
+    foreach ($g in $Requests | Where-Object { -not $_.throttled } | Group-Object { "$($_.account)/$($_.region)" } | Sort-Object Name) {
         $byOperation = [ordered]@{}
         foreach ($op in $g.Group | Group-Object op | Sort-Object Name) { $byOperation[$op.Name] = $op.Count }
         [pscustomobject]@{ Shard = $g.Name; Requests = $g.Count; Floor = Get-QuotaFloor $byOperation }

@@ -43,10 +43,11 @@ try {
 param([string] $Module, [string] $Url, [string] $AccountIds, [string] $RegionList)
 Import-Module $Module
 $env:AWS_ACCESS_KEY_ID = 'testing'; $env:AWS_SECRET_ACCESS_KEY = 'testing'; $env:AWS_REGION = 'us-east-1'; $env:AWS_EC2_METADATA_DISABLED = 'true'
+$cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime
 $watch = [Diagnostics.Stopwatch]::StartNew()
 $d = @(Test-SecretRotation -EndpointUrl $Url -AccountId ($AccountIds -split ',') -OrganizationRoleName RotationAuditor -Region ($RegionList -split ',') -ErrorVariable failures -ErrorAction SilentlyContinue -ProgressAction SilentlyContinue)
 $watch.Stop()
-[pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; Diagnosed = $d.Count; Errors = $failures.Count
+[pscustomobject]@{ Seconds = $watch.Elapsed.TotalSeconds; CpuSeconds = ([Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime - $cpu).TotalSeconds; Diagnosed = $d.Count; Errors = $failures.Count
     Unknown = @($d | Where-Object Status -eq Unknown).Count; Skipped = @($d.Findings | Where-Object CheckId -eq CheckSkipped).Count
     Grouped = (($d | ForEach-Object { "$($_.AccountId)/$($_.Region)" } | Select-Object -Unique) -join ',') } | ConvertTo-Json -Compress
 '@
@@ -75,7 +76,7 @@ $watch.Stop()
         SlowestShard = $slowest.Shard; SlowestFloor = $slowest.Floor.Seconds; SlowestBoundBy = $slowest.Floor.BoundBy
         Floors = @($floors | ForEach-Object { [pscustomobject]@{ Shard = $_.Shard; Requests = $_.Requests; Floor = $_.Floor.Seconds } })
         Ratio = [Math]::Round($all.Seconds / [Math]::Max(0.01, $slowest.Floor.Seconds), 2)
-        AgainstMotoSeconds = [Math]::Round($warm.Seconds, 1)
+        CpuSeconds = [Math]::Round($all.CpuSeconds, 1); AgainstMotoSeconds = [Math]::Round($warm.Seconds, 1)
     }
 }
 finally {

@@ -22,9 +22,15 @@ It forwards every request to moto, and can:
   --flaky-code NAME answers 503 SlowDown to its first download. Downloads are counted as s3:GetObject.
 - answer AWS's throttling errors above per-API rates (--throttle service:Operation=rate[/burst], repeatable; a key of
   just "service" is one bucket that service's other operations share, as Lambda's control plane is), each service in its
-  own protocol's shape (400 ThrottlingException, 429 TooManyRequestsException, 400 Throttling, 503 RequestLimitExceeded);
-- log every request with its start and end times and status (--request-log FILE, JSON lines), from which the benchmark
-  and the concurrency spec read overlap, rates per second and sequential waves;
+  own protocol's shape (400 ThrottlingException, 429 TooManyRequestsException, 400 Throttling, 503 RequestLimitExceeded),
+  with buckets per account and region as AWS keeps them (the account of an assumed role's key is learnt from the
+  AssumeRole answer; any other key is moto's default account's);
+- record the upstream's answers (--record-answers FILE) and answer from them from memory (--replay FILE), keyed by
+  account, region, operation and the request without its time window or session name, so that a benchmark measures
+  the client rather than moto; what is not recorded goes upstream and is logged as not replayed;
+- log every request with its start and end times, status, account, region and whether it was replayed
+  (--request-log FILE, JSON lines), from which the benchmark and the concurrency spec read overlap, rates per second
+  and sequential waves;
 - answer Secrets Manager's BatchGetSecretValue (SecretIdList) as AWS does, each secret's AWSCURRENT version or an entry
   in Errors, from the upstream's GetSecretValue (moto 5.2.1 answers a rotated secret's latest version whatever its
   labels, and fails the whole call when that version has no value);
