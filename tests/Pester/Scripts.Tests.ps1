@@ -39,7 +39,7 @@ Describe 'bench/Invoke-Benchmark.ps1' {
         $run.Output | Should -Match '\| fleet wall time, AWS''s rates \| [^|]* \| [\d.]+ s, \d+ throttled answers \| quota floor'
         # Answered from memory: every request of the measured runs was recorded in the run against moto.
         $run.Output | Should -Match '\| fleet wall time, AWS''s rates, answered from memory \| within 1.2x the quota floor \| [\d.]+ s, \d+ throttled answers, 0 of \d+ requests not in memory'
-        $run.Output | Should -Match '\| 10 shards [^|]* \| within 1.3x the slowest shard''s quota floor \| [\d.]+ s, 100 diagnosed, 0 errors, 0 Unknown, \d+ throttled answers, 0 of \d+ requests not in memory; grouped by account then region, in plan order'
+        $run.Output | Should -Match '\| 10 shards [^|]* \| within 1.3x the slowest shard''s quota floor \| [\d.]+ s \(pwsh CPU [\d.]+ s\), 100 diagnosed, 0 errors, 0 Unknown, \d+ throttled answers, 0 of \d+ requests not in memory; grouped by account then region, in plan order'
         $run.Output | Should -Match '\| Import-Module overhead \| [^|]* \| -?\d+ ms'
         (Get-FileHash $readme).Hash | Should -Be $before
     }
