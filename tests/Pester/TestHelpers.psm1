@@ -73,7 +73,7 @@ makes requests whose body or path names TEXT wait MS more.
 #>
 function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorded, [double] $LatencyMs = 0,
     [string] $CodeDirectory, [string[]] $ExpiredCode = @(), [string[]] $FlakyCode = @(), [string[]] $Fault = @(), [double] $SlowSeconds = 30,
-    [string[]] $Throttle = @(), [string[]] $Delay = @()) {
+    [string[]] $Throttle = @(), [string[]] $Delay = @(), [string] $RecordAnswers, [string] $Replay) {
     $port = Get-FreeTcpPort
     $state = Join-Path ([IO.Path]::GetTempPath()) "rt-proxy-$port"
     New-Item -ItemType Directory -Force $state | Out-Null
@@ -87,6 +87,8 @@ function Start-AwsProxy([string] $Upstream = $env:RT_MOTO_URL, [string] $Recorde
     foreach ($rule in $Delay) { $arguments += @('--delay', $rule) }
     if ($Recorded) { $arguments += @('--recorded', (Join-Path $Root "tests/fakes/recorded/$Recorded")) }
     if ($CodeDirectory) { $arguments += @('--code-dir', $CodeDirectory) }
+    if ($RecordAnswers) { $arguments += @('--record-answers', $RecordAnswers) }
+    if ($Replay) { $arguments += @('--replay', $Replay) }
     foreach ($name in $ExpiredCode) { $arguments += @('--expired-code', $name) }
     foreach ($name in $FlakyCode) { $arguments += @('--flaky-code', $name) }
     $process = Start-BackgroundProcess (Get-Command python3 -CommandType Application | Select-Object -First 1).Source $arguments (Join-Path $state 'proxy.log')

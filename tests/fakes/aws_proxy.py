@@ -22,9 +22,15 @@ It forwards every request to moto, and can:
   --flaky-code NAME answers 503 SlowDown to its first download. Downloads are counted as s3:GetObject.
 - answer AWS's throttling errors above per-API rates (--throttle service:Operation=rate[/burst], repeatable; a key of
   just "service" is one bucket that service's other operations share, as Lambda's control plane is), each service in its
-  own protocol's shape (400 ThrottlingException, 429 TooManyRequestsException, 400 Throttling, 503 RequestLimitExceeded);
-- log every request with its start and end times and status (--request-log FILE, JSON lines), from which the benchmark
-  and the concurrency spec read overlap, rates per second and sequential waves;
+  own protocol's shape (400 ThrottlingException, 429 TooManyRequestsException, 400 Throttling, 503 RequestLimitExceeded),
+  with buckets per account and region as AWS keeps them (the account of an assumed role's key is learnt from the
+  AssumeRole answer; any other key is moto's default account's);
+- record the upstream's answers (--record-answers FILE) and answer from them from memory (--replay FILE), keyed by
+  account, region, operation and the request without its time window or session name, so that a benchmark measures
+  the client rather than moto; what is not recorded goes upstream and is logged as not replayed;
+- log every request with its start and end times, status, account, region and whether it was replayed
+  (--request-log FILE, JSON lines), from which the benchmark and the concurrency spec read overlap, rates per second
+  and sequential waves;
 - answer Secrets Manager's BatchGetSecretValue (SecretIdList) as AWS does, each secret's AWSCURRENT version or an entry
   in Errors, from the upstream's GetSecretValue (moto 5.2.1 answers a rotated secret's latest version whatever its
   labels, and fails the whole call when that version has no value);
@@ -97,13 +103,72 @@ class TokenBucket:
 
 
 def parse_throttles(values):
-    """The --throttle rules, and CloudTrail's own quota unless a rule names it; a rate of 0 is no limit (None)."""
-    buckets = {"cloudtrail:LookupEvents": TokenBucket(cloudtrail_fake.RATE, cloudtrail_fake.RATE)}
+    """The --throttle rules as key -> (rate, burst), and CloudTrail's own quota unless a rule names it; a rate of 0 is
+    no limit (None)."""
+    rules = {"cloudtrail:LookupEvents": (cloudtrail_fake.RATE, cloudtrail_fake.RATE)}
     for value in values or []:
         key, _, rate = value.partition("=")
         rate, _, burst = rate.partition("/")
-        buckets[key.strip()] = TokenBucket(float(rate), float(burst or max(1.0, float(rate)))) if float(rate) > 0 else None
-    return buckets
+        rules[key.strip()] = (float(rate), float(burst or max(1.0, float(rate)))) if float(rate) > 0 else None
+    return rules
+
+
+# Request fields that differ from run to run for the same question (a log search's time window, an assumed role's
+# session name): left out of the key a replayed answer is found by.
+VOLATILE_FIELD = re.compile(r"(?i)^(start_?time|end_?time|rolesessionname|x-amz-signature|x-amz-date)$")
+
+
+def canonical(path, body):
+    """The path (query sorted) and body (JSON or form, keys sorted) of a request without its volatile fields."""
+    parts = urllib.parse.urlsplit(path)
+    query = sorted((k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if not VOLATILE_FIELD.match(k))
+    text = body.decode("utf-8", "replace")
+    try:
+        def strip(value):
+            if isinstance(value, dict):
+                return {k: strip(v) for k, v in value.items() if not VOLATILE_FIELD.match(k)}
+            return [strip(v) for v in value] if isinstance(value, list) else value
+        text = json.dumps(strip(json.loads(text)), sort_keys=True) if text.strip() else ""
+    except ValueError:
+        text = urllib.parse.urlencode(sorted((k, v) for k, v in urllib.parse.parse_qsl(text, keep_blank_values=True) if not VOLATILE_FIELD.match(k)))
+    return f"{parts.path}?{urllib.parse.urlencode(query)} {text}"
+
+
+class Answers:
+    """Recorded answers (--record-answers FILE) and their replay (--replay FILE), so that a measured run is answered from
+    memory at AWS's latency and rates instead of by moto (one Python process, one interpreter lock), which then measures
+    the client rather than the rig. A key is the account, region, service, operation, method and canonical request;
+    BatchGetSecretValue is answered per secret from the GetSecretValue answers recorded while a batch was forwarded."""
+
+    def __init__(self, record_file, replay_file, port):
+        self.record_file = record_file
+        # Answers name this proxy (GetFunction's code location): recorded with a placeholder, replayed with the port
+        # of the proxy that replays them.
+        self.own_url, self.placeholder = f"http://127.0.0.1:{port}".encode(), b"http://proxy.invalid"
+        self.answers = {}
+        self.lock = threading.Lock()
+        if replay_file:
+            with open(replay_file) as f:
+                for line in f:
+                    entry = json.loads(line)
+                    self.answers[entry["key"]] = (entry["status"], entry["headers"], entry["body"].encode("latin-1"))
+        self.replaying = bool(replay_file)
+
+    def get(self, key):
+        answer = self.answers.get(key)
+        return answer and (answer[0], answer[1], answer[2].replace(self.placeholder, self.own_url))
+
+    def put(self, key, status, headers, data):
+        if not self.record_file:
+            return
+        data = data.replace(self.own_url, self.placeholder)
+        entry = {"key": key, "status": status, "headers": headers, "body": data.decode("latin-1")}
+        with self.lock:
+            if key in self.answers:
+                return
+            self.answers[key] = (status, headers, data)
+            with open(self.record_file, "a") as f:
+                f.write(json.dumps(entry) + "\n")
 
 
 THROTTLE_ANSWERS = {
@@ -131,6 +196,9 @@ class State:
         self.counts = {}
         self.lock = threading.Lock()
         self.throttles = parse_throttles(args.throttle)
+        self.buckets = {}
+        self.accounts = {}
+        self.answers = Answers(args.record_answers, args.replay, args.port)
         self.request_log = args.request_log
         self.record_file = args.record_file
         self.faults = [parse_fault(rule) for rule in args.fault or []]
@@ -144,18 +212,37 @@ class State:
         self.subnet_vpcs = {}
         self.cloudtrail = cloudtrail_fake.EventHistory()
 
-    def throttled(self, service, operation):
-        """True when this request is over its API's rate (the operation's own bucket, else its service's)."""
+    def throttled(self, service, operation, account, region):
+        """True when this request is over its API's rate (the operation's own bucket, else its service's), in the
+        account and region's own buckets as AWS keeps them."""
         own = f"{service}:{operation}"
-        bucket = self.throttles[own] if own in self.throttles else self.throttles.get(service)
-        if bucket is None:
+        rule_key = own if own in self.throttles else service
+        rule = self.throttles.get(rule_key)
+        if rule is None:
             return False
         with self.lock:
+            bucket = self.buckets.get((account, region, rule_key))
+            if bucket is None:
+                bucket = self.buckets[(account, region, rule_key)] = TokenBucket(*rule)
             return not bucket.take()
 
-    def log(self, key, start, status, throttled):
+    def account_of(self, access_key):
+        """The account a request's access key belongs to: learnt from the AssumeRole answers this proxy passed on;
+        any other key is moto's default account's."""
+        with self.lock:
+            return self.accounts.get(access_key, "123456789012")
+
+    def learn_credentials(self, data):
+        found = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", data)
+        account = re.search(rb"arn:aws:sts::(\d{12}):assumed-role", data)
+        if found and account:
+            with self.lock:
+                self.accounts[found.group(1).decode()] = account.group(1).decode()
+
+    def log(self, key, start, status, throttled, scope=("", ""), replayed=None):
         if self.request_log:
-            line = json.dumps({"op": key, "start": start, "end": time.time(), "status": status, "throttled": throttled})
+            line = json.dumps({"op": key, "start": start, "end": time.time(), "status": status, "throttled": throttled,
+                               "account": scope[0], "region": scope[1], "replayed": replayed})
             with self.lock, open(self.request_log, "a") as f:
                 f.write(line + "\n")
 
@@ -235,14 +322,16 @@ def real_vpc(state, region, subnet):
     return vpc
 
 
-def batch_get_secret_value(state, headers, body):
+def batch_get_secret_value(state, headers, body, scope):
     """BatchGetSecretValue's answer to a SecretIdList: each secret's AWSCURRENT version, or its error, from the upstream's
     GetSecretValue sent with the batch's own headers (moto checks no signature unless it enforces IAM; then each secret
-    is an error, as a denied one would be). Four at a time, as AWS answers a batch in about one round trip."""
+    is an error, as a denied one would be), or replayed from those recorded. Four at a time, as AWS answers a batch in
+    about one round trip. Returns the answer and how many secrets were not in the replayed answers."""
     forwarded = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection", "content-length")}
     forwarded["X-Amz-Target"] = "secretsmanager.GetSecretValue"
     ids = json.loads(body).get("SecretIdList", [])
     answers = {}
+    missed = []
 
     def read(part):
         connection = http.client.HTTPConnection(state.upstream.hostname, state.upstream.port, timeout=60)
@@ -254,9 +343,17 @@ def batch_get_secret_value(state, headers, body):
                 if recorded:
                     answers[secret_id] = recorded.get("status", 200), json.loads(recorded["body"])
                     continue
+                key = f"{scope[0]}/{scope[1]}/secretsmanager:BatchGetSecretValue#{secret_id}"
+                replayed = state.answers.get(key) if state.answers.replaying else None
+                if replayed:
+                    answers[secret_id] = replayed[0], json.loads(replayed[2])
+                    continue
+                if state.answers.replaying:
+                    missed.append(secret_id)
                 connection.request("POST", "/", body=json.dumps({"SecretId": secret_id, "VersionStage": "AWSCURRENT"}), headers=forwarded)
                 response = connection.getresponse()
                 data = response.read()
+                state.answers.put(key, response.status, {}, data)
                 try:
                     answers[secret_id] = response.status, json.loads(data)
                 except ValueError:
@@ -277,7 +374,7 @@ def batch_get_secret_value(state, headers, body):
         else:
             errors.append({"SecretId": secret_id, "ErrorCode": str(answer.get("__type", status)).split("#")[-1],
                            "Message": answer.get("Message", answer.get("message", ""))})
-    return json.dumps({"SecretValues": values, "Errors": errors}).encode()
+    return json.dumps({"SecretValues": values, "Errors": errors}).encode(), len(missed)
 
 
 def make_handler(state):
@@ -296,6 +393,8 @@ def make_handler(state):
             service, operation = identify(self.command, self.path, self.headers, body)
             if self.path.startswith("/_cloudtrail/"):
                 return self.seed_cloudtrail(body)
+            scope = self.scope()
+            self.replayed = None
             self.logged = None if self.path.startswith(("/moto-api/", "/_code/")) else (f"{service}:{operation}", time.time(), False)
             if not self.path.startswith(("/moto-api/", "/_code/")):
                 state.count(f"{service}:{operation}")
@@ -304,7 +403,7 @@ def make_handler(state):
                 fault = state.fault_for(operation)
                 if fault and self.inject(fault, service, body):
                     return
-            throttled = self.logged is not None and state.throttled(service, operation)
+            throttled = self.logged is not None and state.throttled(service, operation, *scope)
             wait = state.latency + sum(s for text, s in state.delays if text in body or text in self.path.encode())
             if wait:
                 time.sleep(wait)
@@ -321,7 +420,16 @@ def make_handler(state):
             if service == "cloudtrail" and operation == "LookupEvents":
                 return self.reply(*cloudtrail_fake.answer(state.cloudtrail, body))
             if operation == "BatchGetSecretValue" and b"SecretIdList" in body:
-                return self.reply(200, {"Content-Type": "application/x-amz-json-1.1"}, batch_get_secret_value(state, self.headers, body))
+                data, missed = batch_get_secret_value(state, self.headers, body, scope)
+                if state.answers.replaying:
+                    self.replayed = not missed
+                return self.reply(200, {"Content-Type": "application/x-amz-json-1.1"}, data)
+            key = f"{scope[0]}/{scope[1]}/{service}:{operation} {self.command} {canonical(self.path, body)}"
+            if state.answers.replaying:
+                answer = state.answers.get(key)
+                self.replayed = answer is not None
+                if answer:
+                    return self.reply(*answer)
             path = self.path
             if state.code_dir and operation == "GetLayerVersionByArn":
                 arn = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("Arn", [""])[0]
@@ -332,6 +440,7 @@ def make_handler(state):
                 data = self.rewrite_location(operation, data)
             if status == 200 and operation in ("GetFunction", "GetFunctionConfiguration"):
                 data = self.rewrite_vpc_id(operation, data)
+            state.answers.put(key, status, passthrough, data)
             self.reply(status, passthrough, data)
 
         def seed_cloudtrail(self, body):
@@ -380,6 +489,11 @@ def make_handler(state):
             scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/", self.headers.get("Authorization", ""))
             return scope.group(1) if scope else "us-east-1"
 
+        def scope(self):
+            """(account, region) of the request, from its SigV4 credential."""
+            key = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+            return state.account_of(key.group(1) if key else ""), self.region()
+
         def serve_code(self):
             state.count("s3:GetObject")
             kind, _, file_name = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)[len("/_code/"):].partition("/")
@@ -424,6 +538,9 @@ def make_handler(state):
             return True
 
         def reply(self, status, headers, data):
+            # Learnt before the answer goes out: the client's next request may carry the new key.
+            if self.logged and self.logged[0] == "sts:AssumeRole" and status == 200:
+                state.learn_credentials(data)
             self.send_response(status)
             for k, v in headers.items():
                 self.send_header(k, v)
@@ -431,7 +548,7 @@ def make_handler(state):
             self.end_headers()
             self.wfile.write(data)
             if self.logged:
-                state.log(*self.logged[:2], status, self.logged[2])
+                state.log(*self.logged[:2], status, self.logged[2], self.scope(), self.replayed)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
 
@@ -455,6 +572,8 @@ def main():
     parser.add_argument("--code-dir")
     parser.add_argument("--expired-code", action="append")
     parser.add_argument("--flaky-code", action="append")
+    parser.add_argument("--record-answers", help="FILE: append every answer the upstream gave, for --replay")
+    parser.add_argument("--replay", help="FILE: answer from these recorded answers; what is not there goes upstream")
     args = parser.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args)))
     server.daemon_threads = True

@@ -29,22 +29,36 @@ public class AwsRateLimiterTests
     }
 
     [Fact]
-    public async Task A_bucket_lets_its_burst_through_less_half_a_second_kept_for_jitter_then_makes_callers_wait_for_the_rate()
+    public async Task A_bucket_lets_its_burst_through_less_a_fifth_of_a_second_kept_for_jitter_then_makes_callers_wait_for_the_rate()
     {
-        var limiter = Limiter(overrides: new Dictionary<string, double> { ["logs:FilterLogEvents"] = 8 });
+        var limiter = Limiter(overrides: new Dictionary<string, double> { ["logs:FilterLogEvents"] = 10 });
         using var stop = new CancellationTokenSource();
 
-        // AWS's bucket holds 8; the client uses 4 of them at once, so 4 (half a second at 8/s) absorb arrival jitter.
-        for (var i = 0; i < 4; i++)
+        // AWS's bucket holds 10; the client uses 8 of them at once, so 2 (a fifth of a second at 10/s) absorb arrival jitter.
+        for (var i = 0; i < 8; i++)
             Assert.True(limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).IsCompleted);
-        var fifth = limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).AsTask();
-        Assert.False(fifth.IsCompleted);
+        var ninth = limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).AsTask();
+        Assert.False(ninth.IsCompleted);
 
         _now += TimeSpan.FromSeconds(1.5);
-        // The fifth caller's reserved token is paid back after 1/8 s; the rest of the refill is due now.
+        // The ninth caller's reserved token is paid back after 1/10 s; the rest of the refill is due now.
         Assert.True(limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).IsCompleted);
         stop.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fifth);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ninth);
+    }
+
+    [Fact]
+    public async Task A_slow_bucket_keeps_at_least_one_token_for_jitter()
+    {
+        var limiter = Limiter(overrides: new Dictionary<string, double> { ["logs:FilterLogEvents"] = 2 });
+        using var stop = new CancellationTokenSource();
+
+        // A fifth of a second at 2/s is less than a token: one of AWS's two is still kept.
+        Assert.True(limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).IsCompleted);
+        var second = limiter.AcquireAsync("logs", "FilterLogEvents", stop.Token).AsTask();
+        Assert.False(second.IsCompleted);
+        stop.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
     }
 
     [Fact]
