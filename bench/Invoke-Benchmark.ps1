@@ -222,8 +222,9 @@ try {
         $bigSeed = python3 (Join-Path $PSScriptRoot 'seed_fleet.py') 2>&1
         if ($LASTEXITCODE -ne 0) { throw "Seeding failed:`n$($bigSeed -join "`n")" }
         Write-Step "Memory: diagnosing $MemorySecretCount secrets"
-        # Through the proxy, which answers BatchGetSecretValue as AWS does (moto fails it for a rotated secret).
-        $p = Start-AwsProxy -Upstream $moto.Url; $proxies += $p
+        # Through the proxy, which answers BatchGetSecretValue as AWS does (moto fails it for a rotated secret) and serves
+        # the functions' code (moto's code location names a host nothing serves).
+        $p = Start-AwsProxy -Upstream $moto.Url -CodeDirectory $codeDir; $proxies += $p
         $memory = (Invoke-Child $FleetChild @('-Module', $Module, '-Url', $p.Url, '-ThrottleLimit', '8')).Result
     }
 }
