@@ -49,7 +49,8 @@ public sealed partial class RdsClient(AwsPipeline pipeline) : IRunService<RdsCli
             (string? VpcId, IReadOnlyList<RdsSubnet> Subnets) group = (null, []);
             if (!string.IsNullOrEmpty(groupName) && !groups.TryGetValue(groupName, out group))
                 groups[groupName] = group = await DescribeSubnetGroupAsync(groupName, cancellation).ConfigureAwait(false);
-            databases.Add(new RdsDatabase(identifier, endpoints, ParseInt(cluster.Child("Port")?.Value), group.VpcId, group.Subnets, SecurityGroups(cluster)));
+            databases.Add(new RdsDatabase(identifier, endpoints, ParseInt(cluster.Child("Port")?.Value), group.VpcId, group.Subnets, SecurityGroups(cluster),
+                IsCluster: true));
         }
         return databases;
     }
@@ -118,7 +119,8 @@ public sealed partial class RdsClient(AwsPipeline pipeline) : IRunService<RdsCli
         var address = endpoint.Child("Address")?.Value;
         var subnetGroup = instance.Child("DBSubnetGroup");
         return new RdsDatabase(identifier, string.IsNullOrWhiteSpace(address) ? [] : [address], ParseInt(endpoint.Child("Port")?.Value),
-            subnetGroup.Child("VpcId")?.Value, Subnets(subnetGroup), SecurityGroups(instance), NullIfEmpty(instance.Child("AvailabilityZone")?.Value));
+            subnetGroup.Child("VpcId")?.Value, Subnets(subnetGroup), SecurityGroups(instance), NullIfEmpty(instance.Child("AvailabilityZone")?.Value),
+            ClusterIdentifier: NullIfEmpty(instance.Child("DBClusterIdentifier")?.Value));
     }
 
     private static IReadOnlyList<RdsSubnet> Subnets(XElement? subnetGroup) =>

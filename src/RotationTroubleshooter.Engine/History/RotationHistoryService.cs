@@ -2,7 +2,6 @@ using RotationTroubleshooter.Aws;
 using RotationTroubleshooter.Evidence;
 using RotationTroubleshooter.Logs;
 using RotationTroubleshooter.Network;
-using RotationTroubleshooter.Records;
 
 namespace RotationTroubleshooter.History;
 
@@ -52,15 +51,15 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
                 NetworkAclIds = subnets.NetworkAcls,
             };
         }
-        var (instance, cluster, target) = await database.ConfigureAwait(false);
-        var databaseSubnets = target is { VpcId: { } vpc }
-            ? await SubnetsAsync(vpc, target.SubnetIds, unread, cancellation).ConfigureAwait(false)
+        var (instance, cluster, listed) = await database.ConfigureAwait(false);
+        var databaseSubnets = listed is { VpcId: { } vpc }
+            ? await SubnetsAsync(vpc, [.. listed.Subnets.Select(s => s.SubnetId)], unread, cancellation).ConfigureAwait(false)
             : new SubnetPaths([], []);
         return dependencies with
         {
             DatabaseInstanceId = instance,
             DatabaseClusterId = cluster,
-            SecurityGroupIds = [.. dependencies.SecurityGroupIds, .. target?.SecurityGroupIds ?? []],
+            SecurityGroupIds = [.. dependencies.SecurityGroupIds, .. listed?.SecurityGroupIds ?? []],
             // The database's route tables carry only replies inside the VPC; its network ACLs filter them.
             NetworkAclIds = [.. dependencies.NetworkAclIds, .. databaseSubnets.NetworkAcls],
             // The function and its database often share a VPC: one failure to describe it is said once.
@@ -89,76 +88,49 @@ public sealed class RotationHistoryService(AwsSession session) : IRunService<Rot
     }
 
     /// <summary>
-    /// The secret's RDS instance or cluster (a managed secret's owner, else what the value's host is the endpoint of, an
-    /// Aurora instance's cluster with it: the cluster holds its master password) and where it sits in its VPC.
+    /// The secret's RDS instance or cluster, from the run's shared listing of the region's databases: a managed secret's
+    /// owner (named by its tags, even when no longer listed), else the one the value's host is an endpoint of. An Aurora
+    /// instance comes with its cluster, which holds its master password.
     /// </summary>
-    private async Task<(string? Instance, string? Cluster, DatabaseTarget? Target)> DatabaseAsync(SecretDescription secret, string arn, bool readsValue,
+    private async Task<(string? Instance, string? Cluster, RdsDatabase? Listed)> DatabaseAsync(SecretDescription secret, string arn, bool readsValue,
         List<string> unread, CancellationToken cancellation)
     {
-        string? host;
-        if (OwningResource.OwnerOf(secret) is { } owner)
+        var owner = OwningResource.OwnerOf(secret);
+        if (owner is { IsRds: false }) return (null, null, null);
+        string? host = null;
+        // Without the value (the caller chose not to read it) an unmanaged secret's database is unknown: its host is in it.
+        if (owner is null && !readsValue) return (null, null, null);
+        if (owner is null)
         {
-            if (!owner.IsRds) return (null, null, null);
-            host = await OwnerHostAsync(owner, unread, cancellation).ConfigureAwait(false);
-            var target = string.IsNullOrWhiteSpace(host) ? null : await TargetAsync(host, unread, cancellation).ConfigureAwait(false);
-            return owner.Kind == OwningResourceKind.DBInstance ? (owner.Identifier, null, target) : (null, owner.Identifier, target);
+            try
+            {
+                // A value that is not JSON, or names no engine or host, names no database to follow.
+                host = DatabaseAddress.Of(await SecretInputs.CurrentValue.GetAsync(session, arn, cancellation).ConfigureAwait(false))?.Host;
+            }
+            catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
+            {
+                lock (unread) unread.Add($"the database (its host is in the secret's value, which could not be read: {e.Message})");
+                return (null, null, null);
+            }
+            if (string.IsNullOrWhiteSpace(host)) return (null, null, null);
         }
-        // The caller chose not to read the value: the database's host is in it.
-        if (!readsValue) return (null, null, null);
-        try
-        {
-            // A value that is not JSON, or names no engine or host, names no database to follow.
-            host = DatabaseAddress.Of(await SecretInputs.CurrentValue.GetAsync(session, arn, cancellation).ConfigureAwait(false))?.Host;
-        }
-        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
-        {
-            lock (unread) unread.Add($"the database (its host is in the secret's value, which could not be read: {e.Message})");
-            return (null, null, null);
-        }
-        if (string.IsNullOrWhiteSpace(host)) return (null, null, null);
-        var found = await TargetAsync(host, unread, cancellation).ConfigureAwait(false);
-        var name = DatabaseHostName.Parse(host);
-        if (name.Service != "rds" || name.Kind is DatabaseHostKind.Proxy or DatabaseHostKind.ProxyEndpoint) return (null, null, found);
-        try
-        {
-            var record = await DatabaseInputs.Record.GetAsync(session, name, cancellation).ConfigureAwait(false);
-            return record.Matched is { } matched
-                ? (matched.Instance?.Identifier, matched.Cluster?.Identifier ?? matched.Instance?.ClusterIdentifier, found)
-                : (null, null, found);
-        }
-        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
-        {
-            lock (unread) unread.Add($"the database {host} ({e.Message})");
-            return (null, null, found);
-        }
-    }
-
-    private async Task<string?> OwnerHostAsync(OwningResource owner, List<string> unread, CancellationToken cancellation)
-    {
-        try
-        {
-            return (await DatabaseInputs.OwnerEndpoint.GetAsync(session, owner, cancellation).ConfigureAwait(false))?.Host;
-        }
-        catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
-        {
-            lock (unread) unread.Add($"the network of {owner} ({e.Message})");
-            return null;
-        }
-    }
-
-    /// <summary>The RDS instance or cluster whose endpoint the host is, from the run's shared listing of the region's databases.</summary>
-    private async Task<DatabaseTarget?> TargetAsync(string host, List<string> unread, CancellationToken cancellation)
-    {
+        RdsDatabase? listed = null;
         try
         {
             var databases = await NetworkInputs.Databases.GetAsync(session, session.Connection.RegionName, cancellation).ConfigureAwait(false);
-            return DatabaseTargets.Resolve(host, null, 0, databases);
+            listed = owner is null
+                ? DatabaseTargets.Find(host!, databases)
+                : databases.FirstOrDefault(d => d.IsCluster == (owner.Kind == OwningResourceKind.DBCluster) && d.Identifier == owner.Identifier);
         }
         catch (Exception e) when (e is TroubleshooterException or AwsServiceException)
         {
-            lock (unread) unread.Add($"the network of the database {host} (RDS could not be listed: {e.Message})");
-            return null;
+            lock (unread) unread.Add($"the database {(owner?.ToString() ?? host)} (RDS could not be listed: {e.Message})");
         }
+        if (owner is not null)
+            return owner.Kind == OwningResourceKind.DBInstance ? (owner.Identifier, null, listed) : (null, owner.Identifier, listed);
+        return listed is null ? (null, null, null)
+            : listed.IsCluster ? (null, listed.Identifier, listed)
+            : (listed.Identifier, listed.ClusterIdentifier, listed);
     }
 
     /// <summary>

@@ -13,6 +13,8 @@ public sealed record RdsSubnet(string SubnetId, string? AvailabilityZone);
 /// <param name="Subnets">DBSubnetGroup.Subnets.</param>
 /// <param name="SecurityGroupIds">VpcSecurityGroups[].VpcSecurityGroupId.</param>
 /// <param name="AvailabilityZone">The instance's AvailabilityZone; null for clusters.</param>
+/// <param name="IsCluster">A DB cluster (DescribeDBClusters), not an instance.</param>
+/// <param name="ClusterIdentifier">The cluster an instance belongs to (DBClusterIdentifier): an Aurora instance's master password is its cluster's.</param>
 public sealed record RdsDatabase(
     string Identifier,
     IReadOnlyList<string> Endpoints,
@@ -20,7 +22,9 @@ public sealed record RdsDatabase(
     string? VpcId,
     IReadOnlyList<RdsSubnet> Subnets,
     IReadOnlyList<string> SecurityGroupIds,
-    string? AvailabilityZone = null);
+    string? AvailabilityZone = null,
+    bool IsCluster = false,
+    string? ClusterIdentifier = null);
 
 public static class DatabaseTargets
 {
@@ -34,12 +38,18 @@ public static class DatabaseTargets
     public static DatabaseTarget Resolve(string host, int? port, int defaultPort, IEnumerable<RdsDatabase> databases)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(host);
-        var wanted = host.Trim().TrimEnd('.');
-        var match = databases.FirstOrDefault(d => d.Endpoints.Any(e => string.Equals(e?.TrimEnd('.'), wanted, StringComparison.OrdinalIgnoreCase)));
+        var match = Find(host, databases);
         if (match is null)
             return new DatabaseTarget(host, port ?? defaultPort, null, null, [], []);
         var inZone = match.AvailabilityZone is null ? [] : match.Subnets.Where(s => s.AvailabilityZone == match.AvailabilityZone).ToList();
         var subnets = (inZone.Count > 0 ? inZone : match.Subnets).Select(s => s.SubnetId).Distinct(StringComparer.Ordinal).ToList();
         return new DatabaseTarget(host, port ?? match.Port ?? defaultPort, match.Identifier, match.VpcId, subnets, match.SecurityGroupIds);
+    }
+
+    /// <summary>The RDS instance or cluster one of whose endpoints the host is; null when none is.</summary>
+    public static RdsDatabase? Find(string host, IEnumerable<RdsDatabase> databases)
+    {
+        var wanted = host.Trim().TrimEnd('.');
+        return databases.FirstOrDefault(d => d.Endpoints.Any(e => string.Equals(e?.TrimEnd('.'), wanted, StringComparison.OrdinalIgnoreCase)));
     }
 }
