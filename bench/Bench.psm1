@@ -8,6 +8,8 @@ $AwsRates = [ordered]@{
     'logs:FilterLogEvents' = '5'; 'cloudformation:DescribeStacks' = '5'; 'ec2' = '20/100'
 }
 
+function Write-Step([string] $Text) { Write-Host "[$([DateTime]::UtcNow.ToString('HH:mm:ss'))] $Text" }
+
 function Get-ThrottleRule { @($AwsRates.Keys | ForEach-Object { "$_=$($AwsRates[$_])" }) }
 
 <# Requests in a time window: per operation, throttled, not replayed, sequential waves (longest chain of requests each
@@ -16,11 +18,14 @@ function Measure-Requests($Requests, [double] $LatencyMs, [double] $From = 0, [d
     $in = @($Requests | Where-Object { $_.start -ge $From -and $_.start -le $To } | Sort-Object start)
     $depth = @{}
     $waves = 0
-    for ($i = 0; $i -lt $in.Count; $i++) {
-        $d = 1
-        for ($j = 0; $j -lt $i; $j++) { if ($in[$j].end -le $in[$i].start -and $depth[$j] + 1 -gt $d) { $d = $depth[$j] + 1 } }
-        $depth[$i] = $d
-        $waves = [Math]::Max($waves, $d)
+    # Waves compare every request with every earlier one: only for a log short enough to report them.
+    if ($in.Count -le 400) {
+        for ($i = 0; $i -lt $in.Count; $i++) {
+            $d = 1
+            for ($j = 0; $j -lt $i; $j++) { if ($in[$j].end -le $in[$i].start -and $depth[$j] + 1 -gt $d) { $d = $depth[$j] + 1 } }
+            $depth[$i] = $d
+            $waves = [Math]::Max($waves, $d)
+        }
     }
     $byOperation = [ordered]@{}
     foreach ($g in $in | Group-Object op | Sort-Object Name) { $byOperation[$g.Name] = $g.Count }
@@ -78,4 +83,4 @@ function Get-ShardFloor($Requests) {
     }
 }
 
-Export-ModuleMember -Function Get-ThrottleRule, Measure-Requests, Get-QuotaFloor, Get-ShardFloor -Variable AwsRates
+Export-ModuleMember -Function Write-Step, Get-ThrottleRule, Measure-Requests, Get-QuotaFloor, Get-ShardFloor

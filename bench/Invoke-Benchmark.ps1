@@ -41,8 +41,6 @@ New-Item -ItemType Directory -Force $Work | Out-Null
 Import-Module (Join-Path $PSScriptRoot 'Bench.psm1') -Force
 $ThrottleRules = Get-ThrottleRule
 
-function Write-Step([string] $Text) { Write-Host "[$([DateTime]::UtcNow.ToString('HH:mm:ss'))] $Text" }
-
 <# Runs a script file in a fresh pwsh; returns its last output line parsed as JSON, and the process wall time. #>
 function Invoke-Child([string] $Script, [string[]] $Arguments = @()) {
     $file = Join-Path $Work "child-$([guid]::NewGuid().ToString('N')).ps1"
@@ -232,6 +230,8 @@ finally {
     foreach ($p in $proxies) { Stop-AwsProxy $p }
     if ($moto) { Stop-ServerProcess $moto.Process }
     Remove-Item Env:SECRET_COUNT, Env:FUNCTION_COUNT, Env:VPC_COUNT, Env:CODE_DIR -ErrorAction SilentlyContinue
+    # moto's answers as recorded hold its (fake) secret values: results.json stays, they do not.
+    Remove-Item (Join-Path $Work 'answers.jsonl') -ErrorAction SilentlyContinue
 }
 $loadAfter = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -split ' ' | Select-Object -First 3
 
@@ -255,7 +255,6 @@ $cpu = ((Get-Content /proc/cpuinfo -ErrorAction SilentlyContinue | Where-Object 
 $machine = "$([Environment]::ProcessorCount) cores ($cpu), $([Runtime.InteropServices.RuntimeInformation]::OSDescription), .NET $([Environment]::Version), PowerShell $($PSVersionTable.PSVersion); load average $($loadBefore -join ' ') before, $($loadAfter -join ' ') after"
 # A diagnosis failed through throttling when it is an error or a check was skipped because AWS throttled it.
 function Get-Failed($Run) { $Run.Run.Failures + $Run.Run.ThrottledSkips }
-$failedRuns = @($throttled, $fast, $fastWide | ForEach-Object { Get-Failed $_ })
 $skipNote = if ($plain.Run.SkippedChecks) { " (checks skipped for other reasons, the same without throttling: $(($plain.Run.SkipReasons.PSObject.Properties | ForEach-Object { "$($_.Value)x $($_.Name)" }) -join '; '))" } else { '' }
 function Get-Ratio($Run) { [Math]::Round($Run.Run.Seconds / [Math]::Max($Run.Floor.Seconds, 0.01), 2) }
 $FleetGoal = 1.2; $ShardGoal = 1.3; $MemoryGoal = 1.3
@@ -280,10 +279,10 @@ $lines = @(
     "| fleet wall time, latency only (moto) | | $([Math]::Round($plain.Run.Seconds, 1)) s, $($plain.Requests.Total) requests; statuses: $(($plain.Run.Statuses.PSObject.Properties | ForEach-Object { "$($_.Value) $($_.Name)" }) -join ', ') | | | |"
     "| fleet wall time, AWS's rates, answered from memory | within $($FleetGoal)x the quota floor | $(Format-Wall $fast -Misses) | quota floor $($fast.Floor.Seconds) s ($($fast.Floor.BoundBy)) | $($fastRatio)x | $(Yes ($fastRatio -le $FleetGoal -and $fast.Requests.Missed -eq 0)) |"
     "| fleet wall time, AWS's rates, answered from memory, -ThrottleLimit 64 | | $(Format-Wall $fastWide -Misses) | quota floor $($fastWide.Floor.Seconds) s | $(Get-Ratio $fastWide)x | |"
-    "| where the fleet run from memory went | | $(Format-Where $fast 'moto (misses only) 0 s') | $([Environment]::ProcessorCount) cores | | |"
+    "| where the fleet run from memory went | | $(Format-Where $fast "moto (misses only) $($fast.MotoCpuSeconds) s") | $([Environment]::ProcessorCount) cores | | |"
     "| fleet wall time, AWS's rates | (moto answering) | $(Format-Wall $throttled) | quota floor $($throttled.Floor.Seconds) s ($($throttled.Floor.BoundBy)) | $(Get-Ratio $throttled)x | |"
     "| where the fleet run answered by moto went | | $(Format-Where $throttled "moto $($throttled.MotoCpuSeconds) s (it had a request to answer for $($throttled.Requests.UpstreamBusySeconds) s)") | $([Environment]::ProcessorCount) cores | | |"
-    "| failed diagnoses under AWS's rates (errors, or a check skipped as throttled) | 0 | from memory $($failedRuns[1]) (-ThrottleLimit 64: $($failedRuns[2])); moto $($failedRuns[0])$skipNote | latency only: $(Get-Failed $plain) | | $(Yes (($failedRuns | Measure-Object -Sum).Sum -eq 0)) |"
+    "| failed diagnoses under AWS's rates (errors, or a check skipped as throttled) | 0 | from memory $(Get-Failed $fast) (-ThrottleLimit 64: $(Get-Failed $fastWide)); moto $(Get-Failed $throttled)$skipNote | latency only: $(Get-Failed $plain) | | $(Yes ((Get-Failed $fast) + (Get-Failed $fastWide) + (Get-Failed $throttled) -eq 0)) |"
     $(if ($shards) {
         "| $($shards.Shards) shards (5 accounts x 2 regions) x $($shards.SecretsPerShard) secrets in one command, AWS's rates per account and region, answered from memory | within $($ShardGoal)x the slowest shard's quota floor | $($shards.Seconds) s (pwsh CPU $($shards.CpuSeconds) s), $($shards.Diagnosed) diagnosed, $($shards.Errors) errors, $($shards.Unknown) Unknown, $($shards.Throttled) throttled answers, $($shards.Missed) of $($shards.Requests) requests not in memory; $(if ($shards.InPlanOrder) { 'grouped by account then region, in plan order' } else { "**not** in plan order ($($shards.Grouped))" }); against moto (recording): $($shards.AgainstMotoSeconds) s | slowest shard's quota floor: $($shards.SlowestFloor) s ($($shards.SlowestShard): $($shards.SlowestBoundBy)) | $($shards.Ratio)x | $(Yes ($shards.Ratio -le $ShardGoal -and $shards.Missed -eq 0 -and $shards.Errors -eq 0)) |" }
       else { "| 10 shards x 200 secrets in one command | within $($ShardGoal)x the slowest shard's quota floor | not measured in this run (-SecretsPerShard 0) | | | |" })

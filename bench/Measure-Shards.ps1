@@ -25,7 +25,8 @@ Import-Module (Join-Path $Root 'tests/Pester/TestHelpers.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot 'Bench.psm1') -Force
 $Module = Join-Path $Root 'out/RotationTroubleshooter'
 $Work = New-Item -ItemType Directory -Force (Join-Path ([IO.Path]::GetTempPath()) "rt-shards-$PID")
-function Write-Step([string] $Text) { Write-Host "[$([DateTime]::UtcNow.ToString('HH:mm:ss'))] $Text" }
+# The caller's (Invoke-Benchmark.ps1's) environment is given back as it was.
+$callersEnvironment = @{ RT_MOTO_URL = $env:RT_MOTO_URL; CODE_DIR = $env:CODE_DIR }
 
 $moto = $null; $proxies = @()
 try {
@@ -65,7 +66,7 @@ $watch.Stop()
     $all = Invoke-Shards $replay
     $log = Get-ProxyRequest $replay
     $requests = Measure-Requests $log $LatencyMs
-    $floors = @(Get-ShardFloor $log | Where-Object Shard -notlike '*/')
+    $floors = @(Get-ShardFloor $log)
     $slowest = $floors | Sort-Object { $_.Floor.Seconds } -Descending | Select-Object -First 1
     [pscustomobject]@{
         Shards = $Accounts.Count * $Regions.Count; SecretsPerShard = $SecretsPerShard; Seconds = [Math]::Round($all.Seconds, 1)
@@ -82,6 +83,7 @@ $watch.Stop()
 finally {
     foreach ($p in $proxies) { Stop-AwsProxy $p }
     if ($moto) { Stop-ServerProcess $moto.Process }
-    Remove-Item Env:ACCOUNTS, Env:REGIONS, Env:PER_SHARD, Env:FUNCTIONS_PER_SHARD, Env:CODE_DIR -ErrorAction SilentlyContinue
+    Remove-Item Env:ACCOUNTS, Env:REGIONS, Env:PER_SHARD, Env:FUNCTIONS_PER_SHARD -ErrorAction SilentlyContinue
+    foreach ($name in $callersEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $callersEnvironment[$name]) }
     Remove-Item -Recurse -Force $Work -ErrorAction SilentlyContinue
 }

@@ -572,7 +572,8 @@ def main():
     parser.add_argument("--code-dir")
     parser.add_argument("--expired-code", action="append")
     parser.add_argument("--flaky-code", action="append")
-    parser.add_argument("--record-answers", help="FILE: append every answer the upstream gave, for --replay")
+    parser.add_argument("--record-answers", help="FILE: append every answer the upstream gave, for --replay (verbatim: moto's fake "
+                        "secret values included; for a test upstream only)")
     parser.add_argument("--replay", help="FILE: answer from these recorded answers; what is not there goes upstream")
     args = parser.parse_args()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args)))
